@@ -1,1 +1,134 @@
-//! (being written)
+//! Fazhi's persistence, one code base on two engines: SQLite (the embedded default) and
+//! PostgreSQL (for cities and provinces).
+//!
+//! This crate owns the schema and its migrations, the event log (every change is an event,
+//! appended to its region's hash chain by a single group-committing writer, with the
+//! projections it changes written in the same transaction), checkpoints and their key, audit
+//! verification, accounts (regions, departments, users, grants, sessions, API tokens, login
+//! throttling) and backup/restore. Reads come from the projections, never from replaying history.
+//!
+//! Error rule: everything here returns [`StoreError`]; callers map it to their own layer.
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+pub mod audit;
+pub mod backup;
+mod batch;
+mod clock;
+mod db;
+mod error;
+pub mod events;
+mod schema;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod writer;
+
+pub use batch::{RowOp, Value, WriteBatch};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use db::{Engine, Location};
+pub use error::StoreError;
+pub use writer::Committed;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open store: read pools, the writer, and where its keys live.
+#[derive(Clone)]
+pub struct Store {
+    db: db::Db,
+    writer: writer::WriterHandle,
+    clock: Arc<dyn Clock>,
+    key_dir: Option<PathBuf>,
+    location: Location,
+}
+
+/// Options for opening a store.
+#[derive(Clone)]
+pub struct OpenOptions {
+    pub location: Location,
+    /// Where the checkpoint signing key lives. Defaults to `DIR/keys` for a data folder;
+    /// a PostgreSQL store has no default and needs one configured to sign checkpoints.
+    pub key_dir: Option<PathBuf>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl OpenOptions {
+    pub fn new(location: Location) -> Self {
+        let key_dir = match &location {
+            Location::DataDir(dir) => Some(dir.join("keys")),
+            Location::Postgres(_) => None,
+        };
+        OpenOptions {
+            location,
+            key_dir,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the store, and starts its writer.
+    pub async fn open(options: OpenOptions) -> Result<Store> {
+        let (read, write) = db::connect(&options.location).await?;
+        db::migrate(&write).await?;
+        let writer = writer::spawn(write, options.clock.clone());
+        Ok(Store {
+            db: read,
+            writer,
+            clock: options.clock,
+            key_dir: options.key_dir,
+            location: options.location,
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.db.engine()
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    pub fn now(&self) -> fazhi_core::Timestamp {
+        self.clock.now()
+    }
+
+    /// Appends a batch's events and applies its row changes in one durable commit (shared with
+    /// whatever other batches arrived at the same time). Returns once committed.
+    pub async fn submit(&self, batch: WriteBatch) -> Result<Committed> {
+        self.writer.submit(batch).await
+    }
+
+    /// The applied schema version (the highest migration number).
+    pub async fn schema_version(&self) -> Result<i64> {
+        db::schema_version(&self.db).await
+    }
+
+    /// True if the store holds any event (restore refuses to overwrite such a store).
+    pub async fn has_data(&self) -> Result<bool> {
+        Ok(self.count_events().await? > 0)
+    }
+
+    pub async fn count_events(&self) -> Result<i64> {
+        on_db!(&self.db, pool => {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(pool).await?;
+            Ok(n)
+        })
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> Result<()> {
+        on_db!(&self.db, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// Stops taking writes and waits for queued ones to commit; closes the pools.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.db.close().await;
+    }
+}

@@ -1,0 +1,459 @@
+//! Proving the event log was not altered: signed checkpoints and full verification.
+//!
+//! `verify` recomputes every region's chain from the first event, checks it against the
+//! recorded chain heads, and checks every checkpoint (its hash at its height, and its signature
+//! with the installation's public key). It stops at the first fault and names it.
+
+use crate::batch::WriteBatch;
+use crate::db::on_db;
+use crate::events::{EVENT_COLUMNS, event_from_row};
+use crate::writer::to_hash;
+use crate::{Result, Store, StoreError};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use fazhi_core::Timestamp;
+use fazhi_core::checkpoint;
+use fazhi_core::event::{ChainVerifier, Hash32};
+use futures_util::TryStreamExt;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const KEY_FILE: &str = "checkpoint.key";
+pub const PUBLIC_KEY_FILE: &str = "checkpoint.pub";
+
+/// A stored checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub region: String,
+    pub height: i64,
+    pub head: Hash32,
+    pub at: Timestamp,
+    pub public_key: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+type CheckpointRow = (String, i64, Vec<u8>, i64, Vec<u8>, Vec<u8>);
+
+/// Where verification found the log altered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub region: String,
+    /// The first bad event's sequence number, when the fault is at an event.
+    pub seq: Option<i64>,
+    pub what: String,
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.seq {
+            Some(seq) => write!(f, "region {} event {}: {}", self.region, seq, self.what),
+            None => write!(f, "region {}: {}", self.region, self.what),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionSummary {
+    pub region: String,
+    pub events: i64,
+    pub checkpoints: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub regions: Vec<RegionSummary>,
+    pub fault: Option<Fault>,
+    /// Whether checkpoint signatures were checked against the installation's own key file
+    /// (rather than only against the public key stored beside each checkpoint).
+    pub trusted_key: bool,
+}
+
+impl VerifyReport {
+    pub fn ok(&self) -> bool {
+        self.fault.is_none()
+    }
+
+    pub fn events(&self) -> i64 {
+        self.regions.iter().map(|r| r.events).sum()
+    }
+}
+
+/// The signing key in `dir`, created (0600, in a 0700 folder) if there is none.
+pub fn load_or_create_key(dir: &Path) -> Result<SigningKey> {
+    let path = dir.join(KEY_FILE);
+    if path.exists() {
+        return read_key(&path);
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| StoreError::io(format!("cannot create {}", dir.display()), e))?;
+    restrict(dir, 0o700)?;
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed)
+        .map_err(|e| StoreError::Invalid(format!("no randomness for a key: {e}")))?;
+    let key = SigningKey::from_bytes(&seed);
+    write_private(&path, hex::encode(seed).as_bytes())?;
+    std::fs::write(
+        dir.join(PUBLIC_KEY_FILE),
+        format!("{}\n", hex::encode(key.verifying_key().to_bytes())),
+    )
+    .map_err(|e| StoreError::io("cannot write the public key", e))?;
+    Ok(key)
+}
+
+fn read_key(path: &Path) -> Result<SigningKey> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| StoreError::io(format!("cannot read {}", path.display()), e))?;
+    let mut seed = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut seed).map_err(|_| {
+        StoreError::Invalid(format!(
+            "{} is not a checkpoint key (64 hex digits expected)",
+            path.display()
+        ))
+    })?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| StoreError::io(format!("cannot create {}", path.display()), e))?;
+    file.write_all(bytes)
+        .and_then(|_| file.sync_all())
+        .map_err(|e| StoreError::io(format!("cannot write {}", path.display()), e))
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| StoreError::io(format!("cannot restrict {}", path.display()), e))
+}
+
+#[cfg(not(unix))]
+fn restrict(_: &Path, _: u32) -> Result<()> {
+    Ok(())
+}
+
+impl Store {
+    pub fn key_dir(&self) -> Option<&PathBuf> {
+        self.key_dir.as_ref()
+    }
+
+    fn signing_key(&self) -> Result<SigningKey> {
+        let dir = self.key_dir.as_ref().ok_or_else(|| {
+            StoreError::Invalid(
+                "no key folder configured for checkpoints: pass --key-dir (or key_dir in the config file)"
+                    .into(),
+            )
+        })?;
+        load_or_create_key(dir)
+    }
+
+    fn trusted_public_key(&self) -> Result<Option<VerifyingKey>> {
+        let Some(dir) = &self.key_dir else {
+            return Ok(None);
+        };
+        let path = dir.join(KEY_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        Ok(Some(read_key(&path)?.verifying_key()))
+    }
+
+    /// Signs and records each region's current head (skipping regions already checkpointed at
+    /// their current height). Returns the new checkpoints.
+    pub async fn checkpoint(&self) -> Result<Vec<Checkpoint>> {
+        let key = self.signing_key()?;
+        let public_key = key.verifying_key().to_bytes().to_vec();
+        let heads: Vec<(String, i64, Vec<u8>)> = on_db!(&self.db, pool => {
+            sqlx::query_as(
+                "SELECT h.region, h.height, h.hash FROM chain_heads h \
+                 WHERE NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.region = h.region AND c.height = h.height) \
+                 ORDER BY h.region",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        let at = self.now();
+        let mut batch = WriteBatch::new();
+        let mut made = Vec::new();
+        for (region, height, hash) in heads {
+            let head = to_hash(&hash)?;
+            let signature = checkpoint::sign(&key, &region, height, &head, at).to_vec();
+            batch = batch.insert(
+                "checkpoints",
+                vec![
+                    ("region", region.clone().into()),
+                    ("height", height.into()),
+                    ("head", head.to_vec().into()),
+                    ("at_us", at.0.into()),
+                    ("public_key", public_key.clone().into()),
+                    ("signature", signature.clone().into()),
+                ],
+            );
+            made.push(Checkpoint {
+                region,
+                height,
+                head,
+                at,
+                public_key: public_key.clone(),
+                signature,
+            });
+        }
+        if !made.is_empty() {
+            self.submit(batch).await?;
+        }
+        Ok(made)
+    }
+
+    pub async fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        let rows: Vec<CheckpointRow> = on_db!(&self.db, pool => {
+            sqlx::query_as(
+                "SELECT region, height, head, at_us, public_key, signature FROM checkpoints ORDER BY region, height",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(region, height, head, at, public_key, signature)| {
+                Ok(Checkpoint {
+                    region,
+                    height,
+                    head: to_hash(&head)?,
+                    at: Timestamp(at),
+                    public_key,
+                    signature,
+                })
+            })
+            .collect()
+    }
+
+    /// Recomputes every chain and checks the chain heads and checkpoints.
+    pub async fn verify(&self) -> Result<VerifyReport> {
+        let trusted = self.trusted_public_key()?;
+        let heads: BTreeMap<String, (i64, Vec<u8>)> = on_db!(&self.db, pool => {
+            let rows: Vec<(String, i64, Vec<u8>)> =
+                sqlx::query_as("SELECT region, height, hash FROM chain_heads").fetch_all(pool).await?;
+            rows.into_iter().map(|(r, h, x)| (r, (h, x))).collect()
+        });
+        let mut checkpoints: BTreeMap<String, Vec<Checkpoint>> = BTreeMap::new();
+        for c in self.checkpoints().await? {
+            checkpoints.entry(c.region.clone()).or_default().push(c);
+        }
+        let mut walk = Walk {
+            trusted,
+            heads,
+            checkpoints,
+            current: None,
+            summaries: Vec::new(),
+        };
+        let fault: Option<Fault> = on_db!(&self.db, pool => {
+            let sql = format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY region, seq");
+            let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(pool);
+            let mut fault = None;
+            while let Some(row) = rows.try_next().await? {
+                let event = event_from_row(&row)?;
+                if let Err(f) = walk.event(&event) {
+                    fault = Some(f);
+                    break;
+                }
+            }
+            fault
+        });
+        let fault = match fault {
+            Some(f) => Some(f),
+            None => walk.finish().err(),
+        };
+        Ok(VerifyReport {
+            regions: walk.summaries,
+            fault,
+            trusted_key: walk.trusted.is_some(),
+        })
+    }
+}
+
+struct RegionWalk {
+    region: String,
+    verifier: ChainVerifier,
+    checkpoints: std::vec::IntoIter<Checkpoint>,
+    next_checkpoint: Option<Checkpoint>,
+    checked: usize,
+}
+
+struct Walk {
+    trusted: Option<VerifyingKey>,
+    heads: BTreeMap<String, (i64, Vec<u8>)>,
+    checkpoints: BTreeMap<String, Vec<Checkpoint>>,
+    current: Option<RegionWalk>,
+    summaries: Vec<RegionSummary>,
+}
+
+impl Walk {
+    fn event(&mut self, event: &fazhi_core::EventRecord) -> Result<(), Fault> {
+        if self.current.as_ref().map(|c| c.region.as_str()) != Some(event.region.as_str()) {
+            self.finish_region()?;
+            // Regions that have checkpoints or heads but sort before this one have lost all events.
+            self.check_vanished_before(&event.region)?;
+            let mut checkpoints = self.checkpoints.remove(&event.region).unwrap_or_default().into_iter();
+            let next_checkpoint = checkpoints.next();
+            self.current = Some(RegionWalk {
+                region: event.region.clone(),
+                verifier: ChainVerifier::default(),
+                checkpoints,
+                next_checkpoint,
+                checked: 0,
+            });
+        }
+        let trusted = self.trusted;
+        let walk = self.current.as_mut().expect("set above");
+        walk.verifier.check(event).map_err(|fault| Fault {
+            region: event.region.clone(),
+            seq: Some(event.seq),
+            what: fault.to_string(),
+        })?;
+        while let Some(c) = walk.next_checkpoint.take() {
+            if c.height != event.seq {
+                walk.next_checkpoint = Some(c);
+                break;
+            }
+            check_checkpoint(&c, &event.hash, trusted.as_ref()).map_err(|what| Fault {
+                region: event.region.clone(),
+                seq: Some(event.seq),
+                what,
+            })?;
+            walk.checked += 1;
+            walk.next_checkpoint = walk.checkpoints.next();
+        }
+        Ok(())
+    }
+
+    fn check_vanished_before(&mut self, region: &str) -> Result<(), Fault> {
+        let vanished = self
+            .heads
+            .keys()
+            .chain(self.checkpoints.keys())
+            .filter(|r| r.as_str() < region)
+            .min()
+            .cloned();
+        match vanished {
+            Some(r) => Err(vanished_fault(&r, &self.heads, &self.checkpoints)),
+            None => Ok(()),
+        }
+    }
+
+    fn finish_region(&mut self) -> Result<(), Fault> {
+        let Some(walk) = self.current.take() else {
+            return Ok(());
+        };
+        let height = walk.verifier.height();
+        if let Some(c) = walk.next_checkpoint {
+            return Err(Fault {
+                region: walk.region,
+                seq: Some(height + 1),
+                what: format!(
+                    "a checkpoint records height {} but the chain ends at {height}: events were deleted",
+                    c.height
+                ),
+            });
+        }
+        match self.heads.remove(&walk.region) {
+            Some((recorded, hash)) if recorded != height || hash != walk.verifier.head() => {
+                return Err(Fault {
+                    region: walk.region,
+                    seq: Some(height.min(recorded) + 1),
+                    what: format!(
+                        "the recorded chain head is at height {recorded} but the events end at {height}{}",
+                        if recorded == height { " with a different hash" } else { "" }
+                    ),
+                });
+            }
+            Some(_) => {}
+            None => {
+                return Err(Fault {
+                    region: walk.region,
+                    seq: None,
+                    what: "events exist but no chain head was recorded: the region's events were inserted outside Fazhi".into(),
+                });
+            }
+        }
+        self.summaries.push(RegionSummary {
+            region: walk.region,
+            events: height,
+            checkpoints: walk.checked,
+        });
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), Fault> {
+        self.finish_region()?;
+        let vanished = self.heads.keys().chain(self.checkpoints.keys()).min().cloned();
+        match vanished {
+            Some(r) => Err(vanished_fault(&r, &self.heads, &self.checkpoints)),
+            None => Ok(()),
+        }
+    }
+}
+
+fn vanished_fault(
+    region: &str,
+    heads: &BTreeMap<String, (i64, Vec<u8>)>,
+    checkpoints: &BTreeMap<String, Vec<Checkpoint>>,
+) -> Fault {
+    let height = heads
+        .get(region)
+        .map(|h| h.0)
+        .or_else(|| checkpoints.get(region).and_then(|c| c.last()).map(|c| c.height))
+        .unwrap_or(0);
+    Fault {
+        region: region.to_string(),
+        seq: Some(1),
+        what: format!("the chain should hold {height} events but none are left: events were deleted"),
+    }
+}
+
+fn check_checkpoint(
+    c: &Checkpoint,
+    event_hash: &Hash32,
+    trusted: Option<&VerifyingKey>,
+) -> Result<(), String> {
+    if &c.head != event_hash {
+        return Err(format!(
+            "the checkpoint of {} says the head at height {} was {}, the chain now has {}: history was rewritten",
+            c.at.to_rfc3339(),
+            c.height,
+            hex::encode(&c.head[..8]),
+            hex::encode(&event_hash[..8])
+        ));
+    }
+    let key = match trusted {
+        Some(key) => {
+            if key.to_bytes().as_slice() != c.public_key.as_slice() {
+                return Err(format!(
+                    "the checkpoint at height {} was signed with a key that is not this installation's",
+                    c.height
+                ));
+            }
+            *key
+        }
+        None => {
+            let bytes = <[u8; 32]>::try_from(c.public_key.as_slice())
+                .map_err(|_| format!("the checkpoint at height {} has a malformed key", c.height))?;
+            VerifyingKey::from_bytes(&bytes)
+                .map_err(|_| format!("the checkpoint at height {} has a malformed key", c.height))?
+        }
+    };
+    if !checkpoint::verify(&key, &c.region, c.height, &c.head, c.at, &c.signature) {
+        return Err(format!(
+            "the checkpoint at height {} has an invalid signature: it was altered",
+            c.height
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,262 @@
+//! `verify` against every kind of tampering, on both engines; checkpoints; concurrent writers.
+
+mod common;
+
+use common::*;
+use fazhi_core::event::{EventFields, GENESIS_HASH, chain_hash};
+use fazhi_core::{NewEvent, Subject, Timestamp};
+use fazhi_store::testing::TestDb;
+use fazhi_store::{Engine, WriteBatch};
+use serde_json::json;
+
+/// A district with ten notes appended to its chain (events 5..=14 of region 210212).
+async fn district_with_notes(engine: Engine) -> TestDb {
+    let db = TestDb::new(engine).await;
+    seed_district(&db.store).await;
+    for i in 0..10 {
+        db.store
+            .submit(WriteBatch::new().event(NewEvent::new(
+                region("210212"),
+                Subject::new("note", &i.to_string()),
+                "note.added",
+                "user:clerk",
+                json!({"text": format!("第{i}条记录")}),
+            )))
+            .await
+            .unwrap();
+    }
+    assert!(db.store.verify().await.unwrap().ok());
+    db
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SQL for a byte string literal on either engine.
+fn blob(engine: Engine, bytes: &[u8]) -> String {
+    match engine {
+        Engine::Sqlite => format!("X'{}'", hex(bytes)),
+        Engine::Postgres => format!("'\\x{}'::bytea", hex(bytes)),
+    }
+}
+
+async fn fault_of(db: &TestDb) -> fazhi_store::audit::Fault {
+    let report = db.store.verify().await.unwrap();
+    report.fault.expect("verify must find the tampering")
+}
+
+async fn changed_event(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    db.tamper("UPDATE events SET payload = '{\"text\":\"篡改\"}' WHERE region = '210212' AND seq = 8")
+        .await;
+    let fault = fault_of(&db).await;
+    assert_eq!((fault.region.as_str(), fault.seq), ("210212", Some(8)));
+    assert!(fault.what.contains("altered"), "{fault}");
+}
+
+async fn changed_actor_or_time(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    db.tamper("UPDATE events SET at_us = at_us - 1000000 WHERE region = '210212' AND seq = 6")
+        .await;
+    let fault = fault_of(&db).await;
+    assert_eq!(fault.seq, Some(6), "{fault}");
+}
+
+async fn deleted_event(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    db.tamper("DELETE FROM events WHERE region = '210212' AND seq = 7").await;
+    let fault = fault_of(&db).await;
+    assert_eq!(fault.seq, Some(8), "{fault}");
+    assert!(fault.what.contains("event 7 is missing"), "{fault}");
+}
+
+async fn deleted_last_events(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    db.tamper("DELETE FROM events WHERE region = '210212' AND seq >= 13").await;
+    let fault = fault_of(&db).await;
+    assert_eq!(fault.region, "210212");
+    assert_eq!(fault.seq, Some(13), "{fault}");
+    assert!(fault.what.contains("height 14"), "{fault}");
+}
+
+async fn deleted_whole_region(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    db.tamper("DELETE FROM events WHERE region = '210200'").await;
+    let fault = fault_of(&db).await;
+    assert_eq!(fault.region, "210200", "{fault}");
+}
+
+async fn inserted_event(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    // Make room at 9 by renumbering the later events, then insert a well-formed forged event
+    // that links correctly to event 8.
+    db.tamper("UPDATE events SET seq = seq + 1000 WHERE region = '210212' AND seq >= 9").await;
+    db.tamper("UPDATE events SET seq = seq - 999 WHERE region = '210212' AND seq >= 1000").await;
+    let eight = db
+        .store
+        .history("note:3")
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(eight.seq, 8);
+    let forged_payload = r#"{"text":"伪造"}"#;
+    let at = Timestamp(eight.at.0 + 1);
+    let hash = chain_hash(
+        &eight.hash,
+        &EventFields {
+            region: "210212",
+            seq: 9,
+            subject: "note:forged",
+            kind: "note.added",
+            actor: "user:clerk",
+            at,
+            payload: forged_payload,
+        },
+    );
+    db.tamper(&format!(
+        "INSERT INTO events (region, seq, subject, kind, actor, at_us, payload, prev_hash, hash) \
+         VALUES ('210212', 9, 'note:forged', 'note.added', 'user:clerk', {}, '{forged_payload}', {}, {})",
+        at.0,
+        blob(engine, &eight.hash),
+        blob(engine, &hash)
+    ))
+    .await;
+    let fault = fault_of(&db).await;
+    assert_eq!(fault.seq, Some(10), "the event after the forgery no longer links: {fault}");
+    assert!(fault.what.contains("inserted, removed or reordered"), "{fault}");
+}
+
+async fn reordered_events(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    db.tamper("UPDATE events SET seq = 1000 WHERE region = '210212' AND seq = 9").await;
+    db.tamper("UPDATE events SET seq = 9 WHERE region = '210212' AND seq = 10").await;
+    db.tamper("UPDATE events SET seq = 10 WHERE region = '210212' AND seq = 1000").await;
+    let fault = fault_of(&db).await;
+    assert_eq!(fault.seq, Some(9), "{fault}");
+}
+
+/// Someone who rewrites an event and recomputes every later hash (and the head) leaves a
+/// consistent chain; only the signed checkpoint shows it.
+async fn rewritten_history_fails_the_checkpoint(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    let made = db.store.checkpoint().await.unwrap();
+    assert_eq!(made.len(), 2);
+    assert!(db.store.checkpoint().await.unwrap().is_empty(), "nothing new to checkpoint");
+    assert!(db.store.verify().await.unwrap().ok());
+
+    let mut events = db.store.recent_events("210212", 100).await.unwrap();
+    events.reverse();
+    let mut prev = GENESIS_HASH;
+    for mut event in events {
+        if event.seq == 6 {
+            event.payload = r#"{"text":"改写"}"#.into();
+        }
+        event.prev_hash = prev;
+        event.hash = event.recompute_hash();
+        prev = event.hash;
+        db.tamper(&format!(
+            "UPDATE events SET payload = '{}', prev_hash = {}, hash = {} WHERE region = '210212' AND seq = {}",
+            event.payload,
+            blob(engine, &event.prev_hash),
+            blob(engine, &event.hash),
+            event.seq
+        ))
+        .await;
+    }
+    db.tamper(&format!(
+        "UPDATE chain_heads SET hash = {} WHERE region = '210212'",
+        blob(engine, &prev)
+    ))
+    .await;
+    let fault = fault_of(&db).await;
+    assert_eq!(fault.seq, Some(14), "{fault}");
+    assert!(fault.what.contains("history was rewritten"), "{fault}");
+}
+
+async fn altered_checkpoint(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    db.store.checkpoint().await.unwrap();
+    db.tamper("UPDATE checkpoints SET at_us = at_us + 1 WHERE region = '210212'").await;
+    let fault = fault_of(&db).await;
+    assert!(fault.what.contains("invalid signature"), "{fault}");
+}
+
+async fn checkpoint_signed_by_another_key(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    db.store.checkpoint().await.unwrap();
+    let other = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+    let checkpoints = db.store.checkpoints().await.unwrap();
+    let c = checkpoints.iter().find(|c| c.region == "210212").unwrap();
+    let signature = fazhi_core::checkpoint::sign(&other, &c.region, c.height, &c.head, c.at);
+    db.tamper(&format!(
+        "UPDATE checkpoints SET public_key = {}, signature = {} WHERE region = '210212'",
+        blob(engine, &other.verifying_key().to_bytes()),
+        blob(engine, &signature)
+    ))
+    .await;
+    let fault = fault_of(&db).await;
+    assert!(fault.what.contains("not this installation's"), "{fault}");
+}
+
+async fn concurrent_writers_lose_nothing(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    seed_district(&db.store).await;
+    let mut tasks = Vec::new();
+    for writer in 0..100 {
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            for n in 0..10 {
+                let subject = format!("note:{writer}-{n}");
+                let committed = store
+                    .submit(WriteBatch::new().event(NewEvent::new(
+                        region("210212"),
+                        Subject(subject.clone()),
+                        "note.added",
+                        &format!("user:w{writer}"),
+                        json!({"writer": writer, "n": n}),
+                    )))
+                    .await
+                    .unwrap();
+                acknowledged.push((subject, committed.events[0].seq));
+            }
+            acknowledged
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    assert_eq!(all.len(), 1000);
+    let mut seqs: Vec<i64> = all.iter().map(|(_, s)| *s).collect();
+    seqs.sort();
+    seqs.dedup();
+    assert_eq!(seqs.len(), 1000, "every acknowledged event has its own place");
+    for (subject, seq) in all.iter().step_by(37) {
+        let history = db.store.history(subject).await.unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].seq, *seq);
+    }
+    // After a restart (a new store on the same database) everything is still there.
+    db.store.close().await;
+    let reopened = db.reopen(std::sync::Arc::new(fazhi_store::SystemClock)).await;
+    let report = reopened.verify().await.unwrap();
+    assert!(report.ok(), "{:?}", report.fault);
+    assert_eq!(reopened.count_events().await.unwrap(), 1000 + 5);
+}
+
+on_both_engines!(
+    changed_event,
+    changed_actor_or_time,
+    deleted_event,
+    deleted_last_events,
+    deleted_whole_region,
+    inserted_event,
+    reordered_events,
+    rewritten_history_fails_the_checkpoint,
+    altered_checkpoint,
+    checkpoint_signed_by_another_key,
+    concurrent_writers_lose_nothing,
+);
