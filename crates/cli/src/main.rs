@@ -1,1 +1,553 @@
-fn main() {}
+//! `fazhi`: the one binary. Serves the portal, console and API; seeds the demo district;
+//! manages users; verifies and checkpoints the event log; backs up and restores.
+#![forbid(unsafe_code)]
+
+mod config;
+mod demo;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+use config::FileConfig;
+use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
+use fazhi_core::region::RegionCode;
+use fazhi_store::accounts::NewUser;
+use fazhi_store::{Location, OpenOptions, Store};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "fazhi",
+    version,
+    about = "法治 Fazhi — a district government's rule-of-law work, publicity and statutory reports in one system.",
+    long_about = "法治 Fazhi — a district government's rule-of-law work, publicity and statutory reports in one system.\n\n\
+        Start with `fazhi demo`: it creates a demo district in ./fazhi-demo, prints the logins and serves\n\
+        http://127.0.0.1:8080. For a real installation: `fazhi region add`, `fazhi department add`,\n\
+        `fazhi user add --role admin`, then `fazhi serve`. Every command that opens a store takes\n\
+        --data DIR (SQLite, the default ./fazhi-data) or --database postgres://…"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct StoreArgs {
+    /// Data folder for the embedded SQLite store [default: ./fazhi-data]
+    #[arg(long, global = true)]
+    data: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://user:password@host/db) instead of the data folder
+    #[arg(long, env = "FAZHI_DATABASE_URL", global = true)]
+    database: Option<String>,
+    /// Folder of the checkpoint signing key [default: DATA/keys]
+    #[arg(long, env = "FAZHI_KEY_DIR", global = true)]
+    key_dir: Option<PathBuf>,
+    /// Config file (TOML: data_dir, database_url, key_dir, listen, secure_cookies, trust_proxy)
+    #[arg(long, env = "FAZHI_CONFIG", global = true)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal (/), the staff console (/console) and the API (/api/v1)
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080]
+        #[arg(long)]
+        listen: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Seed the demo district (if its folder is empty), print its logins and serve it
+    Demo {
+        /// Address to listen on [default: 127.0.0.1:8080]
+        #[arg(long)]
+        listen: Option<String>,
+        /// Only seed and print the logins; do not serve
+        #[arg(long)]
+        no_serve: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Regions (GB/T 2260 codes)
+    #[command(subcommand)]
+    Region(RegionCommand),
+    /// Departments of a region
+    #[command(subcommand)]
+    Department(DepartmentCommand),
+    /// User accounts and API tokens
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Prove the event log was not altered
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Write a consistent backup of the store (while it is in use)
+    Backup {
+        /// The backup file to create (it must not exist)
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Restore a backup into the store
+    Restore {
+        /// The backup file
+        file: PathBuf,
+        /// Replace the store's current content
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegionCommand {
+    /// Register a region
+    Add {
+        /// GB/T 2260 code: 6 digits (province, city, county), 9 (street), 12 (community)
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// The parent region's code (already registered)
+        #[arg(long)]
+        parent: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List regions
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum DepartmentCommand {
+    /// Register a department
+    Add {
+        #[arg(long)]
+        region: String,
+        /// Short code, unique in the region (letters, digits, . _ -), e.g. sfj
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// government_office, department, enforcement_body, service_hall, committee,
+        /// street_office, public_institution, other
+        #[arg(long, default_value = "department")]
+        kind: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List departments
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user with one role (prints a generated password unless --password-stdin)
+    Add {
+        /// Login name: lower-case letters, digits, . _ -
+        #[arg(long)]
+        name: String,
+        /// The person's name as shown, e.g. 张三
+        #[arg(long)]
+        display_name: String,
+        /// admin, leader, justice_staff, department_staff, enforcement_officer,
+        /// legal_reviewer, window_clerk, grid_worker, public_applicant
+        #[arg(long)]
+        role: String,
+        /// The region code the role applies to
+        #[arg(long)]
+        region: String,
+        /// The department's code in that region (required for department-bound roles)
+        #[arg(long)]
+        department: Option<String>,
+        /// Read the password from standard input instead of generating one
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List users and their roles
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print a new API bearer token for a user (stored only as a hash)
+    Token {
+        #[arg(long)]
+        user: String,
+        /// What the token is for
+        #[arg(long, default_value = "cli")]
+        label: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every chain and check the checkpoints; exit 1 naming the first bad event
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Sign and record each region's chain head
+    Checkpoint {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// Everything resolved from flags, environment and config file.
+pub struct Settings {
+    pub location: Location,
+    pub key_dir: Option<PathBuf>,
+    pub file: FileConfig,
+}
+
+impl StoreArgs {
+    fn settings(&self, default_data: &str) -> Result<Settings> {
+        let file = FileConfig::load(self.config.as_deref())?;
+        let database = self.database.clone().or(file.database_url.clone());
+        let data = self
+            .data
+            .clone()
+            .or(file.data_dir.clone())
+            .or_else(|| Some(PathBuf::from(default_data)));
+        let location = Location::from_args(data, database).map_err(|e| anyhow!("{e}"))?;
+        let key_dir = self.key_dir.clone().or(file.key_dir.clone());
+        Ok(Settings {
+            location,
+            key_dir,
+            file,
+        })
+    }
+
+    async fn open(&self) -> Result<Store> {
+        open(&self.settings("fazhi-data")?).await
+    }
+}
+
+async fn open(settings: &Settings) -> Result<Store> {
+    let mut options = OpenOptions::new(settings.location.clone());
+    if let Some(dir) = &settings.key_dir {
+        options.key_dir = Some(dir.clone());
+    }
+    Store::open(options)
+        .await
+        .with_context(|| format!("无法打开数据库 {}", settings.location.describe()))
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FAZHI_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("fazhi: cannot start: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误 / error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve { listen, store } => {
+            let settings = store.settings("fazhi-data")?;
+            let store = open(&settings).await?;
+            serve(store, &settings, listen).await?;
+        }
+        Command::Demo {
+            listen,
+            no_serve,
+            store,
+        } => {
+            let settings = store.settings("fazhi-demo")?;
+            let store = open(&settings).await?;
+            let logins = demo::seed_or_load(&store, &settings.location).await?;
+            demo::print_logins(&logins);
+            if !no_serve {
+                serve(store, &settings, listen).await?;
+            } else {
+                store.close().await;
+            }
+        }
+        Command::Region(RegionCommand::Add {
+            code,
+            name,
+            parent,
+            store,
+        }) => {
+            let store = store.open().await?;
+            let code = RegionCode::parse(&code)?;
+            let parent = parent.as_deref().map(RegionCode::parse).transpose()?;
+            let region = store.add_region("cli", &code, &name, parent.as_ref()).await?;
+            println!("{}\t{}\t{}", region.code, region.name, region.level);
+            store.close().await;
+        }
+        Command::Region(RegionCommand::List { store }) => {
+            let store = store.open().await?;
+            for r in store.regions().await? {
+                println!("{}\t{}\t{}\t{}", r.code, r.name, r.level, r.parent.unwrap_or_default());
+            }
+            store.close().await;
+        }
+        Command::Department(DepartmentCommand::Add {
+            region,
+            code,
+            name,
+            kind,
+            store,
+        }) => {
+            let store = store.open().await?;
+            let region = RegionCode::parse(&region)?;
+            let kind = DepartmentKind::parse(&kind).ok_or_else(|| {
+                anyhow!(
+                    "部门类型“{kind}”无效；可用：{}",
+                    DepartmentKind::ALL.iter().map(|k| k.code()).collect::<Vec<_>>().join(", ")
+                )
+            })?;
+            let d = store.add_department("cli", &region, &code, &name, kind).await?;
+            println!("{}\t{}\t{}\t{}", d.id, d.region, d.code, d.name);
+            store.close().await;
+        }
+        Command::Department(DepartmentCommand::List { store }) => {
+            let store = store.open().await?;
+            for d in store.departments(None).await? {
+                println!("{}\t{}\t{}\t{}\t{}", d.region, d.code, d.name, d.kind, d.id);
+            }
+            store.close().await;
+        }
+        Command::User(UserCommand::Add {
+            name,
+            display_name,
+            role,
+            region,
+            department,
+            password_stdin,
+            store,
+        }) => {
+            let store = store.open().await?;
+            let name = UserName::parse(&name)?;
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow!(
+                    "角色“{role}”无效；可用：{}",
+                    Role::ALL.iter().map(|r| r.code()).collect::<Vec<_>>().join(", ")
+                )
+            })?;
+            let region = RegionCode::parse(&region)?;
+            let department = match department {
+                Some(code) => Some(
+                    store
+                        .departments(Some(&region))
+                        .await?
+                        .into_iter()
+                        .find(|d| d.code == code || d.id == code)
+                        .ok_or_else(|| anyhow!("区划 {region} 中没有代码为“{code}”的部门"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let grant = Grant::new(role, region.clone(), department)?;
+            let (password, generated) = if password_stdin {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text)?;
+                (text.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (demo::generate_password()?, true)
+            };
+            let user = store
+                .add_user(
+                    "cli",
+                    NewUser {
+                        name,
+                        display_name,
+                        region,
+                        password: password.clone(),
+                        grants: vec![grant],
+                    },
+                )
+                .await?;
+            println!("{}\t{}", user.name, user.id);
+            if generated {
+                println!("password: {password}");
+            }
+            store.close().await;
+        }
+        Command::User(UserCommand::List { store }) => {
+            let store = store.open().await?;
+            for u in store.users().await? {
+                let roles: Vec<String> = u
+                    .grants
+                    .iter()
+                    .map(|g| match &g.department {
+                        Some(d) => format!("{}@{}/{}", g.role, g.region, d),
+                        None => format!("{}@{}", g.role, g.region),
+                    })
+                    .collect();
+                println!("{}\t{}\t{}", u.name, u.display_name, roles.join(","));
+            }
+            store.close().await;
+        }
+        Command::User(UserCommand::Token { user, label, store }) => {
+            let store = store.open().await?;
+            let found = store
+                .user_by_name(&user)
+                .await?
+                .ok_or_else(|| anyhow!("没有用户“{user}”"))?;
+            let token = store.create_token("cli", &found.id, &label).await?;
+            println!("{token}");
+            eprintln!("Use it as: Authorization: Bearer <token>. It is shown only once.");
+            store.close().await;
+        }
+        Command::Audit(AuditCommand::Verify { store }) => {
+            let store = store.open().await?;
+            let report = store.verify().await?;
+            store.close().await;
+            for r in &report.regions {
+                println!(
+                    "region {}: {} events verified, {} checkpoints checked",
+                    r.region, r.events, r.checkpoints
+                );
+            }
+            if !report.trusted_key {
+                eprintln!(
+                    "note: no checkpoint key file was found; signatures were checked only against the keys stored with them"
+                );
+            }
+            match report.fault {
+                None => {
+                    println!("OK: {} events verified", report.events());
+                }
+                Some(fault) => {
+                    println!("TAMPERED: {fault}");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        Command::Audit(AuditCommand::Checkpoint { store }) => {
+            let store = store.open().await?;
+            let made = store.checkpoint().await?;
+            for c in &made {
+                println!(
+                    "region {} height {} head {}",
+                    c.region,
+                    c.height,
+                    hex_string(&c.head)
+                );
+            }
+            if made.is_empty() {
+                println!("nothing new to checkpoint");
+            }
+            store.close().await;
+        }
+        Command::Backup { out, store } => {
+            let store = store.open().await?;
+            let summary = store.backup(&out).await?;
+            store.close().await;
+            println!(
+                "backup written: {} ({} events, {} bytes, schema version {})",
+                out.display(),
+                summary.events,
+                summary.bytes,
+                summary.schema_version
+            );
+        }
+        Command::Restore { file, force, store } => {
+            let store = store.open().await?;
+            let summary = store.restore(&file, force).await?;
+            let report = store.verify().await?;
+            store.close().await;
+            for (table, rows) in &summary.rows {
+                println!("{table}: {rows} rows");
+            }
+            match report.fault {
+                None => println!("restored and verified: {} events", report.events()),
+                Some(fault) => bail!("the restored store does not verify: {fault}"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hex_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Result<()> {
+    let listen = listen
+        .or(settings.file.listen.clone())
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("无法监听 {listen}"))?;
+    let config = fazhi_web::WebConfig {
+        secure_cookies: settings.file.secure_cookies.unwrap_or(false),
+        trust_proxy: settings.file.trust_proxy.unwrap_or(false),
+    };
+    let state = fazhi_web::AppState::new(store.clone(), config);
+    let checkpoints = tokio::spawn(periodic_checkpoints(store.clone()));
+    println!("Fazhi 正在运行 / running: http://{listen}  ({})", settings.location.describe());
+    fazhi_web::serve(state, listener, shutdown_signal())
+        .await
+        .context("server failed")?;
+    checkpoints.abort();
+    store.close().await;
+    Ok(())
+}
+
+/// Signs the chain heads every six hours, so the portal always has recent checkpoints.
+async fn periodic_checkpoints(store: Store) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
+    loop {
+        tick.tick().await;
+        if store.key_dir().is_none() {
+            return;
+        }
+        if let Err(e) = store.checkpoint().await {
+            tracing::warn!(error = %e, "periodic checkpoint failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+

@@ -1,1 +1,193 @@
-//! (being written)
+//! Fazhi's web layer: the public portal (`/`), the staff console (`/console`), the JSON API
+//! (`/api/v1`), health and metrics, and the embedded static assets.
+//!
+//! Handlers parse requests into typed calls on the store and render the results; rules live in
+//! `fazhi-core` and persistence in `fazhi-store`. Every state-changing route is behind the CSRF
+//! layer (`Sec-Fetch-Site`/`Origin` checks) and every response carries the security headers.
+#![forbid(unsafe_code)]
+
+mod api;
+mod console;
+pub mod error;
+pub mod i18n;
+mod observability;
+mod portal;
+pub mod session;
+mod views;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use fazhi_store::Store;
+use rust_embed::RustEmbed;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::csrf::CsrfLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when Fazhi is served over TLS).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_proxy: bool,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig) -> Self {
+        AppState {
+            store,
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// Largest request body accepted (forms and JSON; attachments get their own limit later).
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+     frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+pub fn router(state: AppState) -> Router {
+    observability::install();
+    Router::new()
+        .route("/", get(portal::home))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(observability::render))
+        .route("/static/{*path}", get(static_asset))
+        .route("/lang/{code}", get(set_language))
+        .nest("/console", console::routes())
+        .nest("/api/v1", api::routes())
+        .fallback(not_found)
+        .layer(middleware::from_fn(security_headers))
+        .layer(CsrfLayer::new().with_rejection_response(|_| {
+            let mut response = Response::new(Body::from(
+                "跨站请求已被拒绝（CSRF）。Cross-site request refused.",
+            ));
+            *response.status_mut() = StatusCode::FORBIDDEN;
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            response
+        }))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(middleware::from_fn(observability::track))
+        .with_state(state)
+}
+
+/// Serves the router until `shutdown` completes.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn security_headers(request: Request<Body>, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Assets;
+
+async fn static_asset(Path(path): Path<String>) -> Response {
+    let Some(file) = Assets::get(&path) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let content_type = match path.rsplit('.').next() {
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("woff2") => "font/woff2",
+        Some("txt") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    let cache = if path.starts_with("vendor/") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, cache),
+        ],
+        file.data.into_owned(),
+    )
+        .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// Switches the interface language (a cookie) and goes back where the user was.
+async fn set_language(Path(code): Path<String>, Query(q): Query<NextQuery>) -> Response {
+    let lang = i18n::Lang::parse(&code).unwrap_or(i18n::Lang::Zh);
+    let back = match q.next.as_deref() {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_string(),
+        _ => "/".to_string(),
+    };
+    let mut response = Redirect::to(&back).into_response();
+    if let Ok(cookie) = HeaderValue::from_str(&format!(
+        "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.code()
+    )) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+async fn not_found(lang: i18n::Lang, request: Request<Body>) -> Response {
+    let message = "找不到您要的页面或记录".to_string();
+    if request.uri().path().starts_with("/api/") {
+        error::ApiError(error::WebError::NotFound(message)).into_response()
+    } else {
+        error::PageError(error::WebError::NotFound(message), lang).into_response()
+    }
+}

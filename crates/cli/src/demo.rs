@@ -1,0 +1,196 @@
+//! The demo district: 旅顺口区 of 大连市 (the district of the seed report), its streets and
+//! departments, and one user for every role. Everything is made through the store's own
+//! commands, so the demo's event log verifies like any other. The records are synthetic.
+
+use anyhow::{Context, Result};
+use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
+use fazhi_core::region::RegionCode;
+use fazhi_store::accounts::NewUser;
+use fazhi_store::{Location, Store};
+use std::path::PathBuf;
+
+pub struct Login {
+    pub name: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+const ACTOR: &str = "system:demo";
+const DISTRICT: &str = "210212";
+
+const STREETS: &[(&str, &str)] = &[
+    ("210212001", "登峰街道"),
+    ("210212002", "市场街道"),
+    ("210212003", "得胜街道"),
+    ("210212004", "光荣街道"),
+    ("210212005", "水师营街道"),
+];
+
+const DEPARTMENTS: &[(&str, &str, DepartmentKind)] = &[
+    ("zfb", "旅顺口区人民政府办公室", DepartmentKind::GovernmentOffice),
+    ("sfj", "旅顺口区司法局", DepartmentKind::Department),
+    ("ysj", "旅顺口区营商环境建设局（政务服务中心）", DepartmentKind::ServiceHall),
+    ("scjgj", "旅顺口区市场监督管理局", DepartmentKind::EnforcementBody),
+    ("zhzfj", "旅顺口区综合行政执法局", DepartmentKind::EnforcementBody),
+    ("xfj", "旅顺口区信访局", DepartmentKind::Department),
+    ("wgzx", "旅顺口区网格化服务管理中心", DepartmentKind::PublicInstitution),
+    ("flyz", "旅顺口区法律援助中心", DepartmentKind::PublicInstitution),
+];
+
+/// One user per role: (login, name shown, role, department code).
+const USERS: &[(&str, &str, Role, Option<&str>)] = &[
+    ("admin", "系统管理员", Role::Admin, None),
+    ("leader", "王建国（区长）", Role::Leader, None),
+    ("justice", "李晓梅（司法局）", Role::JusticeStaff, Some("sfj")),
+    ("staff", "赵志强（市场监管局）", Role::DepartmentStaff, Some("scjgj")),
+    ("officer", "孙海涛（综合执法局）", Role::EnforcementOfficer, Some("zhzfj")),
+    ("reviewer", "周静（法制审核）", Role::LegalReviewer, Some("sfj")),
+    ("clerk", "吴丽娜（政务服务窗口）", Role::WindowClerk, Some("ysj")),
+    ("grid", "郑小军（网格员）", Role::GridWorker, Some("wgzx")),
+    ("citizen", "陈明（公众）", Role::PublicApplicant, None),
+];
+
+pub fn generate_password() -> Result<String> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 14];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect())
+}
+
+fn logins_file(location: &Location) -> PathBuf {
+    match location {
+        Location::DataDir(dir) => dir.join("demo-logins.txt"),
+        Location::Postgres(_) => PathBuf::from("fazhi-demo-logins.txt"),
+    }
+}
+
+/// Seeds the demo into an empty store; otherwise reads back the logins made when it was seeded.
+pub async fn seed_or_load(store: &Store, location: &Location) -> Result<Vec<Login>> {
+    let file = logins_file(location);
+    if store.has_data().await? {
+        return read_logins(&file);
+    }
+    let logins = seed(store).await?;
+    write_logins(&file, &logins)?;
+    Ok(logins)
+}
+
+async fn seed(store: &Store) -> Result<Vec<Login>> {
+    let city = RegionCode::parse("210200")?;
+    let district = RegionCode::parse(DISTRICT)?;
+    store.add_region(ACTOR, &city, "大连市", None).await?;
+    store
+        .add_region(ACTOR, &district, "旅顺口区", Some(&city))
+        .await?;
+    for (code, name) in STREETS {
+        store
+            .add_region(ACTOR, &RegionCode::parse(code)?, name, Some(&district))
+            .await?;
+    }
+    let mut department_ids = Vec::new();
+    for (code, name, kind) in DEPARTMENTS {
+        let d = store
+            .add_department(ACTOR, &district, code, name, *kind)
+            .await?;
+        department_ids.push((*code, d.id));
+    }
+    let mut logins = Vec::new();
+    for (name, display_name, role, department) in USERS {
+        let department = department.map(|code| {
+            department_ids
+                .iter()
+                .find(|(c, _)| *c == code)
+                .map(|(_, id)| id.clone())
+                .expect("demo departments include every code used")
+        });
+        let password = generate_password()?;
+        store
+            .add_user(
+                ACTOR,
+                NewUser {
+                    name: UserName::parse(name)?,
+                    display_name: display_name.to_string(),
+                    region: district.clone(),
+                    password: password.clone(),
+                    grants: vec![Grant::new(*role, district.clone(), department)?],
+                },
+            )
+            .await?;
+        logins.push(Login {
+            name: name.to_string(),
+            display_name: display_name.to_string(),
+            role: *role,
+            password,
+        });
+    }
+    if store.key_dir().is_some() {
+        store.checkpoint().await?;
+    }
+    Ok(logins)
+}
+
+fn write_logins(file: &PathBuf, logins: &[Login]) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut out = options
+        .open(file)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    for l in logins {
+        writeln!(out, "{}\t{}\t{}\t{}", l.name, l.password, l.role.code(), l.display_name)?;
+    }
+    Ok(())
+}
+
+fn read_logins(file: &PathBuf) -> Result<Vec<Login>> {
+    let Ok(text) = std::fs::read_to_string(file) else {
+        eprintln!(
+            "This store already holds data and has no demo logins file ({}); use `fazhi user list`.",
+            file.display()
+        );
+        return Ok(Vec::new());
+    };
+    Ok(text
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.splitn(4, '\t');
+            let name = parts.next()?.to_string();
+            let password = parts.next()?.to_string();
+            let role = Role::parse(parts.next()?)?;
+            let display_name = parts.next()?.to_string();
+            Some(Login {
+                name,
+                display_name,
+                role,
+                password,
+            })
+        })
+        .collect())
+}
+
+pub fn print_logins(logins: &[Login]) {
+    if logins.is_empty() {
+        return;
+    }
+    println!("演示区：大连市旅顺口区（示例数据均为虚构 / all demo records are synthetic）");
+    println!("演示账号 / demo logins (http://127.0.0.1:8080/console/login):");
+    println!("  {:<10} {:<16} {:<22} {}", "user", "password", "role", "name");
+    for l in logins {
+        println!(
+            "  {:<10} {:<16} {:<22} {}",
+            l.name,
+            l.password,
+            l.role.code(),
+            l.display_name
+        );
+    }
+}

@@ -1,0 +1,674 @@
+//! The staff console: login, the home page, departments, users and roles, data integrity.
+//!
+//! Every page needs a staff session ([`Staff`]); what each page shows or allows is checked
+//! against the user's grants with the rules of `fazhi_core::authz`.
+
+use crate::AppState;
+use crate::error::{PageError, WebError};
+use crate::i18n::Lang;
+use crate::session::{SESSION_COOKIE, Staff, client_ip, cookie, is_https, safe_next, session_cookie};
+use crate::views::*;
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{FromRequestParts, OriginalUri, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use fazhi_core::authz::DepartmentScope;
+use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
+use fazhi_core::region::RegionCode;
+use fazhi_store::accounts::{DepartmentChange, LoginError, NewUser, SESSION_SECONDS, User};
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/departments", get(departments).post(create_department))
+        .route("/departments/{id}", get(department).post(update_department))
+        .route("/users", get(users).post(create_user))
+        .route("/audit", get(audit))
+        .route("/audit/checkpoint", post(make_checkpoint))
+        .route("/audit/verify", post(verify))
+}
+
+fn render<T: Template>(page: T, status: StatusCode, lang: Lang) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => PageError(WebError::Internal(e.to_string()), lang).into_response(),
+    }
+}
+
+/// The client address (for login throttling).
+pub struct ClientIp(String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(state, parts)))
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct Flash {
+    notice: Option<String>,
+    next: Option<String>,
+}
+
+// ----- login -----
+
+async fn login_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    Query(q): Query<Flash>,
+) -> Response {
+    let next = safe_next(q.next.as_deref());
+    if let Some(token) = cookie(&headers, SESSION_COOKIE)
+        && let Ok(Some(_)) = state.store.session_user(&token).await
+    {
+        return Redirect::to(&next).into_response();
+    }
+    let page = LoginPage {
+        t: lang.texts(),
+        other_lang: lang.other().code(),
+        error: None,
+        name: String::new(),
+        next,
+    };
+    render(page, StatusCode::OK, lang)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    name: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let t = lang.texts();
+    let next = safe_next(form.next.as_deref());
+    let outcome = match state.store.login(&form.name, &form.password, &ip).await {
+        Ok(outcome) => outcome,
+        Err(e) => return PageError(e.into(), lang).into_response(),
+    };
+    let (status, message) = match outcome {
+        Ok(session) => {
+            let mut response = Redirect::to(&next).into_response();
+            let cookie = session_cookie(&session.token, SESSION_SECONDS, is_https(&state, &headers));
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            return response;
+        }
+        Err(LoginError::InvalidCredentials) => {
+            (StatusCode::UNAUTHORIZED, t.get("login.invalid").to_string())
+        }
+        Err(LoginError::Throttled {
+            retry_after_seconds,
+        }) => {
+            let minutes = (retry_after_seconds + 59) / 60;
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                t.fill("login.throttled", &[("minutes", &minutes.to_string())]),
+            )
+        }
+    };
+    let page = LoginPage {
+        t,
+        other_lang: lang.other().code(),
+        error: Some(message),
+        name: form.name,
+        next,
+    };
+    render(page, status, lang)
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE)
+        && let Err(e) = state.store.logout(&token).await
+    {
+        tracing::warn!(error = %e, "logout could not be recorded");
+    }
+    let mut response = Redirect::to("/console/login").into_response();
+    let clear = session_cookie("", 0, is_https(&state, &headers));
+    if let Ok(value) = HeaderValue::from_str(&clear) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+// ----- home -----
+
+async fn home(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, Response> {
+    let lang = staff.lang;
+    let t = lang.texts();
+    let fail = |e: WebError| PageError(e, lang).into_response();
+    let principal = staff.user.principal();
+    let department_names = department_names(&state).await.map_err(fail)?;
+    let grants = staff
+        .user
+        .grants
+        .iter()
+        .map(|g| GrantView {
+            role: t.label("role", g.role.code()),
+            region: g.region.to_string(),
+            department: g
+                .department
+                .as_ref()
+                .map(|d| department_names.iter().find(|(id, _)| id == d).map(|(_, n)| n.clone()).unwrap_or_default())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let heights = state.store.chain_heights().await.map_err(|e| fail(e.into()))?;
+    let mut chains = Vec::new();
+    let mut events = Vec::new();
+    for region in principal.regions() {
+        match principal.department_scope(&region) {
+            DepartmentScope::All => {
+                if let Some((_, h)) = heights.iter().find(|(r, _)| r == region.as_str()) {
+                    chains.push((region.to_string(), *h));
+                }
+                let recent = state
+                    .store
+                    .recent_events(region.as_str(), 15)
+                    .await
+                    .map_err(|e| fail(e.into()))?;
+                events.extend(recent.iter().map(EventView::from));
+            }
+            DepartmentScope::Only(ids) => {
+                for id in ids {
+                    let history = state
+                        .store
+                        .history(&format!("department:{id}"))
+                        .await
+                        .map_err(|e| fail(e.into()))?;
+                    events.extend(history.iter().rev().take(15).map(EventView::from));
+                }
+            }
+        }
+    }
+    let page = HomePage {
+        t,
+        c: Chrome::new(&staff.user, lang, "home", uri.path()),
+        welcome: t.fill("home.welcome", &[("name", &staff.user.display_name)]),
+        grants,
+        chains,
+        events,
+    };
+    Ok(render(page, StatusCode::OK, lang))
+}
+
+async fn department_names(state: &AppState) -> Result<Vec<(String, String)>, WebError> {
+    Ok(state
+        .store
+        .departments(None)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect())
+}
+
+// ----- departments -----
+
+#[derive(Deserialize)]
+struct DepartmentInput {
+    code: String,
+    name: String,
+    kind: String,
+    region: String,
+}
+
+async fn departments_page(
+    state: &AppState,
+    staff: &Staff,
+    path: &str,
+    form: DepartmentForm,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let lang = staff.lang;
+    let t = lang.texts();
+    let principal = staff.user.principal();
+    let all = match state.store.departments(None).await {
+        Ok(all) => all,
+        Err(e) => return PageError(e.into(), lang).into_response(),
+    };
+    let my_regions = principal.regions();
+    let rows = all
+        .into_iter()
+        .filter_map(|d| {
+            let region = RegionCode::parse(&d.region).ok()?;
+            my_regions.iter().any(|r| region.is_within(r)).then(|| DepartmentRow {
+                readable: principal.can_read_department(&region, &d.id),
+                kind: t.label("kind", &d.kind),
+                id: d.id,
+                code: d.code,
+                name: d.name,
+                active: d.active,
+            })
+        })
+        .collect();
+    let regions = match state.store.regions().await {
+        Ok(regions) => regions
+            .into_iter()
+            .filter(|r| {
+                RegionCode::parse(&r.code).is_ok_and(|code| principal.administers(&code))
+            })
+            .map(|r| (r.code, r.name))
+            .collect(),
+        Err(e) => return PageError(e.into(), lang).into_response(),
+    };
+    let page = DepartmentsPage {
+        t,
+        c: Chrome::new(&staff.user, lang, "departments", path),
+        rows,
+        kinds: kind_options(t),
+        regions,
+        form,
+        notice,
+        error,
+    };
+    render(page, status, lang)
+}
+
+async fn departments(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+    Query(flash): Query<Flash>,
+) -> Response {
+    let notice = flash.notice.map(|_| staff.lang.texts().get("departments.saved").to_string());
+    departments_page(&state, &staff, uri.path(), DepartmentForm::default(), notice, None, StatusCode::OK).await
+}
+
+async fn create_department(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+    Form(input): Form<DepartmentInput>,
+) -> Response {
+    let result = async {
+        let region = RegionCode::parse(&input.region).map_err(|e| WebError::Invalid(e.to_string()))?;
+        if !staff.user.principal().administers(&region) {
+            return Err(WebError::Forbidden("只有本区划的管理员可以新增部门".into()));
+        }
+        let kind = DepartmentKind::parse(&input.kind)
+            .ok_or_else(|| WebError::Invalid(format!("部门类型“{}”无效", input.kind)))?;
+        let code = input.code.trim();
+        if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+            return Err(WebError::Invalid("部门代码只能由字母、数字和 . _ - 组成".into()));
+        }
+        Ok(state
+            .store
+            .add_department(&staff.user.principal().actor(), &region, code, &input.name, kind)
+            .await?)
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/console/departments?notice=saved").into_response(),
+        Err(WebError::Forbidden(m)) => PageError(WebError::Forbidden(m), staff.lang).into_response(),
+        Err(e) => {
+            let status = e.status();
+            let form = DepartmentForm {
+                code: input.code,
+                name: input.name,
+                kind: input.kind,
+            };
+            departments_page(&state, &staff, uri.path(), form, None, Some(e.public_message()), status).await
+        }
+    }
+}
+
+async fn department_page(
+    state: &AppState,
+    staff: &Staff,
+    id: &str,
+    path: &str,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let lang = staff.lang;
+    let t = lang.texts();
+    let d = state
+        .store
+        .department(id)
+        .await?
+        .ok_or_else(|| WebError::NotFound("找不到该部门".into()))?;
+    let region = RegionCode::parse(&d.region).map_err(|e| WebError::Internal(e.to_string()))?;
+    let principal = staff.user.principal();
+    if !principal.can_read_department(&region, &d.id) {
+        return Err(WebError::Forbidden(t.get("departments.no_access").to_string()));
+    }
+    let members = members_of(state, &d.id, t).await?;
+    let history = state.store.history(&format!("department:{}", d.id)).await?;
+    let page = DepartmentPage {
+        t,
+        c: Chrome::new(&staff.user, lang, "departments", path),
+        kind_label: t.label("kind", &d.kind),
+        kinds: kind_options(t),
+        members,
+        can_change: principal.can_change_department(&region, &d.id),
+        events: history.iter().rev().map(EventView::from).collect(),
+        d,
+        notice,
+        error,
+    };
+    Ok(render(page, status, lang))
+}
+
+async fn members_of(
+    state: &AppState,
+    department: &str,
+    t: crate::i18n::Tr,
+) -> Result<Vec<(String, String)>, WebError> {
+    let mut out = Vec::new();
+    for user in state.store.users().await? {
+        for g in user.grants.iter().filter(|g| g.department.as_deref() == Some(department)) {
+            out.push((user.display_name.clone(), t.label("role", g.role.code())));
+        }
+    }
+    Ok(out)
+}
+
+async fn department(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    Query(flash): Query<Flash>,
+) -> Response {
+    let notice = flash.notice.map(|_| staff.lang.texts().get("departments.saved").to_string());
+    match department_page(&state, &staff, &id, uri.path(), notice, None, StatusCode::OK).await {
+        Ok(r) => r,
+        Err(e) => PageError(e, staff.lang).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct DepartmentEdit {
+    version: i64,
+    name: String,
+    kind: String,
+    active: Option<String>,
+}
+
+async fn update_department(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    Form(input): Form<DepartmentEdit>,
+) -> Response {
+    let result = async {
+        let d = state
+            .store
+            .department(&id)
+            .await?
+            .ok_or_else(|| WebError::NotFound("找不到该部门".into()))?;
+        let region = RegionCode::parse(&d.region).map_err(|e| WebError::Internal(e.to_string()))?;
+        let principal = staff.user.principal();
+        if !principal.can_change_department(&region, &d.id) {
+            return Err(WebError::Forbidden("您不能修改其他部门的记录".into()));
+        }
+        let kind = DepartmentKind::parse(&input.kind)
+            .ok_or_else(|| WebError::Invalid(format!("部门类型“{}”无效", input.kind)))?;
+        state
+            .store
+            .update_department(
+                &principal.actor(),
+                &id,
+                input.version,
+                DepartmentChange {
+                    name: Some(input.name.clone()),
+                    kind: Some(kind),
+                    active: Some(input.active.is_some()),
+                },
+            )
+            .await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/console/departments/{id}?notice=saved")).into_response(),
+        Err(e @ (WebError::Conflict(_) | WebError::Invalid(_) | WebError::Duplicate(_))) => {
+            let status = e.status();
+            match department_page(&state, &staff, &id, uri.path(), None, Some(e.public_message()), status).await {
+                Ok(r) => r,
+                Err(e) => PageError(e, staff.lang).into_response(),
+            }
+        }
+        Err(e) => PageError(e, staff.lang).into_response(),
+    }
+}
+
+// ----- users -----
+
+fn administered_region(user: &User) -> Option<RegionCode> {
+    user.grants
+        .iter()
+        .find(|g| g.role == Role::Admin)
+        .map(|g| g.region.clone())
+}
+
+async fn users_page(
+    state: &AppState,
+    staff: &Staff,
+    path: &str,
+    form: UserForm,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let lang = staff.lang;
+    let t = lang.texts();
+    let principal = staff.user.principal();
+    let Some(_) = administered_region(&staff.user) else {
+        return Err(WebError::Forbidden("只有管理员可以管理用户".into()));
+    };
+    let rows = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| RegionCode::parse(&u.region).is_ok_and(|r| principal.administers(&r)))
+        .map(|u| UserRow {
+            roles: u.grants.iter().map(|g| t.label("role", g.role.code())).collect(),
+            name: u.name,
+            display_name: u.display_name,
+        })
+        .collect();
+    let departments = state
+        .store
+        .departments(None)
+        .await?
+        .into_iter()
+        .filter(|d| RegionCode::parse(&d.region).is_ok_and(|r| principal.administers(&r)))
+        .map(|d| (d.id, d.name))
+        .collect();
+    let page = UsersPage {
+        t,
+        c: Chrome::new(&staff.user, lang, "users", path),
+        rows,
+        roles: role_options(t),
+        departments,
+        form,
+        notice,
+        error,
+    };
+    Ok(render(page, status, lang))
+}
+
+async fn users(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+    Query(flash): Query<Flash>,
+) -> Response {
+    let notice = flash.notice.map(|_| staff.lang.texts().get("users.created").to_string());
+    let form = UserForm {
+        role: "department_staff".into(),
+        ..Default::default()
+    };
+    match users_page(&state, &staff, uri.path(), form, notice, None, StatusCode::OK).await {
+        Ok(r) => r,
+        Err(e) => PageError(e, staff.lang).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct UserInput {
+    name: String,
+    display_name: String,
+    password: String,
+    role: String,
+    department: String,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+    Form(input): Form<UserInput>,
+) -> Response {
+    let result = async {
+        let region = administered_region(&staff.user)
+            .ok_or_else(|| WebError::Forbidden("只有管理员可以管理用户".into()))?;
+        let name = UserName::parse(&input.name).map_err(|e| WebError::Invalid(e.to_string()))?;
+        let role = Role::parse(&input.role)
+            .ok_or_else(|| WebError::Invalid(format!("角色“{}”无效", input.role)))?;
+        let department = (!input.department.is_empty()).then(|| input.department.clone());
+        let grant = Grant::new(role, region.clone(), department)
+            .map_err(|e| WebError::Invalid(e.to_string()))?;
+        state
+            .store
+            .add_user(
+                &staff.user.principal().actor(),
+                NewUser {
+                    name,
+                    display_name: input.display_name.clone(),
+                    region,
+                    password: input.password.clone(),
+                    grants: vec![grant],
+                },
+            )
+            .await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to("/console/users?notice=created").into_response(),
+        Err(WebError::Forbidden(m)) => PageError(WebError::Forbidden(m), staff.lang).into_response(),
+        Err(e) => {
+            let form = UserForm {
+                name: input.name,
+                display_name: input.display_name,
+                role: input.role,
+                department: input.department,
+            };
+            match users_page(&state, &staff, uri.path(), form, None, Some(e.public_message()), e.status()).await {
+                Ok(r) => r,
+                Err(e) => PageError(e, staff.lang).into_response(),
+            }
+        }
+    }
+}
+
+// ----- audit -----
+
+fn may_audit(user: &User) -> bool {
+    let p = user.principal();
+    p.has_role(Role::Admin) || p.has_role(Role::JusticeStaff) || p.has_role(Role::Leader)
+}
+
+async fn audit_page(
+    state: &AppState,
+    staff: &Staff,
+    path: &str,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    if !may_audit(&staff.user) {
+        return Err(WebError::Forbidden("只有管理员、司法局工作人员和领导可以查看".into()));
+    }
+    let lang = staff.lang;
+    let page = AuditPage {
+        t: lang.texts(),
+        c: Chrome::new(&staff.user, lang, "audit", path),
+        chains: state.store.chain_heights().await?,
+        checkpoints: state.store.checkpoints().await?.iter().rev().take(50).map(CheckpointView::from).collect(),
+        public_key: crate::portal::public_key_hex(state),
+        notice,
+        error,
+    };
+    Ok(render(page, StatusCode::OK, lang))
+}
+
+async fn audit(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+    Query(flash): Query<Flash>,
+) -> Response {
+    let notice = flash
+        .notice
+        .map(|n| staff.lang.texts().fill("audit.made", &[("n", &n)]));
+    match audit_page(&state, &staff, uri.path(), notice, None).await {
+        Ok(r) => r,
+        Err(e) => PageError(e, staff.lang).into_response(),
+    }
+}
+
+async fn make_checkpoint(State(state): State<AppState>, staff: Staff) -> Response {
+    if !staff.user.principal().has_role(Role::Admin) {
+        return PageError(WebError::Forbidden("只有管理员可以生成检查点".into()), staff.lang).into_response();
+    }
+    match state.store.checkpoint().await {
+        Ok(made) => Redirect::to(&format!("/console/audit?notice={}", made.len())).into_response(),
+        Err(e) => PageError(e.into(), staff.lang).into_response(),
+    }
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
+    let result = async {
+        if !may_audit(&staff.user) {
+            return Err(WebError::Forbidden("只有管理员、司法局工作人员和领导可以校验".into()));
+        }
+        let report = state.store.verify().await?;
+        let t = staff.lang.texts();
+        Ok(match report.fault {
+            None => (Some(t.fill("audit.verified", &[("n", &report.events().to_string())])), None),
+            Some(fault) => (None, Some(fault.to_string())),
+        })
+    }
+    .await;
+    let path = uri.path().trim_end_matches("/verify").to_string();
+    match result {
+        Ok((notice, error)) => match audit_page(&state, &staff, &path, notice, error).await {
+            Ok(r) => r,
+            Err(e) => PageError(e, staff.lang).into_response(),
+        },
+        Err(e) => PageError(e, staff.lang).into_response(),
+    }
+}

@@ -1,0 +1,166 @@
+//! The web layer's one error type, and how it is shown.
+//!
+//! [`WebError`] says what went wrong in terms a user can act on. API handlers return it
+//! wrapped as [`ApiError`] (JSON: a machine code, a Chinese message and an English one);
+//! console handlers as [`PageError`] (an HTML page in the user's language). Internal causes
+//! are logged with an id and never shown.
+
+use crate::i18n::Lang;
+use askama::Template;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use fazhi_store::StoreError;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("请先登录")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// Someone changed the record first (optimistic concurrency).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Duplicate(String),
+    /// The input is wrong; the message says what and where.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("登录失败次数过多，请 {retry_after_seconds} 秒后再试")]
+    Throttled { retry_after_seconds: i64 },
+    #[error("服务器内部错误")]
+    Internal(String),
+}
+
+impl WebError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::Unauthorized => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::Conflict(_) | WebError::Duplicate(_) => StatusCode::CONFLICT,
+            WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            WebError::Unauthorized => "unauthorized",
+            WebError::Forbidden(_) => "forbidden",
+            WebError::NotFound(_) => "not_found",
+            WebError::Conflict(_) => "conflict",
+            WebError::Duplicate(_) => "duplicate",
+            WebError::Invalid(_) => "invalid",
+            WebError::Throttled { .. } => "throttled",
+            WebError::Internal(_) => "internal",
+        }
+    }
+
+    fn message_en(&self) -> String {
+        match self {
+            WebError::Unauthorized => "Please log in first".into(),
+            WebError::Forbidden(_) => "You are not allowed to do this".into(),
+            WebError::NotFound(_) => "Not found".into(),
+            WebError::Conflict(_) => "Someone else changed this record first; reload and try again".into(),
+            WebError::Duplicate(_) => "This already exists".into(),
+            WebError::Invalid(_) => "The input is not valid; see the Chinese message for details".into(),
+            WebError::Throttled { retry_after_seconds } => {
+                format!("Too many failed logins; try again in {retry_after_seconds} seconds")
+            }
+            WebError::Internal(_) => "Internal server error".into(),
+        }
+    }
+
+    /// The message shown to users: never an internal detail.
+    pub fn public_message(&self) -> String {
+        self.to_string()
+    }
+
+    fn log(&self) {
+        if let WebError::Internal(detail) = self {
+            tracing::error!(%detail, "internal error");
+        }
+    }
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Duplicate(m) => WebError::Duplicate(m),
+            StoreError::Conflict { .. } => {
+                WebError::Conflict("该记录已被他人修改，请刷新后重试".into())
+            }
+            StoreError::NotFound(m) => WebError::NotFound(format!("找不到：{m}")),
+            StoreError::Invalid(m) => WebError::Invalid(m),
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// A [`WebError`] answered as JSON.
+pub struct ApiError(pub WebError);
+
+impl<E: Into<WebError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        e.log();
+        let mut body = json!({
+            "error": {
+                "code": e.code(),
+                "message": e.public_message(),
+                "message_en": e.message_en(),
+            }
+        });
+        if let WebError::Throttled {
+            retry_after_seconds,
+        } = &e
+        {
+            body["error"]["retry_after_seconds"] = json!(retry_after_seconds);
+        }
+        (e.status(), Json(body)).into_response()
+    }
+}
+
+/// A [`WebError`] answered as a page in the user's language.
+pub struct PageError(pub WebError, pub Lang);
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    t: crate::i18n::Tr,
+    status: u16,
+    message: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let PageError(e, lang) = self;
+        e.log();
+        let t = lang.texts();
+        let message = match (&e, lang) {
+            (WebError::Internal(_), _) => t.get("error.internal").to_string(),
+            (_, Lang::En) => e.message_en(),
+            (_, Lang::Zh) => e.public_message(),
+        };
+        let page = ErrorPage {
+            t,
+            status: e.status().as_u16(),
+            message,
+        };
+        match page.render() {
+            Ok(html) => (e.status(), Html(html)).into_response(),
+            Err(_) => (e.status(), e.public_message()).into_response(),
+        }
+    }
+}
