@@ -45,7 +45,11 @@ mod tests {
     fn a_valid_file_is_read() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("fazhi.toml");
-        std::fs::write(&path, "database_url = \"postgres://h/db\"\nlisten = \"0.0.0.0:80\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "database_url = \"postgres://h/db\"\nlisten = \"0.0.0.0:80\"\n",
+        )
+        .unwrap();
         let config = FileConfig::load(Some(&path)).unwrap();
         assert_eq!(config.database_url.as_deref(), Some("postgres://h/db"));
         assert_eq!(config.listen.as_deref(), Some("0.0.0.0:80"));

@@ -28,25 +28,74 @@ const STREETS: &[(&str, &str)] = &[
 ];
 
 const DEPARTMENTS: &[(&str, &str, DepartmentKind)] = &[
-    ("zfb", "旅顺口区人民政府办公室", DepartmentKind::GovernmentOffice),
+    (
+        "zfb",
+        "旅顺口区人民政府办公室",
+        DepartmentKind::GovernmentOffice,
+    ),
     ("sfj", "旅顺口区司法局", DepartmentKind::Department),
-    ("ysj", "旅顺口区营商环境建设局（政务服务中心）", DepartmentKind::ServiceHall),
-    ("scjgj", "旅顺口区市场监督管理局", DepartmentKind::EnforcementBody),
-    ("zhzfj", "旅顺口区综合行政执法局", DepartmentKind::EnforcementBody),
+    (
+        "ysj",
+        "旅顺口区营商环境建设局（政务服务中心）",
+        DepartmentKind::ServiceHall,
+    ),
+    (
+        "scjgj",
+        "旅顺口区市场监督管理局",
+        DepartmentKind::EnforcementBody,
+    ),
+    (
+        "zhzfj",
+        "旅顺口区综合行政执法局",
+        DepartmentKind::EnforcementBody,
+    ),
     ("xfj", "旅顺口区信访局", DepartmentKind::Department),
-    ("wgzx", "旅顺口区网格化服务管理中心", DepartmentKind::PublicInstitution),
-    ("flyz", "旅顺口区法律援助中心", DepartmentKind::PublicInstitution),
+    (
+        "wgzx",
+        "旅顺口区网格化服务管理中心",
+        DepartmentKind::PublicInstitution,
+    ),
+    (
+        "flyz",
+        "旅顺口区法律援助中心",
+        DepartmentKind::PublicInstitution,
+    ),
 ];
 
 /// One user per role: (login, name shown, role, department code).
 const USERS: &[(&str, &str, Role, Option<&str>)] = &[
     ("admin", "系统管理员", Role::Admin, None),
     ("leader", "王建国（区长）", Role::Leader, None),
-    ("justice", "李晓梅（司法局）", Role::JusticeStaff, Some("sfj")),
-    ("staff", "赵志强（市场监管局）", Role::DepartmentStaff, Some("scjgj")),
-    ("officer", "孙海涛（综合执法局）", Role::EnforcementOfficer, Some("zhzfj")),
-    ("reviewer", "周静（法制审核）", Role::LegalReviewer, Some("sfj")),
-    ("clerk", "吴丽娜（政务服务窗口）", Role::WindowClerk, Some("ysj")),
+    (
+        "justice",
+        "李晓梅（司法局）",
+        Role::JusticeStaff,
+        Some("sfj"),
+    ),
+    (
+        "staff",
+        "赵志强（市场监管局）",
+        Role::DepartmentStaff,
+        Some("scjgj"),
+    ),
+    (
+        "officer",
+        "孙海涛（综合执法局）",
+        Role::EnforcementOfficer,
+        Some("zhzfj"),
+    ),
+    (
+        "reviewer",
+        "周静（法制审核）",
+        Role::LegalReviewer,
+        Some("sfj"),
+    ),
+    (
+        "clerk",
+        "吴丽娜（政务服务窗口）",
+        Role::WindowClerk,
+        Some("ysj"),
+    ),
     ("grid", "郑小军（网格员）", Role::GridWorker, Some("wgzx")),
     ("citizen", "陈明（公众）", Role::PublicApplicant, None),
 ];
@@ -146,7 +195,14 @@ fn write_logins(file: &PathBuf, logins: &[Login]) -> Result<()> {
         .open(file)
         .with_context(|| format!("cannot write {}", file.display()))?;
     for l in logins {
-        writeln!(out, "{}\t{}\t{}\t{}", l.name, l.password, l.role.code(), l.display_name)?;
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}",
+            l.name,
+            l.password,
+            l.role.code(),
+            l.display_name
+        )?;
     }
     Ok(())
 }
@@ -183,7 +239,10 @@ pub fn print_logins(logins: &[Login]) {
     }
     println!("演示区：大连市旅顺口区（示例数据均为虚构 / all demo records are synthetic）");
     println!("演示账号 / demo logins (http://127.0.0.1:8080/console/login):");
-    println!("  {:<10} {:<16} {:<22} {}", "user", "password", "role", "name");
+    println!(
+        "  {:<10} {:<16} {:<22} {}",
+        "user", "password", "role", "name"
+    );
     for l in logins {
         println!(
             "  {:<10} {:<16} {:<22} {}",

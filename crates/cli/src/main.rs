@@ -301,14 +301,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = store.open().await?;
             let code = RegionCode::parse(&code)?;
             let parent = parent.as_deref().map(RegionCode::parse).transpose()?;
-            let region = store.add_region("cli", &code, &name, parent.as_ref()).await?;
+            let region = store
+                .add_region("cli", &code, &name, parent.as_ref())
+                .await?;
             println!("{}\t{}\t{}", region.code, region.name, region.level);
             store.close().await;
         }
         Command::Region(RegionCommand::List { store }) => {
             let store = store.open().await?;
             for r in store.regions().await? {
-                println!("{}\t{}\t{}\t{}", r.code, r.name, r.level, r.parent.unwrap_or_default());
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    r.code,
+                    r.name,
+                    r.level,
+                    r.parent.unwrap_or_default()
+                );
             }
             store.close().await;
         }
@@ -324,10 +332,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let kind = DepartmentKind::parse(&kind).ok_or_else(|| {
                 anyhow!(
                     "部门类型“{kind}”无效；可用：{}",
-                    DepartmentKind::ALL.iter().map(|k| k.code()).collect::<Vec<_>>().join(", ")
+                    DepartmentKind::ALL
+                        .iter()
+                        .map(|k| k.code())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })?;
-            let d = store.add_department("cli", &region, &code, &name, kind).await?;
+            let d = store
+                .add_department("cli", &region, &code, &name, kind)
+                .await?;
             println!("{}\t{}\t{}\t{}", d.id, d.region, d.code, d.name);
             store.close().await;
         }
@@ -352,7 +366,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let role = Role::parse(&role).ok_or_else(|| {
                 anyhow!(
                     "角色“{role}”无效；可用：{}",
-                    Role::ALL.iter().map(|r| r.code()).collect::<Vec<_>>().join(", ")
+                    Role::ALL
+                        .iter()
+                        .map(|r| r.code())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })?;
             let region = RegionCode::parse(&region)?;
@@ -507,7 +525,10 @@ async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Res
     };
     let state = fazhi_web::AppState::new(store.clone(), config);
     let checkpoints = tokio::spawn(periodic_checkpoints(store.clone()));
-    println!("Fazhi 正在运行 / running: http://{listen}  ({})", settings.location.describe());
+    println!(
+        "Fazhi 正在运行 / running: http://{listen}  ({})",
+        settings.location.describe()
+    );
     fazhi_web::serve(state, listener, shutdown_signal())
         .await
         .context("server failed")?;
@@ -536,8 +557,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         {
             s.recv().await;
         }
@@ -550,4 +570,3 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down");
 }
-

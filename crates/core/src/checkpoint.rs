@@ -35,7 +35,10 @@ pub fn verify(
         return false;
     };
     public
-        .verify(&message(region, height, head, at), &Signature::from_bytes(&bytes))
+        .verify(
+            &message(region, height, head, at),
+            &Signature::from_bytes(&bytes),
+        )
         .is_ok()
 }
 
@@ -52,10 +55,24 @@ mod tests {
         assert!(verify(&public, "210212", 10, &head, Timestamp(5), &sig));
         assert!(!verify(&public, "210212", 11, &head, Timestamp(5), &sig));
         assert!(!verify(&public, "210211", 10, &head, Timestamp(5), &sig));
-        assert!(!verify(&public, "210212", 10, &[2u8; 32], Timestamp(5), &sig));
+        assert!(!verify(
+            &public,
+            "210212",
+            10,
+            &[2u8; 32],
+            Timestamp(5),
+            &sig
+        ));
         assert!(!verify(&public, "210212", 10, &head, Timestamp(6), &sig));
         let other = SigningKey::from_bytes(&[8u8; 32]).verifying_key();
         assert!(!verify(&other, "210212", 10, &head, Timestamp(5), &sig));
-        assert!(!verify(&public, "210212", 10, &head, Timestamp(5), &sig[..10]));
+        assert!(!verify(
+            &public,
+            "210212",
+            10,
+            &head,
+            Timestamp(5),
+            &sig[..10]
+        ));
     }
 }

@@ -351,7 +351,13 @@ mod tests {
         events.remove(1);
         assert_eq!(
             first_fault(&events),
-            Some((3, ChainFault::Gap { expected: 2, found: 3 }))
+            Some((
+                3,
+                ChainFault::Gap {
+                    expected: 2,
+                    found: 3
+                }
+            ))
         );
     }
 

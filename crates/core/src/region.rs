@@ -163,9 +163,18 @@ mod tests {
 
     #[test]
     fn malformed_codes_are_refused_with_the_reason() {
-        assert!(matches!(RegionCode::parse("2102"), Err(RegionCodeError::Shape(_))));
-        assert!(matches!(RegionCode::parse("21021a"), Err(RegionCodeError::Shape(_))));
-        assert!(matches!(RegionCode::parse("001200"), Err(RegionCodeError::NoProvince(_))));
+        assert!(matches!(
+            RegionCode::parse("2102"),
+            Err(RegionCodeError::Shape(_))
+        ));
+        assert!(matches!(
+            RegionCode::parse("21021a"),
+            Err(RegionCodeError::Shape(_))
+        ));
+        assert!(matches!(
+            RegionCode::parse("001200"),
+            Err(RegionCodeError::NoProvince(_))
+        ));
         let message = RegionCode::parse("12").unwrap_err().to_string();
         assert!(message.contains("“12”"), "{message}");
     }
@@ -193,7 +202,14 @@ mod tests {
         }
         assert_eq!(
             chain,
-            ["210212001001", "210212001", "210212", "210200", "210000", "000000"]
+            [
+                "210212001001",
+                "210212001",
+                "210212",
+                "210200",
+                "210000",
+                "000000"
+            ]
         );
     }
 }

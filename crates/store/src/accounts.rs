@@ -162,7 +162,10 @@ fn grant_rows(user_id: &str, grants: &[Grant]) -> Vec<RowOp> {
                 ("user_id", user_id.into()),
                 ("role", g.role.code().into()),
                 ("region", g.region.as_str().into()),
-                ("department", g.department.clone().unwrap_or_default().into()),
+                (
+                    "department",
+                    g.department.clone().unwrap_or_default().into(),
+                ),
             ],
         })
         .collect()
@@ -245,11 +248,7 @@ impl Store {
     }
 
     pub async fn region(&self, code: &str) -> Result<Option<Region>> {
-        Ok(self
-            .regions()
-            .await?
-            .into_iter()
-            .find(|r| r.code == code))
+        Ok(self.regions().await?.into_iter().find(|r| r.code == code))
     }
 
     pub async fn regions(&self) -> Result<Vec<Region>> {
@@ -343,13 +342,19 @@ impl Store {
         if let Some(kind) = change.kind
             && kind.code() != current.kind
         {
-            changed.insert("kind".into(), json!({"from": current.kind, "to": kind.code()}));
+            changed.insert(
+                "kind".into(),
+                json!({"from": current.kind, "to": kind.code()}),
+            );
             set.push(("kind", kind.code().into()));
         }
         if let Some(active) = change.active
             && active != current.active
         {
-            changed.insert("active".into(), json!({"from": current.active, "to": active}));
+            changed.insert(
+                "active".into(),
+                json!({"from": current.active, "to": active}),
+            );
             set.push(("active", active.into()));
         }
         if set.is_empty() {
@@ -363,8 +368,8 @@ impl Store {
             };
         }
         set.push(("updated_at", self.now().0.into()));
-        let region = RegionCode::parse(&current.region)
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let region =
+            RegionCode::parse(&current.region).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let batch = WriteBatch::new()
             .event(NewEvent::new(
                 region,
@@ -644,7 +649,12 @@ impl Store {
 
     // ----- login, sessions, tokens -----
 
-    async fn recent_failures(&self, column: &'static str, value: &str, since: Timestamp) -> Result<(i64, Option<i64>)> {
+    async fn recent_failures(
+        &self,
+        column: &'static str,
+        value: &str,
+        since: Timestamp,
+    ) -> Result<(i64, Option<i64>)> {
         on_db!(&self.db, pool => {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT COUNT(*), MAX(at_us) FROM login_failures WHERE {column} = $1 AND at_us > $2"
@@ -735,7 +745,11 @@ impl Store {
                         RegionCode::parse(&u.region)
                             .map_err(|e| StoreError::Invalid(e.to_string()))?,
                         Subject::new("user", &u.id),
-                        if u.active { "wrong_password" } else { "disabled" },
+                        if u.active {
+                            "wrong_password"
+                        } else {
+                            "disabled"
+                        },
                     ),
                     None => (
                         RegionCode::installation(),

@@ -301,7 +301,11 @@ impl Walk {
             self.finish_region()?;
             // Regions that have checkpoints or heads but sort before this one have lost all events.
             self.check_vanished_before(&event.region)?;
-            let mut checkpoints = self.checkpoints.remove(&event.region).unwrap_or_default().into_iter();
+            let mut checkpoints = self
+                .checkpoints
+                .remove(&event.region)
+                .unwrap_or_default()
+                .into_iter();
             let next_checkpoint = checkpoints.next();
             self.current = Some(RegionWalk {
                 region: event.region.clone(),
@@ -370,7 +374,11 @@ impl Walk {
                     seq: Some(height.min(recorded) + 1),
                     what: format!(
                         "the recorded chain head is at height {recorded} but the events end at {height}{}",
-                        if recorded == height { " with a different hash" } else { "" }
+                        if recorded == height {
+                            " with a different hash"
+                        } else {
+                            ""
+                        }
                     ),
                 });
             }
@@ -393,7 +401,12 @@ impl Walk {
 
     fn finish(&mut self) -> Result<(), Fault> {
         self.finish_region()?;
-        let vanished = self.heads.keys().chain(self.checkpoints.keys()).min().cloned();
+        let vanished = self
+            .heads
+            .keys()
+            .chain(self.checkpoints.keys())
+            .min()
+            .cloned();
         match vanished {
             Some(r) => Err(vanished_fault(&r, &self.heads, &self.checkpoints)),
             None => Ok(()),
@@ -409,12 +422,19 @@ fn vanished_fault(
     let height = heads
         .get(region)
         .map(|h| h.0)
-        .or_else(|| checkpoints.get(region).and_then(|c| c.last()).map(|c| c.height))
+        .or_else(|| {
+            checkpoints
+                .get(region)
+                .and_then(|c| c.last())
+                .map(|c| c.height)
+        })
         .unwrap_or(0);
     Fault {
         region: region.to_string(),
         seq: Some(1),
-        what: format!("the chain should hold {height} events but none are left: events were deleted"),
+        what: format!(
+            "the chain should hold {height} events but none are left: events were deleted"
+        ),
     }
 }
 
@@ -443,8 +463,9 @@ fn check_checkpoint(
             *key
         }
         None => {
-            let bytes = <[u8; 32]>::try_from(c.public_key.as_slice())
-                .map_err(|_| format!("the checkpoint at height {} has a malformed key", c.height))?;
+            let bytes = <[u8; 32]>::try_from(c.public_key.as_slice()).map_err(|_| {
+                format!("the checkpoint at height {} has a malformed key", c.height)
+            })?;
             VerifyingKey::from_bytes(&bytes)
                 .map_err(|_| format!("the checkpoint at height {} has a malformed key", c.height))?
         }

@@ -120,9 +120,7 @@ impl Store {
         })?;
         let theirs = crate::db::schema_version(&Db::Sqlite(source.clone()))
             .await
-            .map_err(|_| {
-                StoreError::Invalid(format!("{} 不是 Fazhi 备份文件", from.display()))
-            })?;
+            .map_err(|_| StoreError::Invalid(format!("{} 不是 Fazhi 备份文件", from.display())))?;
         let ours = self.schema_version().await?;
         if theirs > ours {
             return Err(StoreError::Invalid(format!(

@@ -136,13 +136,17 @@ impl RowOp {
                     n += 1;
                     format!("${n}")
                 };
-                let mut assignments: Vec<String> =
-                    set.iter().map(|(c, _)| format!("{c} = {}", next())).collect();
+                let mut assignments: Vec<String> = set
+                    .iter()
+                    .map(|(c, _)| format!("{c} = {}", next()))
+                    .collect();
                 if expect_version.is_some() {
                     assignments.push("version = version + 1".into());
                 }
-                let mut conditions: Vec<String> =
-                    key.iter().map(|(c, _)| format!("{c} = {}", next())).collect();
+                let mut conditions: Vec<String> = key
+                    .iter()
+                    .map(|(c, _)| format!("{c} = {}", next()))
+                    .collect();
                 if expect_version.is_some() {
                     conditions.push(format!("version = {}", next()));
                 }
@@ -229,7 +233,10 @@ mod tests {
             table: "grants",
             values: vec![("user_id", "u".into()), ("role", "admin".into())],
         };
-        assert_eq!(insert.sql(), "INSERT INTO grants (user_id, role) VALUES ($1, $2)");
+        assert_eq!(
+            insert.sql(),
+            "INSERT INTO grants (user_id, role) VALUES ($1, $2)"
+        );
         let delete = RowOp::Delete {
             table: "grants",
             key: vec![("user_id", "u".into())],

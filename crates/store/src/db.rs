@@ -177,7 +177,10 @@ mod tests {
             redact_url("postgres://fazhi:s3cret@db:5432/fazhi"),
             "postgres://fazhi:***@db:5432/fazhi"
         );
-        assert_eq!(redact_url("postgres://localhost/x"), "postgres://localhost/x");
+        assert_eq!(
+            redact_url("postgres://localhost/x"),
+            "postgres://localhost/x"
+        );
     }
 
     #[test]

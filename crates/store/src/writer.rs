@@ -361,8 +361,7 @@ pub(crate) trait Exec: Send {
     fn begin(&mut self) -> impl Future<Output = Result<()>> + Send;
     fn commit(&mut self) -> impl Future<Output = Result<()>> + Send;
     fn rollback(&mut self) -> impl Future<Output = ()> + Send;
-    fn run(&mut self, sql: String, params: Vec<Value>)
-    -> impl Future<Output = Result<u64>> + Send;
+    fn run(&mut self, sql: String, params: Vec<Value>) -> impl Future<Output = Result<u64>> + Send;
     fn head(
         &mut self,
         region: &str,

@@ -48,8 +48,10 @@ async fn fault_of(db: &TestDb) -> fazhi_store::audit::Fault {
 
 async fn changed_event(engine: Engine) {
     let db = district_with_notes(engine).await;
-    db.tamper("UPDATE events SET payload = '{\"text\":\"篡改\"}' WHERE region = '210212' AND seq = 8")
-        .await;
+    db.tamper(
+        "UPDATE events SET payload = '{\"text\":\"篡改\"}' WHERE region = '210212' AND seq = 8",
+    )
+    .await;
     let fault = fault_of(&db).await;
     assert_eq!((fault.region.as_str(), fault.seq), ("210212", Some(8)));
     assert!(fault.what.contains("altered"), "{fault}");
@@ -65,7 +67,8 @@ async fn changed_actor_or_time(engine: Engine) {
 
 async fn deleted_event(engine: Engine) {
     let db = district_with_notes(engine).await;
-    db.tamper("DELETE FROM events WHERE region = '210212' AND seq = 7").await;
+    db.tamper("DELETE FROM events WHERE region = '210212' AND seq = 7")
+        .await;
     let fault = fault_of(&db).await;
     assert_eq!(fault.seq, Some(8), "{fault}");
     assert!(fault.what.contains("event 7 is missing"), "{fault}");
@@ -73,7 +76,8 @@ async fn deleted_event(engine: Engine) {
 
 async fn deleted_last_events(engine: Engine) {
     let db = district_with_notes(engine).await;
-    db.tamper("DELETE FROM events WHERE region = '210212' AND seq >= 13").await;
+    db.tamper("DELETE FROM events WHERE region = '210212' AND seq >= 13")
+        .await;
     let fault = fault_of(&db).await;
     assert_eq!(fault.region, "210212");
     assert_eq!(fault.seq, Some(13), "{fault}");
@@ -82,7 +86,8 @@ async fn deleted_last_events(engine: Engine) {
 
 async fn deleted_whole_region(engine: Engine) {
     let db = district_with_notes(engine).await;
-    db.tamper("DELETE FROM events WHERE region = '210200'").await;
+    db.tamper("DELETE FROM events WHERE region = '210200'")
+        .await;
     let fault = fault_of(&db).await;
     assert_eq!(fault.region, "210200", "{fault}");
 }
@@ -91,15 +96,11 @@ async fn inserted_event(engine: Engine) {
     let db = district_with_notes(engine).await;
     // Make room at 9 by renumbering the later events, then insert a well-formed forged event
     // that links correctly to event 8.
-    db.tamper("UPDATE events SET seq = seq + 1000 WHERE region = '210212' AND seq >= 9").await;
-    db.tamper("UPDATE events SET seq = seq - 999 WHERE region = '210212' AND seq >= 1000").await;
-    let eight = db
-        .store
-        .history("note:3")
-        .await
-        .unwrap()
-        .pop()
-        .unwrap();
+    db.tamper("UPDATE events SET seq = seq + 1000 WHERE region = '210212' AND seq >= 9")
+        .await;
+    db.tamper("UPDATE events SET seq = seq - 999 WHERE region = '210212' AND seq >= 1000")
+        .await;
+    let eight = db.store.history("note:3").await.unwrap().pop().unwrap();
     assert_eq!(eight.seq, 8);
     let forged_payload = r#"{"text":"伪造"}"#;
     let at = Timestamp(eight.at.0 + 1);
@@ -124,15 +125,25 @@ async fn inserted_event(engine: Engine) {
     ))
     .await;
     let fault = fault_of(&db).await;
-    assert_eq!(fault.seq, Some(10), "the event after the forgery no longer links: {fault}");
-    assert!(fault.what.contains("inserted, removed or reordered"), "{fault}");
+    assert_eq!(
+        fault.seq,
+        Some(10),
+        "the event after the forgery no longer links: {fault}"
+    );
+    assert!(
+        fault.what.contains("inserted, removed or reordered"),
+        "{fault}"
+    );
 }
 
 async fn reordered_events(engine: Engine) {
     let db = district_with_notes(engine).await;
-    db.tamper("UPDATE events SET seq = 1000 WHERE region = '210212' AND seq = 9").await;
-    db.tamper("UPDATE events SET seq = 9 WHERE region = '210212' AND seq = 10").await;
-    db.tamper("UPDATE events SET seq = 10 WHERE region = '210212' AND seq = 1000").await;
+    db.tamper("UPDATE events SET seq = 1000 WHERE region = '210212' AND seq = 9")
+        .await;
+    db.tamper("UPDATE events SET seq = 9 WHERE region = '210212' AND seq = 10")
+        .await;
+    db.tamper("UPDATE events SET seq = 10 WHERE region = '210212' AND seq = 1000")
+        .await;
     let fault = fault_of(&db).await;
     assert_eq!(fault.seq, Some(9), "{fault}");
 }
@@ -143,7 +154,10 @@ async fn rewritten_history_fails_the_checkpoint(engine: Engine) {
     let db = district_with_notes(engine).await;
     let made = db.store.checkpoint().await.unwrap();
     assert_eq!(made.len(), 2);
-    assert!(db.store.checkpoint().await.unwrap().is_empty(), "nothing new to checkpoint");
+    assert!(
+        db.store.checkpoint().await.unwrap().is_empty(),
+        "nothing new to checkpoint"
+    );
     assert!(db.store.verify().await.unwrap().ok());
 
     let mut events = db.store.recent_events("210212", 100).await.unwrap();
@@ -178,7 +192,8 @@ async fn rewritten_history_fails_the_checkpoint(engine: Engine) {
 async fn altered_checkpoint(engine: Engine) {
     let db = district_with_notes(engine).await;
     db.store.checkpoint().await.unwrap();
-    db.tamper("UPDATE checkpoints SET at_us = at_us + 1 WHERE region = '210212'").await;
+    db.tamper("UPDATE checkpoints SET at_us = at_us + 1 WHERE region = '210212'")
+        .await;
     let fault = fault_of(&db).await;
     assert!(fault.what.contains("invalid signature"), "{fault}");
 }
@@ -233,7 +248,11 @@ async fn concurrent_writers_lose_nothing(engine: Engine) {
     let mut seqs: Vec<i64> = all.iter().map(|(_, s)| *s).collect();
     seqs.sort();
     seqs.dedup();
-    assert_eq!(seqs.len(), 1000, "every acknowledged event has its own place");
+    assert_eq!(
+        seqs.len(),
+        1000,
+        "every acknowledged event has its own place"
+    );
     for (subject, seq) in all.iter().step_by(37) {
         let history = db.store.history(subject).await.unwrap();
         assert_eq!(history.len(), 1);
@@ -241,7 +260,9 @@ async fn concurrent_writers_lose_nothing(engine: Engine) {
     }
     // After a restart (a new store on the same database) everything is still there.
     db.store.close().await;
-    let reopened = db.reopen(std::sync::Arc::new(fazhi_store::SystemClock)).await;
+    let reopened = db
+        .reopen(std::sync::Arc::new(fazhi_store::SystemClock))
+        .await;
     let report = reopened.verify().await.unwrap();
     assert!(report.ok(), "{:?}", report.fault);
     assert_eq!(reopened.count_events().await.unwrap(), 1000 + 5);

@@ -50,16 +50,28 @@ async fn story(engine: Engine) {
         ["department.created", "department.changed"]
     );
     assert_eq!(history[1].actor, "user:admin");
-    assert!(history[1].payload.contains("依法治区办"), "{}", history[1].payload);
+    assert!(
+        history[1].payload.contains("依法治区办"),
+        "{}",
+        history[1].payload
+    );
     assert_eq!(history[1].region, "210212");
-    assert_eq!(history[1].seq, history[0].seq + 3, "a department and a user came in between");
+    assert_eq!(
+        history[1].seq,
+        history[0].seq + 3,
+        "a department and a user came in between"
+    );
 
     // Verify: every event of both regions, chains intact.
     let report = store.verify().await.unwrap();
     assert!(report.ok(), "{:?}", report.fault);
     assert_eq!(report.events(), store.count_events().await.unwrap());
     assert_eq!(
-        report.regions.iter().map(|r| (r.region.as_str(), r.events)).collect::<Vec<_>>(),
+        report
+            .regions
+            .iter()
+            .map(|r| (r.region.as_str(), r.events))
+            .collect::<Vec<_>>(),
         [("210200", 1), ("210212", 5)]
     );
 }
@@ -100,7 +112,12 @@ async fn stale_versions_conflict(engine: Engine) {
     );
     // Nothing of the refused write was recorded.
     assert_eq!(db.store.count_events().await.unwrap(), events_before);
-    let now = db.store.department(&district.market.id).await.unwrap().unwrap();
+    let now = db
+        .store
+        .department(&district.market.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(now.name, district.market.name);
     assert_eq!(now.version, 2);
 }
@@ -111,9 +128,18 @@ async fn duplicates_are_refused_without_damage(engine: Engine) {
     let before = db.store.count_events().await.unwrap();
     let again = db
         .store
-        .add_department("system", &region("210212"), "sfj", "重复", DepartmentKind::Department)
+        .add_department(
+            "system",
+            &region("210212"),
+            "sfj",
+            "重复",
+            DepartmentKind::Department,
+        )
         .await;
-    assert!(matches!(&again, Err(StoreError::Duplicate(m)) if m.contains("sfj")), "{again:?}");
+    assert!(
+        matches!(&again, Err(StoreError::Duplicate(m)) if m.contains("sfj")),
+        "{again:?}"
+    );
     assert_eq!(db.store.count_events().await.unwrap(), before);
     assert!(db.store.verify().await.unwrap().ok());
 }
@@ -132,7 +158,10 @@ async fn backup_and_restore_across_engines(engine: Engine) {
     let file = source.scratch().join("backup.fazhi");
     let summary = source.store.backup(&file).await.unwrap();
     assert_eq!(summary.events, source.store.count_events().await.unwrap());
-    assert!(source.store.backup(&file).await.is_err(), "an existing file is never overwritten");
+    assert!(
+        source.store.backup(&file).await.is_err(),
+        "an existing file is never overwritten"
+    );
 
     let other = match engine {
         Engine::Sqlite => Engine::Postgres,
@@ -152,18 +181,36 @@ async fn backup_and_restore_across_engines(engine: Engine) {
     let report = target_store.verify().await.unwrap();
     assert!(report.ok(), "{:?}", report.fault);
     assert!(report.trusted_key);
-    assert_eq!(report.regions.iter().map(|r| r.checkpoints).sum::<usize>(), 2);
     assert_eq!(
-        target_store.user_by_name("admin").await.unwrap().unwrap().grants.len(),
+        report.regions.iter().map(|r| r.checkpoints).sum::<usize>(),
+        2
+    );
+    assert_eq!(
+        target_store
+            .user_by_name("admin")
+            .await
+            .unwrap()
+            .unwrap()
+            .grants
+            .len(),
         1
     );
 
     // A store with data is not overwritten without --force...
     let refused = target_store.restore(&file, false).await;
-    assert!(matches!(&refused, Err(StoreError::Invalid(m)) if m.contains("--force")), "{refused:?}");
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(m)) if m.contains("--force")),
+        "{refused:?}"
+    );
     // ...and with it, the result is the backup again, not a mixture.
     target_store
-        .add_department("system", &region("210212"), "new", "新部门", DepartmentKind::Other)
+        .add_department(
+            "system",
+            &region("210212"),
+            "new",
+            "新部门",
+            DepartmentKind::Other,
+        )
         .await
         .unwrap();
     target_store.restore(&file, true).await.unwrap();
@@ -176,7 +223,10 @@ async fn a_backup_that_is_not_one_is_refused(engine: Engine) {
     let file = db.scratch().join("notes.txt");
     std::fs::write(&file, "这不是备份").unwrap();
     let result = db.store.restore(&file, false).await;
-    assert!(matches!(&result, Err(StoreError::Invalid(m)) if m.contains("不是 Fazhi 备份文件")), "{result:?}");
+    assert!(
+        matches!(&result, Err(StoreError::Invalid(m)) if m.contains("不是 Fazhi 备份文件")),
+        "{result:?}"
+    );
     let missing = db.store.restore(&db.scratch().join("none"), false).await;
     assert!(matches!(&missing, Err(StoreError::Invalid(m)) if m.contains("不存在")));
 }

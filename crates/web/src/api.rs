@@ -11,17 +11,20 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
+use fazhi_core::EventRecord;
 use fazhi_core::authz::Principal;
 use fazhi_core::org::DepartmentKind;
 use fazhi_core::region::RegionCode;
-use fazhi_core::EventRecord;
 use fazhi_store::accounts::{Department, DepartmentChange};
 use serde::{Deserialize, Serialize};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/me", get(me))
-        .route("/departments", get(list_departments).post(create_department))
+        .route(
+            "/departments",
+            get(list_departments).post(create_department),
+        )
         .route(
             "/departments/{id}",
             get(get_department).patch(change_department),
@@ -90,15 +93,14 @@ async fn create_department(
     ApiUser(user): ApiUser,
     Json(input): Json<NewDepartment>,
 ) -> Result<(StatusCode, Json<Department>), ApiError> {
-    let region =
-        RegionCode::parse(&input.region).map_err(|e| WebError::Invalid(format!("字段 region：{e}")))?;
+    let region = RegionCode::parse(&input.region)
+        .map_err(|e| WebError::Invalid(format!("字段 region：{e}")))?;
     let principal = user.principal();
     if !principal.administers(&region) {
         return Err(WebError::Forbidden("只有本区划的管理员可以新增部门".into()).into());
     }
-    let kind = DepartmentKind::parse(&input.kind).ok_or_else(|| {
-        WebError::Invalid(format!("字段 kind：部门类型“{}”无效", input.kind))
-    })?;
+    let kind = DepartmentKind::parse(&input.kind)
+        .ok_or_else(|| WebError::Invalid(format!("字段 kind：部门类型“{}”无效", input.kind)))?;
     let department = state
         .store
         .add_department(&principal.actor(), &region, &input.code, &input.name, kind)
@@ -117,8 +119,8 @@ async fn readable_department(
         .department(id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("部门 {id} 不存在")))?;
-    let region = RegionCode::parse(&department.region)
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let region =
+        RegionCode::parse(&department.region).map_err(|e| WebError::Internal(e.to_string()))?;
     if !principal.can_read_department(&region, &department.id) {
         return Err(WebError::Forbidden("无权查看其他部门的记录".into()).into());
     }
@@ -154,7 +156,9 @@ async fn change_department(
         .await
         .map_err(|e| match e.0 {
             // Not being able to read it is not being able to change it.
-            WebError::Forbidden(_) => ApiError(WebError::Forbidden("无权修改其他部门的记录".into())),
+            WebError::Forbidden(_) => {
+                ApiError(WebError::Forbidden("无权修改其他部门的记录".into()))
+            }
             other => ApiError(other),
         })?;
     if !principal.can_change_department(&region, &department.id) {
@@ -197,4 +201,3 @@ async fn department_events(
             .await?,
     ))
 }
-

@@ -6,7 +6,9 @@
 use crate::AppState;
 use crate::error::{PageError, WebError};
 use crate::i18n::Lang;
-use crate::session::{SESSION_COOKIE, Staff, client_ip, cookie, is_https, safe_next, session_cookie};
+use crate::session::{
+    SESSION_COOKIE, Staff, client_ip, cookie, is_https, safe_next, session_cookie,
+};
 use crate::views::*;
 use askama::Template;
 use axum::Form;
@@ -48,7 +50,10 @@ pub struct ClientIp(String);
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(ClientIp(client_ip(state, parts)))
     }
 }
@@ -106,7 +111,8 @@ async fn login_submit(
     let (status, message) = match outcome {
         Ok(session) => {
             let mut response = Redirect::to(&next).into_response();
-            let cookie = session_cookie(&session.token, SESSION_SECONDS, is_https(&state, &headers));
+            let cookie =
+                session_cookie(&session.token, SESSION_SECONDS, is_https(&state, &headers));
             if let Ok(value) = HeaderValue::from_str(&cookie) {
                 response.headers_mut().insert(header::SET_COOKIE, value);
             }
@@ -171,11 +177,21 @@ async fn home(
             department: g
                 .department
                 .as_ref()
-                .map(|d| department_names.iter().find(|(id, _)| id == d).map(|(_, n)| n.clone()).unwrap_or_default())
+                .map(|d| {
+                    department_names
+                        .iter()
+                        .find(|(id, _)| id == d)
+                        .map(|(_, n)| n.clone())
+                        .unwrap_or_default()
+                })
                 .unwrap_or_default(),
         })
         .collect();
-    let heights = state.store.chain_heights().await.map_err(|e| fail(e.into()))?;
+    let heights = state
+        .store
+        .chain_heights()
+        .await
+        .map_err(|e| fail(e.into()))?;
     let mut chains = Vec::new();
     let mut events = Vec::new();
     for region in principal.regions() {
@@ -255,22 +271,23 @@ async fn departments_page(
         .into_iter()
         .filter_map(|d| {
             let region = RegionCode::parse(&d.region).ok()?;
-            my_regions.iter().any(|r| region.is_within(r)).then(|| DepartmentRow {
-                readable: principal.can_read_department(&region, &d.id),
-                kind: t.label("kind", &d.kind),
-                id: d.id,
-                code: d.code,
-                name: d.name,
-                active: d.active,
-            })
+            my_regions
+                .iter()
+                .any(|r| region.is_within(r))
+                .then(|| DepartmentRow {
+                    readable: principal.can_read_department(&region, &d.id),
+                    kind: t.label("kind", &d.kind),
+                    id: d.id,
+                    code: d.code,
+                    name: d.name,
+                    active: d.active,
+                })
         })
         .collect();
     let regions = match state.store.regions().await {
         Ok(regions) => regions
             .into_iter()
-            .filter(|r| {
-                RegionCode::parse(&r.code).is_ok_and(|code| principal.administers(&code))
-            })
+            .filter(|r| RegionCode::parse(&r.code).is_ok_and(|code| principal.administers(&code)))
             .map(|r| (r.code, r.name))
             .collect(),
         Err(e) => return PageError(e.into(), lang).into_response(),
@@ -294,8 +311,19 @@ async fn departments(
     OriginalUri(uri): OriginalUri,
     Query(flash): Query<Flash>,
 ) -> Response {
-    let notice = flash.notice.map(|_| staff.lang.texts().get("departments.saved").to_string());
-    departments_page(&state, &staff, uri.path(), DepartmentForm::default(), notice, None, StatusCode::OK).await
+    let notice = flash
+        .notice
+        .map(|_| staff.lang.texts().get("departments.saved").to_string());
+    departments_page(
+        &state,
+        &staff,
+        uri.path(),
+        DepartmentForm::default(),
+        notice,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn create_department(
@@ -305,25 +333,40 @@ async fn create_department(
     Form(input): Form<DepartmentInput>,
 ) -> Response {
     let result = async {
-        let region = RegionCode::parse(&input.region).map_err(|e| WebError::Invalid(e.to_string()))?;
+        let region =
+            RegionCode::parse(&input.region).map_err(|e| WebError::Invalid(e.to_string()))?;
         if !staff.user.principal().administers(&region) {
             return Err(WebError::Forbidden("只有本区划的管理员可以新增部门".into()));
         }
         let kind = DepartmentKind::parse(&input.kind)
             .ok_or_else(|| WebError::Invalid(format!("部门类型“{}”无效", input.kind)))?;
         let code = input.code.trim();
-        if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
-            return Err(WebError::Invalid("部门代码只能由字母、数字和 . _ - 组成".into()));
+        if code.is_empty()
+            || !code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        {
+            return Err(WebError::Invalid(
+                "部门代码只能由字母、数字和 . _ - 组成".into(),
+            ));
         }
         Ok(state
             .store
-            .add_department(&staff.user.principal().actor(), &region, code, &input.name, kind)
+            .add_department(
+                &staff.user.principal().actor(),
+                &region,
+                code,
+                &input.name,
+                kind,
+            )
             .await?)
     }
     .await;
     match result {
         Ok(_) => Redirect::to("/console/departments?notice=saved").into_response(),
-        Err(WebError::Forbidden(m)) => PageError(WebError::Forbidden(m), staff.lang).into_response(),
+        Err(WebError::Forbidden(m)) => {
+            PageError(WebError::Forbidden(m), staff.lang).into_response()
+        }
         Err(e) => {
             let status = e.status();
             let form = DepartmentForm {
@@ -331,7 +374,16 @@ async fn create_department(
                 name: input.name,
                 kind: input.kind,
             };
-            departments_page(&state, &staff, uri.path(), form, None, Some(e.public_message()), status).await
+            departments_page(
+                &state,
+                &staff,
+                uri.path(),
+                form,
+                None,
+                Some(e.public_message()),
+                status,
+            )
+            .await
         }
     }
 }
@@ -355,7 +407,9 @@ async fn department_page(
     let region = RegionCode::parse(&d.region).map_err(|e| WebError::Internal(e.to_string()))?;
     let principal = staff.user.principal();
     if !principal.can_read_department(&region, &d.id) {
-        return Err(WebError::Forbidden(t.get("departments.no_access").to_string()));
+        return Err(WebError::Forbidden(
+            t.get("departments.no_access").to_string(),
+        ));
     }
     let members = members_of(state, &d.id, t).await?;
     let history = state.store.history(&format!("department:{}", d.id)).await?;
@@ -381,7 +435,11 @@ async fn members_of(
 ) -> Result<Vec<(String, String)>, WebError> {
     let mut out = Vec::new();
     for user in state.store.users().await? {
-        for g in user.grants.iter().filter(|g| g.department.as_deref() == Some(department)) {
+        for g in user
+            .grants
+            .iter()
+            .filter(|g| g.department.as_deref() == Some(department))
+        {
             out.push((user.display_name.clone(), t.label("role", g.role.code())));
         }
     }
@@ -395,8 +453,20 @@ async fn department(
     OriginalUri(uri): OriginalUri,
     Query(flash): Query<Flash>,
 ) -> Response {
-    let notice = flash.notice.map(|_| staff.lang.texts().get("departments.saved").to_string());
-    match department_page(&state, &staff, &id, uri.path(), notice, None, StatusCode::OK).await {
+    let notice = flash
+        .notice
+        .map(|_| staff.lang.texts().get("departments.saved").to_string());
+    match department_page(
+        &state,
+        &staff,
+        &id,
+        uri.path(),
+        notice,
+        None,
+        StatusCode::OK,
+    )
+    .await
+    {
         Ok(r) => r,
         Err(e) => PageError(e, staff.lang).into_response(),
     }
@@ -450,7 +520,17 @@ async fn update_department(
         Ok(()) => Redirect::to(&format!("/console/departments/{id}?notice=saved")).into_response(),
         Err(e @ (WebError::Conflict(_) | WebError::Invalid(_) | WebError::Duplicate(_))) => {
             let status = e.status();
-            match department_page(&state, &staff, &id, uri.path(), None, Some(e.public_message()), status).await {
+            match department_page(
+                &state,
+                &staff,
+                &id,
+                uri.path(),
+                None,
+                Some(e.public_message()),
+                status,
+            )
+            .await
+            {
                 Ok(r) => r,
                 Err(e) => PageError(e, staff.lang).into_response(),
             }
@@ -490,7 +570,11 @@ async fn users_page(
         .into_iter()
         .filter(|u| RegionCode::parse(&u.region).is_ok_and(|r| principal.administers(&r)))
         .map(|u| UserRow {
-            roles: u.grants.iter().map(|g| t.label("role", g.role.code())).collect(),
+            roles: u
+                .grants
+                .iter()
+                .map(|g| t.label("role", g.role.code()))
+                .collect(),
             name: u.name,
             display_name: u.display_name,
         })
@@ -522,12 +606,24 @@ async fn users(
     OriginalUri(uri): OriginalUri,
     Query(flash): Query<Flash>,
 ) -> Response {
-    let notice = flash.notice.map(|_| staff.lang.texts().get("users.created").to_string());
+    let notice = flash
+        .notice
+        .map(|_| staff.lang.texts().get("users.created").to_string());
     let form = UserForm {
         role: "department_staff".into(),
         ..Default::default()
     };
-    match users_page(&state, &staff, uri.path(), form, notice, None, StatusCode::OK).await {
+    match users_page(
+        &state,
+        &staff,
+        uri.path(),
+        form,
+        notice,
+        None,
+        StatusCode::OK,
+    )
+    .await
+    {
         Ok(r) => r,
         Err(e) => PageError(e, staff.lang).into_response(),
     }
@@ -575,7 +671,9 @@ async fn create_user(
     .await;
     match result {
         Ok(()) => Redirect::to("/console/users?notice=created").into_response(),
-        Err(WebError::Forbidden(m)) => PageError(WebError::Forbidden(m), staff.lang).into_response(),
+        Err(WebError::Forbidden(m)) => {
+            PageError(WebError::Forbidden(m), staff.lang).into_response()
+        }
         Err(e) => {
             let form = UserForm {
                 name: input.name,
@@ -583,7 +681,17 @@ async fn create_user(
                 role: input.role,
                 department: input.department,
             };
-            match users_page(&state, &staff, uri.path(), form, None, Some(e.public_message()), e.status()).await {
+            match users_page(
+                &state,
+                &staff,
+                uri.path(),
+                form,
+                None,
+                Some(e.public_message()),
+                e.status(),
+            )
+            .await
+            {
                 Ok(r) => r,
                 Err(e) => PageError(e, staff.lang).into_response(),
             }
@@ -606,14 +714,24 @@ async fn audit_page(
     error: Option<String>,
 ) -> Result<Response, WebError> {
     if !may_audit(&staff.user) {
-        return Err(WebError::Forbidden("只有管理员、司法局工作人员和领导可以查看".into()));
+        return Err(WebError::Forbidden(
+            "只有管理员、司法局工作人员和领导可以查看".into(),
+        ));
     }
     let lang = staff.lang;
     let page = AuditPage {
         t: lang.texts(),
         c: Chrome::new(&staff.user, lang, "audit", path),
         chains: state.store.chain_heights().await?,
-        checkpoints: state.store.checkpoints().await?.iter().rev().take(50).map(CheckpointView::from).collect(),
+        checkpoints: state
+            .store
+            .checkpoints()
+            .await?
+            .iter()
+            .rev()
+            .take(50)
+            .map(CheckpointView::from)
+            .collect(),
         public_key: crate::portal::public_key_hex(state),
         notice,
         error,
@@ -638,7 +756,11 @@ async fn audit(
 
 async fn make_checkpoint(State(state): State<AppState>, staff: Staff) -> Response {
     if !staff.user.principal().has_role(Role::Admin) {
-        return PageError(WebError::Forbidden("只有管理员可以生成检查点".into()), staff.lang).into_response();
+        return PageError(
+            WebError::Forbidden("只有管理员可以生成检查点".into()),
+            staff.lang,
+        )
+        .into_response();
     }
     match state.store.checkpoint().await {
         Ok(made) => Redirect::to(&format!("/console/audit?notice={}", made.len())).into_response(),
@@ -653,12 +775,17 @@ async fn verify(
 ) -> Response {
     let result = async {
         if !may_audit(&staff.user) {
-            return Err(WebError::Forbidden("只有管理员、司法局工作人员和领导可以校验".into()));
+            return Err(WebError::Forbidden(
+                "只有管理员、司法局工作人员和领导可以校验".into(),
+            ));
         }
         let report = state.store.verify().await?;
         let t = staff.lang.texts();
         Ok(match report.fault {
-            None => (Some(t.fill("audit.verified", &[("n", &report.events().to_string())])), None),
+            None => (
+                Some(t.fill("audit.verified", &[("n", &report.events().to_string())])),
+                None,
+            ),
             Some(fault) => (None, Some(fault.to_string())),
         })
     }

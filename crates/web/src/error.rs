@@ -66,10 +66,16 @@ impl WebError {
             WebError::Unauthorized => "Please log in first".into(),
             WebError::Forbidden(_) => "You are not allowed to do this".into(),
             WebError::NotFound(_) => "Not found".into(),
-            WebError::Conflict(_) => "Someone else changed this record first; reload and try again".into(),
+            WebError::Conflict(_) => {
+                "Someone else changed this record first; reload and try again".into()
+            }
             WebError::Duplicate(_) => "This already exists".into(),
-            WebError::Invalid(_) => "The input is not valid; see the Chinese message for details".into(),
-            WebError::Throttled { retry_after_seconds } => {
+            WebError::Invalid(_) => {
+                "The input is not valid; see the Chinese message for details".into()
+            }
+            WebError::Throttled {
+                retry_after_seconds,
+            } => {
                 format!("Too many failed logins; try again in {retry_after_seconds} seconds")
             }
             WebError::Internal(_) => "Internal server error".into(),

@@ -160,7 +160,10 @@ mod tests {
         missing_en.sort();
         missing_zh.sort();
         assert!(missing_en.is_empty(), "missing in en.toml: {missing_en:?}");
-        assert!(missing_zh.is_empty(), "missing in zh-CN.toml: {missing_zh:?}");
+        assert!(
+            missing_zh.is_empty(),
+            "missing in zh-CN.toml: {missing_zh:?}"
+        );
     }
 
     #[test]

@@ -62,7 +62,10 @@ pub fn client_ip(state: &AppState, parts: &Parts) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-async fn user_from_session(state: &AppState, headers: &HeaderMap) -> Result<Option<User>, WebError> {
+async fn user_from_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<User>, WebError> {
     match cookie(headers, SESSION_COOKIE) {
         Some(token) if !token.is_empty() => Ok(state.store.session_user(&token).await?),
         _ => Ok(None),
@@ -89,12 +92,17 @@ impl FromRequestParts<AppState> for Staff {
             )
             .into_response()),
             Ok(None) => {
-                let next = parts
-                    .uri
+                // Inside a nested router `parts.uri` lacks the `/console` prefix.
+                let uri = parts
+                    .extensions
+                    .get::<axum::extract::OriginalUri>()
+                    .map(|o| o.0.clone())
+                    .unwrap_or_else(|| parts.uri.clone());
+                let next = uri
                     .path_and_query()
-                    .map(|p| p.as_str())
-                    .unwrap_or("/console");
-                let target = format!("/console/login?next={}", encode_query(next));
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_else(|| "/console".into());
+                let target = format!("/console/login?next={}", encode_query(&next));
                 Err(Redirect::to(&target).into_response())
             }
             Err(e) => Err(PageError(e, lang).into_response()),
@@ -156,7 +164,10 @@ mod tests {
     #[test]
     fn cookies_are_found_among_others() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, "a=1; fazhi_session=xyz; lang=en".parse().unwrap());
+        headers.insert(
+            header::COOKIE,
+            "a=1; fazhi_session=xyz; lang=en".parse().unwrap(),
+        );
         assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("xyz"));
         assert_eq!(cookie(&headers, "lang").as_deref(), Some("en"));
         assert_eq!(cookie(&headers, "none"), None);
@@ -164,7 +175,10 @@ mod tests {
 
     #[test]
     fn only_console_paths_are_followed_after_login() {
-        assert_eq!(safe_next(Some("/console/departments")), "/console/departments");
+        assert_eq!(
+            safe_next(Some("/console/departments")),
+            "/console/departments"
+        );
         assert_eq!(safe_next(Some("https://evil.example/console")), "/console");
         assert_eq!(safe_next(Some("//evil.example")), "/console");
         assert_eq!(safe_next(None), "/console");

@@ -3,8 +3,8 @@
 
 use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
 use fazhi_core::region::RegionCode;
-use fazhi_store::accounts::{Department, NewUser, User};
 use fazhi_store::Store;
+use fazhi_store::accounts::{Department, NewUser, User};
 
 /// Expands `async fn $name(engine: Engine)` into one test per engine.
 #[macro_export]
@@ -43,15 +43,32 @@ pub async fn seed_district(store: &Store) -> District {
         .await
         .unwrap();
     store
-        .add_region("system", &region("210212"), "旅顺口区", Some(&region("210200")))
+        .add_region(
+            "system",
+            &region("210212"),
+            "旅顺口区",
+            Some(&region("210200")),
+        )
         .await
         .unwrap();
     let justice = store
-        .add_department("system", &region("210212"), "sfj", "旅顺口区司法局", DepartmentKind::Department)
+        .add_department(
+            "system",
+            &region("210212"),
+            "sfj",
+            "旅顺口区司法局",
+            DepartmentKind::Department,
+        )
         .await
         .unwrap();
     let market = store
-        .add_department("system", &region("210212"), "scjgj", "旅顺口区市场监督管理局", DepartmentKind::EnforcementBody)
+        .add_department(
+            "system",
+            &region("210212"),
+            "scjgj",
+            "旅顺口区市场监督管理局",
+            DepartmentKind::EnforcementBody,
+        )
         .await
         .unwrap();
     let admin = store

@@ -1,0 +1,405 @@
+//! The `fazhi` binary as an operator uses it: the demo, user tokens, audit exit codes, backup
+//! and restore, and a server killed with SIGKILL in the middle of a stream of writes.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn fazhi(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fazhi"))
+        .args(args)
+        .env_remove("FAZHI_DATABASE_URL")
+        .env_remove("FAZHI_CONFIG")
+        .env_remove("FAZHI_KEY_DIR")
+        .output()
+        .expect("run fazhi")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = fazhi(args);
+    assert!(
+        out.status.success(),
+        "fazhi {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn the_demo_seeds_once_and_prints_its_logins() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let data = data.to_str().unwrap();
+    let first = ok(&["demo", "--data", data, "--no-serve"]);
+    assert!(first.contains("admin"), "{first}");
+    assert!(first.contains("synthetic"), "{first}");
+    for role in [
+        "leader",
+        "justice_staff",
+        "department_staff",
+        "enforcement_officer",
+        "legal_reviewer",
+        "window_clerk",
+        "grid_worker",
+        "public_applicant",
+    ] {
+        assert!(first.contains(role), "{role} missing: {first}");
+    }
+    let second = ok(&["demo", "--data", data, "--no-serve"]);
+    assert_eq!(
+        first, second,
+        "a second start reuses the district and its logins"
+    );
+    let verify = ok(&["audit", "verify", "--data", data]);
+    assert!(verify.contains("OK:"), "{verify}");
+    let users = ok(&["user", "list", "--data", data]);
+    assert_eq!(users.lines().count(), 9);
+}
+
+#[test]
+fn operators_set_up_a_district_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let data = data.to_str().unwrap();
+    ok(&[
+        "region",
+        "add",
+        "--data",
+        data,
+        "--code",
+        "210212",
+        "--name",
+        "旅顺口区",
+    ]);
+    ok(&[
+        "department",
+        "add",
+        "--data",
+        data,
+        "--region",
+        "210212",
+        "--code",
+        "sfj",
+        "--name",
+        "司法局",
+    ]);
+    let added = ok(&[
+        "user",
+        "add",
+        "--data",
+        data,
+        "--name",
+        "zhang",
+        "--display-name",
+        "张三",
+        "--role",
+        "department_staff",
+        "--region",
+        "210212",
+        "--department",
+        "sfj",
+    ]);
+    assert!(added.contains("password: "), "{added}");
+    let token = ok(&["user", "token", "--data", data, "--user", "zhang"]);
+    assert!(token.trim().starts_with("fz_"), "{token}");
+
+    // Mistakes say what and where, and change nothing.
+    let bad_role = fazhi(&[
+        "user",
+        "add",
+        "--data",
+        data,
+        "--name",
+        "lisi",
+        "--display-name",
+        "李四",
+        "--role",
+        "boss",
+        "--region",
+        "210212",
+    ]);
+    assert_eq!(bad_role.status.code(), Some(2));
+    assert!(
+        text(&bad_role).contains("角色“boss”无效"),
+        "{}",
+        text(&bad_role)
+    );
+    let no_department = fazhi(&[
+        "user",
+        "add",
+        "--data",
+        data,
+        "--name",
+        "lisi",
+        "--display-name",
+        "李四",
+        "--role",
+        "window_clerk",
+        "--region",
+        "210212",
+    ]);
+    assert!(
+        text(&no_department).contains("必须指定所属部门"),
+        "{}",
+        text(&no_department)
+    );
+    let bad_region = fazhi(&[
+        "region", "add", "--data", data, "--code", "21021", "--name", "x",
+    ]);
+    assert!(
+        text(&bad_region).contains("6、9 或 12 位数字"),
+        "{}",
+        text(&bad_region)
+    );
+    let config = dir.path().join("fazhi.toml");
+    std::fs::write(&config, "lisen = \"1\"\n").unwrap();
+    let bad_config = fazhi(&["user", "list", "--config", config.to_str().unwrap()]);
+    assert!(text(&bad_config).contains("lisen"), "{}", text(&bad_config));
+    assert_eq!(ok(&["user", "list", "--data", data]).lines().count(), 1);
+}
+
+#[tokio::test]
+async fn audit_verify_exits_1_and_names_the_first_bad_event() {
+    let db = fazhi_store::testing::TestDb::sqlite().await;
+    db.store
+        .add_region(
+            "t",
+            &fazhi_core::RegionCode::parse("210212").unwrap(),
+            "旅顺口区",
+            None,
+        )
+        .await
+        .unwrap();
+    db.store
+        .add_department(
+            "t",
+            &fazhi_core::RegionCode::parse("210212").unwrap(),
+            "sfj",
+            "司法局",
+            fazhi_core::DepartmentKind::Department,
+        )
+        .await
+        .unwrap();
+    db.store.checkpoint().await.unwrap();
+    db.store.close().await;
+    let fazhi_store::Location::DataDir(data) = &db.location else {
+        unreachable!()
+    };
+    let args = [
+        "audit",
+        "verify",
+        "--data",
+        data.to_str().unwrap(),
+        "--key-dir",
+        db.key_dir.to_str().unwrap(),
+    ];
+    let good = fazhi(&args);
+    assert_eq!(good.status.code(), Some(0), "{}", text(&good));
+    assert!(text(&good).contains("OK: 2 events verified"));
+
+    db.tamper("UPDATE events SET actor = 'user:mallory' WHERE seq = 2")
+        .await;
+    let bad = fazhi(&args);
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("TAMPERED: region 210212 event 2"),
+        "{}",
+        text(&bad)
+    );
+}
+
+#[test]
+fn backup_and_restore_refuse_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("a");
+    let data = data.to_str().unwrap();
+    ok(&["demo", "--data", data, "--no-serve"]);
+    let file = dir.path().join("backup.fazhi");
+    let file = file.to_str().unwrap();
+    let written = ok(&["backup", "--data", data, "--out", file]);
+    assert!(written.contains("events"), "{written}");
+    let again = fazhi(&["backup", "--data", data, "--out", file]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "an existing backup file is never overwritten"
+    );
+
+    let target = dir.path().join("b");
+    let target = target.to_str().unwrap();
+    let keys = Path::new(data).join("keys");
+    let restored = ok(&[
+        "restore",
+        file,
+        "--data",
+        target,
+        "--key-dir",
+        keys.to_str().unwrap(),
+    ]);
+    assert!(restored.contains("restored and verified"), "{restored}");
+    let refused = fazhi(&["restore", file, "--data", target]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused).contains("--force"), "{}", text(&refused));
+    ok(&[
+        "restore",
+        file,
+        "--data",
+        target,
+        "--force",
+        "--key-dir",
+        keys.to_str().unwrap(),
+    ]);
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn wait_healthy(client: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
+            && r.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server did not come up");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let data = data.to_str().unwrap().to_string();
+    ok(&[
+        "region",
+        "add",
+        "--data",
+        &data,
+        "--code",
+        "210212",
+        "--name",
+        "旅顺口区",
+    ]);
+    ok(&[
+        "user",
+        "add",
+        "--data",
+        &data,
+        "--name",
+        "admin",
+        "--display-name",
+        "管理员",
+        "--role",
+        "admin",
+        "--region",
+        "210212",
+    ]);
+    let token = ok(&["user", "token", "--data", &data, "--user", "admin"])
+        .trim()
+        .to_string();
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_fazhi"))
+        .args([
+            "serve",
+            "--data",
+            &data,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    wait_healthy(&client, &base).await;
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..32 {
+        let (client, base, token, stop) =
+            (client.clone(), base.clone(), token.clone(), stop.clone());
+        writers.push(tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            for n in 0.. {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let code = format!("w{w}n{n}");
+                let reply = client
+                    .post(format!("{base}/api/v1/departments"))
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({"region": "210212", "code": code, "name": format!("部门{code}"), "kind": "other"}))
+                    .send()
+                    .await;
+                match reply {
+                    Ok(r) if r.status() == reqwest::StatusCode::CREATED => acknowledged.push(code),
+                    Ok(r) => panic!("unexpected answer {}", r.status()),
+                    Err(_) => break, // the server is gone
+                }
+            }
+            acknowledged
+        }));
+    }
+    // Let writes stream, then kill the server without warning.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.kill().unwrap(); // SIGKILL
+    server.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut acknowledged = Vec::new();
+    for w in writers {
+        acknowledged.extend(w.await.unwrap());
+    }
+    assert!(
+        acknowledged.len() > 50,
+        "the stream was too short to mean anything: {}",
+        acknowledged.len()
+    );
+
+    // Restarted: every acknowledged write is there and the chain verifies.
+    let listed = ok(&["department", "list", "--data", &data]);
+    let present: std::collections::HashSet<&str> = listed
+        .lines()
+        .filter_map(|l| l.split('\t').nth(1))
+        .collect();
+    let missing: Vec<&String> = acknowledged
+        .iter()
+        .filter(|c| !present.contains(c.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "acknowledged but lost: {missing:?}");
+    let verify = ok(&["audit", "verify", "--data", &data]);
+    assert!(verify.contains("OK:"), "{verify}");
+
+    let mut again = Command::new(env!("CARGO_BIN_EXE_fazhi"))
+        .args([
+            "serve",
+            "--data",
+            &data,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_healthy(&client, &base).await;
+    again.kill().unwrap();
+    again.wait().unwrap();
+}
