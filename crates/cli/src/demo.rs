@@ -239,10 +239,7 @@ pub fn print_logins(logins: &[Login]) {
     }
     println!("演示区：大连市旅顺口区（示例数据均为虚构 / all demo records are synthetic）");
     println!("演示账号 / demo logins (http://127.0.0.1:8080/console/login):");
-    println!(
-        "  {:<10} {:<16} {:<22} {}",
-        "user", "password", "role", "name"
-    );
+    println!("  {:<10} {:<16} {:<22} name", "user", "password", "role");
     for l in logins {
         println!(
             "  {:<10} {:<16} {:<22} {}",

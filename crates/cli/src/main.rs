@@ -2,6 +2,7 @@
 //! manages users; verifies and checkpoints the event log; backs up and restores.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod config;
 mod demo;
 
@@ -81,6 +82,18 @@ enum Command {
     /// Prove the event log was not altered
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Measure throughput (figures for docs/benchmarks.md; nothing is asserted)
+    Bench {
+        /// A small run that finishes in seconds (CI uses it as a smoke test)
+        #[arg(long)]
+        quick: bool,
+        /// Benchmark a PostgreSQL store (a scratch database you provide) instead of SQLite
+        #[arg(long)]
+        database: Option<String>,
+        /// Print JSON
+        #[arg(long, value_parser = ["json", "text"], default_value = "text")]
+        format: String,
+    },
     /// Write a consistent backup of the store (while it is in use)
     Backup {
         /// The backup file to create (it must not exist)
@@ -478,6 +491,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("nothing new to checkpoint");
             }
             store.close().await;
+        }
+        Command::Bench {
+            quick,
+            database,
+            format,
+        } => {
+            bench::run(bench::BenchOptions {
+                quick,
+                database,
+                json: format == "json",
+            })
+            .await?;
         }
         Command::Backup { out, store } => {
             let store = store.open().await?;
