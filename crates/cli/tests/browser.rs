@@ -259,7 +259,7 @@ async fn a_clerk_logs_in_with_the_keyboard_and_adds_a_department() {
 
     // The new department's page shows its history.
     browser.go(&format!("{site}/console")).await;
-    browser.wait_for_text("department.created").await;
+    browser.wait_for_text("旅顺口区公安分局（gaj）").await;
 
     browser.click("form[action='/console/logout'] button").await;
     browser.wait_for_text("工作人员登录").await;

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod authz;
+pub mod calendar;
 pub mod checkpoint;
 pub mod event;
 pub mod org;

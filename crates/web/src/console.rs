@@ -187,25 +187,22 @@ async fn home(
                 .unwrap_or_default(),
         })
         .collect();
-    let heights = state
-        .store
-        .chain_heights()
-        .await
-        .map_err(|e| fail(e.into()))?;
+    let heights = named_heights(&state).await.map_err(fail)?;
+    let names = user_names(&state).await.map_err(fail)?;
     let mut chains = Vec::new();
     let mut events = Vec::new();
     for region in principal.regions() {
         match principal.department_scope(&region) {
             DepartmentScope::All => {
-                if let Some((_, h)) = heights.iter().find(|(r, _)| r == region.as_str()) {
-                    chains.push((region.to_string(), *h));
+                if let Some(row) = heights.iter().find(|(r, _, _)| r == region.as_str()) {
+                    chains.push(row.clone());
                 }
                 let recent = state
                     .store
                     .recent_events(region.as_str(), 15)
                     .await
                     .map_err(|e| fail(e.into()))?;
-                events.extend(recent.iter().map(EventView::from));
+                events.extend(recent.iter().map(|e| EventView::new(e, t, &names)));
             }
             DepartmentScope::Only(ids) => {
                 for id in ids {
@@ -214,7 +211,13 @@ async fn home(
                         .history(&format!("department:{id}"))
                         .await
                         .map_err(|e| fail(e.into()))?;
-                    events.extend(history.iter().rev().take(15).map(EventView::from));
+                    events.extend(
+                        history
+                            .iter()
+                            .rev()
+                            .take(15)
+                            .map(|e| EventView::new(e, t, &names)),
+                    );
                 }
             }
         }
@@ -228,6 +231,41 @@ async fn home(
         events,
     };
     Ok(render(page, StatusCode::OK, lang))
+}
+
+/// Each region's chain height, with the region's name.
+async fn named_heights(state: &AppState) -> Result<Vec<(String, String, i64)>, WebError> {
+    let regions = state.store.regions().await?;
+    Ok(state
+        .store
+        .chain_heights()
+        .await?
+        .into_iter()
+        .map(|(code, height)| {
+            let name = regions
+                .iter()
+                .find(|r| r.code == code)
+                .map(|r| r.name.clone())
+                .unwrap_or_else(|| {
+                    if code == "000000" {
+                        "本平台".into()
+                    } else {
+                        String::new()
+                    }
+                });
+            (code, name, height)
+        })
+        .collect())
+}
+
+async fn user_names(state: &AppState) -> Result<Names, WebError> {
+    Ok(state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
 }
 
 async fn department_names(state: &AppState) -> Result<Vec<(String, String)>, WebError> {
@@ -413,6 +451,7 @@ async fn department_page(
     }
     let members = members_of(state, &d.id, t).await?;
     let history = state.store.history(&format!("department:{}", d.id)).await?;
+    let names = user_names(state).await?;
     let page = DepartmentPage {
         t,
         c: Chrome::new(&staff.user, lang, "departments", path),
@@ -420,7 +459,11 @@ async fn department_page(
         kinds: kind_options(t),
         members,
         can_change: principal.can_change_department(&region, &d.id),
-        events: history.iter().rev().map(EventView::from).collect(),
+        events: history
+            .iter()
+            .rev()
+            .map(|e| EventView::new(e, t, &names))
+            .collect(),
         d,
         notice,
         error,
@@ -722,7 +765,7 @@ async fn audit_page(
     let page = AuditPage {
         t: lang.texts(),
         c: Chrome::new(&staff.user, lang, "audit", path),
-        chains: state.store.chain_heights().await?,
+        chains: named_heights(state).await?,
         checkpoints: state
             .store
             .checkpoints()

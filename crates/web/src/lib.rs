@@ -60,6 +60,12 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
      frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
+/// Installs the process-wide metrics recorder (idempotent). Call it before opening the store,
+/// so that commits made before the server starts are counted too.
+pub fn install_metrics() {
+    observability::install();
+}
+
 pub fn router(state: AppState) -> Router {
     observability::install();
     Router::new()

@@ -40,15 +40,90 @@ pub struct EventView {
     pub payload: String,
 }
 
-impl From<&EventRecord> for EventView {
-    fn from(e: &EventRecord) -> Self {
+/// Display names of users by id, to show who acted.
+pub type Names = std::collections::HashMap<String, String>;
+
+impl EventView {
+    /// An event as a person reads it: what happened, by whom, in a sentence.
+    pub fn new(e: &EventRecord, t: Tr, names: &Names) -> Self {
+        let payload: serde_json::Value =
+            serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null);
+        let text = |key: &str| payload[key].as_str().unwrap_or("").to_string();
+        let code = e.kind.replace('.', "_");
+        let kind = match t.label("ev", &code) {
+            label if label != code => label,
+            _ => e.kind.clone(),
+        };
+        let detail = match e.kind.as_str() {
+            "region.created" => text("name"),
+            "department.created" => format!("{}（{}）", text("name"), text("code")),
+            "department.changed" => payload["changes"]
+                .as_object()
+                .map(|changes| {
+                    changes
+                        .iter()
+                        .map(|(field, change)| {
+                            let show = |v: &serde_json::Value| match (field.as_str(), v) {
+                                ("kind", serde_json::Value::String(code)) => t.label("kind", code),
+                                (_, serde_json::Value::String(s)) => s.clone(),
+                                (_, serde_json::Value::Bool(b)) => t
+                                    .get(if *b {
+                                        "departments.active"
+                                    } else {
+                                        "departments.inactive"
+                                    })
+                                    .to_string(),
+                                (_, other) => other.to_string(),
+                            };
+                            format!(
+                                "{}：{} → {}",
+                                t.label("departments", field),
+                                show(&change["from"]),
+                                show(&change["to"])
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("；")
+                })
+                .unwrap_or_default(),
+            "user.created" => format!("{}（{}）", text("display_name"), text("name")),
+            "user.grants_changed" => {
+                let roles = |v: &serde_json::Value| {
+                    v.as_array()
+                        .map(|gs| {
+                            gs.iter()
+                                .map(|g| t.label("role", g["role"].as_str().unwrap_or("")))
+                                .collect::<Vec<_>>()
+                                .join("、")
+                        })
+                        .unwrap_or_default()
+                };
+                format!("{} → {}", roles(&payload["from"]), roles(&payload["to"]))
+            }
+            "auth.login" | "auth.logout" => text("ip"),
+            "auth.login_failed" => format!("{} · {}", text("name"), text("ip")),
+            "auth.token_created" => text("label"),
+            _ => e.payload.clone(),
+        };
         EventView {
             id: e.id(),
             at: e.at.display_minutes(),
-            kind: e.kind.clone(),
-            actor: e.actor.clone(),
-            payload: e.payload.clone(),
+            kind,
+            actor: actor_name(&e.actor, t, names),
+            payload: detail,
         }
+    }
+}
+
+fn actor_name(actor: &str, t: Tr, names: &Names) -> String {
+    match actor.split_once(':') {
+        Some(("user", id)) => names.get(id).cloned().unwrap_or_else(|| actor.to_string()),
+        _ => match actor {
+            "system" | "system:demo" | "cli" | "anonymous" => {
+                t.label("actor", &actor.replace(':', "_"))
+            }
+            other => other.to_string(),
+        },
     }
 }
 
@@ -93,7 +168,7 @@ pub struct HomePage {
     pub c: Chrome,
     pub welcome: String,
     pub grants: Vec<GrantView>,
-    pub chains: Vec<(String, i64)>,
+    pub chains: Vec<(String, String, i64)>,
     pub events: Vec<EventView>,
 }
 
@@ -173,7 +248,7 @@ pub struct UsersPage {
 pub struct AuditPage {
     pub t: Tr,
     pub c: Chrome,
-    pub chains: Vec<(String, i64)>,
+    pub chains: Vec<(String, String, i64)>,
     pub checkpoints: Vec<CheckpointView>,
     pub public_key: Option<String>,
     pub notice: Option<String>,

@@ -602,7 +602,12 @@ async fn health_and_metrics() {
         (health.status, health.body.as_str()),
         (StatusCode::OK, "ok\n")
     );
-    send(&w.app, get("/console/login", None)).await;
+    // A failed login: a request and a committed event, both counted.
+    send(
+        &w.app,
+        form("/console/login", "name=admin&password=wrong-pass", None),
+    )
+    .await;
     let metrics = send(&w.app, get("/metrics", None)).await;
     assert_eq!(metrics.status, StatusCode::OK);
     assert!(
