@@ -82,6 +82,9 @@ enum Command {
     /// Prove the event log was not altered
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The official working-day calendar and statutory period arithmetic
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// Measure throughput (figures for docs/benchmarks.md; nothing is asserted)
     Bench {
         /// A small run that finishes in seconds (CI uses it as a smoke test)
@@ -111,6 +114,33 @@ enum Command {
         force: bool,
         #[command(flatten)]
         store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// One line per date: DATE<TAB>workday|restday<TAB>name (holiday, 调休上班, 周末 or empty)
+    Days {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: String,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: String,
+    },
+    /// The due date of a period starting on --from (the start day is not counted), then how it
+    /// was computed
+    #[command(group(clap::ArgGroup::new("length").required(true).args(["days", "working_days", "months"])))]
+    Due {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: String,
+        /// Calendar days (a last day on a rest day moves to the next working day)
+        #[arg(long)]
+        days: Option<u32>,
+        /// Working days
+        #[arg(long)]
+        working_days: Option<u32>,
+        /// Months (the corresponding date, or the month's last day)
+        #[arg(long)]
+        months: Option<u32>,
     },
 }
 
@@ -493,6 +523,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             store.close().await;
         }
+        Command::Calendar(command) => return calendar(command),
         Command::Bench {
             quick,
             database,
@@ -528,6 +559,54 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             match report.fault {
                 None => println!("restored and verified: {} events", report.events()),
                 Some(fault) => bail!("the restored store does not verify: {fault}"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_date(text: &str, flag: &str) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| anyhow!("{flag} 的日期“{text}”无效：应为 YYYY-MM-DD"))
+}
+
+fn calendar(command: CalendarCommand) -> Result<ExitCode> {
+    use fazhi_core::calendar::{Calendar, DayKind, Length};
+    let calendar = Calendar::embedded();
+    match command {
+        CalendarCommand::Days { from, to } => {
+            let (from, to) = (parse_date(&from, "--from")?, parse_date(&to, "--to")?);
+            if to < from {
+                bail!("--to ({to}) 早于 --from ({from})");
+            }
+            let days = calendar.days(from, to)?;
+            let mut out = String::new();
+            for day in days {
+                let kind = match day.kind {
+                    DayKind::Workday => "workday",
+                    DayKind::Restday => "restday",
+                };
+                out.push_str(&format!("{}\t{kind}\t{}\n", day.date.format("%Y-%m-%d"), day.name));
+            }
+            print!("{out}");
+        }
+        CalendarCommand::Due {
+            from,
+            days,
+            working_days,
+            months,
+        } => {
+            let from = parse_date(&from, "--from")?;
+            let length = match (days, working_days, months) {
+                (Some(n), _, _) => Length::CalendarDays(n),
+                (_, Some(n), _) => Length::WorkingDays(n),
+                (_, _, Some(n)) => Length::Months(n),
+                _ => unreachable!("clap requires one length"),
+            };
+            let due = calendar.due(from, length, &[], &[])?;
+            println!("{}", due.date.format("%Y-%m-%d"));
+            for line in &due.explanation.lines {
+                println!("{line}");
             }
         }
     }
