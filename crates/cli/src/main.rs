@@ -586,7 +586,11 @@ fn calendar(command: CalendarCommand) -> Result<ExitCode> {
                     DayKind::Workday => "workday",
                     DayKind::Restday => "restday",
                 };
-                out.push_str(&format!("{}\t{kind}\t{}\n", day.date.format("%Y-%m-%d"), day.name));
+                out.push_str(&format!(
+                    "{}\t{kind}\t{}\n",
+                    day.date.format("%Y-%m-%d"),
+                    day.name
+                ));
             }
             print!("{out}");
         }

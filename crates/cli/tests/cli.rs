@@ -406,13 +406,30 @@ async fn acknowledged_writes_survive_sigkill() {
 
 #[test]
 fn calendar_days_prints_the_official_arrangement() {
-    let out = ok(&["calendar", "days", "--from", "2019-09-28", "--to", "2019-10-02"]);
+    let out = ok(&[
+        "calendar",
+        "days",
+        "--from",
+        "2019-09-28",
+        "--to",
+        "2019-10-02",
+    ]);
     assert_eq!(
         out,
         "2019-09-28\trestday\t周末\n2019-09-29\tworkday\t调休上班\n2019-09-30\tworkday\t\n2019-10-01\trestday\t国庆节\n2019-10-02\trestday\t国庆节\n"
     );
-    let spring = ok(&["calendar", "days", "--from", "2026-02-14", "--to", "2026-02-15"]);
-    assert_eq!(spring, "2026-02-14\tworkday\t调休上班\n2026-02-15\trestday\t春节\n");
+    let spring = ok(&[
+        "calendar",
+        "days",
+        "--from",
+        "2026-02-14",
+        "--to",
+        "2026-02-15",
+    ]);
+    assert_eq!(
+        spring,
+        "2026-02-14\tworkday\t调休上班\n2026-02-15\trestday\t春节\n"
+    );
 }
 
 #[test]
@@ -421,19 +438,48 @@ fn calendar_due_prints_the_date_then_how_it_was_computed() {
     let mut lines = out.lines();
     assert_eq!(lines.next(), Some("2019-10-08"), "{out}");
     assert!(out.contains("顺延至 2019-10-08"), "{out}");
-    let working = ok(&["calendar", "due", "--from", "2019-09-30", "--working-days", "5"]);
-    assert_eq!(working.lines().next(), Some("2019-10-12"), "the make-up Saturday counts");
+    let working = ok(&[
+        "calendar",
+        "due",
+        "--from",
+        "2019-09-30",
+        "--working-days",
+        "5",
+    ]);
+    assert_eq!(
+        working.lines().next(),
+        Some("2019-10-12"),
+        "the make-up Saturday counts"
+    );
     let months = ok(&["calendar", "due", "--from", "2014-05-28", "--months", "3"]);
     assert_eq!(months.lines().next(), Some("2014-08-28"));
 }
 
 #[test]
 fn calendar_without_data_exits_2_with_a_clear_message() {
-    let out = fazhi(&["calendar", "due", "--from", "2026-12-20", "--working-days", "20"]);
+    let out = fazhi(&[
+        "calendar",
+        "due",
+        "--from",
+        "2026-12-20",
+        "--working-days",
+        "20",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out).contains("no official calendar for 2027"), "{}", text(&out));
+    assert!(
+        text(&out).contains("no official calendar for 2027"),
+        "{}",
+        text(&out)
+    );
     assert!(out.stdout.is_empty(), "no guessed date is printed");
-    let bad = fazhi(&["calendar", "days", "--from", "2019-02-30", "--to", "2019-03-01"]);
+    let bad = fazhi(&[
+        "calendar",
+        "days",
+        "--from",
+        "2019-02-30",
+        "--to",
+        "2019-03-01",
+    ]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad).contains("2019-02-30"), "{}", text(&bad));
 }

@@ -10,8 +10,11 @@
 pub mod authz;
 pub mod calendar;
 pub mod checkpoint;
+pub mod codes;
+pub mod engine;
 pub mod event;
 pub mod org;
+pub mod procedure;
 pub mod region;
 pub mod time;
 

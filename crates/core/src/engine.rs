@@ -1,0 +1,753 @@
+//! The procedure engine, pure: a definition, a case and a command give either the step to
+//! record or a refusal that says why. Applying recorded steps in order rebuilds a case, so the
+//! same code serves the write path and a replay of history.
+//!
+//! Clocks are part of the case: each starts, pauses, resumes, restarts, extends and stops on
+//! the actions its definition names, and its due date is computed with the official calendar
+//! ([`crate::calendar`]), with an explanation of every step.
+
+use crate::authz::Principal;
+use crate::calendar::{Calendar, CalendarError, Due, Length, Pause};
+use crate::codes::{CreditCode, IdNumber};
+use crate::org::Role;
+use crate::procedure::{
+    Action, Clock, ClockLength, Condition, Definition, Expiry, FieldType, NEW_STATE, Scope,
+};
+use crate::region::RegionCode;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockStatus {
+    Running,
+    Paused,
+    Stopped,
+}
+
+/// A clock of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockState {
+    pub code: String,
+    pub started_on: NaiveDate,
+    #[serde(default)]
+    pub pauses: Vec<PauseRecord>,
+    #[serde(default)]
+    pub paused_since: Option<NaiveDate>,
+    #[serde(default)]
+    pub extensions: Vec<Length>,
+    pub status: ClockStatus,
+    #[serde(default)]
+    pub stopped_on: Option<NaiveDate>,
+    /// For clocks whose length comes from a date field: that date.
+    #[serde(default)]
+    pub fixed_due: Option<NaiveDate>,
+    /// Set once the expiry of this run of the clock has been dealt with.
+    #[serde(default)]
+    pub expiry_handled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PauseRecord {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl ClockState {
+    pub fn is_open(&self) -> bool {
+        self.status != ClockStatus::Stopped
+    }
+}
+
+/// A case as the engine sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub id: String,
+    pub region: RegionCode,
+    pub department: Option<String>,
+    pub procedure: String,
+    pub definition_version: String,
+    pub state: String,
+    /// Incremented by every recorded step; commands carry the version their author saw.
+    pub version: i64,
+    pub fields: BTreeMap<String, Value>,
+    pub clocks: Vec<ClockState>,
+    /// Actions taken, in order.
+    pub taken: Vec<String>,
+}
+
+impl Case {
+    /// A case before its first action.
+    pub fn new(
+        id: &str,
+        region: RegionCode,
+        department: Option<String>,
+        definition: &Definition,
+    ) -> Case {
+        Case {
+            id: id.to_string(),
+            region,
+            department,
+            procedure: definition.code.clone(),
+            definition_version: definition.version.clone(),
+            state: NEW_STATE.to_string(),
+            version: 0,
+            fields: BTreeMap::new(),
+            clocks: Vec::new(),
+            taken: Vec::new(),
+        }
+    }
+
+    pub fn clock(&self, code: &str) -> Option<&ClockState> {
+        self.clocks.iter().find(|c| c.code == code)
+    }
+}
+
+/// Who takes an action.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    User(&'a Principal),
+    /// Fazhi itself, for actions taken when a clock expires.
+    System,
+}
+
+/// What someone asks to do to a case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Command {
+    pub action: String,
+    /// The case version the author saw (0 for a new case).
+    pub expected_version: i64,
+    #[serde(default)]
+    pub fields: BTreeMap<String, Value>,
+    /// The day the action takes effect (today, or the day after a clock expired).
+    pub on: NaiveDate,
+}
+
+/// A step to record: the command, checked and normalised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub action: String,
+    pub from: String,
+    pub to: String,
+    pub on: NaiveDate,
+    pub fields: BTreeMap<String, Value>,
+}
+
+/// Why a command was refused. The messages are for the person who tried.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("程序“{procedure}”没有操作“{action}”")]
+    UnknownAction { procedure: String, action: String },
+    #[error("案件已被他人更新：您看到的是第 {expected} 版，当前为第 {actual} 版，请刷新后重试")]
+    Stale { expected: i64, actual: i64 },
+    #[error("当前状态“{state}”不能“{action}”（仅适用于：{allowed}）")]
+    WrongState {
+        action: String,
+        state: String,
+        allowed: String,
+    },
+    #[error("您的角色不能“{action}”（需要：{roles}）")]
+    RoleNotAllowed { action: String, roles: String },
+    #[error("只能办理本部门的案件：“{action}”须由案件所属部门的人员办理")]
+    DepartmentNotAllowed { action: String },
+    #[error("缺少必填项“{field}”")]
+    MissingField { field: String },
+    #[error("“{field}”填写有误：{reason}")]
+    InvalidField { field: String, reason: String },
+    #[error("“{action}”不填写“{field}”")]
+    FieldNotAccepted { action: String, field: String },
+    #[error("{message}{}", basis_suffix(.basis))]
+    GuardFailed { message: String, basis: String },
+    #[error("“{clock}”未在计时，不能延长")]
+    ClockNotRunning { clock: String },
+    #[error("“{clock}”最多延长 {at_most} 次，已用完{}", basis_suffix(.basis))]
+    ExtensionLimit {
+        clock: String,
+        at_most: u32,
+        basis: String,
+    },
+    #[error("{0}")]
+    Calendar(#[from] CalendarError),
+}
+
+fn basis_suffix(basis: &str) -> String {
+    if basis.is_empty() {
+        String::new()
+    } else {
+        format!("（依据：{basis}）")
+    }
+}
+
+impl Refusal {
+    /// A machine code for APIs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::UnknownAction { .. } => "unknown_action",
+            Refusal::Stale { .. } => "conflict",
+            Refusal::WrongState { .. } => "wrong_state",
+            Refusal::RoleNotAllowed { .. } => "role_not_allowed",
+            Refusal::DepartmentNotAllowed { .. } => "department_not_allowed",
+            Refusal::MissingField { .. } => "missing_field",
+            Refusal::InvalidField { .. } => "invalid_field",
+            Refusal::FieldNotAccepted { .. } => "field_not_accepted",
+            Refusal::GuardFailed { .. } => "guard_failed",
+            Refusal::ClockNotRunning { .. } => "clock_not_running",
+            Refusal::ExtensionLimit { .. } => "extension_limit",
+            Refusal::Calendar(_) => "calendar",
+        }
+    }
+}
+
+/// Checks a command against the definition and the case.
+pub fn decide(
+    definition: &Definition,
+    case: &Case,
+    actor: Actor<'_>,
+    command: &Command,
+) -> Result<Step, Refusal> {
+    let action = definition
+        .action(&command.action)
+        .ok_or_else(|| Refusal::UnknownAction {
+            procedure: definition.code.clone(),
+            action: command.action.clone(),
+        })?;
+    if command.expected_version != case.version {
+        return Err(Refusal::Stale {
+            expected: command.expected_version,
+            actual: case.version,
+        });
+    }
+    let label = action.label.zh.clone();
+    if !action.from.contains(&case.state) {
+        return Err(Refusal::WrongState {
+            action: label,
+            state: definition.state_label(&case.state, false),
+            allowed: action
+                .from
+                .iter()
+                .map(|s| definition.state_label(s, false))
+                .collect::<Vec<_>>()
+                .join("、"),
+        });
+    }
+    may_act(action, case, actor)?;
+
+    let mut fields = BTreeMap::new();
+    for (code, value) in &command.fields {
+        if !action.accepts(code) {
+            let field = definition
+                .field(code)
+                .map(|f| f.label.zh.clone())
+                .unwrap_or(code.clone());
+            return Err(Refusal::FieldNotAccepted {
+                action: label,
+                field,
+            });
+        }
+        let field = definition.field(code).expect("accepted fields are defined");
+        if let Some(v) =
+            normalise(field.kind, field.of, &field.values, value).map_err(|reason| {
+                Refusal::InvalidField {
+                    field: field.label.zh.clone(),
+                    reason,
+                }
+            })?
+        {
+            fields.insert(code.clone(), v);
+        }
+    }
+    for needed in &action.needs {
+        if !fields.contains_key(needed) && !case.fields.contains_key(needed) {
+            let field = definition.field(needed).expect("checked at load");
+            return Err(Refusal::MissingField {
+                field: field.label.zh.clone(),
+            });
+        }
+    }
+    let mut merged = case.fields.clone();
+    merged.extend(fields.clone());
+    for guard in &action.guards {
+        let applies = guard.when.as_ref().is_none_or(|w| holds(w, case, &merged));
+        if applies && !holds(&guard.require, case, &merged) {
+            return Err(Refusal::GuardFailed {
+                message: guard.message.clone(),
+                basis: guard.basis.clone(),
+            });
+        }
+    }
+    if let Some(ext) = &action.extends {
+        let clock = definition.clock(&ext.clock).expect("checked at load");
+        match case.clock(&ext.clock) {
+            Some(c) if c.is_open() => {
+                if c.extensions.len() as u32 >= ext.at_most {
+                    return Err(Refusal::ExtensionLimit {
+                        clock: clock.label.zh.clone(),
+                        at_most: ext.at_most,
+                        basis: action.basis.clone(),
+                    });
+                }
+            }
+            _ => {
+                return Err(Refusal::ClockNotRunning {
+                    clock: clock.label.zh.clone(),
+                });
+            }
+        }
+    }
+    Ok(Step {
+        action: action.code.clone(),
+        from: case.state.clone(),
+        to: action.to.clone(),
+        on: command.on,
+        fields,
+    })
+}
+
+fn may_act(action: &Action, case: &Case, actor: Actor<'_>) -> Result<(), Refusal> {
+    let roles: Vec<Role> = action.roles.iter().filter_map(|r| Role::parse(r)).collect();
+    let principal = match actor {
+        Actor::System if action.allows_system() => return Ok(()),
+        Actor::System => {
+            return Err(Refusal::RoleNotAllowed {
+                action: action.label.zh.clone(),
+                roles: action.roles.join("、"),
+            });
+        }
+        Actor::User(p) => p,
+    };
+    let holding: Vec<_> = principal
+        .grants
+        .iter()
+        .filter(|g| roles.contains(&g.role) && case.region.is_within(&g.region))
+        .collect();
+    if holding.is_empty() {
+        return Err(Refusal::RoleNotAllowed {
+            action: action.label.zh.clone(),
+            roles: action.roles.join("、"),
+        });
+    }
+    let in_scope = match action.scope {
+        Scope::Region => true,
+        Scope::Department => holding
+            .iter()
+            .any(|g| g.department.is_none() || g.department == case.department),
+    };
+    if in_scope {
+        Ok(())
+    } else {
+        Err(Refusal::DepartmentNotAllowed {
+            action: action.label.zh.clone(),
+        })
+    }
+}
+
+fn text_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn holds(condition: &Condition, case: &Case, fields: &BTreeMap<String, Value>) -> bool {
+    match condition {
+        Condition::FieldIn { field, values } => fields
+            .get(field)
+            .and_then(text_of)
+            .is_some_and(|v| values.contains(&v)),
+        Condition::FieldPresent { field } => fields.contains_key(field),
+        Condition::Taken { action } => case.taken.contains(action),
+        Condition::NotTaken { action } => !case.taken.contains(action),
+        Condition::ClockRunning { clock } => case.clock(clock).is_some_and(ClockState::is_open),
+        Condition::LastOf { among, is } => {
+            case.taken.iter().rev().find(|a| among.contains(a)) == Some(is)
+        }
+    }
+}
+
+/// Checks and normalises a field value; `None` for an empty value (the field is left out).
+pub fn normalise(
+    kind: FieldType,
+    of: Option<FieldType>,
+    values: &[crate::procedure::EnumValue],
+    value: &Value,
+) -> Result<Option<Value>, String> {
+    if value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty()) {
+        return Ok(None);
+    }
+    let text = || value.as_str().map(str::trim).ok_or("应为文本".to_string());
+    let normalised = match kind {
+        FieldType::Text | FieldType::LongText => {
+            let t = text()?;
+            let limit = if kind == FieldType::Text { 500 } else { 20_000 };
+            if t.chars().count() > limit {
+                return Err(format!("不能超过 {limit} 字"));
+            }
+            Value::String(t.to_string())
+        }
+        FieldType::Date => {
+            let t = text()?;
+            NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .map_err(|_| format!("“{t}”不是日期（YYYY-MM-DD）"))?;
+            Value::String(t.to_string())
+        }
+        FieldType::Datetime => {
+            let t = text()?;
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map_err(|_| format!("“{t}”不是时间（RFC 3339）"))?;
+            Value::String(t.to_string())
+        }
+        FieldType::Integer => match value {
+            Value::Number(n) if n.is_i64() => value.clone(),
+            Value::String(s) => Value::from(
+                s.trim()
+                    .parse::<i64>()
+                    .map_err(|_| format!("“{s}”不是整数"))?,
+            ),
+            _ => return Err("应为整数".into()),
+        },
+        FieldType::Money => Value::from(money_fen(value)?),
+        FieldType::Boolean => match value {
+            Value::Bool(_) => value.clone(),
+            Value::String(s) if matches!(s.as_str(), "true" | "on" | "1" | "是") => {
+                Value::Bool(true)
+            }
+            Value::String(s) if matches!(s.as_str(), "false" | "off" | "0" | "否") => {
+                Value::Bool(false)
+            }
+            _ => return Err("应为是或否".into()),
+        },
+        FieldType::Enum => {
+            let t = text()?;
+            if !values.iter().any(|v| v.code == t) {
+                return Err(format!(
+                    "“{t}”不是可选值（可选：{}）",
+                    values
+                        .iter()
+                        .map(|v| v.zh.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ));
+            }
+            Value::String(t.to_string())
+        }
+        FieldType::Region => {
+            let t = text()?;
+            RegionCode::parse(t).map_err(|e| e.to_string())?;
+            Value::String(t.to_string())
+        }
+        FieldType::Department | FieldType::User | FieldType::Attachment => {
+            Value::String(text()?.to_string())
+        }
+        FieldType::Party => party(value)?,
+        FieldType::List => {
+            let element = of.ok_or("列表缺少元素类型")?;
+            let items = match value {
+                Value::Array(items) => items.clone(),
+                Value::String(s) => s.lines().map(|l| Value::String(l.to_string())).collect(),
+                _ => return Err("应为列表".into()),
+            };
+            let mut out = Vec::new();
+            for item in &items {
+                if let Some(v) = normalise(element, None, values, item)? {
+                    out.push(v);
+                }
+            }
+            if out.is_empty() {
+                return Ok(None);
+            }
+            Value::Array(out)
+        }
+    };
+    Ok(Some(normalised))
+}
+
+/// Money in fen (分), from an integer number of fen or a decimal amount in yuan ("12.50").
+fn money_fen(value: &Value) -> Result<i64, String> {
+    match value {
+        Value::Number(n) if n.is_i64() => Ok(n.as_i64().unwrap_or(0)),
+        Value::String(s) => {
+            let t = s.trim().trim_start_matches('¥').replace(',', "");
+            let (yuan, fen) = t.split_once('.').unwrap_or((&t, ""));
+            if yuan.is_empty()
+                || !yuan.bytes().all(|b| b.is_ascii_digit())
+                || fen.len() > 2
+                || !fen.bytes().all(|b| b.is_ascii_digit())
+            {
+                return Err(format!("“{s}”不是金额（元，最多两位小数）"));
+            }
+            let yuan: i64 = yuan.parse().map_err(|_| format!("“{s}”金额过大"))?;
+            let fen: i64 = format!("{fen:0<2}").parse().unwrap_or(0);
+            yuan.checked_mul(100)
+                .and_then(|y| y.checked_add(fen))
+                .ok_or(format!("“{s}”金额过大"))
+        }
+        _ => Err("应为金额".into()),
+    }
+}
+
+/// A party: a natural person (with an optional ID number) or an organisation (with an optional
+/// unified social credit code). Accepts an object or its JSON text.
+fn party(value: &Value) -> Result<Value, String> {
+    let object = match value {
+        Value::String(s) => serde_json::from_str::<Value>(s)
+            .ok()
+            .filter(Value::is_object)
+            .unwrap_or_else(|| serde_json::json!({"kind": "person", "name": s.trim()})),
+        Value::Object(_) => value.clone(),
+        _ => return Err("应为当事人（姓名或名称，及证件号码）".into()),
+    };
+    let get = |k: &str| object[k].as_str().map(str::trim).filter(|s| !s.is_empty());
+    let name = get("name").ok_or("缺少姓名或名称")?;
+    let kind = get("kind").unwrap_or("person");
+    let mut out = serde_json::Map::new();
+    out.insert("kind".into(), Value::from(kind));
+    out.insert("name".into(), Value::from(name));
+    match kind {
+        "person" => {
+            if let Some(id) = get("id_number") {
+                out.insert(
+                    "id_number".into(),
+                    Value::from(IdNumber::parse(id).map_err(|e| e.to_string())?.as_str()),
+                );
+            }
+        }
+        "organisation" => {
+            if let Some(code) = get("credit_code") {
+                out.insert(
+                    "credit_code".into(),
+                    Value::from(CreditCode::parse(code).map_err(|e| e.to_string())?.as_str()),
+                );
+            }
+        }
+        other => return Err(format!("当事人类型“{other}”无效（person 或 organisation）")),
+    }
+    for key in ["phone", "address", "representative"] {
+        if let Some(v) = get(key) {
+            out.insert(key.into(), Value::from(v));
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// Applies a recorded step: state, fields, the list of actions taken, clocks, version.
+pub fn apply(definition: &Definition, case: &mut Case, step: &Step) {
+    case.state = step.to.clone();
+    case.fields.extend(step.fields.clone());
+    case.taken.push(step.action.clone());
+    case.version += 1;
+    let action = &step.action;
+    let on = step.on;
+    for clock in &definition.clocks {
+        let existing = case.clocks.iter().position(|c| c.code == clock.code);
+        if clock.stops.contains(action) {
+            if let Some(i) = existing
+                && case.clocks[i].is_open()
+            {
+                let c = &mut case.clocks[i];
+                if let Some(since) = c.paused_since.take() {
+                    c.pauses.push(PauseRecord {
+                        from: since,
+                        to: on,
+                    });
+                }
+                c.status = ClockStatus::Stopped;
+                c.stopped_on = Some(on);
+            }
+            continue;
+        }
+        let starting = clock.starts.contains(action)
+            || (clock.restarts.contains(action) && existing.is_some());
+        if starting {
+            let started_on = clock
+                .start_field
+                .as_ref()
+                .and_then(|f| case.fields.get(f))
+                .and_then(|v| v.as_str())
+                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                .filter(|_| clock.starts.contains(action))
+                .unwrap_or(on);
+            let fixed_due = match &clock.length {
+                ClockLength::FromField(f) => case
+                    .fields
+                    .get(f)
+                    .and_then(|v| v.as_str())
+                    .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()),
+                ClockLength::Fixed(_) => None,
+            };
+            let fresh = ClockState {
+                code: clock.code.clone(),
+                started_on,
+                pauses: Vec::new(),
+                paused_since: None,
+                extensions: Vec::new(),
+                status: ClockStatus::Running,
+                stopped_on: None,
+                fixed_due,
+                expiry_handled: false,
+            };
+            match existing {
+                Some(i) => case.clocks[i] = fresh,
+                None => case.clocks.push(fresh),
+            }
+            continue;
+        }
+        let Some(i) = existing else { continue };
+        let c = &mut case.clocks[i];
+        if clock.pauses.contains(action) && c.status == ClockStatus::Running {
+            c.status = ClockStatus::Paused;
+            c.paused_since = Some(on);
+        } else if clock.resumes.contains(action) && c.status == ClockStatus::Paused {
+            if let Some(since) = c.paused_since.take() {
+                c.pauses.push(PauseRecord {
+                    from: since,
+                    to: on,
+                });
+            }
+            c.status = ClockStatus::Running;
+            // A longer period after a pause may not have expired after all.
+            c.expiry_handled = false;
+        }
+    }
+    if let Some(action) = definition.action(action)
+        && let Some(ext) = &action.extends
+        && let Some(c) = case.clocks.iter_mut().find(|c| c.code == ext.clock)
+    {
+        c.extensions.push(ext.by);
+        c.expiry_handled = false;
+    }
+}
+
+/// Marks that a clock's expiry was dealt with (recorded as its own event).
+pub fn apply_expiry(case: &mut Case, clock: &str) {
+    if let Some(c) = case.clocks.iter_mut().find(|c| c.code == clock) {
+        c.expiry_handled = true;
+    }
+    case.version += 1;
+}
+
+/// When a clock is due, and how that was computed. A paused clock is computed as if it had
+/// resumed today (`today`), since its final date depends on when it resumes.
+pub fn clock_due(
+    clock: &Clock,
+    state: &ClockState,
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> Result<Due, CalendarError> {
+    let mut pauses: Vec<Pause> = state
+        .pauses
+        .iter()
+        .map(|p| Pause {
+            from: p.from,
+            to: p.to,
+        })
+        .collect();
+    if let Some(since) = state.paused_since {
+        pauses.push(Pause {
+            from: since,
+            to: today.max(since),
+        });
+    }
+    match (&clock.length, state.fixed_due) {
+        (ClockLength::Fixed(length), _) => {
+            let mut due = calendar.due(state.started_on, *length, &pauses, &state.extensions)?;
+            if !clock.basis.is_empty() {
+                due.explanation
+                    .lines
+                    .insert(0, format!("依据：{}", clock.basis));
+            }
+            Ok(due)
+        }
+        (ClockLength::FromField(_), Some(date)) => {
+            let days = (date - state.started_on).num_days().max(0) as u32;
+            let mut due = calendar.due(
+                state.started_on,
+                Length::CalendarDays(days),
+                &pauses,
+                &state.extensions,
+            )?;
+            due.explanation
+                .lines
+                .insert(0, format!("期限由案件中填写的日期确定：{date}"));
+            Ok(due)
+        }
+        (ClockLength::FromField(field), None) => Err(CalendarError::Invalid {
+            source_name: clock.code.clone(),
+            message: format!("没有填写决定期限的日期“{field}”"),
+        }),
+    }
+}
+
+/// Where a deadline stands today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineStatus {
+    /// 正常
+    Normal,
+    /// 临期 (yellow): due within the warning days.
+    DueSoon,
+    /// 超期 (red): past the due date.
+    Overdue,
+}
+
+impl DeadlineStatus {
+    pub fn of(due: NaiveDate, today: NaiveDate, warn_days: u32) -> Self {
+        if today > due {
+            DeadlineStatus::Overdue
+        } else if (due - today).num_days() <= i64::from(warn_days) {
+            DeadlineStatus::DueSoon
+        } else {
+            DeadlineStatus::Normal
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DeadlineStatus::Normal => "normal",
+            DeadlineStatus::DueSoon => "due_soon",
+            DeadlineStatus::Overdue => "overdue",
+        }
+    }
+}
+
+/// Clocks that have run out (today is after their due date) and whose expiry has not been
+/// dealt with yet, with what their definition says happens then and the day it happens.
+pub fn expired(
+    definition: &Definition,
+    case: &Case,
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> Vec<(String, Expiry, NaiveDate)> {
+    let mut out = Vec::new();
+    for state in case
+        .clocks
+        .iter()
+        .filter(|c| c.status == ClockStatus::Running && !c.expiry_handled)
+    {
+        let Some(clock) = definition.clock(&state.code) else {
+            continue;
+        };
+        let Ok(due) = clock_due(clock, state, calendar, today) else {
+            continue;
+        };
+        if today > due.date {
+            let effective = due.date.succ_opt().unwrap_or(due.date);
+            out.push((state.code.clone(), clock.on_expiry.clone(), effective));
+        }
+    }
+    out
+}
+
+impl fmt::Display for ClockStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ClockStatus::Running => "计时中",
+            ClockStatus::Paused => "已暂停",
+            ClockStatus::Stopped => "已停止",
+        })
+    }
+}

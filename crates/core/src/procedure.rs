@@ -1,0 +1,900 @@
+//! Procedure definitions: the law as data.
+//!
+//! A definition file (TOML) names a procedure's fields, states, actions (who may take them,
+//! from which states, which fields they need, their guards and legal basis) and statutory
+//! clocks (what starts, pauses, resumes, restarts, extends and stops them, their length in
+//! calendar days, working days or months, and what happens at expiry). [`Definition::parse`]
+//! checks it completely and names the file and key of every mistake. A case keeps the version
+//! it started under; a new version of the law is a new file, not new code.
+
+use crate::calendar::Length;
+use crate::org::Role;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt;
+
+/// The state every case is in before its first action.
+pub const NEW_STATE: &str = "new";
+/// The role name of the system actor (timed actions at expiry).
+pub const SYSTEM_ROLE: &str = "system";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    pub zh: String,
+    #[serde(default)]
+    pub en: String,
+}
+
+impl Label {
+    pub fn get(&self, english: bool) -> &str {
+        if english && !self.en.is_empty() {
+            &self.en
+        } else {
+            &self.zh
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    LongText,
+    Date,
+    Datetime,
+    Integer,
+    Money,
+    Enum,
+    Party,
+    Department,
+    User,
+    Region,
+    Attachment,
+    List,
+    Boolean,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnumValue {
+    pub code: String,
+    pub zh: String,
+    #[serde(default)]
+    pub en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    pub code: String,
+    pub label: Label,
+    pub kind: FieldType,
+    /// For lists: the element type.
+    pub of: Option<FieldType>,
+    pub values: Vec<EnumValue>,
+    /// Personal data: masked on public pages.
+    pub personal: bool,
+    pub help: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct State {
+    pub code: String,
+    pub label: Label,
+    pub terminal: bool,
+}
+
+/// Whose cases an action's role may act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Holders of the role in the case's department (the default).
+    Department,
+    /// Holders of the role anywhere in the case's region (e.g. the justice bureau's reviewers).
+    Region,
+}
+
+/// A condition on a case, used by guards.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "if")]
+pub enum Condition {
+    FieldIn {
+        field: String,
+        values: Vec<String>,
+    },
+    FieldPresent {
+        field: String,
+    },
+    Taken {
+        action: String,
+    },
+    NotTaken {
+        action: String,
+    },
+    ClockRunning {
+        clock: String,
+    },
+    /// The most recent of `among` that was taken is `is` (e.g. the last legal review passed).
+    LastOf {
+        among: Vec<String>,
+        is: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Guard {
+    pub require: Condition,
+    /// The guard applies only when this holds.
+    pub when: Option<Condition>,
+    pub message: String,
+    pub basis: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Extension {
+    pub clock: String,
+    pub by: Length,
+    pub at_most: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Action {
+    pub code: String,
+    pub label: Label,
+    pub from: Vec<String>,
+    pub to: String,
+    pub roles: Vec<String>,
+    pub scope: Scope,
+    pub needs: Vec<String>,
+    pub may: Vec<String>,
+    pub guards: Vec<Guard>,
+    pub extends: Option<Extension>,
+    pub basis: String,
+}
+
+impl Action {
+    pub fn allows_system(&self) -> bool {
+        self.roles.iter().any(|r| r == SYSTEM_ROLE)
+    }
+
+    pub fn creates(&self) -> bool {
+        self.from.iter().any(|s| s == NEW_STATE)
+    }
+
+    /// Every field the action accepts.
+    pub fn accepts(&self, field: &str) -> bool {
+        self.needs.iter().chain(self.may.iter()).any(|f| f == field)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockLength {
+    Fixed(Length),
+    /// The due date is the value of a date field (e.g. the deadline given for 补正).
+    FromField(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expiry {
+    Overdue,
+    Action(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Clock {
+    pub code: String,
+    pub label: Label,
+    pub length: ClockLength,
+    pub starts: Vec<String>,
+    /// A date field that, when given with the starting action, is the start date instead of
+    /// the day the action was recorded (e.g. the receipt date by channel).
+    pub start_field: Option<String>,
+    pub pauses: Vec<String>,
+    pub resumes: Vec<String>,
+    pub restarts: Vec<String>,
+    pub stops: Vec<String>,
+    pub on_expiry: Expiry,
+    /// Days before the due date at which the deadline turns yellow (临期).
+    pub warn_days: u32,
+    pub basis: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Definition {
+    pub code: String,
+    pub name: Label,
+    pub version: String,
+    pub effective: String,
+    pub basis: String,
+    pub counts_toward: Vec<String>,
+    pub fields: Vec<Field>,
+    pub states: Vec<State>,
+    pub actions: Vec<Action>,
+    pub clocks: Vec<Clock>,
+}
+
+/// A mistake in a definition: which file, where in it, what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {at}: {message}")]
+pub struct DefinitionError {
+    pub file: String,
+    pub at: String,
+    pub message: String,
+}
+
+// ----- the file format -----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    procedure: RawHeader,
+    #[serde(default)]
+    fields: BTreeMap<String, RawField>,
+    states: BTreeMap<String, RawState>,
+    actions: Vec<RawAction>,
+    #[serde(default)]
+    clocks: Vec<RawClock>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    code: String,
+    name: Label,
+    version: String,
+    effective: String,
+    #[serde(default)]
+    basis: String,
+    #[serde(default)]
+    counts_toward: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    #[serde(rename = "type")]
+    kind: FieldType,
+    zh: String,
+    #[serde(default)]
+    en: String,
+    #[serde(default)]
+    of: Option<FieldType>,
+    #[serde(default)]
+    values: Vec<EnumValue>,
+    #[serde(default)]
+    personal: bool,
+    #[serde(default)]
+    help: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawState {
+    zh: String,
+    #[serde(default)]
+    en: String,
+    #[serde(default)]
+    terminal: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCondition {
+    #[serde(default)]
+    field: Option<String>,
+    #[serde(default, rename = "in")]
+    values: Option<Vec<String>>,
+    #[serde(default)]
+    present: Option<bool>,
+    #[serde(default)]
+    taken: Option<String>,
+    #[serde(default)]
+    not_taken: Option<String>,
+    #[serde(default)]
+    clock_running: Option<String>,
+    #[serde(default)]
+    last_of: Option<Vec<String>>,
+    #[serde(default)]
+    is: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGuard {
+    #[serde(flatten)]
+    require: RawCondition,
+    #[serde(default)]
+    when: Option<RawCondition>,
+    message: String,
+    #[serde(default)]
+    basis: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExtension {
+    clock: String,
+    by: String,
+    at_most: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAction {
+    code: String,
+    zh: String,
+    #[serde(default)]
+    en: String,
+    from: Vec<String>,
+    to: String,
+    roles: Vec<String>,
+    #[serde(default)]
+    scope: Option<Scope>,
+    #[serde(default)]
+    needs: Vec<String>,
+    #[serde(default)]
+    may: Vec<String>,
+    #[serde(default)]
+    guards: Vec<RawGuard>,
+    #[serde(default)]
+    extends: Option<RawExtension>,
+    #[serde(default)]
+    basis: String,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawExpiry {
+    Word(String),
+    Action { action: String },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClock {
+    code: String,
+    zh: String,
+    #[serde(default)]
+    en: String,
+    #[serde(default)]
+    length: Option<String>,
+    #[serde(default)]
+    length_from: Option<String>,
+    starts: Vec<String>,
+    #[serde(default)]
+    start_field: Option<String>,
+    #[serde(default)]
+    pauses: Vec<String>,
+    #[serde(default)]
+    resumes: Vec<String>,
+    #[serde(default)]
+    restarts: Vec<String>,
+    #[serde(default)]
+    stops: Vec<String>,
+    #[serde(default)]
+    on_expiry: Option<RawExpiry>,
+    #[serde(default)]
+    warn_days: Option<u32>,
+    #[serde(default)]
+    basis: String,
+}
+
+/// Days before a due date at which a deadline turns yellow, unless a clock says otherwise.
+pub const DEFAULT_WARN_DAYS: u32 = 3;
+
+struct Checker<'a> {
+    file: &'a str,
+    errors: Vec<DefinitionError>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, at: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(DefinitionError {
+            file: self.file.to_string(),
+            at: at.into(),
+            message: message.into(),
+        });
+    }
+}
+
+impl Definition {
+    /// Parses and checks a definition file. All mistakes are reported, each with its place.
+    pub fn parse(file: &str, text: &str) -> Result<Definition, Vec<DefinitionError>> {
+        let raw: RawFile = toml::from_str(text).map_err(|e| {
+            vec![DefinitionError {
+                file: file.to_string(),
+                at: e
+                    .span()
+                    .map(|s| format!("line {}", line_of(text, s.start)))
+                    .unwrap_or_else(|| "file".into()),
+                message: e.message().to_string(),
+            }]
+        })?;
+        let mut c = Checker {
+            file,
+            errors: Vec::new(),
+        };
+        let definition = build(raw, &mut c);
+        if c.errors.is_empty() {
+            Ok(definition)
+        } else {
+            Err(c.errors)
+        }
+    }
+
+    pub fn field(&self, code: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.code == code)
+    }
+
+    pub fn state(&self, code: &str) -> Option<&State> {
+        self.states.iter().find(|s| s.code == code)
+    }
+
+    pub fn action(&self, code: &str) -> Option<&Action> {
+        self.actions.iter().find(|a| a.code == code)
+    }
+
+    pub fn clock(&self, code: &str) -> Option<&Clock> {
+        self.clocks.iter().find(|c| c.code == code)
+    }
+
+    /// The label of a state, `新建` for the state before the first action.
+    pub fn state_label(&self, code: &str, english: bool) -> String {
+        match self.state(code) {
+            Some(s) => s.label.get(english).to_string(),
+            None if code == NEW_STATE => if english { "New" } else { "新建" }.to_string(),
+            None => code.to_string(),
+        }
+    }
+
+    pub fn is_terminal(&self, state: &str) -> bool {
+        self.state(state).is_some_and(|s| s.terminal)
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+fn is_code(text: &str) -> bool {
+    !text.is_empty()
+        && text.starts_with(|c: char| c.is_ascii_lowercase())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
+    let h = raw.procedure;
+    if !is_code(&h.code) {
+        c.error(
+            "procedure.code",
+            format!(
+                "“{}” is not a code (lower-case letters, digits and _)",
+                h.code
+            ),
+        );
+    }
+    if chrono::NaiveDate::parse_from_str(&h.effective, "%Y-%m-%d").is_err() {
+        c.error(
+            "procedure.effective",
+            format!("“{}” is not a date (YYYY-MM-DD)", h.effective),
+        );
+    }
+    if h.version.trim().is_empty() {
+        c.error("procedure.version", "the version is empty");
+    }
+
+    let mut fields = Vec::new();
+    for (code, f) in raw.fields {
+        let at = format!("fields.{code}");
+        if !is_code(&code) {
+            c.error(&at, "a field code must be lower-case letters, digits and _");
+        }
+        if f.kind == FieldType::Enum && f.values.is_empty() {
+            c.error(&at, "an enum field needs `values`");
+        }
+        if f.kind != FieldType::Enum && !f.values.is_empty() {
+            c.error(&at, "`values` is only for enum fields");
+        }
+        if f.kind == FieldType::List && f.of.is_none() {
+            c.error(&at, "a list field needs `of` (the element type)");
+        }
+        if matches!(f.of, Some(FieldType::List | FieldType::Enum)) {
+            c.error(&at, "`of` must be a simple type (not list or enum)");
+        }
+        let mut seen = BTreeSet::new();
+        for v in &f.values {
+            if !seen.insert(v.code.clone()) {
+                c.error(&at, format!("the value “{}” is listed twice", v.code));
+            }
+        }
+        fields.push(Field {
+            code,
+            label: Label { zh: f.zh, en: f.en },
+            kind: f.kind,
+            of: f.of,
+            values: f.values,
+            personal: f.personal,
+            help: f.help,
+        });
+    }
+    let field_kind = |code: &str| fields.iter().find(|f| f.code == code).map(|f| f.kind);
+
+    let states: Vec<State> = raw
+        .states
+        .into_iter()
+        .map(|(code, s)| State {
+            code,
+            label: Label { zh: s.zh, en: s.en },
+            terminal: s.terminal,
+        })
+        .collect();
+    for s in &states {
+        if s.code == NEW_STATE {
+            c.error(
+                format!("states.{NEW_STATE}"),
+                "“new” is the state before the first action; do not declare it",
+            );
+        }
+    }
+    let state_known = |s: &str| states.iter().any(|x| x.code == s);
+
+    let action_codes: Vec<String> = raw.actions.iter().map(|a| a.code.clone()).collect();
+    let clock_codes: Vec<String> = raw.clocks.iter().map(|k| k.code.clone()).collect();
+    let mut actions = Vec::new();
+    for (i, a) in raw.actions.into_iter().enumerate() {
+        let at = format!("actions[{i}] ({})", a.code);
+        if !is_code(&a.code) {
+            c.error(
+                &at,
+                "an action code must be lower-case letters, digits and _",
+            );
+        }
+        if action_codes.iter().filter(|x| **x == a.code).count() > 1
+            && action_codes.iter().position(|x| *x == a.code) == Some(i)
+        {
+            c.error(&at, format!("the action code “{}” is used twice", a.code));
+        }
+        if a.from.is_empty() {
+            c.error(format!("{at}.from"), "no state to take it from");
+        }
+        for s in &a.from {
+            if s != NEW_STATE && !state_known(s) {
+                c.error(format!("{at}.from"), format!("unknown state “{s}”"));
+            }
+        }
+        if !state_known(&a.to) {
+            c.error(format!("{at}.to"), format!("unknown state “{}”", a.to));
+        }
+        if a.roles.is_empty() {
+            c.error(format!("{at}.roles"), "no role may take this action");
+        }
+        for r in &a.roles {
+            if r != SYSTEM_ROLE && Role::parse(r).is_none() {
+                c.error(
+                    format!("{at}.roles"),
+                    format!(
+                        "unknown role “{r}” (roles: {}, or system)",
+                        Role::ALL
+                            .iter()
+                            .map(|r| r.code())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+        for f in a.needs.iter().chain(a.may.iter()) {
+            if field_kind(f).is_none() {
+                c.error(format!("{at}.needs"), format!("unknown field “{f}”"));
+            }
+        }
+        let mut guards = Vec::new();
+        for (g, raw_guard) in a.guards.into_iter().enumerate() {
+            let gat = format!("{at}.guards[{g}]");
+            let require = condition(
+                &raw_guard.require,
+                &gat,
+                c,
+                &fields,
+                &action_codes,
+                &clock_codes,
+            );
+            let when = raw_guard.when.as_ref().and_then(|w| {
+                condition(
+                    w,
+                    &format!("{gat}.when"),
+                    c,
+                    &fields,
+                    &action_codes,
+                    &clock_codes,
+                )
+            });
+            if let Some(require) = require {
+                guards.push(Guard {
+                    require,
+                    when,
+                    message: raw_guard.message,
+                    basis: raw_guard.basis,
+                });
+            }
+        }
+        let extends = a.extends.and_then(|e| {
+            if !clock_codes.contains(&e.clock) {
+                c.error(
+                    format!("{at}.extends.clock"),
+                    format!("unknown clock “{}”", e.clock),
+                );
+            }
+            match Length::parse(&e.by) {
+                Ok(by) => Some(Extension {
+                    clock: e.clock,
+                    by,
+                    at_most: e.at_most,
+                }),
+                Err(m) => {
+                    c.error(format!("{at}.extends.by"), m);
+                    None
+                }
+            }
+        });
+        actions.push(Action {
+            code: a.code,
+            label: Label { zh: a.zh, en: a.en },
+            from: a.from,
+            to: a.to,
+            roles: a.roles,
+            scope: a.scope.unwrap_or(Scope::Department),
+            needs: a.needs,
+            may: a.may,
+            guards,
+            extends,
+            basis: a.basis,
+        });
+    }
+    if !actions.iter().any(Action::creates) {
+        c.error(
+            "actions",
+            "no action starts a case (none has from = [\"new\"])",
+        );
+    }
+
+    let mut clocks = Vec::new();
+    for (i, k) in raw.clocks.into_iter().enumerate() {
+        let at = format!("clocks[{i}] ({})", k.code);
+        if clock_codes.iter().filter(|x| **x == k.code).count() > 1
+            && clock_codes.iter().position(|x| *x == k.code) == Some(i)
+        {
+            c.error(&at, format!("the clock code “{}” is used twice", k.code));
+        }
+        for (key, list) in [
+            ("starts", &k.starts),
+            ("pauses", &k.pauses),
+            ("resumes", &k.resumes),
+            ("restarts", &k.restarts),
+            ("stops", &k.stops),
+        ] {
+            for a in list {
+                if !action_codes.contains(a) {
+                    c.error(format!("{at}.{key}"), format!("unknown action “{a}”"));
+                }
+            }
+        }
+        if k.starts.is_empty() {
+            c.error(format!("{at}.starts"), "no action starts this clock");
+        }
+        if k.pauses.is_empty() != k.resumes.is_empty() {
+            c.error(
+                &at,
+                "a clock that pauses must also say which actions resume it, and the reverse",
+            );
+        }
+        let length = match (&k.length, &k.length_from) {
+            (Some(text), None) => match Length::parse(text) {
+                Ok(l) => Some(ClockLength::Fixed(l)),
+                Err(m) => {
+                    c.error(format!("{at}.length"), m);
+                    None
+                }
+            },
+            (None, Some(field)) => {
+                if field_kind(field) != Some(FieldType::Date) {
+                    c.error(
+                        format!("{at}.length_from"),
+                        format!("“{field}” is not a date field"),
+                    );
+                }
+                Some(ClockLength::FromField(field.clone()))
+            }
+            _ => {
+                c.error(
+                    &at,
+                    "give exactly one of `length` (e.g. \"20wd\") or `length_from` (a date field)",
+                );
+                None
+            }
+        };
+        if let Some(f) = &k.start_field
+            && field_kind(f) != Some(FieldType::Date)
+        {
+            c.error(
+                format!("{at}.start_field"),
+                format!("“{f}” is not a date field"),
+            );
+        }
+        let on_expiry = match k.on_expiry {
+            None => Expiry::Overdue,
+            Some(RawExpiry::Word(w)) if w == "overdue" => Expiry::Overdue,
+            Some(RawExpiry::Word(w)) => {
+                c.error(
+                    format!("{at}.on_expiry"),
+                    format!("“{w}”: write \"overdue\" or {{ action = \"…\" }}"),
+                );
+                Expiry::Overdue
+            }
+            Some(RawExpiry::Action { action }) => {
+                match actions.iter().find(|a| a.code == action) {
+                    None => c.error(format!("{at}.on_expiry"), format!("unknown action “{action}”")),
+                    Some(a) if !a.allows_system() => c.error(
+                        format!("{at}.on_expiry"),
+                        format!("the action “{action}” is taken at expiry by the system, so its roles must include \"system\""),
+                    ),
+                    Some(_) => {}
+                }
+                Expiry::Action(action)
+            }
+        };
+        if let Some(length) = length {
+            clocks.push(Clock {
+                code: k.code,
+                label: Label { zh: k.zh, en: k.en },
+                length,
+                starts: k.starts,
+                start_field: k.start_field,
+                pauses: k.pauses,
+                resumes: k.resumes,
+                restarts: k.restarts,
+                stops: k.stops,
+                on_expiry,
+                warn_days: k.warn_days.unwrap_or(DEFAULT_WARN_DAYS),
+                basis: k.basis,
+            });
+        }
+    }
+
+    // Every declared state must be reachable from "new".
+    let mut reached: BTreeSet<&str> = BTreeSet::from([NEW_STATE]);
+    let mut queue: VecDeque<&str> = VecDeque::from([NEW_STATE]);
+    while let Some(s) = queue.pop_front() {
+        for a in actions.iter().filter(|a| a.from.iter().any(|f| f == s)) {
+            if reached.insert(a.to.as_str()) {
+                queue.push_back(a.to.as_str());
+            }
+        }
+    }
+    for s in &states {
+        if !reached.contains(s.code.as_str()) {
+            c.error(
+                format!("states.{}", s.code),
+                "unreachable: no action leads to this state",
+            );
+        }
+        if s.terminal && actions.iter().any(|a| a.from.contains(&s.code)) {
+            c.error(
+                format!("states.{}", s.code),
+                "a terminal state has actions leaving it",
+            );
+        }
+    }
+
+    Definition {
+        code: h.code,
+        name: h.name,
+        version: h.version,
+        effective: h.effective,
+        basis: h.basis,
+        counts_toward: h.counts_toward,
+        fields,
+        states,
+        actions,
+        clocks,
+    }
+}
+
+fn condition(
+    raw: &RawCondition,
+    at: &str,
+    c: &mut Checker<'_>,
+    fields: &[Field],
+    actions: &[String],
+    clocks: &[String],
+) -> Option<Condition> {
+    let check_field = |f: &str, c: &mut Checker<'_>| {
+        if !fields.iter().any(|x| x.code == f) {
+            c.error(at, format!("the guard names an unknown field “{f}”"));
+        }
+    };
+    let check_action = |a: &str, c: &mut Checker<'_>| {
+        if !actions.iter().any(|x| x == a) {
+            c.error(at, format!("the guard names an unknown action “{a}”"));
+        }
+    };
+    let cond = match raw {
+        RawCondition {
+            field: Some(f),
+            values: Some(v),
+            ..
+        } => {
+            check_field(f, c);
+            Condition::FieldIn {
+                field: f.clone(),
+                values: v.clone(),
+            }
+        }
+        RawCondition {
+            field: Some(f),
+            present: Some(true),
+            ..
+        } => {
+            check_field(f, c);
+            Condition::FieldPresent { field: f.clone() }
+        }
+        RawCondition { taken: Some(a), .. } => {
+            check_action(a, c);
+            Condition::Taken { action: a.clone() }
+        }
+        RawCondition {
+            not_taken: Some(a), ..
+        } => {
+            check_action(a, c);
+            Condition::NotTaken { action: a.clone() }
+        }
+        RawCondition {
+            clock_running: Some(k),
+            ..
+        } => {
+            if !clocks.contains(k) {
+                c.error(at, format!("the guard names an unknown clock “{k}”"));
+            }
+            Condition::ClockRunning { clock: k.clone() }
+        }
+        RawCondition {
+            last_of: Some(among),
+            is: Some(is),
+            ..
+        } => {
+            for a in among {
+                check_action(a, c);
+            }
+            if !among.contains(is) {
+                c.error(at, format!("“{is}” is not among last_of"));
+            }
+            Condition::LastOf {
+                among: among.clone(),
+                is: is.clone(),
+            }
+        }
+        _ => {
+            c.error(
+                at,
+                "a guard needs one of: field + in, field + present = true, taken, not_taken, clock_running, last_of + is",
+            );
+            return None;
+        }
+    };
+    Some(cond)
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Condition::FieldIn { field, values } => write!(f, "{field} ∈ {values:?}"),
+            Condition::FieldPresent { field } => write!(f, "{field} given"),
+            Condition::Taken { action } => write!(f, "{action} taken"),
+            Condition::NotTaken { action } => write!(f, "{action} not taken"),
+            Condition::ClockRunning { clock } => write!(f, "{clock} running"),
+            Condition::LastOf { among, is } => write!(f, "last of {among:?} is {is}"),
+        }
+    }
+}

@@ -1,0 +1,658 @@
+//! The procedure engine on a procedure defined only in a data file.
+
+use chrono::NaiveDate;
+use fazhi_core::authz::Principal;
+use fazhi_core::calendar::Calendar;
+use fazhi_core::engine::{
+    Actor, Case, ClockStatus, Command, DeadlineStatus, Refusal, apply, apply_expiry, clock_due,
+    decide, expired,
+};
+use fazhi_core::org::{Grant, Role};
+use fazhi_core::procedure::{Definition, Expiry};
+use fazhi_core::region::RegionCode;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+const SAMPLE: &str = include_str!("procedures/sample-permit.toml");
+
+fn definition() -> Definition {
+    Definition::parse("sample-permit.toml", SAMPLE).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn district() -> RegionCode {
+    RegionCode::parse("210212").unwrap()
+}
+
+fn person(role: Role, department: Option<&str>) -> Principal {
+    Principal {
+        user_id: format!("{role}"),
+        user_name: format!("{role}"),
+        grants: vec![Grant::new(role, district(), department.map(str::to_string)).unwrap()],
+    }
+}
+
+fn fields(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+struct Run {
+    def: Definition,
+    case: Case,
+}
+
+impl Run {
+    fn new() -> Run {
+        let def = definition();
+        let case = Case::new("c1", district(), Some("d-market".into()), &def);
+        Run { def, case }
+    }
+
+    fn try_act(
+        &self,
+        who: Actor<'_>,
+        action: &str,
+        on: &str,
+        f: &[(&str, Value)],
+    ) -> Result<(), Refusal> {
+        let command = Command {
+            action: action.into(),
+            expected_version: self.case.version,
+            fields: fields(f),
+            on: date(on),
+        };
+        decide(&self.def, &self.case, who, &command).map(|_| ())
+    }
+
+    fn act(&mut self, who: Actor<'_>, action: &str, on: &str, f: &[(&str, Value)]) {
+        let command = Command {
+            action: action.into(),
+            expected_version: self.case.version,
+            fields: fields(f),
+            on: date(on),
+        };
+        let step = decide(&self.def, &self.case, who, &command)
+            .unwrap_or_else(|r| panic!("{action}: {r}"));
+        apply(&self.def, &mut self.case, &step);
+    }
+
+    fn due(&self, clock: &str, today: &str) -> NaiveDate {
+        let def_clock = self.def.clock(clock).unwrap();
+        let state = self.case.clock(clock).unwrap();
+        clock_due(def_clock, state, Calendar::embedded(), date(today))
+            .unwrap()
+            .date
+    }
+
+    fn register(&mut self, clerk: &Principal, on: &str) {
+        self.act(
+            Actor::User(clerk),
+            "register",
+            on,
+            &[
+                ("applicant", json!({"kind": "organisation", "name": "旅顺某燃气有限公司", "credit_code": "91350100M000100Y43"})),
+                ("matter", json!("燃气经营许可")),
+                ("received_on", json!(on)),
+                ("channel", json!("window")),
+            ],
+        );
+    }
+}
+
+#[test]
+fn the_sample_definition_loads() {
+    let def = definition();
+    assert_eq!(def.states.len(), 7);
+    assert_eq!(def.actions.len(), 13);
+    assert_eq!(def.clocks.len(), 3);
+}
+
+#[test]
+fn the_acceptance_clock_counts_working_days_across_national_day() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let mut run = Run::new();
+    run.register(&clerk, "2019-09-26");
+    assert_eq!(run.case.state, "received");
+    // 09-27 Fri, 09-29 Sun (make-up day), 09-30, [10-01..07 National Day], 10-08, 10-09.
+    assert_eq!(run.due("acceptance", "2019-09-26"), date("2019-10-09"));
+    let explanation = clock_due(
+        run.def.clock("acceptance").unwrap(),
+        run.case.clock("acceptance").unwrap(),
+        Calendar::embedded(),
+        date("2019-09-26"),
+    )
+    .unwrap()
+    .explanation;
+    assert!(
+        explanation.lines.iter().any(|l| l.contains("国庆节")),
+        "{:?}",
+        explanation.lines
+    );
+    assert!(explanation.lines[0].contains("行政许可法第三十二条"));
+}
+
+#[test]
+fn deemed_acceptance_at_expiry() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let mut run = Run::new();
+    run.register(&clerk, "2019-09-26");
+    let cal = Calendar::embedded();
+    assert!(
+        expired(&run.def, &run.case, cal, date("2019-10-09")).is_empty(),
+        "not on the last day"
+    );
+    let due = expired(&run.def, &run.case, cal, date("2019-10-11"));
+    assert_eq!(
+        due,
+        vec![(
+            "acceptance".to_string(),
+            Expiry::Action("deem_accepted".into()),
+            date("2019-10-10")
+        )]
+    );
+    // The system takes the action, effective the day after the last day.
+    run.act(Actor::System, "deem_accepted", "2019-10-10", &[]);
+    assert_eq!(run.case.state, "accepted");
+    assert_eq!(
+        run.case.clock("acceptance").unwrap().status,
+        ClockStatus::Stopped
+    );
+    assert_eq!(
+        run.case.clock("decision").unwrap().started_on,
+        date("2019-10-10")
+    );
+    // Taking it again is refused: the case moved on (idempotence).
+    let again = run.try_act(Actor::System, "deem_accepted", "2019-10-10", &[]);
+    assert!(
+        matches!(again, Err(Refusal::WrongState { .. })),
+        "{again:?}"
+    );
+}
+
+#[test]
+fn only_the_system_takes_timed_actions_and_people_cannot() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let mut run = Run::new();
+    run.register(&clerk, "2019-09-26");
+    let refused = run.try_act(Actor::User(&clerk), "deem_accepted", "2019-09-27", &[]);
+    assert!(
+        matches!(refused, Err(Refusal::RoleNotAllowed { .. })),
+        "{refused:?}"
+    );
+    let system = run.try_act(Actor::System, "accept", "2019-09-27", &[]);
+    assert!(
+        matches!(system, Err(Refusal::RoleNotAllowed { .. })),
+        "{system:?}"
+    );
+}
+
+#[test]
+fn supplements_restart_the_acceptance_period() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let mut run = Run::new();
+    run.register(&clerk, "2019-03-01");
+    run.act(
+        Actor::User(&clerk),
+        "request_supplement",
+        "2019-03-04",
+        &[
+            ("supplement_items", json!("营业执照复印件")),
+            ("supplement_deadline", json!("2019-03-15")),
+        ],
+    );
+    assert_eq!(
+        run.case.clock("acceptance").unwrap().status,
+        ClockStatus::Stopped
+    );
+    assert_eq!(run.due("supplement", "2019-03-04"), date("2019-03-15"));
+    run.act(
+        Actor::User(&clerk),
+        "supplement_received",
+        "2019-03-12",
+        &[],
+    );
+    let acceptance = run.case.clock("acceptance").unwrap();
+    assert_eq!(
+        (acceptance.status, acceptance.started_on),
+        (ClockStatus::Running, date("2019-03-12"))
+    );
+    assert_eq!(
+        run.due("acceptance", "2019-03-12"),
+        date("2019-03-19"),
+        "5 working days from the supplement"
+    );
+    assert_eq!(
+        run.case.clock("supplement").unwrap().status,
+        ClockStatus::Stopped
+    );
+}
+
+#[test]
+fn a_late_supplement_request_is_refused_by_its_guard() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let mut run = Run::new();
+    run.register(&clerk, "2019-03-01");
+    run.act(Actor::User(&clerk), "accept", "2019-03-05", &[]);
+    // Accepted: acceptance clock stopped; the state no longer allows it anyway.
+    let mut other = Run::new();
+    other.register(&clerk, "2019-03-01");
+    other
+        .case
+        .clocks
+        .iter_mut()
+        .for_each(|c| c.status = ClockStatus::Stopped);
+    let refused = other.try_act(
+        Actor::User(&clerk),
+        "request_supplement",
+        "2019-03-20",
+        &[
+            ("supplement_items", json!("x")),
+            ("supplement_deadline", json!("2019-03-30")),
+        ],
+    );
+    match refused {
+        Err(Refusal::GuardFailed { message, basis }) => {
+            assert!(message.contains("5 个工作日"));
+            assert_eq!(basis, "行政许可法第三十二条");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn expert_review_pauses_the_decision_clock_by_exactly_its_working_days() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let staff = person(Role::DepartmentStaff, Some("d-market"));
+    let mut run = Run::new();
+    run.register(&clerk, "2019-03-01");
+    run.act(Actor::User(&clerk), "accept", "2019-03-04", &[]);
+    let before = run.due("decision", "2019-03-04");
+    assert_eq!(before, date("2019-04-01"));
+    run.act(
+        Actor::User(&staff),
+        "start_expert_review",
+        "2019-03-08",
+        &[],
+    );
+    assert_eq!(
+        run.case.clock("decision").unwrap().status,
+        ClockStatus::Paused
+    );
+    run.act(
+        Actor::User(&staff),
+        "finish_expert_review",
+        "2019-03-15",
+        &[],
+    );
+    // Paused from Fri 03-08 to Fri 03-15: 5 working days (03-11..03-15) not counted.
+    assert_eq!(
+        run.due("decision", "2019-03-15"),
+        date("2019-04-09"),
+        "04-05 清明 is skipped too"
+    );
+}
+
+#[test]
+fn one_extension_and_no_more() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let staff = person(Role::DepartmentStaff, Some("d-market"));
+    let mut run = Run::new();
+    run.register(&clerk, "2019-03-01");
+    run.act(Actor::User(&clerk), "accept", "2019-03-04", &[]);
+    run.act(
+        Actor::User(&staff),
+        "extend",
+        "2019-03-20",
+        &[("reason", json!("需现场核查"))],
+    );
+    assert_eq!(
+        run.due("decision", "2019-03-20"),
+        date("2019-04-16"),
+        "04-01 + 10 working days, 04-05 skipped"
+    );
+    let second = run.try_act(
+        Actor::User(&staff),
+        "extend",
+        "2019-03-25",
+        &[("reason", json!("再延"))],
+    );
+    match second {
+        Err(Refusal::ExtensionLimit { at_most, basis, .. }) => {
+            assert_eq!(at_most, 1);
+            assert_eq!(basis, "行政许可法第四十二条");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_denial_needs_a_passed_legal_review_and_the_last_review_counts() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let staff = person(Role::DepartmentStaff, Some("d-market"));
+    let reviewer = person(Role::LegalReviewer, Some("d-justice"));
+    let mut run = Run::new();
+    run.register(&clerk, "2019-03-01");
+    run.act(Actor::User(&clerk), "accept", "2019-03-04", &[]);
+    let no_review = run.try_act(
+        Actor::User(&staff),
+        "decide",
+        "2019-03-10",
+        &[("decision", json!("deny"))],
+    );
+    assert!(
+        matches!(&no_review, Err(Refusal::GuardFailed { message, .. }) if message.contains("法制审核")),
+        "{no_review:?}"
+    );
+    // A grant needs no review.
+    assert!(
+        run.try_act(
+            Actor::User(&staff),
+            "decide",
+            "2019-03-10",
+            &[("decision", json!("grant"))]
+        )
+        .is_ok()
+    );
+    // The reviewer works for the justice bureau: region scope lets them act on this department's case.
+    run.act(
+        Actor::User(&reviewer),
+        "legal_review_fail",
+        "2019-03-11",
+        &[("reason", json!("证据不足"))],
+    );
+    assert!(
+        run.try_act(
+            Actor::User(&staff),
+            "decide",
+            "2019-03-12",
+            &[("decision", json!("deny"))]
+        )
+        .is_err()
+    );
+    run.act(
+        Actor::User(&reviewer),
+        "legal_review_pass",
+        "2019-03-13",
+        &[],
+    );
+    run.act(
+        Actor::User(&staff),
+        "decide",
+        "2019-03-14",
+        &[("decision", json!("deny"))],
+    );
+    assert_eq!(run.case.state, "decided");
+    assert_eq!(
+        run.case.clock("decision").unwrap().status,
+        ClockStatus::Stopped
+    );
+}
+
+#[test]
+fn refusals_for_state_role_department_fields_and_staleness() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let other_clerk = person(Role::WindowClerk, Some("d-other"));
+    let officer = person(Role::EnforcementOfficer, Some("d-market"));
+    let mut run = Run::new();
+    assert!(matches!(
+        run.try_act(Actor::User(&clerk), "accept", "2019-03-01", &[]),
+        Err(Refusal::WrongState { .. })
+    ));
+    assert!(matches!(
+        run.try_act(Actor::User(&officer), "register", "2019-03-01", &[]),
+        Err(Refusal::RoleNotAllowed { .. })
+    ));
+    assert!(matches!(
+        run.try_act(Actor::User(&other_clerk), "register", "2019-03-01", &[]),
+        Err(Refusal::DepartmentNotAllowed { .. })
+    ));
+    let missing = run.try_act(
+        Actor::User(&clerk),
+        "register",
+        "2019-03-01",
+        &[("matter", json!("x"))],
+    );
+    assert_eq!(
+        missing,
+        Err(Refusal::MissingField {
+            field: "申请人".into()
+        })
+    );
+    let bad_code = run.try_act(
+        Actor::User(&clerk),
+        "register",
+        "2019-03-01",
+        &[
+            (
+                "applicant",
+                json!({"kind": "organisation", "name": "x", "credit_code": "91350100M000100Y44"}),
+            ),
+            ("matter", json!("x")),
+            ("received_on", json!("2019-03-01")),
+        ],
+    );
+    assert!(
+        matches!(&bad_code, Err(Refusal::InvalidField { field, reason }) if field == "申请人" && reason.contains("校验位")),
+        "{bad_code:?}"
+    );
+    let bad_enum = run.try_act(
+        Actor::User(&clerk),
+        "register",
+        "2019-03-01",
+        &[
+            ("applicant", json!("张三")),
+            ("matter", json!("x")),
+            ("received_on", json!("2019-03-01")),
+            ("channel", json!("fax")),
+        ],
+    );
+    assert!(
+        matches!(&bad_enum, Err(Refusal::InvalidField { reason, .. }) if reason.contains("窗口")),
+        "{bad_enum:?}"
+    );
+    let not_accepted = run.try_act(
+        Actor::User(&clerk),
+        "register",
+        "2019-03-01",
+        &[("decision", json!("grant"))],
+    );
+    assert!(matches!(
+        not_accepted,
+        Err(Refusal::FieldNotAccepted { .. })
+    ));
+
+    run.register(&clerk, "2019-03-01");
+    let stale = decide(
+        &run.def,
+        &run.case,
+        Actor::User(&clerk),
+        &Command {
+            action: "accept".into(),
+            expected_version: 0,
+            fields: BTreeMap::new(),
+            on: date("2019-03-02"),
+        },
+    );
+    assert_eq!(
+        stale,
+        Err(Refusal::Stale {
+            expected: 0,
+            actual: 1
+        })
+    );
+    assert_eq!(stale.unwrap_err().code(), "conflict");
+}
+
+#[test]
+fn money_is_kept_in_fen() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let mut run = Run::new();
+    run.register(&clerk, "2019-03-01");
+    run.act(
+        Actor::User(&clerk),
+        "accept",
+        "2019-03-04",
+        &[("fee", json!("1,234.5"))],
+    );
+    assert_eq!(run.case.fields["fee"], json!(123450));
+    let mut again = Run::new();
+    again.register(&clerk, "2019-03-01");
+    assert!(
+        again
+            .try_act(
+                Actor::User(&clerk),
+                "accept",
+                "2019-03-04",
+                &[("fee", json!("12.345"))]
+            )
+            .is_err()
+    );
+}
+
+#[test]
+fn deadline_status_turns_yellow_then_red() {
+    let due = date("2019-04-01");
+    assert_eq!(
+        DeadlineStatus::of(due, date("2019-03-20"), 5),
+        DeadlineStatus::Normal
+    );
+    assert_eq!(
+        DeadlineStatus::of(due, date("2019-03-27"), 5),
+        DeadlineStatus::DueSoon
+    );
+    assert_eq!(
+        DeadlineStatus::of(due, date("2019-04-01"), 5),
+        DeadlineStatus::DueSoon
+    );
+    assert_eq!(
+        DeadlineStatus::of(due, date("2019-04-02"), 5),
+        DeadlineStatus::Overdue
+    );
+}
+
+#[test]
+fn expiry_is_recorded_once() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let mut run = Run::new();
+    run.register(&clerk, "2019-03-01");
+    run.act(Actor::User(&clerk), "accept", "2019-03-04", &[]);
+    let cal = Calendar::embedded();
+    let late = expired(&run.def, &run.case, cal, date("2019-04-10"));
+    assert_eq!(
+        late,
+        vec![("decision".to_string(), Expiry::Overdue, date("2019-04-02"))]
+    );
+    apply_expiry(&mut run.case, "decision");
+    assert!(expired(&run.def, &run.case, cal, date("2019-04-10")).is_empty());
+}
+
+fn errors_of(text: &str) -> Vec<String> {
+    Definition::parse("broken.toml", text)
+        .expect_err("the definition must be refused")
+        .into_iter()
+        .map(|e| e.to_string())
+        .collect()
+}
+
+fn sample_with(from: &str, to: &str) -> String {
+    assert!(SAMPLE.contains(from), "fixture text not found: {from}");
+    SAMPLE.replacen(from, to, 1)
+}
+
+#[test]
+fn definition_mistakes_are_named_with_file_and_place() {
+    let unknown_state = errors_of(&sample_with(
+        "to = \"supplementing\"",
+        "to = \"supplmenting\"",
+    ));
+    assert!(
+        unknown_state.iter().any(|e| e.starts_with(
+            "broken.toml: actions[1] (request_supplement).to: unknown state “supplmenting”"
+        )),
+        "{unknown_state:?}"
+    );
+
+    let unreachable = errors_of(&sample_with("to = \"withdrawn\"", "to = \"rejected\""));
+    assert!(
+        unreachable
+            .iter()
+            .any(|e| e.contains("states.withdrawn: unreachable")),
+        "{unreachable:?}"
+    );
+
+    let no_role = errors_of(&sample_with(
+        "roles = [\"system\"]\n\n[[actions]]\ncode = \"accept\"",
+        "roles = []\n\n[[actions]]\ncode = \"accept\"",
+    ));
+    assert!(
+        no_role
+            .iter()
+            .any(|e| e.contains("(deem_withdrawn).roles: no role may take this action")),
+        "{no_role:?}"
+    );
+
+    let bad_role = errors_of(&sample_with(
+        "roles = [\"legal_reviewer\"]",
+        "roles = [\"lawyer\"]",
+    ));
+    assert!(
+        bad_role.iter().any(|e| e.contains("unknown role “lawyer”")),
+        "{bad_role:?}"
+    );
+
+    let clock_action = errors_of(&sample_with(
+        "pauses = [\"start_expert_review\"]",
+        "pauses = [\"start_review\"]",
+    ));
+    assert!(
+        clock_action
+            .iter()
+            .any(|e| e.contains("clocks[2] (decision).pauses: unknown action “start_review”")),
+        "{clock_action:?}"
+    );
+
+    let guard_field = errors_of(&sample_with(
+        "when = { field = \"decision\"",
+        "when = { field = \"decison\"",
+    ));
+    assert!(
+        guard_field
+            .iter()
+            .any(|e| e.contains("guards[0].when") && e.contains("unknown field “decison”")),
+        "{guard_field:?}"
+    );
+
+    let bad_length = errors_of(&sample_with("length = \"5wd\"", "length = \"5 weeks\""));
+    assert!(
+        bad_length
+            .iter()
+            .any(|e| e.contains("clocks[0] (acceptance).length")),
+        "{bad_length:?}"
+    );
+
+    let expiry_by_person = errors_of(&sample_with(
+        "on_expiry = { action = \"deem_withdrawn\" }",
+        "on_expiry = { action = \"accept\" }",
+    ));
+    assert!(
+        expiry_by_person
+            .iter()
+            .any(|e| e.contains("must include \"system\"")),
+        "{expiry_by_person:?}"
+    );
+
+    let syntax = errors_of(&sample_with("[states.decided]", "[states.decided"));
+    assert!(syntax[0].starts_with("broken.toml: line "), "{syntax:?}");
+
+    let unknown_key = errors_of(&sample_with(
+        "basis = \"行政许可法第四十五条\"",
+        "bassis = \"x\"",
+    ));
+    assert!(unknown_key[0].contains("bassis"), "{unknown_key:?}");
+}
