@@ -15,6 +15,8 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     /// Where the checkpoint signing key lives (default: `DATA/keys`).
     pub key_dir: Option<PathBuf>,
+    /// Folder of procedure definitions adding to or replacing the embedded ones.
+    pub procedures_dir: Option<PathBuf>,
     /// Address to listen on, e.g. `127.0.0.1:8080`.
     pub listen: Option<String>,
     /// Mark session cookies `Secure` (when served over TLS).

@@ -44,9 +44,12 @@ struct StoreArgs {
     /// Folder of the checkpoint signing key [default: DATA/keys]
     #[arg(long, env = "FAZHI_KEY_DIR", global = true)]
     key_dir: Option<PathBuf>,
-    /// Config file (TOML: data_dir, database_url, key_dir, listen, secure_cookies, trust_proxy)
+    /// Config file (TOML: data_dir, database_url, key_dir, procedures_dir, listen, secure_cookies, trust_proxy)
     #[arg(long, env = "FAZHI_CONFIG", global = true)]
     config: Option<PathBuf>,
+    /// Folder of procedure definitions that add to or replace the embedded ones [default: DATA/procedures]
+    #[arg(long, env = "FAZHI_PROCEDURES", global = true)]
+    procedures: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -252,6 +255,7 @@ enum AuditCommand {
 pub struct Settings {
     pub location: Location,
     pub key_dir: Option<PathBuf>,
+    pub procedures_dir: Option<PathBuf>,
     pub file: FileConfig,
 }
 
@@ -266,9 +270,18 @@ impl StoreArgs {
             .or_else(|| Some(PathBuf::from(default_data)));
         let location = Location::from_args(data, database).map_err(|e| anyhow!("{e}"))?;
         let key_dir = self.key_dir.clone().or(file.key_dir.clone());
+        let procedures_dir = self
+            .procedures
+            .clone()
+            .or(file.procedures_dir.clone())
+            .or_else(|| match &location {
+                Location::DataDir(dir) => Some(dir.join("procedures")),
+                Location::Postgres(_) => None,
+            });
         Ok(Settings {
             location,
             key_dir,
+            procedures_dir,
             file,
         })
     }
@@ -632,8 +645,11 @@ async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Res
         secure_cookies: settings.file.secure_cookies.unwrap_or(false),
         trust_proxy: settings.file.trust_proxy.unwrap_or(false),
     };
-    let state = fazhi_web::AppState::new(store.clone(), config);
+    let registry =
+        fazhi_web::load_procedures(settings.procedures_dir.as_deref()).map_err(|e| anyhow!(e))?;
+    let state = fazhi_web::AppState::new(store.clone(), config).with_procedures(registry);
     let checkpoints = tokio::spawn(periodic_checkpoints(store.clone()));
+    let scheduler = tokio::spawn(fazhi_web::scheduler::run(state.clone()));
     println!(
         "Fazhi 正在运行 / running: http://{listen}  ({})",
         settings.location.describe()
@@ -642,6 +658,7 @@ async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Res
         .await
         .context("server failed")?;
     checkpoints.abort();
+    scheduler.abort();
     store.close().await;
     Ok(())
 }

@@ -74,14 +74,10 @@ impl Principal {
         self.department_scope(region).allows(department)
     }
 
-    /// May change a department's own records: its staff, or the region's admin.
-    pub fn can_change_department(&self, region: &RegionCode, department: &str) -> bool {
+    /// May change a department's own record (name, kind, whether it is active): only the
+    /// region's administrator. Its staff work on its cases, not on the department itself.
+    pub fn can_change_department(&self, region: &RegionCode, _department: &str) -> bool {
         self.administers(region)
-            || self.grants.iter().any(|g| {
-                g.role.is_staff()
-                    && region.is_within(&g.region)
-                    && g.department.as_deref() == Some(department)
-            })
     }
 
     /// The regions this principal works in (for choosing a home region in the console).
@@ -121,7 +117,10 @@ mod tests {
         let p = principal(vec![grant(Role::DepartmentStaff, "210212", Some("d-a"))]);
         assert!(p.can_read_department(&region("210212"), "d-a"));
         assert!(!p.can_read_department(&region("210212"), "d-b"));
-        assert!(p.can_change_department(&region("210212"), "d-a"));
+        assert!(
+            !p.can_change_department(&region("210212"), "d-a"),
+            "staff do not edit the department itself"
+        );
         assert!(!p.can_change_department(&region("210212"), "d-b"));
         assert!(!p.administers(&region("210212")));
     }

@@ -306,6 +306,16 @@ pub fn decide(
     })
 }
 
+/// The actions `actor` could take on `case` now (right state, role and department), for
+/// offering forms; taking one still goes through [`decide`].
+pub fn available<'d>(definition: &'d Definition, case: &Case, actor: Actor<'_>) -> Vec<&'d Action> {
+    definition
+        .actions
+        .iter()
+        .filter(|a| a.from.contains(&case.state) && may_act(a, case, actor).is_ok())
+        .collect()
+}
+
 fn may_act(action: &Action, case: &Case, actor: Actor<'_>) -> Result<(), Refusal> {
     let roles: Vec<Role> = action.roles.iter().filter_map(|r| Role::parse(r)).collect();
     let principal = match actor {
@@ -611,6 +621,19 @@ pub fn apply(definition: &Definition, case: &mut Case, step: &Step) {
             c.status = ClockStatus::Running;
             // A longer period after a pause may not have expired after all.
             c.expiry_handled = false;
+        }
+    }
+    // A concluded case has no running time limits.
+    if definition.is_terminal(&case.state) {
+        for c in case.clocks.iter_mut().filter(|c| c.is_open()) {
+            if let Some(since) = c.paused_since.take() {
+                c.pauses.push(PauseRecord {
+                    from: since,
+                    to: on,
+                });
+            }
+            c.status = ClockStatus::Stopped;
+            c.stopped_on = Some(on);
         }
     }
     if let Some(action) = definition.action(action)

@@ -898,3 +898,67 @@ impl fmt::Display for Condition {
         }
     }
 }
+
+/// All loaded definitions, every version of every procedure.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    definitions: Vec<Definition>,
+}
+
+impl Registry {
+    /// Parses every source (name, text). Later sources replace earlier ones with the same code
+    /// and version, so a folder of files can override the embedded ones.
+    pub fn from_sources(sources: &[(String, String)]) -> Result<Registry, Vec<DefinitionError>> {
+        let mut definitions: Vec<Definition> = Vec::new();
+        let mut errors = Vec::new();
+        for (name, text) in sources {
+            match Definition::parse(name, text) {
+                Ok(d) => {
+                    definitions.retain(|x| !(x.code == d.code && x.version == d.version));
+                    definitions.push(d);
+                }
+                Err(e) => errors.extend(e),
+            }
+        }
+        if errors.is_empty() {
+            definitions.sort_by(|a, b| (&a.code, &a.effective).cmp(&(&b.code, &b.effective)));
+            Ok(Registry { definitions })
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn get(&self, code: &str, version: &str) -> Option<&Definition> {
+        self.definitions
+            .iter()
+            .find(|d| d.code == code && d.version == version)
+    }
+
+    /// The version new cases start under on `on`: the latest already in effect, or the first
+    /// one if none is in effect yet.
+    pub fn current(&self, code: &str, on: chrono::NaiveDate) -> Option<&Definition> {
+        let on = on.format("%Y-%m-%d").to_string();
+        let versions: Vec<&Definition> =
+            self.definitions.iter().filter(|d| d.code == code).collect();
+        versions
+            .iter()
+            .rev()
+            .find(|d| d.effective <= on)
+            .or(versions.first())
+            .copied()
+    }
+
+    /// The current version of every procedure, by code.
+    pub fn procedures(&self, on: chrono::NaiveDate) -> Vec<&Definition> {
+        let mut codes: Vec<&str> = self.definitions.iter().map(|d| d.code.as_str()).collect();
+        codes.dedup();
+        codes
+            .into_iter()
+            .filter_map(|c| self.current(c, on))
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.definitions.is_empty()
+    }
+}

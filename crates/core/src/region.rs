@@ -106,6 +106,11 @@ impl RegionCode {
         Some(RegionCode(parent))
     }
 
+    /// The leading digits that every region inside this one shares (`2102` for 210200).
+    pub fn significant_prefix(&self) -> &str {
+        &self.0[..self.level().significant_digits()]
+    }
+
     /// True when `self` is `other` or lies inside it.
     pub fn is_within(&self, other: &RegionCode) -> bool {
         let level = other.level();
@@ -190,6 +195,15 @@ mod tests {
         assert!(!district.is_within(&code("210211")));
         assert!(!code("210200").is_within(&district));
         assert!(!district.is_within(&code("210300")));
+    }
+
+    #[test]
+    fn prefixes_select_exactly_the_regions_inside() {
+        assert_eq!(code("210000").significant_prefix(), "21");
+        assert_eq!(code("210200").significant_prefix(), "2102");
+        assert_eq!(code("210210").significant_prefix(), "210210");
+        assert_eq!(code("210212001").significant_prefix(), "210212001");
+        assert_eq!(RegionCode::installation().significant_prefix(), "");
     }
 
     #[test]

@@ -105,6 +105,37 @@ pub struct NewSession {
     pub expires_at: Timestamp,
 }
 
+/// Per-key async locks for login attempts (names and addresses), dropped when unused.
+#[derive(Clone, Default)]
+pub struct LoginLocks(
+    std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    >,
+);
+
+impl LoginLocks {
+    async fn lock(&self, key: String) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut map = self.0.lock().expect("login lock map");
+            map.retain(|_, l| std::sync::Arc::strong_count(l) > 1);
+            map.entry(key).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+}
+
+/// What a failed login records as the name tried: the name if it could be one, otherwise a
+/// short hash, so that anything typed into the name field (even a password) is not kept.
+fn recorded_name(name: &str) -> String {
+    match UserName::parse(name) {
+        Ok(n) => n.as_str().to_string(),
+        Err(_) => format!(
+            "invalid:{}",
+            hex::encode(&Sha256::digest(name.as_bytes())[..6])
+        ),
+    }
+}
+
 fn random_token(prefix: &str) -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
@@ -674,7 +705,12 @@ impl Store {
         password: &str,
         ip: &str,
     ) -> Result<Result<NewSession, LoginError>> {
-        let name = name.trim().to_ascii_lowercase();
+        let name = recorded_name(&name.trim().to_ascii_lowercase());
+        let ip: String = ip.chars().take(64).collect();
+        let ip = ip.as_str();
+        // Check, verify and record under the locks of the name and the address.
+        let _name_guard = self.login_locks.lock(format!("name:{name}")).await;
+        let _ip_guard = self.login_locks.lock(format!("ip:{ip}")).await;
         let now = self.now();
         let since = now.plus_seconds(-THROTTLE_WINDOW_SECONDS);
         for (column, value, limit) in [

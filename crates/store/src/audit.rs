@@ -19,6 +19,9 @@ use std::path::{Path, PathBuf};
 
 pub const KEY_FILE: &str = "checkpoint.key";
 pub const PUBLIC_KEY_FILE: &str = "checkpoint.pub";
+/// Every checkpoint ever signed, one line each, kept beside the key (outside the database):
+/// verification requires each to be present, so checkpoints cannot be deleted unseen.
+pub const CHECKPOINT_LOG: &str = "checkpoints.log";
 
 /// A stored checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,14 +149,71 @@ impl Store {
         self.key_dir.as_ref()
     }
 
-    fn signing_key(&self) -> Result<SigningKey> {
+    async fn signing_key(&self) -> Result<SigningKey> {
         let dir = self.key_dir.as_ref().ok_or_else(|| {
             StoreError::Invalid(
                 "no key folder configured for checkpoints: pass --key-dir (or key_dir in the config file)"
                     .into(),
             )
         })?;
+        if !dir.join(KEY_FILE).exists() && !self.checkpoints().await?.is_empty() {
+            // A new key would make every earlier checkpoint look forged (e.g. after a restore).
+            return Err(StoreError::Invalid(format!(
+                "检查点已由另一把密钥签署：请把原密钥文件 {KEY_FILE} 放入 {}（恢复备份后尤须如此）",
+                dir.display()
+            )));
+        }
         load_or_create_key(dir)
+    }
+
+    /// The checkpoints recorded in the key folder's log: (region, height, head).
+    fn logged_checkpoints(&self) -> Result<Vec<(String, i64, String)>> {
+        let Some(dir) = &self.key_dir else {
+            return Ok(Vec::new());
+        };
+        let path = dir.join(CHECKPOINT_LOG);
+        if !path.exists() {
+            return Ok(Vec::new());
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| StoreError::io(format!("cannot read {}", path.display()), e))?;
+        Ok(text
+            .lines()
+            .filter_map(|line| {
+                let mut parts = line.split('\t');
+                let region = parts.next()?.to_string();
+                let height = parts.next()?.parse().ok()?;
+                let head = parts.next()?.to_string();
+                Some((region, height, head))
+            })
+            .collect())
+    }
+
+    fn log_checkpoints(&self, made: &[Checkpoint]) -> Result<()> {
+        use std::io::Write;
+        let Some(dir) = &self.key_dir else {
+            return Ok(());
+        };
+        let path = dir.join(CHECKPOINT_LOG);
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| StoreError::io(format!("cannot open {}", path.display()), e))?;
+        for c in made {
+            writeln!(
+                file,
+                "{}\t{}\t{}\t{}\t{}",
+                c.region,
+                c.height,
+                hex::encode(c.head),
+                c.at.0,
+                hex::encode(&c.signature)
+            )
+            .map_err(|e| StoreError::io(format!("cannot write {}", path.display()), e))?;
+        }
+        file.sync_all()
+            .map_err(|e| StoreError::io(format!("cannot sync {}", path.display()), e))
     }
 
     fn trusted_public_key(&self) -> Result<Option<VerifyingKey>> {
@@ -170,7 +230,13 @@ impl Store {
     /// Signs and records each region's current head (skipping regions already checkpointed at
     /// their current height). Returns the new checkpoints.
     pub async fn checkpoint(&self) -> Result<Vec<Checkpoint>> {
-        let key = self.signing_key()?;
+        let key = self.signing_key().await?;
+        // Never sign a head that does not verify: that would bless a tampered chain.
+        if let Some(fault) = self.verify().await?.fault {
+            return Err(StoreError::Invalid(format!(
+                "事件链未通过校验，拒绝签署检查点：{fault}"
+            )));
+        }
         let public_key = key.verifying_key().to_bytes().to_vec();
         let heads: Vec<(String, i64, Vec<u8>)> = on_db!(&self.db, pool => {
             sqlx::query_as(
@@ -209,6 +275,7 @@ impl Store {
         }
         if !made.is_empty() {
             self.submit(batch).await?;
+            self.log_checkpoints(&made)?;
         }
         Ok(made)
     }
@@ -271,11 +338,42 @@ impl Store {
             Some(f) => Some(f),
             None => walk.finish().err(),
         };
+        let fault = match fault {
+            Some(f) => Some(f),
+            None => self.missing_logged_checkpoint().await?,
+        };
         Ok(VerifyReport {
             regions: walk.summaries,
             fault,
             trusted_key: walk.trusted.is_some(),
         })
+    }
+}
+
+impl Store {
+    /// A checkpoint in the key folder's log that the database no longer has.
+    async fn missing_logged_checkpoint(&self) -> Result<Option<Fault>> {
+        let logged = self.logged_checkpoints()?;
+        if logged.is_empty() {
+            return Ok(None);
+        }
+        let stored = self.checkpoints().await?;
+        for (region, height, head) in logged {
+            let present = stored
+                .iter()
+                .any(|c| c.region == region && c.height == height && hex::encode(c.head) == head);
+            if !present {
+                return Ok(Some(Fault {
+                    region,
+                    seq: Some(height),
+                    what: format!(
+                        "a checkpoint signed for height {height} (head {}) is missing from the database: checkpoints were deleted or history was cut back",
+                        &head[..16.min(head.len())]
+                    ),
+                }));
+            }
+        }
+        Ok(None)
     }
 }
 

@@ -64,6 +64,34 @@ impl Store {
                 out.display()
             )));
         }
+        // Written under a temporary name and renamed when complete, so that a failed backup
+        // never leaves a file that looks like one.
+        let partial = out.with_extension("partial");
+        let _ = std::fs::remove_file(&partial);
+        let written = self.write_backup(&partial).await;
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+        std::fs::rename(&partial, out)
+            .map_err(|e| StoreError::io(format!("cannot rename to {}", out.display()), e))?;
+        let check = open_backup_file(out, false).await?;
+        let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events")
+            .fetch_one(&check)
+            .await?;
+        let schema_version = crate::db::schema_version(&Db::Sqlite(check.clone())).await?;
+        check.close().await;
+        let bytes = std::fs::metadata(out)
+            .map_err(|e| StoreError::io(format!("cannot read {}", out.display()), e))?
+            .len();
+        Ok(BackupSummary {
+            events,
+            bytes,
+            schema_version,
+        })
+    }
+
+    async fn write_backup(&self, out: &Path) -> Result<()> {
         match &self.db {
             Db::Sqlite(pool) => {
                 sqlx::query("VACUUM INTO $1")
@@ -90,20 +118,7 @@ impl Store {
                 dest.close().await;
             }
         }
-        let check = open_backup_file(out, false).await?;
-        let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events")
-            .fetch_one(&check)
-            .await?;
-        let schema_version = crate::db::schema_version(&Db::Sqlite(check.clone())).await?;
-        check.close().await;
-        let bytes = std::fs::metadata(out)
-            .map_err(|e| StoreError::io(format!("cannot read {}", out.display()), e))?
-            .len();
-        Ok(BackupSummary {
-            events,
-            bytes,
-            schema_version,
-        })
+        Ok(())
     }
 
     /// Replaces the store's content with a backup's. Refuses if the store holds data, unless
@@ -132,6 +147,7 @@ impl Store {
                 "目标库中已有数据，恢复会覆盖它们：确认后请加 --force".into(),
             ));
         }
+        self.verify_backup(from).await?;
         let mut rows = Vec::new();
         let mut src = source.acquire().await?;
         on_db!(&self.db, pool => {
@@ -160,6 +176,39 @@ impl Store {
         drop(src);
         source.close().await;
         Ok(RestoreSummary { rows })
+    }
+}
+
+impl Store {
+    /// Checks a backup's chains and checkpoints before anything is replaced, on a scratch copy.
+    async fn verify_backup(&self, from: &Path) -> Result<()> {
+        let scratch =
+            std::env::temp_dir().join(format!("fazhi-restore-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&scratch)
+            .map_err(|e| StoreError::io(format!("cannot create {}", scratch.display()), e))?;
+        let outcome = async {
+            std::fs::copy(from, scratch.join(crate::db::SQLITE_FILE))
+                .map_err(|e| StoreError::io(format!("cannot copy {}", from.display()), e))?;
+            // Chains and checkpoint signatures are checked; the key folder's log is not, since
+            // a backup may rightly be older than the latest checkpoint.
+            let copy = Store::open(crate::OpenOptions {
+                location: crate::Location::DataDir(scratch.clone()),
+                key_dir: None,
+                clock: self.clock.clone(),
+            })
+            .await?;
+            let report = copy.verify().await;
+            copy.close().await;
+            match report?.fault {
+                None => Ok(()),
+                Some(fault) => Err(StoreError::Invalid(format!(
+                    "备份文件未通过完整性校验，未做任何改动：{fault}"
+                ))),
+            }
+        }
+        .await;
+        let _ = std::fs::remove_dir_all(&scratch);
+        outcome
     }
 }
 

@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod audit;
 pub mod backup;
 mod batch;
+pub mod cases;
 mod clock;
 mod db;
 mod error;
@@ -42,6 +43,9 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     key_dir: Option<PathBuf>,
     location: Location,
+    /// Login attempts for one name or from one address are checked one at a time, so that
+    /// parallel guesses cannot all slip under the throttle.
+    login_locks: accounts::LoginLocks,
 }
 
 /// Options for opening a store.
@@ -80,6 +84,7 @@ impl Store {
             clock: options.clock,
             key_dir: options.key_dir,
             location: options.location,
+            login_locks: Default::default(),
         })
     }
 

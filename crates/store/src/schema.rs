@@ -102,6 +102,33 @@ pub(crate) const TABLES: &[Table] = &[
         order_by: "at_us, user_name, ip",
     },
     Table {
+        name: "cases",
+        columns: &[
+            ("id", Text),
+            ("region", Text),
+            ("department", Text),
+            ("procedure", Text),
+            ("definition_version", Text),
+            ("title", Text),
+            ("state", Text),
+            ("terminal", Bool),
+            ("version", I64),
+            ("snapshot", Text),
+            ("next_due", Text),
+            ("warn_from", Text),
+            ("next_check", Text),
+            ("created_by", Text),
+            ("created_at", I64),
+            ("updated_at", I64),
+        ],
+        order_by: "id",
+    },
+    Table {
+        name: "calendar_years",
+        columns: &[("year", I64), ("source", Text), ("updated_at", I64)],
+        order_by: "year",
+    },
+    Table {
         name: "events",
         columns: &[
             ("region", Text),

@@ -171,6 +171,34 @@ impl TestDb {
         }
     }
 
+    /// Every table in the database (but sqlx's own), sorted.
+    pub async fn tables(&self) -> Vec<String> {
+        let mut tables: Vec<String> = match &self.location {
+            Location::DataDir(dir) => {
+                let mut conn = sqlx::SqliteConnection::connect_with(
+                    &sqlx::sqlite::SqliteConnectOptions::new()
+                        .filename(dir.join(crate::db::SQLITE_FILE)),
+                )
+                .await
+                .expect("open");
+                sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("tables")
+            }
+            Location::Postgres(url) => {
+                let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
+                sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'")
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("tables")
+            }
+        };
+        tables.retain(|t| t != "_sqlx_migrations");
+        tables.sort();
+        tables
+    }
+
     /// The tables Fazhi's schema list knows, with their column names.
     pub fn schema_list() -> Vec<(&'static str, Vec<&'static str>)> {
         crate::schema::TABLES

@@ -369,7 +369,7 @@ pub(crate) trait Exec: Send {
 }
 
 macro_rules! impl_exec {
-    ($conn:ty, $begin:literal, $head_sql:literal) => {
+    ($conn:ty, $begin:literal, $head_sql:literal, $ensure_sql:expr) => {
         impl Exec for $conn {
             async fn begin(&mut self) -> Result<()> {
                 sqlx::query($begin).execute(&mut *self).await?;
@@ -401,6 +401,15 @@ macro_rules! impl_exec {
             }
 
             async fn head(&mut self, region: &str) -> Result<Option<(i64, Vec<u8>, i64)>> {
+                if let Some(insert) = $ensure_sql {
+                    // A row to lock even for a region's first event (two processes could
+                    // otherwise both start its chain).
+                    sqlx::query(insert)
+                        .bind(region.to_string())
+                        .bind(GENESIS_HASH.to_vec())
+                        .execute(&mut *self)
+                        .await?;
+                }
                 Ok(sqlx::query_as($head_sql)
                     .bind(region.to_string())
                     .fetch_optional(&mut *self)
@@ -415,10 +424,14 @@ macro_rules! impl_exec {
 impl_exec!(
     sqlx::SqliteConnection,
     "BEGIN IMMEDIATE",
-    "SELECT height, hash, at_us FROM chain_heads WHERE region = $1"
+    "SELECT height, hash, at_us FROM chain_heads WHERE region = $1",
+    None::<&'static str>
 );
 impl_exec!(
     sqlx::PgConnection,
     "BEGIN",
-    "SELECT height, hash, at_us FROM chain_heads WHERE region = $1 FOR UPDATE"
+    "SELECT height, hash, at_us FROM chain_heads WHERE region = $1 FOR UPDATE",
+    Some(
+        "INSERT INTO chain_heads (region, height, hash, at_us) VALUES ($1, 0, $2, 0) ON CONFLICT (region) DO NOTHING"
+    )
 );

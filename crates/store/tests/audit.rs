@@ -281,3 +281,96 @@ on_both_engines!(
     checkpoint_signed_by_another_key,
     concurrent_writers_lose_nothing,
 );
+
+async fn cutting_history_back_with_its_checkpoints_is_caught(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    db.store.checkpoint().await.unwrap();
+    let events = db.store.recent_events("210212", 100).await.unwrap();
+    let twelve = events.iter().find(|e| e.seq == 12).unwrap();
+    db.tamper("DELETE FROM events WHERE region = '210212' AND seq > 12")
+        .await;
+    db.tamper(&format!(
+        "UPDATE chain_heads SET height = 12, hash = {} WHERE region = '210212'",
+        blob(engine, &twelve.hash)
+    ))
+    .await;
+    db.tamper("DELETE FROM checkpoints WHERE region = '210212'")
+        .await;
+    let fault = fault_of(&db).await;
+    assert_eq!(
+        (fault.region.as_str(), fault.seq),
+        ("210212", Some(14)),
+        "{fault}"
+    );
+    assert!(fault.what.contains("missing from the database"), "{fault}");
+}
+
+async fn a_tampered_chain_is_never_signed(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    db.tamper("UPDATE events SET payload = '{}' WHERE region = '210212' AND seq = 7")
+        .await;
+    let refused = db.store.checkpoint().await;
+    assert!(
+        matches!(&refused, Err(fazhi_store::StoreError::Invalid(m)) if m.contains("拒绝签署")),
+        "{refused:?}"
+    );
+    assert!(db.store.checkpoints().await.unwrap().is_empty());
+}
+
+async fn a_restored_store_keeps_its_key(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    db.store.checkpoint().await.unwrap();
+    let file = db.scratch().join("b.fazhi");
+    db.store.backup(&file).await.unwrap();
+    // Restored somewhere without the key folder: no new key may be made behind the operator's back.
+    let elsewhere = TestDb::new(Engine::Sqlite).await;
+    let keyless = fazhi_store::Store::open(fazhi_store::OpenOptions {
+        location: elsewhere.location.clone(),
+        key_dir: Some(elsewhere.scratch().join("new-keys")),
+        clock: std::sync::Arc::new(fazhi_store::SystemClock),
+    })
+    .await
+    .unwrap();
+    keyless.restore(&file, false).await.unwrap();
+    let refused = keyless.checkpoint().await;
+    assert!(
+        matches!(&refused, Err(fazhi_store::StoreError::Invalid(m)) if m.contains("checkpoint.key")),
+        "{refused:?}"
+    );
+}
+
+async fn a_tampered_backup_is_refused_before_anything_changes(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    let file = db.scratch().join("b.fazhi");
+    db.store.backup(&file).await.unwrap();
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect_with(
+            &sqlx::sqlite::SqliteConnectOptions::new().filename(&file),
+        )
+        .await
+        .unwrap();
+        sqlx::query("UPDATE events SET actor = 'user:mallory' WHERE seq = 3")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+    let target = TestDb::new(engine).await;
+    seed_district(&target.store).await;
+    let before = target.store.count_events().await.unwrap();
+    let refused = target.store.restore(&file, true).await;
+    assert!(
+        matches!(&refused, Err(fazhi_store::StoreError::Invalid(m)) if m.contains("未做任何改动")),
+        "{refused:?}"
+    );
+    assert_eq!(target.store.count_events().await.unwrap(), before);
+    assert!(target.store.verify().await.unwrap().ok());
+}
+
+on_both_engines!(
+    cutting_history_back_with_its_checkpoints_is_caught,
+    a_tampered_chain_is_never_signed,
+    a_restored_store_keeps_its_key,
+    a_tampered_backup_is_refused_before_anything_changes,
+);

@@ -146,6 +146,13 @@ async fn duplicates_are_refused_without_damage(engine: Engine) {
 
 async fn the_schema_list_matches_the_database(engine: Engine) {
     let db = TestDb::new(engine).await;
+    // Every table is in the list (so backups copy it), and every listed table exists.
+    let mut listed: Vec<String> = TestDb::schema_list()
+        .iter()
+        .map(|(t, _)| t.to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(db.tables().await, listed);
     for (table, columns) in TestDb::schema_list() {
         assert_eq!(db.columns_of(table).await, columns, "table {table}");
     }

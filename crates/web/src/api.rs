@@ -30,6 +30,12 @@ pub fn routes() -> Router<AppState> {
             get(get_department).patch(change_department),
         )
         .route("/departments/{id}/events", get(department_events))
+        .route("/procedures", get(list_procedures))
+        .route("/procedures/{code}", get(get_procedure))
+        .route("/cases", get(list_cases).post(create_case))
+        .route("/cases/{id}", get(get_case))
+        .route("/cases/{id}/actions", axum::routing::post(take_action))
+        .route("/cases/{id}/events", get(case_events))
 }
 
 #[derive(Serialize)]
@@ -198,6 +204,228 @@ async fn department_events(
         state
             .store
             .history(&format!("department:{}", department.id))
+            .await?,
+    ))
+}
+
+// ----- procedures and cases -----
+
+#[derive(Serialize)]
+struct ProcedureSummary {
+    code: String,
+    name: fazhi_core::procedure::Label,
+    version: String,
+    effective: String,
+    basis: String,
+}
+
+async fn list_procedures(
+    State(state): State<AppState>,
+    ApiUser(_): ApiUser,
+) -> Json<Vec<ProcedureSummary>> {
+    Json(
+        state
+            .procedures
+            .procedures(state.store.today())
+            .into_iter()
+            .map(|d| ProcedureSummary {
+                code: d.code.clone(),
+                name: d.name.clone(),
+                version: d.version.clone(),
+                effective: d.effective.clone(),
+                basis: d.basis.clone(),
+            })
+            .collect(),
+    )
+}
+
+#[derive(Deserialize)]
+struct VersionQuery {
+    version: Option<String>,
+}
+
+async fn get_procedure(
+    State(state): State<AppState>,
+    ApiUser(_): ApiUser,
+    Path(code): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> Result<Json<fazhi_core::procedure::Definition>, ApiError> {
+    let definition = match &q.version {
+        Some(v) => state.procedures.get(&code, v),
+        None => state.procedures.current(&code, state.store.today()),
+    }
+    .ok_or_else(|| WebError::NotFound(format!("没有程序“{code}”")))?;
+    Ok(Json(definition.clone()))
+}
+
+#[derive(Deserialize)]
+struct NewCase {
+    procedure: String,
+    /// The creating action; the definition's only creating action when omitted.
+    action: Option<String>,
+    department: Option<String>,
+    #[serde(default)]
+    fields: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+async fn create_case(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Json(input): Json<NewCase>,
+) -> Result<(StatusCode, Json<crate::cases::CaseView>), ApiError> {
+    let principal = user.principal();
+    let definition = state
+        .procedures
+        .current(&input.procedure, state.store.today())
+        .ok_or_else(|| {
+            WebError::Invalid(format!("字段 procedure：没有程序“{}”", input.procedure))
+        })?;
+    let action = match input.action {
+        Some(a) => a,
+        None => definition
+            .actions
+            .iter()
+            .find(|a| a.creates())
+            .map(|a| a.code.clone())
+            .ok_or_else(|| WebError::Internal("no creating action".into()))?,
+    };
+    let (region, department) = state.home_of(&principal, input.department.as_deref())?;
+    let calendar = state.calendar();
+    let stored = state
+        .store
+        .create_case(
+            definition,
+            &calendar,
+            &principal,
+            &region,
+            department,
+            &action,
+            input.fields,
+        )
+        .await?
+        .map_err(crate::cases::refusal_error)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.case_view(&stored, &principal, false)?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct CaseQuery {
+    procedure: Option<String>,
+    state: Option<String>,
+    department: Option<String>,
+    /// normal | due_soon | overdue
+    deadline: Option<String>,
+    /// Created on or after (YYYY-MM-DD)
+    from: Option<String>,
+    /// Created on or before (YYYY-MM-DD)
+    to: Option<String>,
+    q: Option<String>,
+    /// updated | due | created
+    sort: Option<String>,
+    closed: Option<bool>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+pub fn parse_day(text: Option<&str>, name: &str) -> Result<Option<chrono::NaiveDate>, WebError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| WebError::Invalid(format!("参数 {name}：“{t}”不是日期（YYYY-MM-DD）"))),
+    }
+}
+
+impl CaseQuery {
+    fn filter(&self) -> Result<fazhi_store::cases::CaseFilter, WebError> {
+        Ok(fazhi_store::cases::CaseFilter {
+            procedure: self.procedure.clone().filter(|s| !s.is_empty()),
+            state: self.state.clone().filter(|s| !s.is_empty()),
+            department: self.department.clone().filter(|s| !s.is_empty()),
+            deadline: self.deadline.clone().filter(|s| !s.is_empty()),
+            created_from: parse_day(self.from.as_deref(), "from")?,
+            created_to: parse_day(self.to.as_deref(), "to")?,
+            text: self.q.clone(),
+            sort: self.sort.clone(),
+            include_closed: self.closed.unwrap_or(false),
+            page: self.page.unwrap_or(1),
+            per_page: self.per_page.unwrap_or(50),
+        })
+    }
+}
+
+async fn list_cases(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(query): Query<CaseQuery>,
+) -> Result<Json<fazhi_store::cases::CasePage>, ApiError> {
+    let filter = query.filter()?;
+    Ok(Json(
+        state.store.list_cases(&user.principal(), &filter).await?,
+    ))
+}
+
+async fn get_case(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<crate::cases::CaseView>, ApiError> {
+    let principal = user.principal();
+    let stored = state.readable_case(&principal, &id).await?;
+    Ok(Json(state.case_view(&stored, &principal, false)?))
+}
+
+#[derive(Deserialize)]
+struct TakeAction {
+    action: String,
+    /// The case version the caller last saw; a newer one makes this a 409.
+    expected_version: i64,
+    #[serde(default)]
+    fields: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+async fn take_action(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<TakeAction>,
+) -> Result<Json<crate::cases::CaseView>, ApiError> {
+    let principal = user.principal();
+    let stored = state.readable_case(&principal, &id).await?;
+    let definition = state.definition_of(&stored)?;
+    let command = fazhi_core::engine::Command {
+        action: input.action,
+        expected_version: input.expected_version,
+        fields: input.fields,
+        on: state.store.today(),
+    };
+    let calendar = state.calendar();
+    let updated = state
+        .store
+        .act(
+            definition,
+            &calendar,
+            fazhi_core::engine::Actor::User(&principal),
+            &id,
+            command,
+        )
+        .await?
+        .map_err(crate::cases::refusal_error)?;
+    Ok(Json(state.case_view(&updated, &principal, false)?))
+}
+
+async fn case_events(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<EventRecord>>, ApiError> {
+    let stored = state.readable_case(&user.principal(), &id).await?;
+    Ok(Json(
+        state
+            .store
+            .history(&format!("case:{}", stored.case.id))
             .await?,
     ))
 }

@@ -31,6 +31,13 @@ pub enum WebError {
     Invalid(String),
     #[error("登录失败次数过多，请 {retry_after_seconds} 秒后再试")]
     Throttled { retry_after_seconds: i64 },
+    /// The procedure engine refused a command; `code` says why (e.g. `wrong_state`).
+    #[error("{message}")]
+    Refused {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     #[error("服务器内部错误")]
     Internal(String),
 }
@@ -44,6 +51,7 @@ impl WebError {
             WebError::Conflict(_) | WebError::Duplicate(_) => StatusCode::CONFLICT,
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Refused { status, .. } => *status,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -57,6 +65,7 @@ impl WebError {
             WebError::Duplicate(_) => "duplicate",
             WebError::Invalid(_) => "invalid",
             WebError::Throttled { .. } => "throttled",
+            WebError::Refused { code, .. } => code,
             WebError::Internal(_) => "internal",
         }
     }
@@ -77,6 +86,9 @@ impl WebError {
                 retry_after_seconds,
             } => {
                 format!("Too many failed logins; try again in {retry_after_seconds} seconds")
+            }
+            WebError::Refused { code, .. } => {
+                format!("The action was refused ({code}); the Chinese message says why")
             }
             WebError::Internal(_) => "Internal server error".into(),
         }

@@ -7,11 +7,14 @@
 #![forbid(unsafe_code)]
 
 mod api;
+pub mod cases;
 mod console;
+mod console_cases;
 pub mod error;
 pub mod i18n;
 mod observability;
 mod portal;
+pub mod scheduler;
 pub mod session;
 mod views;
 
@@ -22,6 +25,8 @@ use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use fazhi_core::calendar::Calendar;
+use fazhi_core::procedure::Registry;
 use fazhi_store::Store;
 use rust_embed::RustEmbed;
 use std::net::SocketAddr;
@@ -42,15 +47,75 @@ pub struct WebConfig {
 pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
+    pub procedures: Arc<Registry>,
+    calendar: Arc<std::sync::RwLock<Arc<Calendar>>>,
 }
 
 impl AppState {
+    /// A state with the embedded procedures and calendar.
     pub fn new(store: Store, config: WebConfig) -> Self {
         AppState {
             store,
             config: Arc::new(config),
+            procedures: Arc::new(load_procedures(None).expect("embedded procedures are tested")),
+            calendar: Arc::new(std::sync::RwLock::new(Arc::new(
+                Calendar::embedded().clone(),
+            ))),
         }
     }
+
+    pub fn with_procedures(mut self, registry: Registry) -> Self {
+        self.procedures = Arc::new(registry);
+        self
+    }
+
+    /// The calendar in force (the embedded years plus any entered by an administrator).
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.calendar.read().expect("calendar lock").clone()
+    }
+
+    pub fn set_calendar(&self, calendar: Calendar) {
+        *self.calendar.write().expect("calendar lock") = Arc::new(calendar);
+    }
+}
+
+#[derive(RustEmbed)]
+#[folder = "../../procedures/"]
+#[include = "*.toml"]
+struct EmbeddedProcedures;
+
+/// The embedded procedure definitions, plus (replacing or adding) the `*.toml` files of
+/// `folder`. Every mistake in every file is reported, with file and place.
+pub fn load_procedures(folder: Option<&std::path::Path>) -> Result<Registry, String> {
+    let mut sources: Vec<(String, String)> = EmbeddedProcedures::iter()
+        .filter_map(|name| {
+            let file = EmbeddedProcedures::get(&name)?;
+            Some((
+                format!("procedures/{name}"),
+                String::from_utf8_lossy(&file.data).into_owned(),
+            ))
+        })
+        .collect();
+    if let Some(folder) = folder.filter(|f| f.exists()) {
+        let mut paths: Vec<_> = std::fs::read_dir(folder)
+            .map_err(|e| format!("无法读取程序定义目录 {}：{e}", folder.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("无法读取 {}：{e}", path.display()))?;
+            sources.push((path.display().to_string(), text));
+        }
+    }
+    Registry::from_sources(&sources).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        format!(
+            "程序定义有误 / procedure definitions have errors:\n{}",
+            lines.join("\n")
+        )
+    })
 }
 
 /// Largest request body accepted (forms and JSON; attachments get their own limit later).
@@ -74,7 +139,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(observability::render))
         .route("/static/{*path}", get(static_asset))
         .route("/lang/{code}", get(set_language))
-        .nest("/console", console::routes())
+        .nest("/console", console::routes().merge(console_cases::routes()))
         .nest("/api/v1", api::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
@@ -175,10 +240,12 @@ struct NextQuery {
 /// Switches the interface language (a cookie) and goes back where the user was.
 async fn set_language(Path(code): Path<String>, Query(q): Query<NextQuery>) -> Response {
     let lang = i18n::Lang::parse(&code).unwrap_or(i18n::Lang::Zh);
-    let back = match q.next.as_deref() {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_string(),
-        _ => "/".to_string(),
-    };
+    let back = q
+        .next
+        .as_deref()
+        .filter(|n| session::is_local_path(n))
+        .unwrap_or("/")
+        .to_string();
     let mut response = Redirect::to(&back).into_response();
     if let Ok(cookie) = HeaderValue::from_str(&format!(
         "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",

@@ -43,15 +43,16 @@ pub fn session_cookie(value: &str, max_age_seconds: i64, secure: bool) -> String
     )
 }
 
-/// The client's address, for login throttling: the peer address, or the first
-/// `X-Forwarded-For` hop when the server is configured to trust its proxy.
+/// The client's address, for login throttling: the peer address, or, behind a trusted proxy,
+/// the last `X-Forwarded-For` entry (the one that proxy added; earlier ones are the client's
+/// own words).
 pub fn client_ip(state: &AppState, parts: &Parts) -> String {
     if state.config.trust_proxy
         && let Some(forwarded) = parts
             .headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
     {
         return forwarded.trim().to_string();
     }
@@ -147,12 +148,20 @@ pub fn encode_query(value: &str) -> String {
     out
 }
 
+/// A path on this site and nowhere else: it starts with one `/`, and has no backslash or
+/// control character (browsers read `/\host` and `/<tab>/host` as another host).
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.contains("://")
+        && !path.chars().any(|c| c.is_control())
+}
+
 /// Only local console paths are followed after login (no open redirects).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/console") && !n.starts_with("//") && !n.contains("://") => {
-            n.to_string()
-        }
+        Some(n) if n.starts_with("/console") && is_local_path(n) => n.to_string(),
         _ => "/console".to_string(),
     }
 }
@@ -182,6 +191,10 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/console")), "/console");
         assert_eq!(safe_next(Some("//evil.example")), "/console");
         assert_eq!(safe_next(None), "/console");
+        assert_eq!(safe_next(Some("/console/\\evil.example")), "/console");
+        assert!(!is_local_path("/\\evil.example"));
+        assert!(!is_local_path("/\t/evil.example"));
+        assert!(is_local_path("/console/cases?q=a"));
     }
 
     #[test]

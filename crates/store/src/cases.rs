@@ -1,0 +1,672 @@
+//! Cases of every procedure: created and moved by the engine's steps, stored as a snapshot row
+//! per case (the projection) beside their events. Deadline columns (`next_due`, `warn_from`,
+//! `next_check`) are derived with the official calendar when a case changes or the calendar does.
+
+use crate::batch::{Value, WriteBatch};
+use crate::db::on_db;
+use crate::{Result, Store, StoreError};
+use chrono::NaiveDate;
+use fazhi_core::authz::{DepartmentScope, Principal};
+use fazhi_core::calendar::Calendar;
+use fazhi_core::engine::{self, Actor, Case, ClockStatus, Command, Refusal, Step};
+use fazhi_core::procedure::{Definition, FieldType};
+use fazhi_core::region::RegionCode;
+use fazhi_core::{NewEvent, Subject, Timestamp};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+
+/// A stored case with what lists and pages show beside the engine's snapshot.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredCase {
+    pub case: Case,
+    pub title: String,
+    pub terminal: bool,
+    pub next_due: Option<String>,
+    pub created_by: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// snapshot, title, terminal, next_due, created_by, created_at, updated_at
+type CaseRow = (String, String, bool, Option<String>, String, i64, i64);
+
+/// The deadline columns of a case.
+struct Deadlines {
+    next_due: Option<String>,
+    warn_from: Option<String>,
+    next_check: Option<String>,
+}
+
+fn deadlines(
+    definition: &Definition,
+    case: &Case,
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> Deadlines {
+    let mut next_due: Option<(NaiveDate, NaiveDate)> = None;
+    let mut next_check: Option<NaiveDate> = None;
+    for state in case
+        .clocks
+        .iter()
+        .filter(|c| c.status == ClockStatus::Running)
+    {
+        let Some(clock) = definition.clock(&state.code) else {
+            continue;
+        };
+        // A date without calendar data cannot be computed yet; the case shows it on its page.
+        let Ok(due) = engine::clock_due(clock, state, calendar, today) else {
+            continue;
+        };
+        let warn = due.date - chrono::Duration::days(i64::from(clock.warn_days));
+        if next_due.is_none_or(|(d, _)| due.date < d) {
+            next_due = Some((due.date, warn));
+        }
+        if !state.expiry_handled && next_check.is_none_or(|d| due.date < d) {
+            next_check = Some(due.date);
+        }
+    }
+    let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    Deadlines {
+        next_due: next_due.map(|(d, _)| fmt(d)),
+        warn_from: next_due.map(|(_, w)| fmt(w)),
+        next_check: next_check.map(fmt),
+    }
+}
+
+/// A short title for lists: the parties' names and the first text fields.
+fn title(definition: &Definition, case: &Case) -> String {
+    let mut parts = Vec::new();
+    for field in &definition.fields {
+        let Some(value) = case.fields.get(&field.code) else {
+            continue;
+        };
+        match field.kind {
+            FieldType::Party => {
+                if let Some(name) = value["name"].as_str() {
+                    parts.push(name.to_string());
+                }
+            }
+            FieldType::Text => {
+                if let Some(text) = value.as_str() {
+                    parts.push(text.to_string());
+                }
+            }
+            _ => {}
+        }
+        if parts.len() >= 2 {
+            break;
+        }
+    }
+    let title = if parts.is_empty() {
+        definition.name.zh.clone()
+    } else {
+        parts.join(" · ")
+    };
+    title.chars().take(120).collect()
+}
+
+/// What a case list can be narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub procedure: Option<String>,
+    pub state: Option<String>,
+    pub department: Option<String>,
+    /// `normal`, `due_soon` or `overdue`.
+    pub deadline: Option<String>,
+    pub created_from: Option<NaiveDate>,
+    pub created_to: Option<NaiveDate>,
+    pub text: Option<String>,
+    /// `updated` (newest first, the default), `due` (soonest first), `created`.
+    pub sort: Option<String>,
+    pub include_closed: bool,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseListItem {
+    pub id: String,
+    pub region: String,
+    pub department: String,
+    pub procedure: String,
+    pub title: String,
+    pub state: String,
+    pub terminal: bool,
+    pub version: i64,
+    pub next_due: Option<String>,
+    pub deadline: Option<String>,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CasePage {
+    pub items: Vec<CaseListItem>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// The outcome of a command: the case as it now is, or why it was refused.
+pub type Acted = std::result::Result<StoredCase, Refusal>;
+
+fn date_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+impl Store {
+    /// Today in Beijing time, by the store's clock.
+    pub fn today(&self) -> NaiveDate {
+        self.now().to_china_time().date_naive()
+    }
+
+    /// Starts a case with the definition's creating action.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_case(
+        &self,
+        definition: &Definition,
+        calendar: &Calendar,
+        principal: &Principal,
+        region: &RegionCode,
+        department: Option<String>,
+        action: &str,
+        fields: std::collections::BTreeMap<String, serde_json::Value>,
+    ) -> Result<Acted> {
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        let case = Case::new(&id, region.clone(), department, definition);
+        let command = Command {
+            action: action.to_string(),
+            expected_version: 0,
+            fields,
+            on: self.today(),
+        };
+        let step = match engine::decide(definition, &case, Actor::User(principal), &command) {
+            Ok(step) => step,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        if !definition.action(action).is_some_and(|a| a.creates()) {
+            return Ok(Err(Refusal::UnknownAction {
+                procedure: definition.code.clone(),
+                action: action.to_string(),
+            }));
+        }
+        self.record(definition, calendar, case, step, &principal.actor(), true)
+            .await
+    }
+
+    /// Takes an action on a case as a user or as the system.
+    pub async fn act(
+        &self,
+        definition: &Definition,
+        calendar: &Calendar,
+        actor: Actor<'_>,
+        case_id: &str,
+        command: Command,
+    ) -> Result<Acted> {
+        let stored = self
+            .case(case_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("案件 {case_id}")))?;
+        let step = match engine::decide(definition, &stored.case, actor, &command) {
+            Ok(step) => step,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        let actor_text = match actor {
+            Actor::User(p) => p.actor(),
+            Actor::System => "system".to_string(),
+        };
+        match self
+            .record(definition, calendar, stored.case, step, &actor_text, false)
+            .await
+        {
+            // Someone else's step landed between our read and our write.
+            Err(StoreError::Conflict { expected, .. }) => Ok(Err(Refusal::Stale {
+                expected,
+                actual: self
+                    .case(case_id)
+                    .await?
+                    .map(|c| c.case.version)
+                    .unwrap_or(expected),
+            })),
+            other => other,
+        }
+    }
+
+    async fn record(
+        &self,
+        definition: &Definition,
+        calendar: &Calendar,
+        mut case: Case,
+        step: Step,
+        actor: &str,
+        creating: bool,
+    ) -> Result<Acted> {
+        let before = case.version;
+        engine::apply(definition, &mut case, &step);
+        let event = NewEvent::new(
+            case.region.clone(),
+            Subject::new("case", &case.id),
+            "case.step",
+            actor,
+            json!({
+                "procedure": definition.code,
+                "definition_version": definition.version,
+                "department": case.department,
+                "step": step,
+            }),
+        );
+        let batch =
+            self.case_row_batch(definition, calendar, &case, actor, creating, before, event);
+        self.submit(batch).await?;
+        Ok(Ok(self.case(&case.id).await?.ok_or_else(|| {
+            StoreError::NotFound(format!("case {}", case.id))
+        })?))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn case_row_batch(
+        &self,
+        definition: &Definition,
+        calendar: &Calendar,
+        case: &Case,
+        actor: &str,
+        creating: bool,
+        before: i64,
+        event: NewEvent,
+    ) -> WriteBatch {
+        let now = self.now();
+        let d = deadlines(definition, case, calendar, self.today());
+        let snapshot = serde_json::to_string(case).expect("a case serialises");
+        let mut columns: Vec<(&'static str, Value)> = vec![
+            ("title", title(definition, case).into()),
+            ("state", case.state.clone().into()),
+            ("terminal", definition.is_terminal(&case.state).into()),
+            ("snapshot", snapshot.into()),
+            ("next_due", d.next_due.into()),
+            ("warn_from", d.warn_from.into()),
+            ("next_check", d.next_check.into()),
+            ("updated_at", now.0.into()),
+        ];
+        let batch = WriteBatch::new().event(event);
+        if creating {
+            columns.extend([
+                ("id", case.id.clone().into()),
+                ("region", case.region.as_str().into()),
+                (
+                    "department",
+                    case.department.clone().unwrap_or_default().into(),
+                ),
+                ("procedure", case.procedure.clone().into()),
+                ("definition_version", case.definition_version.clone().into()),
+                ("version", case.version.into()),
+                ("created_by", actor.into()),
+                ("created_at", now.0.into()),
+            ]);
+            batch.insert("cases", columns)
+        } else {
+            batch.update(
+                "cases",
+                vec![("id", case.id.clone().into())],
+                columns,
+                Some(before),
+            )
+        }
+    }
+
+    /// Records that a clock ran out, and takes the action its definition names (as the system,
+    /// effective the day after the last day). Idempotent: a clock whose expiry is handled is left.
+    pub async fn handle_expiries(
+        &self,
+        definition: &Definition,
+        calendar: &Calendar,
+        case_id: &str,
+    ) -> Result<usize> {
+        let Some(stored) = self.case(case_id).await? else {
+            return Ok(0);
+        };
+        let today = self.today();
+        let mut handled = 0;
+        for (clock, expiry, effective) in engine::expired(definition, &stored.case, calendar, today)
+        {
+            let Some(current) = self.case(case_id).await? else {
+                break;
+            };
+            if let fazhi_core::procedure::Expiry::Action(action) = &expiry {
+                let command = Command {
+                    action: action.clone(),
+                    expected_version: current.case.version,
+                    fields: Default::default(),
+                    on: effective,
+                };
+                match self
+                    .act(definition, calendar, Actor::System, case_id, command)
+                    .await?
+                {
+                    Ok(_) => {
+                        handled += 1;
+                        continue;
+                    }
+                    Err(refusal) => {
+                        tracing::info!(case = case_id, %clock, %refusal, "expiry action not taken");
+                    }
+                }
+            }
+            // Overdue only, or the action no longer applies: record the expiry itself.
+            let Some(current) = self.case(case_id).await? else {
+                break;
+            };
+            let mut case = current.case.clone();
+            let before = case.version;
+            engine::apply_expiry(&mut case, &clock);
+            let event = NewEvent::new(
+                case.region.clone(),
+                Subject::new("case", &case.id),
+                "case.clock_expired",
+                "system",
+                json!({"clock": clock, "effective": date_text(effective), "procedure": definition.code}),
+            );
+            let batch =
+                self.case_row_batch(definition, calendar, &case, "system", false, before, event);
+            match self.submit(batch).await {
+                Ok(_) => handled += 1,
+                Err(StoreError::Conflict { .. }) => break, // someone acted meanwhile; next run
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(handled)
+    }
+
+    /// Cases with a running clock past its last day whose expiry has not been dealt with.
+    pub async fn cases_needing_attention(
+        &self,
+        today: NaiveDate,
+    ) -> Result<Vec<(String, String, String)>> {
+        on_db!(&self.db, pool => {
+            Ok(sqlx::query_as(
+                "SELECT id, procedure, definition_version FROM cases WHERE next_check IS NOT NULL AND next_check < $1 ORDER BY next_check",
+            )
+            .bind(date_text(today))
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Recomputes the deadline columns of open cases (after the calendar changed).
+    pub async fn recompute_deadlines(
+        &self,
+        calendar: &Calendar,
+        definition_of: &dyn Fn(&str, &str) -> Option<Definition>,
+    ) -> Result<usize> {
+        let rows: Vec<(String, String, String, String)> = on_db!(&self.db, pool => {
+            sqlx::query_as("SELECT id, procedure, definition_version, snapshot FROM cases WHERE NOT terminal")
+                .fetch_all(pool)
+                .await?
+        });
+        let today = self.today();
+        let mut batch = WriteBatch::new();
+        let mut n = 0;
+        for (id, procedure, version, snapshot) in rows {
+            let Some(definition) = definition_of(&procedure, &version) else {
+                continue;
+            };
+            let case: Case = serde_json::from_str(&snapshot)
+                .map_err(|e| StoreError::Invalid(format!("case {id} snapshot: {e}")))?;
+            let d = deadlines(&definition, &case, calendar, today);
+            batch = batch.update(
+                "cases",
+                vec![("id", id.into())],
+                vec![
+                    ("next_due", d.next_due.into()),
+                    ("warn_from", d.warn_from.into()),
+                    ("next_check", d.next_check.into()),
+                ],
+                None,
+            );
+            n += 1;
+        }
+        if n > 0 {
+            self.submit(batch).await?;
+        }
+        Ok(n)
+    }
+
+    pub async fn case(&self, id: &str) -> Result<Option<StoredCase>> {
+        let row: Option<CaseRow> = on_db!(&self.db, pool => {
+            sqlx::query_as(
+                "SELECT snapshot, title, terminal, next_due, created_by, created_at, updated_at FROM cases WHERE id = $1",
+            )
+            .bind(id.to_string())
+            .fetch_optional(pool)
+            .await?
+        });
+        let Some((snapshot, title, terminal, next_due, created_by, created_at, updated_at)) = row
+        else {
+            return Ok(None);
+        };
+        let case: Case = serde_json::from_str(&snapshot)
+            .map_err(|e| StoreError::Invalid(format!("case {id} snapshot: {e}")))?;
+        Ok(Some(StoredCase {
+            case,
+            title,
+            terminal,
+            next_due,
+            created_by,
+            created_at: Timestamp(created_at),
+            updated_at: Timestamp(updated_at),
+        }))
+    }
+
+    /// A page of the cases a principal may see, filtered and sorted.
+    pub async fn list_cases(&self, principal: &Principal, filter: &CaseFilter) -> Result<CasePage> {
+        let today = date_text(self.today());
+        let mut params: Vec<Value> = Vec::new();
+        let Some(scope) = case_scope(principal, &mut params) else {
+            return Ok(CasePage {
+                items: vec![],
+                total: 0,
+                page: 1,
+                per_page: filter.per_page.max(1),
+            });
+        };
+        let mut conditions: Vec<String> = vec![scope];
+
+        if let Some(p) = &filter.procedure {
+            conditions.push(format!(
+                "procedure = {}",
+                bind(p.clone().into(), &mut params)
+            ));
+        }
+        if let Some(s) = &filter.state {
+            conditions.push(format!("state = {}", bind(s.clone().into(), &mut params)));
+        }
+        if let Some(d) = &filter.department {
+            conditions.push(format!(
+                "department = {}",
+                bind(d.clone().into(), &mut params)
+            ));
+        }
+        if !filter.include_closed && filter.state.is_none() {
+            conditions.push("NOT terminal".into());
+        }
+        match filter.deadline.as_deref() {
+            Some("overdue") => conditions.push(format!(
+                "next_due < {}",
+                bind(today.clone().into(), &mut params)
+            )),
+            Some("due_soon") => {
+                let t = bind(today.clone().into(), &mut params);
+                conditions.push(format!("next_due >= {t} AND warn_from <= {t}"));
+            }
+            Some("normal") => {
+                let t = bind(today.clone().into(), &mut params);
+                conditions.push(format!("(next_due IS NULL OR warn_from > {t})"));
+            }
+            Some(other) => {
+                return Err(StoreError::Invalid(format!(
+                    "期限状态“{other}”无效（normal、due_soon、overdue）"
+                )));
+            }
+            None => {}
+        }
+        if let Some(from) = filter.created_from {
+            let us =
+                Timestamp::from_datetime(from.and_hms_opt(0, 0, 0).expect("midnight").and_utc()).0
+                    - 8 * 3_600_000_000;
+            conditions.push(format!("created_at >= {}", bind(us.into(), &mut params)));
+        }
+        if let Some(to) = filter.created_to {
+            let next = to.succ_opt().unwrap_or(to);
+            let us =
+                Timestamp::from_datetime(next.and_hms_opt(0, 0, 0).expect("midnight").and_utc()).0
+                    - 8 * 3_600_000_000;
+            conditions.push(format!("created_at < {}", bind(us.into(), &mut params)));
+        }
+        if let Some(text) = filter
+            .text
+            .as_ref()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+        {
+            let escaped = text
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            conditions.push(format!(
+                "title LIKE {} ESCAPE '\\'",
+                bind(format!("%{escaped}%").into(), &mut params)
+            ));
+        }
+        let order = match filter.sort.as_deref() {
+            Some("due") => "CASE WHEN next_due IS NULL THEN 1 ELSE 0 END, next_due, id",
+            Some("created") => "created_at DESC, id",
+            _ => "updated_at DESC, id",
+        };
+        let per_page = filter.per_page.clamp(1, 500);
+        let page = filter.page.max(1);
+        let where_sql = conditions.join(" AND ");
+        let count_sql = format!("SELECT COUNT(*) FROM cases WHERE {where_sql}");
+        let list_sql = format!(
+            "SELECT id, region, department, procedure, title, state, terminal, version, next_due, warn_from, updated_at \
+             FROM cases WHERE {where_sql} ORDER BY {order} LIMIT {per_page} OFFSET {}",
+            (page - 1) * per_page
+        );
+        let (total, rows) = on_db!(&self.db, pool => {
+            let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
+            let mut list = sqlx::query(sqlx::AssertSqlSafe(list_sql));
+            for p in &params {
+                count = match p.clone() {
+                    Value::I64(v) => count.bind(v),
+                    Value::Text(v) => count.bind(v),
+                    Value::Bytes(v) => count.bind(v),
+                    Value::Bool(v) => count.bind(v),
+                };
+                list = match p.clone() {
+                    Value::I64(v) => list.bind(v),
+                    Value::Text(v) => list.bind(v),
+                    Value::Bytes(v) => list.bind(v),
+                    Value::Bool(v) => list.bind(v),
+                };
+            }
+            let total = count.fetch_one(pool).await?;
+            let rows = list.fetch_all(pool).await?;
+            let mut items = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let next_due: Option<String> = row.try_get("next_due")?;
+                let warn_from: Option<String> = row.try_get("warn_from")?;
+                let deadline = next_due.as_ref().map(|due| {
+                    if *due < today {
+                        "overdue"
+                    } else if warn_from.as_ref().is_some_and(|w| *w <= today) {
+                        "due_soon"
+                    } else {
+                        "normal"
+                    }
+                    .to_string()
+                });
+                items.push(CaseListItem {
+                    id: row.try_get("id")?,
+                    region: row.try_get("region")?,
+                    department: row.try_get("department")?,
+                    procedure: row.try_get("procedure")?,
+                    title: row.try_get("title")?,
+                    state: row.try_get("state")?,
+                    terminal: row.try_get("terminal")?,
+                    version: row.try_get("version")?,
+                    next_due,
+                    deadline,
+                    updated_at: Timestamp(row.try_get("updated_at")?),
+                });
+            }
+            (total, items)
+        });
+        Ok(CasePage {
+            items: rows,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    /// Open cases with a yellow (`due_soon`) or red (`overdue`) deadline, counted by
+    /// department and procedure: (department, procedure, deadline, count).
+    pub async fn deadline_counts(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<(String, String, String, i64)>> {
+        let mut params: Vec<Value> = Vec::new();
+        let Some(scope) = case_scope(principal, &mut params) else {
+            return Ok(vec![]);
+        };
+        params.push(Value::from(date_text(self.today())));
+        let t = format!("${}", params.len());
+        let sql = format!(
+            "SELECT department, procedure, CASE WHEN next_due < {t} THEN 'overdue' ELSE 'due_soon' END AS deadline, COUNT(*) AS n \
+             FROM cases WHERE {scope} AND NOT terminal AND next_due IS NOT NULL AND (next_due < {t} OR warn_from <= {t}) \
+             GROUP BY department, procedure, CASE WHEN next_due < {t} THEN 'overdue' ELSE 'due_soon' END ORDER BY department, procedure"
+        );
+        on_db!(&self.db, pool => {
+            let mut query = sqlx::query_as::<_, (String, String, String, i64)>(sqlx::AssertSqlSafe(sql));
+            for p in params {
+                query = match p {
+                    Value::I64(v) => query.bind(v),
+                    Value::Text(v) => query.bind(v),
+                    Value::Bytes(v) => query.bind(v),
+                    Value::Bool(v) => query.bind(v),
+                };
+            }
+            Ok(query.fetch_all(pool).await?)
+        })
+    }
+}
+
+fn bind(v: Value, params: &mut Vec<Value>) -> String {
+    params.push(v);
+    format!("${}", params.len())
+}
+
+/// The SQL condition for the cases a principal may see: per region they work in, every
+/// department (region-wide roles) or only their own. `None` when they may see none.
+fn case_scope(principal: &Principal, params: &mut Vec<Value>) -> Option<String> {
+    let mut scopes = Vec::new();
+    for region in principal.regions() {
+        let like = bind(
+            Value::from(format!("{}%", region.significant_prefix())),
+            params,
+        );
+        match principal.department_scope(&region) {
+            DepartmentScope::All => scopes.push(format!("region LIKE {like}")),
+            DepartmentScope::Only(ids) if !ids.is_empty() => {
+                let list: Vec<String> = ids
+                    .into_iter()
+                    .map(|d| bind(Value::from(d), params))
+                    .collect();
+                scopes.push(format!(
+                    "(region LIKE {like} AND department IN ({}))",
+                    list.join(", ")
+                ));
+            }
+            DepartmentScope::Only(_) => {}
+        }
+    }
+    (!scopes.is_empty()).then(|| format!("({})", scopes.join(" OR ")))
+}

@@ -1,0 +1,337 @@
+//! Cases on both engines: the engine's steps stored with their events, lists with deadline
+//! filters, optimistic concurrency, and timed actions at expiry — also after a restart.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::*;
+use fazhi_core::Timestamp;
+use fazhi_core::authz::Principal;
+use fazhi_core::calendar::Calendar;
+use fazhi_core::engine::{Actor, Command, Refusal};
+use fazhi_core::org::{Grant, Role};
+use fazhi_core::procedure::Definition;
+use fazhi_store::cases::CaseFilter;
+use fazhi_store::testing::TestDb;
+use fazhi_store::{Engine, ManualClock};
+use serde_json::json;
+use std::sync::Arc;
+
+const SAMPLE: &str = include_str!("../../core/tests/procedures/sample-permit.toml");
+
+fn definition() -> Definition {
+    Definition::parse("sample-permit.toml", SAMPLE).unwrap()
+}
+
+/// 10:00 Beijing time on a date.
+fn at(date: &str) -> Timestamp {
+    let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+    Timestamp::from_datetime(d.and_hms_opt(2, 0, 0).unwrap().and_utc())
+}
+
+fn clerk(department: &str) -> Principal {
+    Principal {
+        user_id: "clerk".into(),
+        user_name: "clerk".into(),
+        grants: vec![
+            Grant::new(Role::WindowClerk, region("210212"), Some(department.into())).unwrap(),
+        ],
+    }
+}
+
+fn applicant(on: &str) -> std::collections::BTreeMap<String, serde_json::Value> {
+    [
+        (
+            "applicant",
+            json!({"kind": "person", "name": "张三", "id_number": "11010519491231002X"}),
+        ),
+        ("matter", json!("燃气经营许可")),
+        ("received_on", json!(on)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+async fn cases_story(engine: Engine) {
+    let clock = Arc::new(ManualClock::new(at("2019-09-26")));
+    let db = TestDb::with_clock(engine, clock.clone()).await;
+    let district = seed_district(&db.store).await;
+    let def = definition();
+    let cal = Calendar::embedded();
+    let p = clerk(&district.market.id);
+    let created = db
+        .store
+        .create_case(
+            &def,
+            cal,
+            &p,
+            &region("210212"),
+            Some(district.market.id.clone()),
+            "register",
+            applicant("2019-09-26"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(created.case.state, "received");
+    assert_eq!(created.case.version, 1);
+    assert_eq!(created.title, "张三 · 燃气经营许可");
+    assert_eq!(
+        created.next_due.as_deref(),
+        Some("2019-10-09"),
+        "5 working days across National Day"
+    );
+
+    // Lists: scope, deadline filters.
+    let mine = db
+        .store
+        .list_cases(
+            &p,
+            &CaseFilter {
+                per_page: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(mine.total, 1);
+    assert_eq!(mine.items[0].deadline.as_deref(), Some("normal"));
+    let other = clerk(&district.justice.id);
+    assert_eq!(
+        db.store
+            .list_cases(
+                &other,
+                &CaseFilter {
+                    per_page: 10,
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    clock.set(at("2019-10-08"));
+    let soon = db
+        .store
+        .list_cases(
+            &p,
+            &CaseFilter {
+                deadline: Some("due_soon".into()),
+                per_page: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(soon.total, 1);
+    let text = db
+        .store
+        .list_cases(
+            &p,
+            &CaseFilter {
+                text: Some("燃气".into()),
+                per_page: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(text.total, 1);
+    let no_text = db
+        .store
+        .list_cases(
+            &p,
+            &CaseFilter {
+                text: Some("100%".into()),
+                per_page: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(no_text.total, 0);
+
+    // A stale command is refused, and nothing is written.
+    let events = db.store.count_events().await.unwrap();
+    let stale = db
+        .store
+        .act(
+            &def,
+            cal,
+            Actor::User(&p),
+            &created.case.id,
+            Command {
+                action: "accept".into(),
+                expected_version: 0,
+                fields: Default::default(),
+                on: NaiveDate::from_ymd_opt(2019, 10, 8).unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        stale.unwrap_err(),
+        Refusal::Stale {
+            expected: 0,
+            actual: 1
+        }
+    );
+    assert_eq!(db.store.count_events().await.unwrap(), events);
+
+    // Nothing expires before the last day has passed.
+    assert!(
+        db.store
+            .cases_needing_attention(db.store.today())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    clock.set(at("2019-10-10"));
+    let overdue = db
+        .store
+        .list_cases(
+            &p,
+            &CaseFilter {
+                deadline: Some("overdue".into()),
+                per_page: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(overdue.total, 1);
+    let waiting = db
+        .store
+        .cases_needing_attention(db.store.today())
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(
+        db.store
+            .handle_expiries(&def, cal, &created.case.id)
+            .await
+            .unwrap(),
+        1
+    );
+    let accepted = db.store.case(&created.case.id).await.unwrap().unwrap();
+    assert_eq!(accepted.case.state, "accepted");
+    assert_eq!(
+        accepted.case.clock("decision").unwrap().started_on,
+        NaiveDate::from_ymd_opt(2019, 10, 10).unwrap()
+    );
+    // Idempotent: a second run does nothing.
+    assert_eq!(
+        db.store
+            .handle_expiries(&def, cal, &created.case.id)
+            .await
+            .unwrap(),
+        0
+    );
+    let history = db
+        .store
+        .history(&format!("case:{}", created.case.id))
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1].actor, "system");
+    assert!(history[1].payload.contains("deem_accepted"));
+    assert!(db.store.verify().await.unwrap().ok());
+}
+
+async fn timed_actions_catch_up_after_a_restart(engine: Engine) {
+    let clock = Arc::new(ManualClock::new(at("2019-03-01")));
+    let db = TestDb::with_clock(engine, clock.clone()).await;
+    let district = seed_district(&db.store).await;
+    let def = definition();
+    let cal = Calendar::embedded();
+    let p = clerk(&district.market.id);
+    let case = db
+        .store
+        .create_case(
+            &def,
+            cal,
+            &p,
+            &region("210212"),
+            Some(district.market.id.clone()),
+            "register",
+            applicant("2019-03-01"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let asked = db
+        .store
+        .act(
+            &def,
+            cal,
+            Actor::User(&p),
+            &case.case.id,
+            Command {
+                action: "request_supplement".into(),
+                expected_version: 1,
+                fields: [
+                    ("supplement_items".to_string(), json!("营业执照")),
+                    ("supplement_deadline".to_string(), json!("2019-03-15")),
+                ]
+                .into_iter()
+                .collect(),
+                on: NaiveDate::from_ymd_opt(2019, 3, 4).unwrap(),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(asked.next_due.as_deref(), Some("2019-03-15"));
+    db.store.close().await;
+
+    // Fazhi was down while the supplement period ran out; it starts again much later.
+    let later = Arc::new(ManualClock::new(at("2019-04-20")));
+    let restarted = db.reopen(later).await;
+    let waiting = restarted
+        .cases_needing_attention(restarted.today())
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(
+        restarted
+            .handle_expiries(&def, cal, &case.case.id)
+            .await
+            .unwrap(),
+        1
+    );
+    let withdrawn = restarted.case(&case.case.id).await.unwrap().unwrap();
+    assert_eq!(withdrawn.case.state, "withdrawn");
+    assert!(withdrawn.terminal);
+    // Effective the day after the last day, not the day Fazhi noticed.
+    let history = restarted
+        .history(&format!("case:{}", case.case.id))
+        .await
+        .unwrap();
+    assert!(
+        history
+            .last()
+            .unwrap()
+            .payload
+            .contains("\"on\":\"2019-03-16\""),
+        "{}",
+        history.last().unwrap().payload
+    );
+    assert!(
+        restarted
+            .cases_needing_attention(restarted.today())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        restarted
+            .handle_expiries(&def, cal, &case.case.id)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+on_both_engines!(cases_story, timed_actions_catch_up_after_a_restart);

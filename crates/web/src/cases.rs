@@ -1,0 +1,221 @@
+//! What every procedure's cases share on screen and in the API: a case with its clocks (due
+//! date, status, and how the due date was computed) and the actions the viewer may take now.
+//! Written once for all procedures, from their definitions.
+
+use crate::AppState;
+use crate::error::WebError;
+use fazhi_core::authz::Principal;
+use fazhi_core::engine::{self, Actor, ClockStatus, DeadlineStatus, Refusal};
+use fazhi_core::procedure::Definition;
+use fazhi_core::region::RegionCode;
+use fazhi_store::cases::StoredCase;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockView {
+    pub code: String,
+    pub label: String,
+    pub status: ClockStatus,
+    pub status_label: String,
+    pub started_on: String,
+    /// The due date, if it can be computed (a year without calendar data cannot).
+    pub due: Option<String>,
+    /// `normal`, `due_soon` or `overdue` while the clock runs.
+    pub deadline: Option<String>,
+    pub basis: String,
+    /// How the due date was computed, one step per line (Chinese).
+    pub explanation: Vec<String>,
+    pub extensions: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionView {
+    pub code: String,
+    pub label: String,
+    pub needs: Vec<String>,
+    pub may: Vec<String>,
+    pub basis: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    pub id: String,
+    pub procedure: String,
+    pub procedure_name: String,
+    pub definition_version: String,
+    pub region: String,
+    pub department: Option<String>,
+    pub title: String,
+    pub state: String,
+    pub state_label: String,
+    pub terminal: bool,
+    pub version: i64,
+    pub fields: BTreeMap<String, Value>,
+    pub taken: Vec<String>,
+    pub clocks: Vec<ClockView>,
+    pub actions: Vec<ActionView>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl AppState {
+    /// The definition a stored case runs under.
+    pub fn definition_of(&self, case: &StoredCase) -> Result<&Definition, WebError> {
+        self.procedures
+            .get(&case.case.procedure, &case.case.definition_version)
+            .ok_or_else(|| {
+                WebError::Internal(format!(
+                    "no definition {} {}",
+                    case.case.procedure, case.case.definition_version
+                ))
+            })
+    }
+
+    /// A case the principal may read, or the reason they may not.
+    pub async fn readable_case(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<StoredCase, WebError> {
+        let stored = self
+            .store
+            .case(id)
+            .await?
+            .ok_or_else(|| WebError::NotFound(format!("案件 {id} 不存在")))?;
+        let allowed = match &stored.case.department {
+            Some(d) => principal.can_read_department(&stored.case.region, d),
+            None => matches!(
+                principal.department_scope(&stored.case.region),
+                fazhi_core::authz::DepartmentScope::All
+            ),
+        };
+        if !allowed {
+            return Err(WebError::Forbidden("无权查看其他部门的案件".into()));
+        }
+        Ok(stored)
+    }
+
+    pub fn case_view(
+        &self,
+        stored: &StoredCase,
+        principal: &Principal,
+        english: bool,
+    ) -> Result<CaseView, WebError> {
+        let definition = self.definition_of(stored)?;
+        let calendar = self.calendar();
+        let today = self.store.today();
+        let case = &stored.case;
+        let clocks = case
+            .clocks
+            .iter()
+            .filter_map(|state| {
+                let clock = definition.clock(&state.code)?;
+                let due = engine::clock_due(clock, state, &calendar, today);
+                let (due_date, explanation) = match &due {
+                    Ok(d) => (Some(d.date), d.explanation.lines.clone()),
+                    Err(e) => (None, vec![e.to_string()]),
+                };
+                let deadline = match (state.status, due_date) {
+                    (ClockStatus::Running, Some(d)) => Some(
+                        DeadlineStatus::of(d, today, clock.warn_days)
+                            .code()
+                            .to_string(),
+                    ),
+                    _ => None,
+                };
+                Some(ClockView {
+                    code: state.code.clone(),
+                    label: clock.label.get(english).to_string(),
+                    status: state.status,
+                    status_label: state.status.to_string(),
+                    started_on: state.started_on.format("%Y-%m-%d").to_string(),
+                    due: due_date.map(|d| d.format("%Y-%m-%d").to_string()),
+                    deadline,
+                    basis: clock.basis.clone(),
+                    explanation,
+                    extensions: state.extensions.len(),
+                })
+            })
+            .collect();
+        let actions = engine::available(definition, case, Actor::User(principal))
+            .into_iter()
+            .map(|a| ActionView {
+                code: a.code.clone(),
+                label: a.label.get(english).to_string(),
+                needs: a.needs.clone(),
+                may: a.may.clone(),
+                basis: a.basis.clone(),
+            })
+            .collect();
+        Ok(CaseView {
+            id: case.id.clone(),
+            procedure: definition.code.clone(),
+            procedure_name: definition.name.get(english).to_string(),
+            definition_version: definition.version.clone(),
+            region: case.region.to_string(),
+            department: case.department.clone(),
+            title: stored.title.clone(),
+            state: case.state.clone(),
+            state_label: definition.state_label(&case.state, english),
+            terminal: stored.terminal,
+            version: case.version,
+            fields: case.fields.clone(),
+            taken: case.taken.clone(),
+            clocks,
+            actions,
+            created_at: stored.created_at.display_minutes(),
+            updated_at: stored.updated_at.display_minutes(),
+        })
+    }
+
+    /// The region and department a new case of this user belongs to: their department grant,
+    /// unless one is asked for and allowed.
+    pub fn home_of(
+        &self,
+        principal: &Principal,
+        department: Option<&str>,
+    ) -> Result<(RegionCode, Option<String>), WebError> {
+        if let Some(d) = department.filter(|d| !d.is_empty()) {
+            let grant = principal
+                .grants
+                .iter()
+                .find(|g| g.department.as_deref() == Some(d) || g.role.sees_whole_region())
+                .ok_or_else(|| WebError::Forbidden("只能为本部门登记案件".into()))?;
+            return Ok((grant.region.clone(), Some(d.to_string())));
+        }
+        let grant = principal
+            .grants
+            .iter()
+            .find(|g| g.department.is_some())
+            .or(principal.grants.first())
+            .ok_or_else(|| WebError::Forbidden("没有可用的角色".into()))?;
+        Ok((grant.region.clone(), grant.department.clone()))
+    }
+}
+
+/// How a refusal is answered: a stale version or a conflict with the case's state is 409,
+/// a permission problem 403, an input problem 422; the code and message are the refusal's own.
+pub fn refusal_error(refusal: Refusal) -> WebError {
+    let status = match refusal {
+        Refusal::Stale { .. }
+        | Refusal::WrongState { .. }
+        | Refusal::GuardFailed { .. }
+        | Refusal::ExtensionLimit { .. }
+        | Refusal::ClockNotRunning { .. } => axum::http::StatusCode::CONFLICT,
+        Refusal::RoleNotAllowed { .. } | Refusal::DepartmentNotAllowed { .. } => {
+            axum::http::StatusCode::FORBIDDEN
+        }
+        Refusal::UnknownAction { .. }
+        | Refusal::MissingField { .. }
+        | Refusal::InvalidField { .. }
+        | Refusal::FieldNotAccepted { .. }
+        | Refusal::Calendar(_) => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    WebError::Refused {
+        status,
+        code: refusal.code(),
+        message: refusal.to_string(),
+    }
+}

@@ -1,0 +1,1028 @@
+//! The generic case screens, for every procedure: the list (filters, sorting, paging, CSV
+//! export), a case's page (fields, clocks with how each due date was computed, the timeline,
+//! and a form for each action the user may take now), "my deadlines" and the leaders' dashboard.
+
+use crate::AppState;
+use crate::cases::{CaseView, refusal_error};
+use crate::error::{PageError, WebError};
+use crate::i18n::{Lang, Tr};
+use crate::session::Staff;
+use crate::views::{Chrome, EventView, Names};
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use fazhi_core::engine::{Actor, Command};
+use fazhi_core::procedure::{Definition, FieldType};
+use fazhi_store::cases::{CaseFilter, CaseListItem};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/cases", get(list).post(create))
+        .route("/cases.csv", get(export))
+        .route("/cases/new", get(new_form))
+        .route("/cases/{id}", get(show).post(take))
+        .route("/deadlines", get(deadlines))
+        .route("/dashboard", get(dashboard))
+}
+
+fn page<T: Template>(t: T, status: StatusCode, lang: Lang) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => PageError(WebError::Internal(e.to_string()), lang).into_response(),
+    }
+}
+
+/// One input of a generated form.
+pub struct Input {
+    pub name: String,
+    pub label: String,
+    pub kind: &'static str,
+    pub required: bool,
+    pub options: Vec<(String, String)>,
+    pub value: String,
+    pub help: String,
+}
+
+fn inputs(
+    definition: &Definition,
+    needs: &[String],
+    may: &[String],
+    english: bool,
+    departments: &[(String, String)],
+) -> Vec<Input> {
+    let mut out = Vec::new();
+    for (code, required) in needs
+        .iter()
+        .map(|c| (c, true))
+        .chain(may.iter().map(|c| (c, false)))
+    {
+        let Some(field) = definition.field(code) else {
+            continue;
+        };
+        let kind = match field.kind {
+            FieldType::Text | FieldType::User | FieldType::Attachment | FieldType::Region => "text",
+            FieldType::LongText | FieldType::List => "textarea",
+            FieldType::Date => "date",
+            FieldType::Datetime => "datetime-local",
+            FieldType::Integer => "number",
+            FieldType::Money => "money",
+            FieldType::Boolean => "checkbox",
+            FieldType::Enum | FieldType::Department => "select",
+            FieldType::Party => "party",
+        };
+        let options = match field.kind {
+            FieldType::Enum => field
+                .values
+                .iter()
+                .map(|v| {
+                    (
+                        v.code.clone(),
+                        if english && !v.en.is_empty() {
+                            v.en.clone()
+                        } else {
+                            v.zh.clone()
+                        },
+                    )
+                })
+                .collect(),
+            FieldType::Department => departments.to_vec(),
+            _ => Vec::new(),
+        };
+        out.push(Input {
+            name: format!("f.{code}"),
+            label: field.label.get(english).to_string(),
+            kind,
+            required,
+            options,
+            value: String::new(),
+            help: field.help.clone(),
+        });
+    }
+    out
+}
+
+/// Turns `f.<field>` form entries into field values (party fields from their parts).
+fn form_fields(form: &[(String, String)]) -> BTreeMap<String, Value> {
+    let mut fields: BTreeMap<String, Value> = BTreeMap::new();
+    for (key, value) in form {
+        let Some(rest) = key.strip_prefix("f.") else {
+            continue;
+        };
+        match rest.split_once('.') {
+            Some((field, part)) => {
+                let entry = fields.entry(field.to_string()).or_insert_with(|| json!({}));
+                if !value.trim().is_empty() {
+                    entry[part] = Value::String(value.trim().to_string());
+                }
+            }
+            None => {
+                fields.insert(rest.to_string(), Value::String(value.clone()));
+            }
+        }
+    }
+    // A party with no name given at all is left out (an optional party field).
+    fields.retain(|_, v| !(v.is_object() && v.get("name").is_none()));
+    fields
+}
+
+fn value_of<'a>(form: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+/// A field value as a person reads it.
+fn show_value(definition: &Definition, code: &str, value: &Value, english: bool) -> String {
+    let Some(field) = definition.field(code) else {
+        return value.to_string();
+    };
+    match (field.kind, value) {
+        (FieldType::Enum, Value::String(v)) => field
+            .values
+            .iter()
+            .find(|x| &x.code == v)
+            .map(|x| {
+                if english && !x.en.is_empty() {
+                    x.en.clone()
+                } else {
+                    x.zh.clone()
+                }
+            })
+            .unwrap_or(v.clone()),
+        (FieldType::Money, Value::Number(n)) => {
+            let fen = n.as_i64().unwrap_or(0);
+            format!("¥{}.{:02}", fen / 100, fen % 100)
+        }
+        (FieldType::Party, Value::Object(p)) => {
+            let mut parts = vec![
+                p.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+            ];
+            for key in ["id_number", "credit_code", "phone"] {
+                if let Some(v) = p.get(key).and_then(Value::as_str) {
+                    parts.push(v.to_string());
+                }
+            }
+            parts.join(" · ")
+        }
+        (FieldType::Boolean, Value::Bool(b)) => if *b { "是" } else { "否" }.to_string(),
+        (_, Value::String(s)) => s.clone(),
+        (_, Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_string).unwrap_or(i.to_string()))
+            .collect::<Vec<_>>()
+            .join("、"),
+        (_, other) => other.to_string(),
+    }
+}
+
+async fn departments_for(state: &AppState) -> Result<Vec<(String, String)>, WebError> {
+    Ok(state
+        .store
+        .departments(None)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect())
+}
+
+// ----- list -----
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ListQuery {
+    procedure: Option<String>,
+    state: Option<String>,
+    department: Option<String>,
+    deadline: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    closed: Option<String>,
+    page: Option<u32>,
+}
+
+impl ListQuery {
+    fn filter(&self, per_page: u32) -> Result<CaseFilter, WebError> {
+        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        Ok(CaseFilter {
+            procedure: nonempty(&self.procedure),
+            state: nonempty(&self.state),
+            department: nonempty(&self.department),
+            deadline: nonempty(&self.deadline),
+            created_from: crate::api::parse_day(self.from.as_deref(), "from")?,
+            created_to: crate::api::parse_day(self.to.as_deref(), "to")?,
+            text: nonempty(&self.q),
+            sort: nonempty(&self.sort),
+            include_closed: self.closed.as_deref() == Some("on"),
+            page: self.page.unwrap_or(1),
+            per_page,
+        })
+    }
+
+    /// The query string of this filter with another page.
+    fn with_page(&self, page: u32) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("procedure", &self.procedure),
+            ("state", &self.state),
+            ("department", &self.department),
+            ("deadline", &self.deadline),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("q", &self.q),
+            ("sort", &self.sort),
+            ("closed", &self.closed),
+        ] {
+            if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+                parts.push(format!("{k}={}", crate::session::encode_query(v)));
+            }
+        }
+        if page > 0 {
+            parts.push(format!("page={page}"));
+        }
+        parts.join("&")
+    }
+}
+
+pub struct Row {
+    pub id: String,
+    pub title: String,
+    pub procedure: String,
+    pub department: String,
+    pub state: String,
+    pub due: String,
+    pub deadline: String,
+    pub deadline_label: String,
+    pub updated: String,
+}
+
+fn rows(
+    state: &AppState,
+    items: &[CaseListItem],
+    t: Tr,
+    departments: &[(String, String)],
+) -> Vec<Row> {
+    let today = state.store.today();
+    let english = t.0 == Lang::En;
+    items
+        .iter()
+        .map(|i| {
+            let definition = state.procedures.current(&i.procedure, today);
+            Row {
+                id: i.id.clone(),
+                title: i.title.clone(),
+                procedure: definition
+                    .map(|d| d.name.get(english).to_string())
+                    .unwrap_or(i.procedure.clone()),
+                department: departments
+                    .iter()
+                    .find(|(id, _)| *id == i.department)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default(),
+                state: definition
+                    .map(|d| d.state_label(&i.state, english))
+                    .unwrap_or(i.state.clone()),
+                due: i.next_due.clone().unwrap_or_default(),
+                deadline: i.deadline.clone().unwrap_or_default(),
+                deadline_label: i
+                    .deadline
+                    .as_deref()
+                    .map(|d| t.label("deadline", d))
+                    .unwrap_or_default(),
+                updated: i.updated_at.display_minutes(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+pub struct CasesPage {
+    pub t: Tr,
+    pub c: Chrome,
+    pub title: String,
+    pub rows: Vec<Row>,
+    pub total: i64,
+    pub page: u32,
+    pub pages: u32,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub export: String,
+    pub procedures: Vec<(String, String)>,
+    pub states: Vec<(String, String)>,
+    pub departments: Vec<(String, String)>,
+    pub q: ListQuery,
+    pub show_filters: bool,
+}
+
+const PER_PAGE: u32 = 25;
+
+async fn list_page(
+    state: &AppState,
+    staff: &Staff,
+    path: &str,
+    query: ListQuery,
+    active: &'static str,
+    title: String,
+    show_filters: bool,
+) -> Result<Response, WebError> {
+    let t = staff.lang.texts();
+    let english = staff.lang == Lang::En;
+    let principal = staff.user.principal();
+    let filter = query.filter(PER_PAGE)?;
+    let result = state.store.list_cases(&principal, &filter).await?;
+    let departments = departments_for(state).await?;
+    let today = state.store.today();
+    let procedures: Vec<(String, String)> = state
+        .procedures
+        .procedures(today)
+        .into_iter()
+        .map(|d| (d.code.clone(), d.name.get(english).to_string()))
+        .collect();
+    let states: Vec<(String, String)> = query
+        .procedure
+        .as_ref()
+        .and_then(|p| state.procedures.current(p, today))
+        .map(|d| {
+            d.states
+                .iter()
+                .map(|s| (s.code.clone(), s.label.get(english).to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let pages = ((result.total as u32).div_ceil(PER_PAGE)).max(1);
+    let page_no = result.page;
+    let base = path.to_string();
+    let p = page(
+        CasesPage {
+            t,
+            c: Chrome::new(&staff.user, staff.lang, active, path),
+            title,
+            rows: rows(state, &result.items, t, &departments),
+            total: result.total,
+            page: page_no,
+            pages,
+            prev: (page_no > 1).then(|| format!("{base}?{}", query.with_page(page_no - 1))),
+            next: (page_no < pages).then(|| format!("{base}?{}", query.with_page(page_no + 1))),
+            export: format!("/console/cases.csv?{}", query.with_page(0)),
+            procedures,
+            states,
+            departments,
+            q: query,
+            show_filters,
+        },
+        StatusCode::OK,
+        staff.lang,
+    );
+    Ok(p)
+}
+
+async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let title = staff.lang.texts().get("cases.title").to_string();
+    list_page(&state, &staff, uri.path(), query, "cases", title, true)
+        .await
+        .unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+}
+
+async fn deadlines(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+    Query(mut query): Query<ListQuery>,
+) -> Response {
+    let t = staff.lang.texts();
+    if query.deadline.as_deref().is_none_or(str::is_empty) {
+        // Yellow and red together: everything due within its warning days or past due.
+        query.sort = Some("due".into());
+    }
+    let title = t.get("nav.deadlines").to_string();
+    let mut q = query.clone();
+    if q.deadline.is_none() {
+        q.deadline = Some("due_soon_or_overdue".into());
+    }
+    // "due_soon_or_overdue" is shown as two lists merged: overdue first.
+    let result = async {
+        if q.deadline.as_deref() == Some("due_soon_or_overdue") {
+            let principal = staff.user.principal();
+            let mut items = Vec::new();
+            for d in ["overdue", "due_soon"] {
+                let f = CaseFilter {
+                    deadline: Some(d.into()),
+                    sort: Some("due".into()),
+                    per_page: 200,
+                    page: 1,
+                    ..Default::default()
+                };
+                items.extend(state.store.list_cases(&principal, &f).await?.items);
+            }
+            let departments = departments_for(&state).await?;
+            let rows = rows(&state, &items, t, &departments);
+            Ok::<_, WebError>(page(
+                CasesPage {
+                    t,
+                    c: Chrome::new(&staff.user, staff.lang, "deadlines", uri.path()),
+                    title,
+                    total: rows.len() as i64,
+                    rows,
+                    page: 1,
+                    pages: 1,
+                    prev: None,
+                    next: None,
+                    export: "/console/cases.csv?deadline=overdue".into(),
+                    procedures: vec![],
+                    states: vec![],
+                    departments: vec![],
+                    q: query,
+                    show_filters: false,
+                },
+                StatusCode::OK,
+                staff.lang,
+            ))
+        } else {
+            list_page(&state, &staff, uri.path(), q, "deadlines", title, false).await
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+}
+
+/// The list as CSV (UTF-8 with a byte-order mark, so that Excel opens the Chinese correctly).
+async fn export(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let result = async {
+        let t = staff.lang.texts();
+        let principal = staff.user.principal();
+        let departments = departments_for(&state).await?;
+        let mut out = String::from("\u{feff}");
+        let header = [
+            "cases.number",
+            "cases.subject",
+            "cases.procedure",
+            "cases.department",
+            "cases.state",
+            "cases.due",
+            "cases.deadline",
+            "cases.updated",
+        ];
+        out.push_str(
+            &header
+                .iter()
+                .map(|k| t.get(k))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
+        let mut page_no = 1;
+        loop {
+            let mut filter = query.filter(500)?;
+            filter.page = page_no;
+            let result = state.store.list_cases(&principal, &filter).await?;
+            for r in rows(&state, &result.items, t, &departments) {
+                let cells = [
+                    r.id,
+                    r.title,
+                    r.procedure,
+                    r.department,
+                    r.state,
+                    r.due,
+                    r.deadline_label,
+                    r.updated,
+                ];
+                out.push_str(
+                    &cells
+                        .iter()
+                        .map(|c| csv_cell(c))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                );
+                out.push_str("\r\n");
+            }
+            if i64::from(page_no) * 500 >= result.total {
+                break;
+            }
+            page_no += 1;
+        }
+        Ok::<_, WebError>(
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"cases.csv\"",
+                    ),
+                ],
+                out,
+            )
+                .into_response(),
+        )
+    }
+    .await;
+    result.unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+}
+
+fn csv_cell(text: &str) -> String {
+    // Cells that a spreadsheet would run as formulas are prefixed with an apostrophe.
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+// ----- new case -----
+
+#[derive(Template)]
+#[template(path = "case_new.html")]
+pub struct NewCasePage {
+    pub t: Tr,
+    pub c: Chrome,
+    pub procedures: Vec<(String, String)>,
+    pub procedure: String,
+    pub procedure_name: String,
+    pub action: String,
+    pub action_label: String,
+    pub basis: String,
+    pub inputs: Vec<Input>,
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    procedure: Option<String>,
+}
+
+async fn new_page(
+    state: &AppState,
+    staff: &Staff,
+    path: &str,
+    procedure: Option<String>,
+    form: &[(String, String)],
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let english = staff.lang == Lang::En;
+    let today = state.store.today();
+    let procedures: Vec<(String, String)> = state
+        .procedures
+        .procedures(today)
+        .into_iter()
+        .map(|d| (d.code.clone(), d.name.get(english).to_string()))
+        .collect();
+    let definition = procedure
+        .as_deref()
+        .and_then(|p| state.procedures.current(p, today));
+    let departments = departments_for(state).await?;
+    let (action, action_label, basis, mut inputs) =
+        match definition.and_then(|d| d.actions.iter().find(|a| a.creates()).map(|a| (d, a))) {
+            Some((d, a)) => (
+                a.code.clone(),
+                a.label.get(english).to_string(),
+                a.basis.clone(),
+                inputs(d, &a.needs, &a.may, english, &departments),
+            ),
+            None => (String::new(), String::new(), String::new(), Vec::new()),
+        };
+    refill(&mut inputs, form);
+    Ok(page(
+        NewCasePage {
+            t: staff.lang.texts(),
+            c: Chrome::new(&staff.user, staff.lang, "cases", path),
+            procedures,
+            procedure: definition.map(|d| d.code.clone()).unwrap_or_default(),
+            procedure_name: definition
+                .map(|d| d.name.get(english).to_string())
+                .unwrap_or_default(),
+            action,
+            action_label,
+            basis,
+            inputs,
+            error,
+        },
+        status,
+        staff.lang,
+    ))
+}
+
+/// Puts back what the user typed, after a refusal.
+fn refill(inputs: &mut [Input], form: &[(String, String)]) {
+    for input in inputs.iter_mut() {
+        if input.kind == "party" {
+            let parts: Vec<String> = ["name", "kind", "id_number", "credit_code", "phone"]
+                .iter()
+                .map(|p| {
+                    value_of(form, &format!("{}.{p}", input.name))
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .collect();
+            input.value = parts.join("\u{1f}");
+        } else if let Some(v) = value_of(form, &input.name) {
+            input.value = v.to_string();
+        }
+    }
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+    Query(q): Query<NewQuery>,
+) -> Response {
+    new_page(
+        &state,
+        &staff,
+        uri.path(),
+        q.procedure,
+        &[],
+        None,
+        StatusCode::OK,
+    )
+    .await
+    .unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+}
+
+async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let procedure = value_of(&form, "procedure").unwrap_or("").to_string();
+    let result = async {
+        let principal = staff.user.principal();
+        let definition = state
+            .procedures
+            .current(&procedure, state.store.today())
+            .ok_or_else(|| WebError::Invalid("请选择程序".into()))?;
+        let action = value_of(&form, "action").unwrap_or("").to_string();
+        let (region, department) = state.home_of(&principal, value_of(&form, "department"))?;
+        let calendar = state.calendar();
+        let stored = state
+            .store
+            .create_case(
+                definition,
+                &calendar,
+                &principal,
+                &region,
+                department,
+                &action,
+                form_fields(&form),
+            )
+            .await?
+            .map_err(refusal_error)?;
+        Ok::<_, WebError>(stored.case.id)
+    }
+    .await;
+    match result {
+        Ok(id) => Redirect::to(&format!("/console/cases/{id}?notice=saved")).into_response(),
+        Err(e @ (WebError::Refused { .. } | WebError::Invalid(_))) => {
+            let status = e.status();
+            new_page(
+                &state,
+                &staff,
+                uri.path(),
+                Some(procedure),
+                &form,
+                Some(e.public_message()),
+                status,
+            )
+            .await
+            .unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+        }
+        Err(e) => PageError(e, staff.lang).into_response(),
+    }
+}
+
+// ----- a case -----
+
+pub struct ActionForm {
+    pub code: String,
+    pub label: String,
+    pub basis: String,
+    pub inputs: Vec<Input>,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+pub struct CasePage {
+    pub t: Tr,
+    pub c: Chrome,
+    pub v: CaseView,
+    pub department: String,
+    pub facts: Vec<(String, String)>,
+    pub forms: Vec<ActionForm>,
+    pub events: Vec<EventView>,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Flash {
+    notice: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn case_page(
+    state: &AppState,
+    staff: &Staff,
+    id: &str,
+    path: &str,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+    form: &[(String, String)],
+) -> Result<Response, WebError> {
+    let english = staff.lang == Lang::En;
+    let t = staff.lang.texts();
+    let principal = staff.user.principal();
+    let stored = state.readable_case(&principal, id).await?;
+    let definition = state.definition_of(&stored)?;
+    let view = state.case_view(&stored, &principal, english)?;
+    let departments = departments_for(state).await?;
+    let facts = definition
+        .fields
+        .iter()
+        .filter_map(|f| {
+            view.fields.get(&f.code).map(|v| {
+                (
+                    f.label.get(english).to_string(),
+                    show_value(definition, &f.code, v, english),
+                )
+            })
+        })
+        .collect();
+    let forms = view
+        .actions
+        .iter()
+        .map(|a| {
+            let mut inputs = inputs(definition, &a.needs, &a.may, english, &departments);
+            if value_of(form, "action") == Some(a.code.as_str()) {
+                refill(&mut inputs, form);
+            }
+            ActionForm {
+                code: a.code.clone(),
+                label: a.label.clone(),
+                basis: a.basis.clone(),
+                inputs,
+            }
+        })
+        .collect();
+    let names: Names = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    let events = state
+        .store
+        .history(&format!("case:{}", view.id))
+        .await?
+        .iter()
+        .rev()
+        .map(|e| case_event(e, definition, t, &names))
+        .collect();
+    let department = view
+        .department
+        .as_ref()
+        .and_then(|d| departments.iter().find(|(id, _)| id == d))
+        .map(|(_, n)| n.clone())
+        .unwrap_or_default();
+    Ok(page(
+        CasePage {
+            t,
+            c: Chrome::new(&staff.user, staff.lang, "cases", path),
+            v: view,
+            department,
+            facts,
+            forms,
+            events,
+            notice,
+            error,
+        },
+        status,
+        staff.lang,
+    ))
+}
+
+/// A case event as a line of its timeline: the action's name and what was filled in.
+fn case_event(
+    e: &fazhi_core::EventRecord,
+    definition: &Definition,
+    t: Tr,
+    names: &Names,
+) -> EventView {
+    let english = t.0 == Lang::En;
+    let mut view = EventView::new(e, t, names);
+    let payload: Value = serde_json::from_str(&e.payload).unwrap_or(Value::Null);
+    match e.kind.as_str() {
+        "case.step" => {
+            let step = &payload["step"];
+            let action = step["action"].as_str().unwrap_or("");
+            view.kind = definition
+                .action(action)
+                .map(|a| a.label.get(english).to_string())
+                .unwrap_or(action.to_string());
+            let filled: Vec<String> = step["fields"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| {
+                            let label = definition
+                                .field(k)
+                                .map(|f| f.label.get(english).to_string())
+                                .unwrap_or(k.clone());
+                            format!("{label}：{}", show_value(definition, k, v, english))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            view.payload = format!(
+                "{} → {}{}{}",
+                definition.state_label(step["from"].as_str().unwrap_or(""), english),
+                definition.state_label(step["to"].as_str().unwrap_or(""), english),
+                if filled.is_empty() { "" } else { "；" },
+                filled.join("；")
+            );
+        }
+        "case.clock_expired" => {
+            let clock = payload["clock"].as_str().unwrap_or("");
+            view.kind = t.get("cases.expired").to_string();
+            view.payload = definition
+                .clock(clock)
+                .map(|c| c.label.get(english).to_string())
+                .unwrap_or(clock.to_string());
+        }
+        _ => {}
+    }
+    view
+}
+
+async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    Query(flash): Query<Flash>,
+) -> Response {
+    let notice = flash
+        .notice
+        .map(|_| staff.lang.texts().get("departments.saved").to_string());
+    case_page(
+        &state,
+        &staff,
+        &id,
+        uri.path(),
+        notice,
+        None,
+        StatusCode::OK,
+        &[],
+    )
+    .await
+    .unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+}
+
+async fn take(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let result = async {
+        let principal = staff.user.principal();
+        let stored = state.readable_case(&principal, &id).await?;
+        let definition = state.definition_of(&stored)?;
+        let expected_version = value_of(&form, "expected_version")
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| WebError::Invalid("缺少案件版本".into()))?;
+        let command = Command {
+            action: value_of(&form, "action").unwrap_or("").to_string(),
+            expected_version,
+            fields: form_fields(&form),
+            on: state.store.today(),
+        };
+        let calendar = state.calendar();
+        state
+            .store
+            .act(definition, &calendar, Actor::User(&principal), &id, command)
+            .await?
+            .map_err(refusal_error)?;
+        Ok::<_, WebError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/console/cases/{id}?notice=saved")).into_response(),
+        Err(e @ (WebError::Refused { .. } | WebError::Invalid(_))) => {
+            let status = e.status();
+            case_page(
+                &state,
+                &staff,
+                &id,
+                uri.path(),
+                None,
+                Some(e.public_message()),
+                status,
+                &form,
+            )
+            .await
+            .unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+        }
+        Err(e) => PageError(e, staff.lang).into_response(),
+    }
+}
+
+// ----- dashboard -----
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub t: Tr,
+    pub c: Chrome,
+    /// (department, procedure, due soon, overdue, department id, procedure code)
+    pub rows: Vec<(String, String, i64, i64, String, String)>,
+    pub due_soon: i64,
+    pub overdue: i64,
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
+    let result = async {
+        let english = staff.lang == Lang::En;
+        let counts = state.store.deadline_counts(&staff.user.principal()).await?;
+        let departments = departments_for(&state).await?;
+        let today = state.store.today();
+        let mut rows: Vec<(String, String, i64, i64, String, String)> = Vec::new();
+        for (department, procedure, deadline, n) in counts {
+            let row = match rows
+                .iter_mut()
+                .find(|r| r.4 == department && r.5 == procedure)
+            {
+                Some(r) => r,
+                None => {
+                    rows.push((
+                        departments
+                            .iter()
+                            .find(|(id, _)| *id == department)
+                            .map(|(_, n)| n.clone())
+                            .unwrap_or_default(),
+                        state
+                            .procedures
+                            .current(&procedure, today)
+                            .map(|d| d.name.get(english).to_string())
+                            .unwrap_or(procedure.clone()),
+                        0,
+                        0,
+                        department.clone(),
+                        procedure.clone(),
+                    ));
+                    rows.last_mut().expect("just pushed")
+                }
+            };
+            if deadline == "overdue" {
+                row.3 += n;
+            } else {
+                row.2 += n;
+            }
+        }
+        let due_soon = rows.iter().map(|r| r.2).sum();
+        let overdue = rows.iter().map(|r| r.3).sum();
+        Ok::<_, WebError>(page(
+            DashboardPage {
+                t: staff.lang.texts(),
+                c: Chrome::new(&staff.user, staff.lang, "dashboard", uri.path()),
+                rows,
+                due_soon,
+                overdue,
+            },
+            StatusCode::OK,
+            staff.lang,
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+}
