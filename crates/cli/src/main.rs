@@ -648,6 +648,11 @@ async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Res
     let registry =
         fazhi_web::load_procedures(settings.procedures_dir.as_deref()).map_err(|e| anyhow!(e))?;
     let state = fazhi_web::AppState::new(store.clone(), config).with_procedures(registry);
+    state.set_calendar(
+        fazhi_web::load_calendar(&store)
+            .await
+            .map_err(|e| anyhow!(e))?,
+    );
     let checkpoints = tokio::spawn(periodic_checkpoints(store.clone()));
     let scheduler = tokio::spawn(fazhi_web::scheduler::run(state.clone()));
     println!(

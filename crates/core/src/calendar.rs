@@ -1883,3 +1883,44 @@ work = []
         }
     }
 }
+
+/// The arrangement written in the calendar file format (what [`Calendar::parse_year`] reads).
+pub fn to_toml(year: &YearArrangement) -> String {
+    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let dates = |ds: &[NaiveDate]| {
+        ds.iter()
+            .map(|d| format!("\"{}\"", d.format("%Y-%m-%d")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = format!(
+        "year = {}\nnotice = {}\npublished = {}\nsource = {}\n",
+        year.year,
+        quote(&year.notice),
+        quote(&year.published),
+        quote(&year.source)
+    );
+    for h in &year.holidays {
+        out.push_str(&format!(
+            "\n[[holiday]]\nname = {}\noff = [{}]\nwork = [{}]\n",
+            quote(&h.name),
+            dates(&h.off),
+            dates(&h.work)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod to_toml_tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_year_round_trips_through_the_file_format() {
+        for year in Calendar::embedded().years() {
+            let text = to_toml(year);
+            let again = Calendar::parse_year(&format!("{}.toml", year.year), &text).unwrap();
+            assert_eq!(&again, year);
+        }
+    }
+}

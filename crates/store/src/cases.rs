@@ -395,7 +395,7 @@ impl Store {
     pub async fn recompute_deadlines(
         &self,
         calendar: &Calendar,
-        definition_of: &dyn Fn(&str, &str) -> Option<Definition>,
+        definition_of: &(dyn Fn(&str, &str) -> Option<Definition> + Sync),
     ) -> Result<usize> {
         let rows: Vec<(String, String, String, String)> = on_db!(&self.db, pool => {
             sqlx::query_as("SELECT id, procedure, definition_version, snapshot FROM cases WHERE NOT terminal")

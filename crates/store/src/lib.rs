@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod audit;
 pub mod backup;
 mod batch;
+pub mod calendar_years;
 pub mod cases;
 mod clock;
 mod db;

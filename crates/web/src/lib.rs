@@ -9,6 +9,7 @@
 mod api;
 pub mod cases;
 mod console;
+mod console_calendar;
 mod console_cases;
 pub mod error;
 pub mod i18n;
@@ -79,6 +80,17 @@ impl AppState {
     }
 }
 
+/// The embedded calendar plus the years an administrator entered (kept in the store).
+pub async fn load_calendar(store: &Store) -> Result<Calendar, String> {
+    let mut calendar = Calendar::embedded().clone();
+    for (year, source) in store.calendar_years().await.map_err(|e| e.to_string())? {
+        let arrangement =
+            Calendar::parse_year(&format!("{year}.toml"), &source).map_err(|e| e.to_string())?;
+        calendar = calendar.with_year(arrangement).map_err(|e| e.to_string())?;
+    }
+    Ok(calendar)
+}
+
 #[derive(RustEmbed)]
 #[folder = "../../procedures/"]
 #[include = "*.toml"]
@@ -139,7 +151,12 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(observability::render))
         .route("/static/{*path}", get(static_asset))
         .route("/lang/{code}", get(set_language))
-        .nest("/console", console::routes().merge(console_cases::routes()))
+        .nest(
+            "/console",
+            console::routes()
+                .merge(console_cases::routes())
+                .merge(console_calendar::routes()),
+        )
         .nest("/api/v1", api::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))

@@ -61,6 +61,7 @@ async fn world() -> World {
         ("staff", Role::DepartmentStaff, Some(market.id.clone())),
         ("officer", Role::EnforcementOfficer, Some(market.id.clone())),
         ("otherclerk", Role::WindowClerk, Some(justice.id.clone())),
+        ("admin", Role::Admin, None),
     ] {
         db.store
             .add_user(
@@ -496,4 +497,109 @@ async fn the_scheduler_takes_the_timed_action_once() {
     assert_eq!(case["state"], "accepted");
     assert_eq!(case["clocks"][1]["code"], "decision");
     assert_eq!(case["clocks"][1]["started_on"], "2019-10-10");
+}
+
+async fn login(w: &World, name: &str) -> String {
+    let (status, _, headers) = call(
+        &w.app,
+        Request::post("/console/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("name={name}&password={PASSWORD}")))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn entering_next_years_calendar_recomputes_open_deadlines() {
+    let w = world().await;
+    w.clock.set(at("2026-12-21"));
+    let clerk = token(&w, "clerk").await;
+    let mut fields = register_fields();
+    fields["received_on"] = json!("2026-12-21");
+    let (_, case) = api(
+        &w,
+        "POST",
+        "/api/v1/cases",
+        &clerk,
+        json!({"procedure": "sample_permit", "fields": fields}),
+    )
+    .await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let (status, accepted) = api(
+        &w,
+        "POST",
+        &format!("/api/v1/cases/{id}/actions"),
+        &clerk,
+        json!({"action": "accept", "expected_version": 1}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    // 20 working days from 2026-12-21 run into 2027, for which there is no official calendar yet.
+    let decision = &accepted["clocks"][1];
+    assert_eq!(decision["due"], Value::Null);
+    assert!(
+        decision["explanation"][0]
+            .as_str()
+            .unwrap()
+            .contains("no official calendar for 2027"),
+        "{decision}"
+    );
+
+    // Only an administrator may enter a year.
+    let clerk_cookie = login(&w, "clerk").await;
+    let year_form = "year=2027&notice=%E5%9B%BD%E5%8A%9E%E5%8F%91%E6%98%8E%E7%94%B5&published=2026-11-01&h0.name=%E5%85%83%E6%97%A6&h0.from=2027-01-01&h0.to=2027-01-03&h0.work=";
+    let (status, _, _) = call(&w.app, form("/console/calendar", year_form, &clerk_cookie)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let admin = login(&w, "admin").await;
+    // A make-up day on a weekday is refused with the reason; nothing is saved.
+    let wrong = year_form.replace("h0.work=", "h0.work=2027-01-06");
+    let (status, page, _) = call(&w.app, form("/console/calendar", &wrong, &admin)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("2027-01-06"), "{page}");
+    assert!(w.db.store.calendar_years().await.unwrap().is_empty());
+
+    let (status, _, headers) = call(&w.app, form("/console/calendar", year_form, &admin)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("recomputed=1")
+    );
+    let (_, case) = api(
+        &w,
+        "GET",
+        &format!("/api/v1/cases/{id}"),
+        &clerk,
+        Value::Null,
+    )
+    .await;
+    let decision = &case["clocks"][1];
+    assert_eq!(decision["due"], "2027-01-19", "元旦 2027-01-01 is skipped");
+    assert!(
+        decision["explanation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().contains("2027-01-01 元旦")),
+        "{decision}"
+    );
+    let (_, list) = api(&w, "GET", "/api/v1/cases?sort=due", &clerk, Value::Null).await;
+    assert_eq!(list["items"][0]["next_due"], "2027-01-19");
+    // The entry is an audited event of the installation chain, and survives a restart.
+    let history = w.db.store.history("calendar:2027").await.unwrap();
+    assert_eq!(history[0].kind, "calendar.year_entered");
+    assert_eq!(history[0].region, "000000");
+    let reloaded = fazhi_web::load_calendar(&w.db.store).await.unwrap();
+    assert!(reloaded.has_year(2027));
 }
