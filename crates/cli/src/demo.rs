@@ -123,6 +123,7 @@ pub async fn seed_or_load(store: &Store, location: &Location) -> Result<Vec<Logi
     if store.has_data().await? {
         return read_logins(&file);
     }
+    install_sample_procedure(location)?;
     let logins = seed(store).await?;
     write_logins(&file, &logins)?;
     Ok(logins)
@@ -176,10 +177,166 @@ async fn seed(store: &Store) -> Result<Vec<Login>> {
             password,
         });
     }
+    seed_cases(store).await?;
     if store.key_dir().is_some() {
         store.checkpoint().await?;
     }
     Ok(logins)
+}
+
+/// The demo's example procedure (a licensing-like application, clearly named 示例).
+pub const SAMPLE_PROCEDURE: &str = include_str!("../../../demo/sample-permit.toml");
+
+/// Writes the example procedure into the data folder, where `serve` finds it.
+pub fn install_sample_procedure(location: &Location) -> Result<()> {
+    if let Location::DataDir(dir) = location {
+        let folder = dir.join("procedures");
+        std::fs::create_dir_all(&folder)?;
+        std::fs::write(folder.join("sample-permit.toml"), SAMPLE_PROCEDURE)?;
+    }
+    Ok(())
+}
+
+/// A handful of applications at different stages, so that lists, deadlines (normal, yellow,
+/// red) and the dashboard have something to show. Made through the engine, backdated.
+async fn seed_cases(store: &Store) -> Result<()> {
+    use fazhi_core::calendar::Calendar;
+    use fazhi_core::engine::{Actor, Command};
+    use fazhi_core::procedure::Definition;
+    use serde_json::json;
+    let definition = Definition::parse("sample-permit.toml", SAMPLE_PROCEDURE)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let calendar = Calendar::embedded();
+    let district = RegionCode::parse(DISTRICT)?;
+    let clerk = store
+        .user_by_name("clerk")
+        .await?
+        .context("demo clerk")?
+        .principal();
+    let staff = store
+        .user_by_name("staff")
+        .await?
+        .context("demo staff")?
+        .principal();
+    let today = store.today();
+    let day = |n: i64| today - chrono::Duration::days(n);
+    let date = |d: chrono::NaiveDate| json!(d.format("%Y-%m-%d").to_string());
+    // (applicant, matter, received days ago, accepted days ago, refused the day after receipt)
+    let applications: [(&str, &str, i64, Option<i64>, bool); 6] = [
+        (
+            "旅顺某燃气有限公司",
+            "燃气经营许可（新设）",
+            40,
+            Some(38),
+            false,
+        ),
+        (
+            "大连某食品有限公司",
+            "食品经营许可（变更）",
+            30,
+            Some(27),
+            false,
+        ),
+        ("旅顺口区某药房", "药品经营许可（延续）", 3, None, false),
+        ("某餐饮管理有限公司", "食品经营许可（新设）", 0, None, false),
+        ("某物流有限公司", "道路运输经营许可", 25, None, true),
+        ("某建材有限公司", "户外广告设置许可", 10, None, false),
+    ];
+    for (i, (name, matter, received, accepted, decided)) in applications.into_iter().enumerate() {
+        let code = format!("91210212MA0{:06}", 100 + i);
+        let credit = format!(
+            "{code}{}",
+            fazhi_core::codes::CreditCode::check_char(&code).unwrap_or('0')
+        );
+        let fields = [
+            (
+                "applicant",
+                json!({"kind": "organisation", "name": name, "credit_code": credit}),
+            ),
+            ("matter", json!(matter)),
+            ("received_on", date(day(received))),
+            (
+                "channel",
+                json!(if i % 2 == 0 { "window" } else { "online" }),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let department = clerk.grants[0].department.clone();
+        let case = store
+            .create_case(
+                &definition,
+                calendar,
+                &clerk,
+                &district,
+                department,
+                "register",
+                fields,
+            )
+            .await?
+            .map_err(|r| anyhow::anyhow!("demo case refused: {r}"))?;
+        let mut version = case.case.version;
+        let mut take = |action: &'static str,
+                        on: chrono::NaiveDate,
+                        fields: Vec<(&str, serde_json::Value)>| {
+            let command = Command {
+                action: action.to_string(),
+                expected_version: version,
+                fields: fields
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+                on,
+            };
+            version += 1;
+            command
+        };
+        if let Some(days) = accepted {
+            let who = Actor::User(&clerk);
+            let command = take("accept", day(days), vec![]);
+            store
+                .act(&definition, calendar, who, &case.case.id, command)
+                .await?
+                .map_err(|r| anyhow::anyhow!("{r}"))?;
+            if decided {
+                let command = take("decide", day(days - 10), vec![("decision", json!("grant"))]);
+                store
+                    .act(
+                        &definition,
+                        calendar,
+                        Actor::User(&staff),
+                        &case.case.id,
+                        command,
+                    )
+                    .await?
+                    .map_err(|r| anyhow::anyhow!("{r}"))?;
+            }
+        } else if received >= 10 {
+            let command = take(
+                "request_supplement",
+                day(received - 1),
+                vec![
+                    (
+                        "supplement_items",
+                        json!("营业执照副本复印件；场地使用证明"),
+                    ),
+                    ("supplement_deadline", date(day(-5))),
+                ],
+            );
+            store
+                .act(
+                    &definition,
+                    calendar,
+                    Actor::User(&clerk),
+                    &case.case.id,
+                    command,
+                )
+                .await?
+                .map_err(|r| anyhow::anyhow!("{r}"))?;
+        }
+    }
+    Ok(())
 }
 
 fn write_logins(file: &PathBuf, logins: &[Login]) -> Result<()> {

@@ -149,6 +149,7 @@ pub enum CalendarError {
 
 /// The length of a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Length {
     CalendarDays(u32),
     WorkingDays(u32),

@@ -65,6 +65,7 @@ impl NewEvent {
 
 /// An event with its place in its region's chain, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventRecord {
     pub region: String,
     pub seq: i64,
@@ -75,8 +76,10 @@ pub struct EventRecord {
     /// Canonical JSON text; hashed as stored.
     pub payload: String,
     #[serde(with = "hex_bytes")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub prev_hash: Hash32,
     #[serde(with = "hex_bytes")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub hash: Hash32,
 }
 

@@ -19,6 +19,7 @@ pub const NEW_STATE: &str = "new";
 pub const SYSTEM_ROLE: &str = "system";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Label {
     pub zh: String,
     #[serde(default)]
@@ -37,6 +38,7 @@ impl Label {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum FieldType {
     Text,
     LongText,
@@ -55,6 +57,7 @@ pub enum FieldType {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnumValue {
     pub code: String,
     pub zh: String,
@@ -63,6 +66,7 @@ pub struct EnumValue {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Field {
     pub code: String,
     pub label: Label,
@@ -76,6 +80,7 @@ pub struct Field {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct State {
     pub code: String,
     pub label: Label,
@@ -85,6 +90,7 @@ pub struct State {
 /// Whose cases an action's role may act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Scope {
     /// Holders of the role in the case's department (the default).
     Department,
@@ -95,6 +101,7 @@ pub enum Scope {
 /// A condition on a case, used by guards.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "if")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Condition {
     FieldIn {
         field: String,
@@ -120,6 +127,7 @@ pub enum Condition {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Guard {
     pub require: Condition,
     /// The guard applies only when this holds.
@@ -129,6 +137,7 @@ pub struct Guard {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Extension {
     pub clock: String,
     pub by: Length,
@@ -136,6 +145,7 @@ pub struct Extension {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Action {
     pub code: String,
     pub label: Label,
@@ -167,6 +177,7 @@ impl Action {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ClockLength {
     Fixed(Length),
     /// The due date is the value of a date field (e.g. the deadline given for 补正).
@@ -175,12 +186,14 @@ pub enum ClockLength {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Expiry {
     Overdue,
     Action(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Clock {
     pub code: String,
     pub label: Label,
@@ -200,6 +213,7 @@ pub struct Clock {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Definition {
     pub code: String,
     pub name: Label,

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 /// An instant, in microseconds since 1970-01-01T00:00:00Z.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
+/// Microseconds since the Unix epoch (UTC).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = i64))]
 pub struct Timestamp(pub i64);
 
 /// China Standard Time. China has had no daylight saving time since 1991.

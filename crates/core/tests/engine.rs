@@ -13,7 +13,7 @@ use fazhi_core::region::RegionCode;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-const SAMPLE: &str = include_str!("procedures/sample-permit.toml");
+const SAMPLE: &str = include_str!("../../../demo/sample-permit.toml");
 
 fn definition() -> Definition {
     Definition::parse("sample-permit.toml", SAMPLE).unwrap_or_else(|e| panic!("{e:?}"))

@@ -38,6 +38,7 @@ pub struct Region {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Department {
     pub id: String,
     pub region: String,

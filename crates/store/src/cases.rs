@@ -125,6 +125,7 @@ pub struct CaseFilter {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseListItem {
     pub id: String,
     pub region: String,
@@ -140,6 +141,7 @@ pub struct CaseListItem {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CasePage {
     pub items: Vec<CaseListItem>,
     pub total: i64,

@@ -20,6 +20,7 @@ mod clock;
 mod db;
 mod error;
 pub mod events;
+pub mod notifications;
 mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -17,7 +17,7 @@ use fazhi_store::{Engine, ManualClock};
 use serde_json::json;
 use std::sync::Arc;
 
-const SAMPLE: &str = include_str!("../../core/tests/procedures/sample-permit.toml");
+const SAMPLE: &str = include_str!("../../../demo/sample-permit.toml");
 
 fn definition() -> Definition {
     Definition::parse("sample-permit.toml", SAMPLE).unwrap()

@@ -38,8 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/events", get(case_events))
 }
 
-#[derive(Serialize)]
-struct Me {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
     id: String,
     name: String,
     display_name: String,
@@ -47,7 +47,8 @@ struct Me {
     grants: Vec<fazhi_core::Grant>,
 }
 
-async fn me(ApiUser(user): ApiUser) -> Json<Me> {
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", summary = "当前用户及其角色", responses((status = 200, body = Me), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn me(ApiUser(user): ApiUser) -> Json<Me> {
     Json(Me {
         id: user.id,
         name: user.name,
@@ -57,13 +58,15 @@ async fn me(ApiUser(user): ApiUser) -> Json<Me> {
     })
 }
 
-#[derive(Deserialize)]
-struct RegionFilter {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegionFilter {
     region: Option<String>,
 }
 
 /// Departments in the caller's regions (optionally one region).
-async fn list_departments(
+#[utoipa::path(get, path = "/api/v1/departments", tag = "departments", summary = "列出本人所在区划的部门", params(RegionFilter), responses((status = 200, body = Vec<fazhi_store::accounts::Department>), (status = 422, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn list_departments(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Query(filter): Query<RegionFilter>,
@@ -86,15 +89,16 @@ async fn list_departments(
     ))
 }
 
-#[derive(Deserialize)]
-struct NewDepartment {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewDepartment {
     region: String,
     code: String,
     name: String,
     kind: String,
 }
 
-async fn create_department(
+#[utoipa::path(post, path = "/api/v1/departments", tag = "departments", summary = "新增部门（区划管理员）", request_body = NewDepartment, responses((status = 201, body = fazhi_store::accounts::Department), (status = 403, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody), (status = 422, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn create_department(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Json(input): Json<NewDepartment>,
@@ -133,7 +137,8 @@ async fn readable_department(
     Ok((department, region))
 }
 
-async fn get_department(
+#[utoipa::path(get, path = "/api/v1/departments/{id}", tag = "departments", summary = "部门详情", params(("id" = String, Path)), responses((status = 200, body = fazhi_store::accounts::Department), (status = 403, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_department(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
@@ -142,8 +147,8 @@ async fn get_department(
     Ok(Json(department))
 }
 
-#[derive(Deserialize)]
-struct DepartmentPatch {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DepartmentPatch {
     /// The version the caller last saw; a newer one makes this a conflict (409).
     version: i64,
     name: Option<String>,
@@ -151,7 +156,8 @@ struct DepartmentPatch {
     active: Option<bool>,
 }
 
-async fn change_department(
+#[utoipa::path(patch, path = "/api/v1/departments/{id}", tag = "departments", summary = "修改部门（须带版本号）", params(("id" = String, Path)), request_body = DepartmentPatch, responses((status = 200, body = fazhi_store::accounts::Department), (status = 403, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody), (status = 422, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn change_department(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
@@ -194,7 +200,8 @@ async fn change_department(
     Ok(Json(changed))
 }
 
-async fn department_events(
+#[utoipa::path(get, path = "/api/v1/departments/{id}/events", tag = "departments", summary = "部门的变更记录", params(("id" = String, Path)), responses((status = 200, body = Vec<fazhi_core::EventRecord>), (status = 403, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn department_events(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
@@ -210,8 +217,8 @@ async fn department_events(
 
 // ----- procedures and cases -----
 
-#[derive(Serialize)]
-struct ProcedureSummary {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProcedureSummary {
     code: String,
     name: fazhi_core::procedure::Label,
     version: String,
@@ -219,9 +226,10 @@ struct ProcedureSummary {
     basis: String,
 }
 
-async fn list_procedures(
+#[utoipa::path(get, path = "/api/v1/procedures", tag = "procedures", summary = "现行的各程序", responses((status = 200, body = Vec<ProcedureSummary>), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn list_procedures(
     State(state): State<AppState>,
-    ApiUser(_): ApiUser,
+    ApiUser(_caller): ApiUser,
 ) -> Json<Vec<ProcedureSummary>> {
     Json(
         state
@@ -239,14 +247,16 @@ async fn list_procedures(
     )
 }
 
-#[derive(Deserialize)]
-struct VersionQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VersionQuery {
     version: Option<String>,
 }
 
-async fn get_procedure(
+#[utoipa::path(get, path = "/api/v1/procedures/{code}", tag = "procedures", summary = "程序定义（状态、操作、期限、依据）", params(("code" = String, Path), VersionQuery), responses((status = 200, body = fazhi_core::procedure::Definition), (status = 404, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_procedure(
     State(state): State<AppState>,
-    ApiUser(_): ApiUser,
+    ApiUser(_caller): ApiUser,
     Path(code): Path<String>,
     Query(q): Query<VersionQuery>,
 ) -> Result<Json<fazhi_core::procedure::Definition>, ApiError> {
@@ -258,17 +268,19 @@ async fn get_procedure(
     Ok(Json(definition.clone()))
 }
 
-#[derive(Deserialize)]
-struct NewCase {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewCase {
     procedure: String,
     /// The creating action; the definition's only creating action when omitted.
     action: Option<String>,
     department: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Object)]
     fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
-async fn create_case(
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", summary = "登记案件（程序的首个操作）", request_body = NewCase, responses((status = 201, body = crate::cases::CaseView), (status = 403, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody), (status = 422, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn create_case(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Json(input): Json<NewCase>,
@@ -310,8 +322,9 @@ async fn create_case(
     ))
 }
 
-#[derive(Deserialize)]
-struct CaseQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CaseQuery {
     procedure: Option<String>,
     state: Option<String>,
     department: Option<String>,
@@ -356,7 +369,8 @@ impl CaseQuery {
     }
 }
 
-async fn list_cases(
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", summary = "案件列表（筛选、排序、分页）", params(CaseQuery), responses((status = 200, body = fazhi_store::cases::CasePage), (status = 422, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn list_cases(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Query(query): Query<CaseQuery>,
@@ -367,7 +381,8 @@ async fn list_cases(
     ))
 }
 
-async fn get_case(
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", summary = "案件详情，含各期限的到期日与计算说明", params(("id" = String, Path)), responses((status = 200, body = crate::cases::CaseView), (status = 403, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_case(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
@@ -377,16 +392,18 @@ async fn get_case(
     Ok(Json(state.case_view(&stored, &principal, false)?))
 }
 
-#[derive(Deserialize)]
-struct TakeAction {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TakeAction {
     action: String,
     /// The case version the caller last saw; a newer one makes this a 409.
     expected_version: i64,
     #[serde(default)]
+    #[schema(value_type = Object)]
     fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
-async fn take_action(
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", summary = "办理操作（须带所见版本号；过期版本返回 409）", params(("id" = String, Path)), request_body = TakeAction, responses((status = 200, body = crate::cases::CaseView), (status = 403, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody), (status = 422, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn take_action(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
@@ -416,7 +433,8 @@ async fn take_action(
     Ok(Json(state.case_view(&updated, &principal, false)?))
 }
 
-async fn case_events(
+#[utoipa::path(get, path = "/api/v1/cases/{id}/events", tag = "cases", summary = "案件的事件记录", params(("id" = String, Path)), responses((status = 200, body = Vec<fazhi_core::EventRecord>), (status = 403, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn case_events(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,

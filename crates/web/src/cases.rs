@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClockView {
     pub code: String,
     pub label: String,
@@ -30,7 +30,7 @@ pub struct ClockView {
     pub extensions: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ActionView {
     pub code: String,
     pub label: String,
@@ -39,7 +39,7 @@ pub struct ActionView {
     pub basis: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
     pub id: String,
     pub procedure: String,
@@ -52,6 +52,7 @@ pub struct CaseView {
     pub state_label: String,
     pub terminal: bool,
     pub version: i64,
+    #[schema(value_type = Object)]
     pub fields: BTreeMap<String, Value>,
     pub taken: Vec<String>,
     pub clocks: Vec<ClockView>,

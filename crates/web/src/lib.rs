@@ -14,6 +14,7 @@ mod console_cases;
 pub mod error;
 pub mod i18n;
 mod observability;
+pub mod openapi;
 mod portal;
 pub mod scheduler;
 pub mod session;
@@ -158,6 +159,14 @@ pub fn router(state: AppState) -> Router {
                 .merge(console_calendar::routes()),
         )
         .nest("/api/v1", api::routes())
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { axum::Json(openapi::document()) }),
+        )
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs")
+                .url("/api/v1/docs/openapi.json", openapi::document()),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
         .layer(CsrfLayer::new().with_rejection_response(|_| {
@@ -188,12 +197,22 @@ pub async fn serve(
         .await
 }
 
+/// Swagger UI sets inline styles; its pages (and only they) may.
+const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+     frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
 async fn security_headers(request: Request<Body>, next: Next) -> Response {
+    let docs = request.uri().path().starts_with("/api/v1/docs");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        HeaderValue::from_static(if docs {
+            DOCS_CONTENT_SECURITY_POLICY
+        } else {
+            CONTENT_SECURITY_POLICY
+        }),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

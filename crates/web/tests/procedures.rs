@@ -81,7 +81,7 @@ async fn world() -> World {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(
         folder.path().join("sample-permit.toml"),
-        include_str!("../../core/tests/procedures/sample-permit.toml"),
+        include_str!("../../../demo/sample-permit.toml"),
     )
     .unwrap();
     let registry = fazhi_web::load_procedures(Some(folder.path())).unwrap();
