@@ -23,6 +23,14 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     /// Trust `X-Forwarded-For` from a reverse proxy.
     pub trust_proxy: Option<bool>,
+    /// Post deadline alerts (临期/超期) to this URL as signed JSON (e.g. an SMS gateway).
+    pub alert_webhook: Option<String>,
+    /// The shared secret that signs webhook bodies (`X-Fazhi-Signature: sha256=…`).
+    pub webhook_secret: Option<String>,
+    /// The intranet's SMTP relay for e-mail notifications: host, port (25) and sender.
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    pub smtp_from: Option<String>,
 }
 
 impl FileConfig {

@@ -644,7 +644,9 @@ async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Res
     let config = fazhi_web::WebConfig {
         secure_cookies: settings.file.secure_cookies.unwrap_or(false),
         trust_proxy: settings.file.trust_proxy.unwrap_or(false),
+        alert_webhook: settings.file.alert_webhook.clone(),
     };
+    let channels = notification_channels(&settings.file)?;
     let registry =
         fazhi_web::load_procedures(settings.procedures_dir.as_deref()).map_err(|e| anyhow!(e))?;
     let state = fazhi_web::AppState::new(store.clone(), config).with_procedures(registry);
@@ -655,6 +657,7 @@ async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Res
     );
     let checkpoints = tokio::spawn(periodic_checkpoints(store.clone()));
     let scheduler = tokio::spawn(fazhi_web::scheduler::run(state.clone()));
+    let deliveries = tokio::spawn(fazhi_notify::run(store.clone(), channels));
     println!(
         "Fazhi 正在运行 / running: http://{listen}  ({})",
         settings.location.describe()
@@ -664,8 +667,40 @@ async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Res
         .context("server failed")?;
     checkpoints.abort();
     scheduler.abort();
+    deliveries.abort();
     store.close().await;
     Ok(())
+}
+
+/// The outbox's delivery channels from the config file: a signed webhook and/or SMTP.
+fn notification_channels(file: &FileConfig) -> Result<fazhi_notify::Channels> {
+    let mut channels = fazhi_notify::Channels::new();
+    match (&file.alert_webhook, &file.webhook_secret) {
+        (Some(_), None) => bail!("配置文件设置了 alert_webhook，但缺少 webhook_secret（用于签名）"),
+        (_, Some(secret)) => {
+            channels = channels.with(
+                fazhi_notify::WebhookChannel::new(secret.as_bytes().to_vec())
+                    .map_err(|e| anyhow!("webhook: {e}"))?,
+            )
+        }
+        (None, None) => {}
+    }
+    if let Some(host) = &file.smtp_host {
+        let from = file
+            .smtp_from
+            .clone()
+            .ok_or_else(|| anyhow!("配置文件设置了 smtp_host，但缺少 smtp_from（发件人）"))?;
+        channels = channels.with(
+            fazhi_notify::SmtpChannel::new(fazhi_notify::SmtpConfig {
+                host: host.clone(),
+                port: file.smtp_port.unwrap_or(25),
+                from,
+                hello_name: None,
+            })
+            .map_err(|e| anyhow!("smtp: {e}"))?,
+        );
+    }
+    Ok(channels)
 }
 
 /// Signs the chain heads every six hours, so the portal always has recent checkpoints.

@@ -257,8 +257,26 @@ impl Store {
                 "step": step,
             }),
         );
-        let batch =
+        let mut batch =
             self.case_row_batch(definition, calendar, &case, actor, creating, before, event);
+        if creating && let Some(department) = &case.department {
+            // The department hears of a case registered for it (but not the one who registered it).
+            let rows = self
+                .department_notifications(
+                    department,
+                    actor,
+                    &case.region,
+                    &format!("case:{}", case.id),
+                    "case.created",
+                    &format!("新案件：{}", title(definition, &case)),
+                    &definition.name.zh,
+                    &format!("/console/cases/{}", case.id),
+                )
+                .await?;
+            for row in rows {
+                batch = batch.op(row);
+            }
+        }
         self.submit(batch).await?;
         Ok(Ok(self.case(&case.id).await?.ok_or_else(|| {
             StoreError::NotFound(format!("case {}", case.id))

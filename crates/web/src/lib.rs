@@ -11,6 +11,7 @@ pub mod cases;
 mod console;
 mod console_calendar;
 mod console_cases;
+mod console_notifications;
 pub mod error;
 pub mod i18n;
 mod observability;
@@ -43,6 +44,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy: bool,
+    /// Where deadline alerts are also posted (signed webhook, e.g. an SMS gateway), if anywhere.
+    pub alert_webhook: Option<String>,
 }
 
 #[derive(Clone)]
@@ -156,7 +159,8 @@ pub fn router(state: AppState) -> Router {
             "/console",
             console::routes()
                 .merge(console_cases::routes())
-                .merge(console_calendar::routes()),
+                .merge(console_calendar::routes())
+                .merge(console_notifications::routes()),
         )
         .nest("/api/v1", api::routes())
         .route(

@@ -10,6 +10,33 @@ use std::time::Duration;
 /// How often to look for expired clocks.
 pub const INTERVAL: Duration = Duration::from_secs(60);
 
+/// Announces deadlines that turned yellow or red (once per level and due date).
+pub async fn alert(state: &AppState) -> usize {
+    let alerts = match state
+        .store
+        .pending_deadline_alerts(state.store.today())
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::warn!(error = %e, "scheduler cannot list deadline alerts");
+            return 0;
+        }
+    };
+    let mut sent = 0;
+    for a in &alerts {
+        match state
+            .store
+            .send_deadline_alert(a, state.config.alert_webhook.as_deref())
+            .await
+        {
+            Ok(()) => sent += 1,
+            Err(e) => tracing::warn!(case = %a.case_id, error = %e, "deadline alert not sent"),
+        }
+    }
+    sent
+}
+
 /// Handles every expired clock now; returns how many expiries were dealt with.
 pub async fn tick(state: &AppState) -> usize {
     let today = state.store.today();
@@ -50,5 +77,6 @@ pub async fn run(state: AppState) {
         if n > 0 {
             tracing::info!(handled = n, "expired clocks handled");
         }
+        alert(&state).await;
     }
 }

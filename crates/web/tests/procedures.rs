@@ -603,3 +603,134 @@ async fn entering_next_years_calendar_recomputes_open_deadlines() {
     let reloaded = fazhi_web::load_calendar(&w.db.store).await.unwrap();
     assert!(reloaded.has_year(2027));
 }
+
+#[tokio::test]
+async fn the_department_hears_of_new_cases_and_of_deadlines_turning_yellow_then_red() {
+    let mut w = world().await;
+    // Deadline alerts also go to another system through the outbox.
+    w.state = AppState::new(
+        w.db.store.clone(),
+        WebConfig {
+            alert_webhook: Some("http://127.0.0.1:9/sms".into()),
+            ..Default::default()
+        },
+    )
+    .with_procedures(w.state.procedures.as_ref().clone());
+    w.app = fazhi_web::router(w.state.clone());
+    let clerk = token(&w, "clerk").await;
+    let (_, case) = api(
+        &w,
+        "POST",
+        "/api/v1/cases",
+        &clerk,
+        json!({"procedure": "sample_permit", "fields": register_fields()}),
+    )
+    .await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let staff = w.db.store.user_by_name("staff").await.unwrap().unwrap();
+    let clerk_user = w.db.store.user_by_name("clerk").await.unwrap().unwrap();
+    let other =
+        w.db.store
+            .user_by_name("otherclerk")
+            .await
+            .unwrap()
+            .unwrap();
+    let new_case =
+        w.db.store
+            .notifications_for(&staff.id, true, 10)
+            .await
+            .unwrap();
+    assert_eq!(new_case.len(), 1);
+    assert_eq!(
+        new_case[0].title,
+        "新案件：旅顺某燃气有限公司 · 燃气经营许可"
+    );
+    assert!(
+        w.db.store
+            .notifications_for(&clerk_user.id, true, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not the one who registered it"
+    );
+    assert!(
+        w.db.store
+            .notifications_for(&other.id, true, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not another department"
+    );
+
+    assert_eq!(
+        fazhi_web::scheduler::alert(&w.state).await,
+        0,
+        "2019-09-26: due 10-09, still normal"
+    );
+    w.clock.set(at("2019-10-08"));
+    assert_eq!(fazhi_web::scheduler::alert(&w.state).await, 1);
+    assert_eq!(
+        fazhi_web::scheduler::alert(&w.state).await,
+        0,
+        "once per level"
+    );
+    let alerts =
+        w.db.store
+            .notifications_for(&staff.id, true, 10)
+            .await
+            .unwrap();
+    assert_eq!(alerts[0].title, "临期：旅顺某燃气有限公司 · 燃气经营许可");
+    assert_eq!(alerts[0].link, format!("/console/cases/{id}"));
+    let queued = w.db.store.due_outbox(w.db.store.now(), 10).await.unwrap();
+    assert_eq!(queued.len(), 1);
+    assert!(queued[0].body.contains("deadline.due_soon"));
+
+    // The badge, the list, and opening one.
+    let cookie = login(&w, "staff").await;
+    let (_, badge, _) = call(&w.app, get("/console/notifications/badge", &cookie)).await;
+    assert_eq!(badge, "<span class=\"badge\">2</span>");
+    let (_, page, _) = call(&w.app, get("/console/notifications", &cookie)).await;
+    assert!(page.contains("临期：旅顺某燃气有限公司"));
+    let (status, _, headers) = call(
+        &w.app,
+        form(
+            &format!("/console/notifications/{}", alerts[0].id),
+            "",
+            &cookie,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[header::LOCATION].to_str().unwrap(),
+        format!("/console/cases/{id}")
+    );
+    let (_, badge, _) = call(&w.app, get("/console/notifications/badge", &cookie)).await;
+    assert_eq!(badge, "<span class=\"badge\">1</span>");
+
+    // Red once the last day has passed (the expiry action is the scheduler's other job).
+    w.clock.set(at("2019-10-10"));
+    assert_eq!(fazhi_web::scheduler::alert(&w.state).await, 1);
+    let latest =
+        w.db.store
+            .notifications_for(&staff.id, true, 10)
+            .await
+            .unwrap();
+    assert!(latest.iter().any(|n| n.title.starts_with("已超期")));
+    let events: Vec<String> =
+        w.db.store
+            .history(&format!("case:{id}"))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+    assert_eq!(
+        events,
+        [
+            "case.step",
+            "case.deadline_due_soon",
+            "case.deadline_overdue"
+        ]
+    );
+}

@@ -1,0 +1,155 @@
+//! Who is told what about cases: the staff of a case's department hear of a new case and of
+//! its deadline turning yellow (临期) or red (超期), in the console and, when configured,
+//! through the outbox (a webhook to another system such as an SMS gateway).
+
+use crate::batch::RowOp;
+use crate::db::on_db;
+use crate::{Result, Store};
+use chrono::NaiveDate;
+use fazhi_core::region::RegionCode;
+use fazhi_core::{NewEvent, Subject};
+use serde_json::json;
+
+/// A deadline that has turned yellow or red and has not been announced at that level for
+/// its current due date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadlineAlert {
+    pub case_id: String,
+    pub region: String,
+    pub department: String,
+    pub procedure: String,
+    pub title: String,
+    /// `due_soon` or `overdue`
+    pub level: String,
+    pub due: String,
+}
+
+impl Store {
+    /// Active users granted a role in a department.
+    pub async fn department_users(&self, department: &str) -> Result<Vec<String>> {
+        on_db!(&self.db, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT DISTINCT u.id FROM users u JOIN grants g ON g.user_id = u.id \
+                 WHERE g.department = $1 AND u.active ORDER BY u.id",
+            )
+            .bind(department.to_string())
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// In-app notifications for everyone in `department` but `except` (the one who acted).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn department_notifications(
+        &self,
+        department: &str,
+        except: &str,
+        region: &RegionCode,
+        subject: &str,
+        kind: &str,
+        title: &str,
+        body: &str,
+        link: &str,
+    ) -> Result<Vec<RowOp>> {
+        Ok(self
+            .department_users(department)
+            .await?
+            .into_iter()
+            .filter(|u| format!("user:{u}") != except)
+            .map(|u| self.notification_row(&u, region, subject, kind, title, body, link))
+            .collect())
+    }
+
+    pub async fn pending_deadline_alerts(&self, today: NaiveDate) -> Result<Vec<DeadlineAlert>> {
+        let today = today.format("%Y-%m-%d").to_string();
+        let rows: Vec<(String, String, String, String, String, String, String)> = on_db!(&self.db, pool => {
+            sqlx::query_as(
+                "SELECT c.id, c.region, c.department, c.procedure, c.title, \
+                        CASE WHEN c.next_due < $1 THEN 'overdue' ELSE 'due_soon' END AS level, c.next_due \
+                 FROM cases c \
+                 WHERE NOT c.terminal AND c.next_due IS NOT NULL AND (c.next_due < $1 OR c.warn_from <= $1) \
+                   AND NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = 'case:' || c.id \
+                        AND e.kind = 'case.deadline_' || (CASE WHEN c.next_due < $1 THEN 'overdue' ELSE 'due_soon' END) \
+                        AND e.payload LIKE '%\"due\":\"' || c.next_due || '\"%') \
+                 ORDER BY c.next_due",
+            )
+            .bind(today)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(case_id, region, department, procedure, title, level, due)| DeadlineAlert {
+                    case_id,
+                    region,
+                    department,
+                    procedure,
+                    title,
+                    level,
+                    due,
+                },
+            )
+            .collect())
+    }
+
+    /// Records the alert as an event of the case, tells the department in the console, and
+    /// queues it for the webhook when one is configured.
+    pub async fn send_deadline_alert(
+        &self,
+        alert: &DeadlineAlert,
+        webhook: Option<&str>,
+    ) -> Result<()> {
+        let region = RegionCode::parse(&alert.region)
+            .map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
+        let subject = format!("case:{}", alert.case_id);
+        let (word, kind) = match alert.level.as_str() {
+            "overdue" => ("已超期", "deadline.overdue"),
+            _ => ("临期", "deadline.due_soon"),
+        };
+        let title = format!("{word}：{}", alert.title);
+        let body = format!("到期日 {}", alert.due);
+        let link = format!("/console/cases/{}", alert.case_id);
+        let mut rows = if alert.department.is_empty() {
+            Vec::new()
+        } else {
+            self.department_notifications(
+                &alert.department,
+                "",
+                &region,
+                &subject,
+                kind,
+                &title,
+                &body,
+                &link,
+            )
+            .await?
+        };
+        if let Some(url) = webhook {
+            let payload = json!({
+                "type": kind,
+                "case": alert.case_id,
+                "procedure": alert.procedure,
+                "region": alert.region,
+                "department": alert.department,
+                "title": alert.title,
+                "due": alert.due,
+            });
+            rows.push(self.outbox_row(
+                crate::notifications::WEBHOOK,
+                url,
+                &title,
+                &payload.to_string(),
+            ));
+        }
+        let event = NewEvent::new(
+            region,
+            Subject(subject),
+            &format!("case.deadline_{}", alert.level),
+            "system",
+            json!({"due": alert.due, "level": alert.level, "procedure": alert.procedure}),
+        );
+        self.notify(rows, event).await?;
+        Ok(())
+    }
+}
