@@ -213,11 +213,6 @@ async fn seed_cases(store: &Store) -> Result<()> {
         .await?
         .context("demo clerk")?
         .principal();
-    let staff = store
-        .user_by_name("staff")
-        .await?
-        .context("demo staff")?
-        .principal();
     let today = store.today();
     let day = |n: i64| today - chrono::Duration::days(n);
     let date = |d: chrono::NaiveDate| json!(d.format("%Y-%m-%d").to_string());
@@ -299,19 +294,19 @@ async fn seed_cases(store: &Store) -> Result<()> {
                 .act(&definition, calendar, who, &case.case.id, command)
                 .await?
                 .map_err(|r| anyhow::anyhow!("{r}"))?;
-            if decided {
-                let command = take("decide", day(days - 10), vec![("decision", json!("grant"))]);
-                store
-                    .act(
-                        &definition,
-                        calendar,
-                        Actor::User(&staff),
-                        &case.case.id,
-                        command,
-                    )
-                    .await?
-                    .map_err(|r| anyhow::anyhow!("{r}"))?;
-            }
+        } else if decided {
+            let reason = "申请事项不属于本机关职权范围，已告知向有关行政机关申请";
+            let command = take("refuse", day(received - 1), vec![("reason", json!(reason))]);
+            store
+                .act(
+                    &definition,
+                    calendar,
+                    Actor::User(&clerk),
+                    &case.case.id,
+                    command,
+                )
+                .await?
+                .map_err(|r| anyhow::anyhow!("{r}"))?;
         } else if received >= 10 {
             let command = take(
                 "request_supplement",
