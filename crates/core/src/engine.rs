@@ -775,3 +775,85 @@ impl fmt::Display for ClockStatus {
         })
     }
 }
+
+/// A publication of a case as the public sees it: each published field, masked as the
+/// definition says.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Published {
+    pub code: String,
+    pub label: String,
+    /// (field label, value shown)
+    pub fields: Vec<(String, String)>,
+}
+
+/// What of `case` is public now: publications whose action was taken and not withdrawn since.
+pub fn published(definition: &Definition, case: &Case) -> Vec<Published> {
+    use crate::procedure::Mask;
+    let last = |action: &str| case.taken.iter().rposition(|a| a == action);
+    let mut out = Vec::new();
+    for p in &definition.publications {
+        let Some(after) = last(&p.after) else {
+            continue;
+        };
+        if p.withdrawn_by
+            .iter()
+            .filter_map(|w| last(w))
+            .any(|w| w > after)
+        {
+            continue;
+        }
+        let mut fields = Vec::new();
+        for code in &p.fields {
+            let (Some(field), Some(value)) = (definition.field(code), case.fields.get(code)) else {
+                continue;
+            };
+            let mask = p.mask.get(code).copied().unwrap_or(if field.personal {
+                if field.kind == FieldType::Party {
+                    Mask::Name
+                } else {
+                    Mask::Hide
+                }
+            } else {
+                Mask::Full
+            });
+            let shown = match (mask, value) {
+                (Mask::Hide, _) => continue,
+                (_, Value::Object(party)) => {
+                    let person = party.get("kind").and_then(Value::as_str) != Some("organisation");
+                    let name = party.get("name").and_then(Value::as_str).unwrap_or("");
+                    let mut parts = vec![if person && mask != Mask::Full {
+                        crate::codes::mask_name(name)
+                    } else {
+                        name.to_string()
+                    }];
+                    if let Some(code) = party.get("credit_code").and_then(Value::as_str) {
+                        parts.push(code.to_string());
+                    }
+                    if let Some(id) = party.get("id_number").and_then(Value::as_str)
+                        && mask != Mask::Name
+                    {
+                        parts.push(match IdNumber::parse(id) {
+                            Ok(id) if mask != Mask::Full => id.masked(),
+                            _ => id.to_string(),
+                        });
+                    }
+                    parts.join(" ")
+                }
+                (Mask::Name, Value::String(s)) => crate::codes::mask_name(s),
+                (Mask::Phone, Value::String(s)) => crate::codes::mask_phone(s),
+                (Mask::Id, Value::String(s)) => IdNumber::parse(s)
+                    .map(|i| i.masked())
+                    .unwrap_or_else(|_| "*".repeat(s.chars().count())),
+                (_, Value::String(s)) => s.clone(),
+                (_, other) => other.to_string(),
+            };
+            fields.push((field.label.zh.clone(), shown));
+        }
+        out.push(Published {
+            code: p.code.clone(),
+            label: p.label.zh.clone(),
+            fields,
+        });
+    }
+    out
+}

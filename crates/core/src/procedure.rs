@@ -76,6 +76,8 @@ pub struct Field {
     pub values: Vec<EnumValue>,
     /// Personal data: masked on public pages.
     pub personal: bool,
+    /// An e-mail address of the applicant: told of every change of the case's state.
+    pub contact: bool,
     pub help: String,
 }
 
@@ -212,6 +214,42 @@ pub struct Clock {
     pub basis: String,
 }
 
+/// How a personal field is shown when published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Mask {
+    /// Shown as it is (organisations' names, decisions).
+    Full,
+    /// A person's name: the family name and stars (张**).
+    Name,
+    /// ID numbers: region and last four kept; credit codes are public and kept.
+    Id,
+    /// Phone numbers: 138****5678.
+    Phone,
+    /// Not shown at all.
+    Hide,
+}
+
+/// What of a case the law requires to be published, after which action, by which clock.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Publication {
+    pub code: String,
+    pub label: Label,
+    /// The action after which the case is published.
+    pub after: String,
+    /// The clock within which it must be published (started by `after`), if any.
+    pub within: Option<String>,
+    pub fields: Vec<String>,
+    /// Masking of fields; personal fields not listed are shown by [`Mask::Name`] for parties
+    /// and hidden otherwise.
+    pub mask: BTreeMap<String, Mask>,
+    /// Actions that withdraw it (a decision revoked or changed).
+    pub withdrawn_by: Vec<String>,
+    pub basis: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Definition {
@@ -225,6 +263,7 @@ pub struct Definition {
     pub states: Vec<State>,
     pub actions: Vec<Action>,
     pub clocks: Vec<Clock>,
+    pub publications: Vec<Publication>,
 }
 
 /// A mistake in a definition: which file, where in it, what is wrong.
@@ -248,6 +287,27 @@ struct RawFile {
     actions: Vec<RawAction>,
     #[serde(default)]
     clocks: Vec<RawClock>,
+    #[serde(default)]
+    publications: Vec<RawPublication>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPublication {
+    code: String,
+    zh: String,
+    #[serde(default)]
+    en: String,
+    after: String,
+    #[serde(default)]
+    within: Option<String>,
+    fields: Vec<String>,
+    #[serde(default)]
+    mask: BTreeMap<String, Mask>,
+    #[serde(default)]
+    withdrawn_by: Vec<String>,
+    #[serde(default)]
+    basis: String,
 }
 
 #[derive(Deserialize)]
@@ -277,6 +337,8 @@ struct RawField {
     values: Vec<EnumValue>,
     #[serde(default)]
     personal: bool,
+    #[serde(default)]
+    contact: bool,
     #[serde(default)]
     help: String,
 }
@@ -514,6 +576,12 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         if f.kind == FieldType::List && f.of.is_none() {
             c.error(&at, "a list field needs `of` (the element type)");
         }
+        if f.contact && f.kind != FieldType::Text {
+            c.error(
+                &at,
+                "`contact` marks a text field holding an e-mail address",
+            );
+        }
         if matches!(f.of, Some(FieldType::List | FieldType::Enum)) {
             c.error(&at, "`of` must be a simple type (not list or enum)");
         }
@@ -530,6 +598,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
             of: f.of,
             values: f.values,
             personal: f.personal,
+            contact: f.contact,
             help: f.help,
         });
     }
@@ -777,6 +846,58 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         }
     }
 
+    let mut publications = Vec::new();
+    for (i, p) in raw.publications.into_iter().enumerate() {
+        let at = format!("publications[{i}] ({})", p.code);
+        if !action_codes.contains(&p.after) {
+            c.error(
+                format!("{at}.after"),
+                format!("unknown action “{}”", p.after),
+            );
+        }
+        for a in &p.withdrawn_by {
+            if !action_codes.contains(a) {
+                c.error(
+                    format!("{at}.withdrawn_by"),
+                    format!("unknown action “{a}”"),
+                );
+            }
+        }
+        if let Some(k) = &p.within {
+            match clocks.iter().find(|x| &x.code == k) {
+                None => c.error(format!("{at}.within"), format!("unknown clock “{k}”")),
+                Some(clock) if !clock.starts.contains(&p.after) => c.error(
+                    format!("{at}.within"),
+                    format!("the clock “{k}” is not started by “{}”", p.after),
+                ),
+                Some(_) => {}
+            }
+        }
+        for f in p.fields.iter().chain(p.mask.keys()) {
+            if field_kind(f).is_none() {
+                c.error(format!("{at}.fields"), format!("unknown field “{f}”"));
+            }
+        }
+        for f in p.mask.keys() {
+            if !p.fields.contains(f) {
+                c.error(
+                    format!("{at}.mask"),
+                    format!("“{f}” is masked but not published"),
+                );
+            }
+        }
+        publications.push(Publication {
+            code: p.code,
+            label: Label { zh: p.zh, en: p.en },
+            after: p.after,
+            within: p.within,
+            fields: p.fields,
+            mask: p.mask,
+            withdrawn_by: p.withdrawn_by,
+            basis: p.basis,
+        });
+    }
+
     // Every declared state must be reachable from "new".
     let mut reached: BTreeSet<&str> = BTreeSet::from([NEW_STATE]);
     let mut queue: VecDeque<&str> = VecDeque::from([NEW_STATE]);
@@ -813,6 +934,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         states,
         actions,
         clocks,
+        publications,
     }
 }
 

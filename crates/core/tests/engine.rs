@@ -656,3 +656,96 @@ fn definition_mistakes_are_named_with_file_and_place() {
     ));
     assert!(unknown_key[0].contains("bassis"), "{unknown_key:?}");
 }
+
+#[test]
+fn a_decision_is_published_masked_and_withdrawn_when_revoked() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let staff = person(Role::DepartmentStaff, Some("d-market"));
+    let mut run = Run::new();
+    run.act(
+        Actor::User(&clerk),
+        "register",
+        "2019-03-01",
+        &[
+            (
+                "applicant",
+                json!({"kind": "person", "name": "张三丰", "id_number": "11010519491231002X"}),
+            ),
+            ("matter", json!("燃气经营许可")),
+            ("received_on", json!("2019-03-01")),
+            ("contact_email", json!("zhang@example.cn")),
+        ],
+    );
+    assert!(
+        fazhi_core::engine::published(&run.def, &run.case).is_empty(),
+        "nothing before the decision"
+    );
+    run.act(Actor::User(&clerk), "accept", "2019-03-04", &[]);
+    run.act(
+        Actor::User(&staff),
+        "decide",
+        "2019-03-10",
+        &[("decision", json!("grant"))],
+    );
+    let public = fazhi_core::engine::published(&run.def, &run.case);
+    assert_eq!(public.len(), 1);
+    assert_eq!(
+        public[0].fields,
+        vec![
+            ("申请人".to_string(), "张**".to_string()),
+            ("申请事项".to_string(), "燃气经营许可".to_string()),
+            ("决定".to_string(), "grant".to_string()),
+        ],
+        "a person's name masked, the ID number and the e-mail (personal) not shown"
+    );
+
+    // Withdrawal: the same definition with an action that withdraws the publication.
+    let text = SAMPLE.replace(
+        "basis = \"行政许可法第四十条\"",
+        "basis = \"行政许可法第四十条\"\nwithdrawn_by = [\"legal_review_fail\"]",
+    );
+    let def = Definition::parse("withdrawal.toml", &text).unwrap_or_else(|e| panic!("{e:?}"));
+    let mut case = run.case.clone();
+    assert_eq!(fazhi_core::engine::published(&def, &case).len(), 1);
+    case.taken.push("legal_review_fail".into());
+    assert!(
+        fazhi_core::engine::published(&def, &case).is_empty(),
+        "withdrawn"
+    );
+    case.taken.push("decide".into());
+    assert_eq!(
+        fazhi_core::engine::published(&def, &case).len(),
+        1,
+        "published again after a new decision"
+    );
+}
+
+#[test]
+fn publication_mistakes_are_named() {
+    let bad = errors_of(&sample_with("after = \"decide\"", "after = \"decided\""));
+    assert!(
+        bad.iter()
+            .any(|e| e.contains("publications[0] (decision).after: unknown action “decided”")),
+        "{bad:?}"
+    );
+    let bad_field = errors_of(&sample_with(
+        "fields = [\"applicant\", \"matter\"",
+        "fields = [\"applicant\", \"mater\"",
+    ));
+    assert!(
+        bad_field
+            .iter()
+            .any(|e| e.contains("unknown field “mater”")),
+        "{bad_field:?}"
+    );
+    let contact = errors_of(&sample_with(
+        "type = \"text\"\nzh = \"申请人电子邮箱\"",
+        "type = \"date\"\nzh = \"申请人电子邮箱\"",
+    ));
+    assert!(
+        contact
+            .iter()
+            .any(|e| e.contains("`contact` marks a text field")),
+        "{contact:?}"
+    );
+}

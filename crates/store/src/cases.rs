@@ -87,7 +87,8 @@ fn title(definition: &Definition, case: &Case) -> String {
                     parts.push(name.to_string());
                 }
             }
-            FieldType::Text => {
+            // Personal text (an e-mail address, a phone number) stays out of titles.
+            FieldType::Text if !field.personal && !field.contact => {
                 if let Some(text) = value.as_str() {
                     parts.push(text.to_string());
                 }
@@ -275,6 +276,29 @@ impl Store {
                 .await?;
             for row in rows {
                 batch = batch.op(row);
+            }
+        }
+        if step.from != step.to {
+            // The applicant hears of every change of state, at the address they gave.
+            let state = definition.state_label(&case.state, false);
+            for field in definition.fields.iter().filter(|f| f.contact) {
+                if let Some(address) = case.fields.get(&field.code).and_then(|v| v.as_str())
+                    && address.contains('@')
+                {
+                    let subject = format!("【{}】您的申请：{state}", definition.name.zh);
+                    let body = format!(
+                        "您的申请（受理编号 {}）于 {} 办理至“{state}”。\n{}",
+                        case.id,
+                        step.on.format("%Y-%m-%d"),
+                        title(definition, &case)
+                    );
+                    batch = batch.op(self.outbox_row(
+                        crate::notifications::EMAIL,
+                        address,
+                        &subject,
+                        &body,
+                    ));
+                }
             }
         }
         self.submit(batch).await?;

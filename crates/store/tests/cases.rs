@@ -47,6 +47,7 @@ fn applicant(on: &str) -> std::collections::BTreeMap<String, serde_json::Value> 
         ),
         ("matter", json!("燃气经营许可")),
         ("received_on", json!(on)),
+        ("contact_email", json!("zhangsan@example.cn")),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -238,6 +239,20 @@ async fn cases_story(engine: Engine) {
     assert_eq!(history[1].actor, "system");
     assert!(history[1].payload.contains("deem_accepted"));
     assert!(db.store.verify().await.unwrap().ok());
+
+    // The applicant was told of each change of state, at the address they gave.
+    let mails = db.store.due_outbox(db.store.now(), 10).await.unwrap();
+    assert_eq!(mails.len(), 2, "received, then deemed accepted");
+    assert!(
+        mails
+            .iter()
+            .all(|m| m.channel == "email" && m.target == "zhangsan@example.cn")
+    );
+    assert!(
+        mails.iter().any(|m| m.subject.contains("已受理")),
+        "{:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
 }
 
 async fn timed_actions_catch_up_after_a_restart(engine: Engine) {

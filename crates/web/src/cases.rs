@@ -57,6 +57,9 @@ pub struct CaseView {
     pub taken: Vec<String>,
     pub clocks: Vec<ClockView>,
     pub actions: Vec<ActionView>,
+    /// What of the case is public now, masked as the definition says.
+    #[schema(value_type = Vec<Object>)]
+    pub published: Vec<engine::Published>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -151,6 +154,7 @@ impl AppState {
             })
             .collect();
         Ok(CaseView {
+            published: engine::published(definition, case),
             id: case.id.clone(),
             procedure: definition.code.clone(),
             procedure_name: definition.name.get(english).to_string(),
