@@ -1,9 +1,10 @@
 //! `fazhi bench`: measured figures, never asserted in tests (docs/benchmarks.md has the results).
 //!
-//! Measured so far (issue 2): the machine's raw rate of durable SQLite commits (one small row
-//! per commit, WAL, `synchronous=FULL`, same disk as the store), and durable event appends
-//! through the store with one writer and with 64 concurrent writers. Group commit is what puts
-//! the 64-writer rate far above one commit per fsync.
+//! Measured: the machine's raw rate of durable SQLite commits (one small row per commit, WAL,
+//! `synchronous=FULL`, same disk as the store); durable event appends through the store with one
+//! writer and with 64 concurrent writers (group commit is what puts the 64-writer rate far above
+//! one commit per fsync); case actions through the HTTP API with 64 keep-alive clients; a
+//! filtered, sorted, paged case list; full audit verification; the server's memory.
 
 use anyhow::{Context, Result};
 use fazhi_core::{NewEvent, RegionCode, Subject};
@@ -25,6 +26,9 @@ struct Sizes {
     single_events: usize,
     concurrent_writers: usize,
     events_per_writer: usize,
+    cases: usize,
+    http_seconds: f64,
+    list_queries: usize,
 }
 
 impl Sizes {
@@ -35,6 +39,9 @@ impl Sizes {
                 single_events: 100,
                 concurrent_writers: 64,
                 events_per_writer: 20,
+                cases: 256,
+                http_seconds: 1.0,
+                list_queries: 50,
             }
         } else {
             Sizes {
@@ -42,6 +49,9 @@ impl Sizes {
                 single_events: 1000,
                 concurrent_writers: 64,
                 events_per_writer: 300,
+                cases: 5_000,
+                http_seconds: 10.0,
+                list_queries: 500,
             }
         }
     }
@@ -73,7 +83,10 @@ pub async fn run(options: BenchOptions) -> Result<()> {
         sizes.events_per_writer,
     )
     .await?;
+    let cases = http_and_list(&store, &sizes).await?;
+    let verify_started = Instant::now();
     let report = store.verify().await?;
+    let verify_rate = report.events() as f64 / verify_started.elapsed().as_secs_f64();
     store.close().await;
     anyhow::ensure!(
         report.ok(),
@@ -92,6 +105,21 @@ pub async fn run(options: BenchOptions) -> Result<()> {
             "single_writer_per_s": round(single),
             "concurrent_64_per_s": round(concurrent),
         },
+        "http": {
+            "actions_per_s": round(cases.actions_per_s),
+            "p50_ms": round(cases.http_p50_ms),
+            "p99_ms": round(cases.http_p99_ms),
+        },
+        "list": {
+            "cases": sizes.cases,
+            "p50_ms": round(cases.list_p50_ms),
+            "p99_ms": round(cases.list_p99_ms),
+        },
+        "audit": { "verify_events_per_s": round(verify_rate) },
+        "server": {
+            "rss_mb_idle": round(cases.rss_idle_mb),
+            "rss_mb_peak": round(cases.rss_peak_mb),
+        },
     });
     if options.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
@@ -103,6 +131,26 @@ pub async fn run(options: BenchOptions) -> Result<()> {
             "append.concurrent_64_per_s            {:>10.0}  ({:.1}× the baseline)",
             concurrent,
             concurrent / baseline
+        );
+        println!(
+            "http.actions_per_s                    {:>10.0}",
+            cases.actions_per_s
+        );
+        println!(
+            "http.p50_ms / p99_ms                  {:>10.2} / {:.2}",
+            cases.http_p50_ms, cases.http_p99_ms
+        );
+        println!(
+            "list.p50_ms / p99_ms ({:>5} cases)   {:>10.2} / {:.2}",
+            sizes.cases, cases.list_p50_ms, cases.list_p99_ms
+        );
+        println!(
+            "audit.verify_events_per_s             {:>10.0}",
+            verify_rate
+        );
+        println!(
+            "server.rss_mb_idle / peak             {:>10.1} / {:.1}",
+            cases.rss_idle_mb, cases.rss_peak_mb
         );
     }
     Ok(())
@@ -169,4 +217,262 @@ async fn appends_per_s(
         task.await??;
     }
     Ok((writers * each) as f64 / started.elapsed().as_secs_f64())
+}
+
+/// A minimal procedure for load: cases are opened, annotated (open → open) and closed.
+const BENCH_PROCEDURE: &str = r#"
+[procedure]
+code = "bench_case"
+name = { zh = "基准测试案件", en = "Benchmark case" }
+version = "1"
+effective = "2000-01-01"
+
+[fields.subject]
+type = "text"
+zh = "事由"
+
+[fields.note]
+type = "text"
+zh = "备注"
+
+[states.open]
+zh = "办理中"
+
+[states.closed]
+zh = "已办结"
+terminal = true
+
+[[actions]]
+code = "open"
+zh = "登记"
+from = ["new"]
+to = "open"
+roles = ["department_staff"]
+needs = ["subject"]
+
+[[actions]]
+code = "note"
+zh = "记录"
+from = ["open"]
+to = "open"
+roles = ["department_staff"]
+needs = ["note"]
+
+[[actions]]
+code = "close"
+zh = "办结"
+from = ["open"]
+to = "closed"
+roles = ["department_staff"]
+
+[[clocks]]
+code = "handling"
+zh = "办理期限"
+starts = ["open"]
+length = "20wd"
+stops = ["close"]
+"#;
+
+struct CaseFigures {
+    actions_per_s: f64,
+    http_p50_ms: f64,
+    http_p99_ms: f64,
+    list_p50_ms: f64,
+    list_p99_ms: f64,
+    rss_idle_mb: f64,
+    rss_peak_mb: f64,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// This process's resident memory (current and peak), in MiB.
+fn rss_mb() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(0.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Serves the store on loopback, opens `sizes.cases` cases, then: 64 keep-alive clients take
+/// actions on their own cases through the API for a while; then list queries.
+async fn http_and_list(store: &Store, sizes: &Sizes) -> Result<CaseFigures> {
+    use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
+    use fazhi_core::procedure::{Definition, Registry};
+    let region = RegionCode::parse("990102")?;
+    store
+        .add_region("system:bench", &region, "基准测试区", None)
+        .await?;
+    let department = store
+        .add_department(
+            "system:bench",
+            &region,
+            "bench",
+            "基准测试局",
+            DepartmentKind::Department,
+        )
+        .await?;
+    let user = store
+        .add_user(
+            "system:bench",
+            fazhi_store::accounts::NewUser {
+                name: UserName::parse("bench")?,
+                display_name: "基准测试".into(),
+                region: region.clone(),
+                password: "bench-password".into(),
+                grants: vec![Grant::new(
+                    Role::DepartmentStaff,
+                    region.clone(),
+                    Some(department.id.clone()),
+                )?],
+            },
+        )
+        .await?;
+    let token = store
+        .create_token("system:bench", &user.id, "bench")
+        .await?;
+    let definition =
+        Definition::parse("bench.toml", BENCH_PROCEDURE).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let registry = Registry::from_sources(&[("bench.toml".into(), BENCH_PROCEDURE.into())])
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+
+    // Open the cases, 64 at a time.
+    let principal = user.principal();
+    let calendar = fazhi_core::calendar::Calendar::embedded();
+    let ids = Arc::new(std::sync::Mutex::new(Vec::with_capacity(sizes.cases)));
+    let mut tasks = Vec::new();
+    for w in 0..64usize {
+        let (store, definition, principal, region, department, ids) = (
+            store.clone(),
+            definition.clone(),
+            principal.clone(),
+            region.clone(),
+            department.id.clone(),
+            ids.clone(),
+        );
+        let count = sizes.cases / 64 + usize::from(w < sizes.cases % 64);
+        tasks.push(tokio::spawn(async move {
+            for n in 0..count {
+                let fields = [(
+                    "subject".to_string(),
+                    json!(format!("第{w}组第{n}件 行政许可申请")),
+                )]
+                .into_iter()
+                .collect();
+                let case = store
+                    .create_case(
+                        &definition,
+                        calendar,
+                        &principal,
+                        &region,
+                        Some(department.clone()),
+                        "open",
+                        fields,
+                    )
+                    .await?
+                    .map_err(|r| anyhow::anyhow!("{r}"))?;
+                ids.lock().expect("ids").push(case.case.id);
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let ids: Vec<String> = std::mem::take(&mut *ids.lock().expect("ids"));
+
+    let state = fazhi_web::AppState::new(store.clone(), fazhi_web::WebConfig::default())
+        .with_procedures(registry);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(fazhi_web::serve(state, listener, async {
+        let _ = stopped.await;
+    }));
+    let base = format!("http://{address}");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()?;
+    let (rss_idle_mb, _) = rss_mb();
+
+    // 64 clients, each on its own case, for a fixed time.
+    let deadline = Instant::now() + std::time::Duration::from_secs_f64(sizes.http_seconds);
+    let started = Instant::now();
+    let mut clients = Vec::new();
+    for c in 0..64usize {
+        let (client, base, token, id) = (
+            client.clone(),
+            base.clone(),
+            token.clone(),
+            ids[c % ids.len()].clone(),
+        );
+        clients.push(tokio::spawn(async move {
+            let mut version = 1i64;
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let reply = client
+                    .post(format!("{base}/api/v1/cases/{id}/actions"))
+                    .bearer_auth(&token)
+                    .json(&json!({"action": "note", "expected_version": version, "fields": {"note": "已电话联系申请人"}}))
+                    .send()
+                    .await?;
+                anyhow::ensure!(reply.status().is_success(), "action refused: {}", reply.status());
+                latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+                version += 1;
+            }
+            Ok::<_, anyhow::Error>(latencies)
+        }));
+    }
+    let mut latencies = Vec::new();
+    for c in clients {
+        latencies.extend(c.await??);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+
+    // Lists: filtered by procedure and state, sorted by due date, random pages.
+    let mut list_ms = Vec::with_capacity(sizes.list_queries);
+    let pages = (sizes.cases / 50).max(1);
+    for q in 0..sizes.list_queries {
+        let page = (q * 7919) % pages + 1;
+        let t = Instant::now();
+        let reply = client
+            .get(format!("{base}/api/v1/cases?procedure=bench_case&state=open&sort=due&per_page=50&page={page}"))
+            .bearer_auth(&token)
+            .send()
+            .await?;
+        anyhow::ensure!(
+            reply.status().is_success(),
+            "list failed: {}",
+            reply.status()
+        );
+        let _ = reply.bytes().await?;
+        list_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    list_ms.sort_by(f64::total_cmp);
+    let (_, rss_peak_mb) = rss_mb();
+    let _ = stop.send(());
+    server.await??;
+    Ok(CaseFigures {
+        actions_per_s: latencies.len() as f64 / elapsed,
+        http_p50_ms: percentile(&latencies, 0.50),
+        http_p99_ms: percentile(&latencies, 0.99),
+        list_p50_ms: percentile(&list_ms, 0.50),
+        list_p99_ms: percentile(&list_ms, 0.99),
+        rss_idle_mb,
+        rss_peak_mb,
+    })
 }
