@@ -193,7 +193,7 @@ impl Store {
                 action: action.to_string(),
             }));
         }
-        self.record(definition, calendar, case, step, &principal.actor(), true)
+        self.record(definition, calendar, case, step, &principal.actor(), None)
             .await
     }
 
@@ -210,6 +210,19 @@ impl Store {
             .case(case_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("案件 {case_id}")))?;
+        self.act_on(definition, calendar, actor, stored, command)
+            .await
+    }
+
+    /// [`Store::act`] on a case the caller has just read (saves reading it again).
+    pub async fn act_on(
+        &self,
+        definition: &Definition,
+        calendar: &Calendar,
+        actor: Actor<'_>,
+        stored: StoredCase,
+        command: Command,
+    ) -> Result<Acted> {
         let step = match engine::decide(definition, &stored.case, actor, &command) {
             Ok(step) => step,
             Err(refusal) => return Ok(Err(refusal)),
@@ -218,15 +231,24 @@ impl Store {
             Actor::User(p) => p.actor(),
             Actor::System => "system".to_string(),
         };
+        let case_id = stored.case.id.clone();
+        let origin = (stored.created_by.clone(), stored.created_at);
         match self
-            .record(definition, calendar, stored.case, step, &actor_text, false)
+            .record(
+                definition,
+                calendar,
+                stored.case,
+                step,
+                &actor_text,
+                Some(origin),
+            )
             .await
         {
             // Someone else's step landed between our read and our write.
             Err(StoreError::Conflict { expected, .. }) => Ok(Err(Refusal::Stale {
                 expected,
                 actual: self
-                    .case(case_id)
+                    .case(&case_id)
                     .await?
                     .map(|c| c.case.version)
                     .unwrap_or(expected),
@@ -235,6 +257,7 @@ impl Store {
         }
     }
 
+    /// Writes a step. `origin` is who created the case and when (`None` when this step creates it).
     async fn record(
         &self,
         definition: &Definition,
@@ -242,8 +265,9 @@ impl Store {
         mut case: Case,
         step: Step,
         actor: &str,
-        creating: bool,
+        origin: Option<(String, Timestamp)>,
     ) -> Result<Acted> {
+        let creating = origin.is_none();
         let before = case.version;
         engine::apply(definition, &mut case, &step);
         let event = NewEvent::new(
@@ -302,9 +326,18 @@ impl Store {
             }
         }
         self.submit(batch).await?;
-        Ok(Ok(self.case(&case.id).await?.ok_or_else(|| {
-            StoreError::NotFound(format!("case {}", case.id))
-        })?))
+        // The row as just written, without reading it back.
+        let now = self.now();
+        let (created_by, created_at) = origin.unwrap_or_else(|| (actor.to_string(), now));
+        Ok(Ok(StoredCase {
+            title: title(definition, &case),
+            terminal: definition.is_terminal(&case.state),
+            next_due: deadlines(definition, &case, calendar, self.today()).next_due,
+            created_by,
+            created_at,
+            updated_at: now,
+            case,
+        }))
     }
 
     #[allow(clippy::too_many_arguments)]

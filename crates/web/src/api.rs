@@ -421,11 +421,11 @@ pub async fn take_action(
     let calendar = state.calendar();
     let updated = state
         .store
-        .act(
+        .act_on(
             definition,
             &calendar,
             fazhi_core::engine::Actor::User(&principal),
-            &id,
+            stored,
             command,
         )
         .await?

@@ -926,7 +926,13 @@ async fn take(
         let calendar = state.calendar();
         state
             .store
-            .act(definition, &calendar, Actor::User(&principal), &id, command)
+            .act_on(
+                definition,
+                &calendar,
+                Actor::User(&principal),
+                stored,
+                command,
+            )
             .await?
             .map_err(refusal_error)?;
         Ok::<_, WebError>(())
