@@ -230,6 +230,14 @@ impl Store {
     /// Signs and records each region's current head (skipping regions already checkpointed at
     /// their current height). Returns the new checkpoints.
     pub async fn checkpoint(&self) -> Result<Vec<Checkpoint>> {
+        self.checkpoint_where(&|_| true).await
+    }
+
+    /// [`Store::checkpoint`] for the regions `include` accepts (an administrator's own).
+    pub async fn checkpoint_where(
+        &self,
+        include: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Vec<Checkpoint>> {
         let key = self.signing_key().await?;
         // Never sign a head that does not verify: that would bless a tampered chain.
         if let Some(fault) = self.verify().await?.fault {
@@ -250,7 +258,7 @@ impl Store {
         let at = self.now();
         let mut batch = WriteBatch::new();
         let mut made = Vec::new();
-        for (region, height, hash) in heads {
+        for (region, height, hash) in heads.into_iter().filter(|(r, _, _)| include(r)) {
             let head = to_hash(&hash)?;
             let signature = checkpoint::sign(&key, &region, height, &head, at).to_vec();
             batch = batch.insert(

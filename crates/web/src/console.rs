@@ -762,15 +762,25 @@ async fn audit_page(
         ));
     }
     let lang = staff.lang;
+    // Each user sees the chains of the regions they work in (and those below).
+    let regions = staff.user.principal().regions();
+    let visible = |code: &str| {
+        RegionCode::parse(code).is_ok_and(|r| regions.iter().any(|mine| r.is_within(mine)))
+    };
     let page = AuditPage {
         t: lang.texts(),
         c: Chrome::new(&staff.user, lang, "audit", path),
-        chains: named_heights(state).await?,
+        chains: named_heights(state)
+            .await?
+            .into_iter()
+            .filter(|(code, _, _)| visible(code))
+            .collect(),
         checkpoints: state
             .store
             .checkpoints()
             .await?
             .iter()
+            .filter(|c| visible(&c.region))
             .rev()
             .take(50)
             .map(CheckpointView::from)
@@ -805,7 +815,11 @@ async fn make_checkpoint(State(state): State<AppState>, staff: Staff) -> Respons
         )
         .into_response();
     }
-    match state.store.checkpoint().await {
+    // An administrator signs the chains of the regions they administer, not others'.
+    let principal = staff.user.principal();
+    let include =
+        move |region: &str| RegionCode::parse(region).is_ok_and(|r| principal.administers(&r));
+    match state.store.checkpoint_where(&include).await {
         Ok(made) => Redirect::to(&format!("/console/audit?notice={}", made.len())).into_response(),
         Err(e) => PageError(e.into(), staff.lang).into_response(),
     }

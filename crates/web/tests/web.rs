@@ -793,3 +793,44 @@ async fn whatever_is_typed_as_a_name_is_not_kept_verbatim() {
     );
     assert!(events[0].payload.contains("invalid:"));
 }
+
+#[tokio::test]
+async fn an_administrator_signs_and_sees_only_their_own_districts_chains() {
+    let w = world().await;
+    let other = region("210211");
+    w.db.store
+        .add_region("t", &other, "甘井子区", None)
+        .await
+        .unwrap();
+    w.db.store
+        .add_user(
+            "t",
+            NewUser {
+                name: UserName::parse("admin2").unwrap(),
+                display_name: "admin2".into(),
+                region: other.clone(),
+                password: PASSWORD.into(),
+                grants: vec![Grant::new(Role::Admin, other.clone(), None).unwrap()],
+            },
+        )
+        .await
+        .unwrap();
+    let cookie = login(&w.app, "admin2").await;
+    let reply = send(&w.app, form("/console/audit/checkpoint", "", Some(&cookie))).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let signed: Vec<String> =
+        w.db.store
+            .checkpoints()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.region)
+            .collect();
+    assert_eq!(signed, ["210211"], "not the neighbouring district's chain");
+    let page = send(&w.app, get("/console/audit", Some(&cookie))).await;
+    assert!(page.body.contains("甘井子区"));
+    assert!(
+        !page.body.contains("旅顺口区"),
+        "another district's chain is not shown"
+    );
+}
