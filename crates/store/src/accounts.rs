@@ -572,6 +572,47 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("user {user_id}")))
     }
 
+    /// Deactivates (or reactivates) a user: an inactive user's sessions and tokens stop working.
+    pub async fn set_active(
+        &self,
+        actor: &str,
+        user_id: &str,
+        expected_version: i64,
+        active: bool,
+    ) -> Result<User> {
+        let user = self
+            .user(user_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("用户 {user_id}")))?;
+        let region =
+            RegionCode::parse(&user.region).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let batch = WriteBatch::new()
+            .event(NewEvent::new(
+                region,
+                Subject::new("user", user_id),
+                if active {
+                    "user.reactivated"
+                } else {
+                    "user.deactivated"
+                },
+                actor,
+                json!({"active": active}),
+            ))
+            .update(
+                "users",
+                vec![("id", user_id.into())],
+                vec![
+                    ("active", active.into()),
+                    ("updated_at", self.now().0.into()),
+                ],
+                Some(expected_version),
+            );
+        self.submit(batch).await?;
+        self.user(user_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("user {user_id}")))
+    }
+
     pub async fn set_password(&self, actor: &str, user_id: &str, password: String) -> Result<()> {
         check_password_strength(&password)?;
         let user = self

@@ -32,6 +32,8 @@ pub fn routes() -> Router<AppState> {
         .route("/departments", get(departments).post(create_department))
         .route("/departments/{id}", get(department).post(update_department))
         .route("/users", get(users).post(create_user))
+        .route("/users/{id}/grants", post(change_grants))
+        .route("/users/{id}/active", post(change_active))
         .route("/audit", get(audit))
         .route("/audit/checkpoint", post(make_checkpoint))
         .route("/audit/verify", post(verify))
@@ -618,6 +620,20 @@ async fn users_page(
                 .iter()
                 .map(|g| t.label("role", g.role.code()))
                 .collect(),
+            role: u
+                .grants
+                .first()
+                .map(|g| g.role.code().to_string())
+                .unwrap_or_default(),
+            department: u
+                .grants
+                .first()
+                .and_then(|g| g.department.clone())
+                .unwrap_or_default(),
+            is_me: u.id == staff.user.id,
+            id: u.id,
+            version: u.version,
+            active: u.active,
             name: u.name,
             display_name: u.display_name,
         })
@@ -649,9 +665,14 @@ async fn users(
     OriginalUri(uri): OriginalUri,
     Query(flash): Query<Flash>,
 ) -> Response {
-    let notice = flash
-        .notice
-        .map(|_| staff.lang.texts().get("users.created").to_string());
+    let notice = flash.notice.map(|n| {
+        let key = if n == "changed" {
+            "users.changed"
+        } else {
+            "users.created"
+        };
+        staff.lang.texts().get(key).to_string()
+    });
     let form = UserForm {
         role: "department_staff".into(),
         ..Default::default()
@@ -854,5 +875,126 @@ async fn verify(
             Err(e) => PageError(e, staff.lang).into_response(),
         },
         Err(e) => PageError(e, staff.lang).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct GrantInput {
+    version: i64,
+    role: String,
+    department: String,
+}
+
+/// The user, if the acting administrator administers the user's region.
+async fn administered_user(state: &AppState, staff: &Staff, id: &str) -> Result<User, WebError> {
+    let user = state
+        .store
+        .user(id)
+        .await?
+        .ok_or_else(|| WebError::NotFound("找不到该用户".into()))?;
+    let region = RegionCode::parse(&user.region).map_err(|e| WebError::Internal(e.to_string()))?;
+    if !staff.user.principal().administers(&region) {
+        return Err(WebError::Forbidden("只能管理本区划的用户".into()));
+    }
+    Ok(user)
+}
+
+/// Replaces a user's role (a permission change, recorded with before and after).
+async fn change_grants(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(input): Form<GrantInput>,
+) -> Response {
+    let result = async {
+        let user = administered_user(&state, &staff, &id).await?;
+        let role = Role::parse(&input.role)
+            .ok_or_else(|| WebError::Invalid(format!("角色“{}”无效", input.role)))?;
+        let region =
+            RegionCode::parse(&user.region).map_err(|e| WebError::Internal(e.to_string()))?;
+        let department = (!input.department.is_empty()).then(|| input.department.clone());
+        let grant =
+            Grant::new(role, region, department).map_err(|e| WebError::Invalid(e.to_string()))?;
+        if user.id == staff.user.id && role != Role::Admin {
+            return Err(WebError::Invalid("不能取消自己的管理员角色".into()));
+        }
+        state
+            .store
+            .set_grants(
+                &staff.user.principal().actor(),
+                &id,
+                input.version,
+                vec![grant],
+            )
+            .await?;
+        Ok(())
+    }
+    .await;
+    user_change_outcome(&state, &staff, result).await
+}
+
+#[derive(Deserialize)]
+struct ActiveInput {
+    version: i64,
+    active: bool,
+}
+
+/// Deactivates or reactivates a user (never oneself).
+async fn change_active(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(input): Form<ActiveInput>,
+) -> Response {
+    let result = async {
+        administered_user(&state, &staff, &id).await?;
+        if id == staff.user.id {
+            return Err(WebError::Invalid("不能停用自己的账号".into()));
+        }
+        state
+            .store
+            .set_active(
+                &staff.user.principal().actor(),
+                &id,
+                input.version,
+                input.active,
+            )
+            .await?;
+        Ok(())
+    }
+    .await;
+    user_change_outcome(&state, &staff, result).await
+}
+
+async fn user_change_outcome(
+    state: &AppState,
+    staff: &Staff,
+    result: Result<(), WebError>,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to("/console/users?notice=changed").into_response(),
+        Err(WebError::Forbidden(m)) => {
+            PageError(WebError::Forbidden(m), staff.lang).into_response()
+        }
+        Err(e) => {
+            let form = UserForm {
+                role: "department_staff".into(),
+                ..Default::default()
+            };
+            match users_page(
+                state,
+                staff,
+                "/console/users",
+                form,
+                None,
+                Some(e.public_message()),
+                e.status(),
+            )
+            .await
+            {
+                Ok(r) => r,
+                Err(e) => PageError(e, staff.lang).into_response(),
+            }
+        }
     }
 }

@@ -217,9 +217,16 @@ pub struct DepartmentPage {
 }
 
 pub struct UserRow {
+    pub id: String,
     pub name: String,
     pub display_name: String,
     pub roles: Vec<String>,
+    /// The first grant's role and department, preselected in the row's form.
+    pub role: String,
+    pub department: String,
+    pub version: i64,
+    pub active: bool,
+    pub is_me: bool,
 }
 
 #[derive(Default)]

@@ -834,3 +834,92 @@ async fn an_administrator_signs_and_sees_only_their_own_districts_chains() {
         "another district's chain is not shown"
     );
 }
+
+#[tokio::test]
+async fn administrators_change_roles_and_deactivate_users_with_a_record() {
+    let w = world().await;
+    let staff_cookie = login(&w.app, "staff").await;
+    let admin = login(&w.app, "admin").await;
+    let staff = w.db.store.user_by_name("staff").await.unwrap().unwrap();
+    let me = w.db.store.user_by_name("admin").await.unwrap().unwrap();
+
+    let body = format!(
+        "version={}&role=window_clerk&department={}",
+        staff.version, w.market.id
+    );
+    let reply = send(
+        &w.app,
+        form(
+            &format!("/console/users/{}/grants", staff.id),
+            &body,
+            Some(&admin),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let changed = w.db.store.user(&staff.id).await.unwrap().unwrap();
+    assert_eq!(changed.grants[0].role, Role::WindowClerk);
+    let history =
+        w.db.store
+            .history(&format!("user:{}", staff.id))
+            .await
+            .unwrap();
+    let change = history
+        .iter()
+        .find(|e| e.kind == "user.grants_changed")
+        .unwrap();
+    assert!(change.payload.contains("department_staff") && change.payload.contains("window_clerk"));
+    // A stale form is refused.
+    let stale = send(
+        &w.app,
+        form(
+            &format!("/console/users/{}/grants", staff.id),
+            &body,
+            Some(&admin),
+        ),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+
+    // Deactivated: the session stops working at once.
+    let body = format!("version={}&active=false", changed.version);
+    let reply = send(
+        &w.app,
+        form(
+            &format!("/console/users/{}/active", staff.id),
+            &body,
+            Some(&admin),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(&w.app, get("/console", Some(&staff_cookie)))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    // Not oneself, and not by someone who is not an administrator of the region.
+    let body = format!("version={}&active=false", me.version);
+    let refused = send(
+        &w.app,
+        form(
+            &format!("/console/users/{}/active", me.id),
+            &body,
+            Some(&admin),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let justice = login(&w.app, "justice").await;
+    let refused = send(
+        &w.app,
+        form(
+            &format!("/console/users/{}/active", me.id),
+            &body,
+            Some(&justice),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
