@@ -225,6 +225,20 @@ enum UserCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// List a user's API tokens (id, label, created, revoked)
+    Tokens {
+        #[arg(long)]
+        user: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke an API token by its id (from `fazhi user tokens`)
+    RevokeToken {
+        #[arg(long)]
+        id: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Print a new API bearer token for a user (stored only as a hash)
     Token {
         #[arg(long)]
@@ -482,6 +496,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     .collect();
                 println!("{}\t{}\t{}", u.name, u.display_name, roles.join(","));
             }
+            store.close().await;
+        }
+        Command::User(UserCommand::Tokens { user, store }) => {
+            let store = store.open().await?;
+            let found = store
+                .user_by_name(&user)
+                .await?
+                .ok_or_else(|| anyhow!("没有用户“{user}”"))?;
+            for (id, label, created, revoked) in store.tokens_of(&found.id).await? {
+                println!(
+                    "{id}\t{label}\t{}\t{}",
+                    created.display_minutes(),
+                    revoked
+                        .map(|r| format!("revoked {}", r.display_minutes()))
+                        .unwrap_or_else(|| "active".into())
+                );
+            }
+            store.close().await;
+        }
+        Command::User(UserCommand::RevokeToken { id, store }) => {
+            let store = store.open().await?;
+            store.revoke_token("cli", &id).await?;
+            println!("revoked {id}");
             store.close().await;
         }
         Command::User(UserCommand::Token { user, label, store }) => {

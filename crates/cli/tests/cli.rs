@@ -111,6 +111,11 @@ fn operators_set_up_a_district_from_the_command_line() {
     assert!(added.contains("password: "), "{added}");
     let token = ok(&["user", "token", "--data", data, "--user", "zhang"]);
     assert!(token.trim().starts_with("fz_"), "{token}");
+    let listed = ok(&["user", "tokens", "--data", data, "--user", "zhang"]);
+    assert!(listed.contains("\tactive"), "{listed}");
+    let id = listed.split('\t').next().unwrap().to_string();
+    ok(&["user", "revoke-token", "--data", data, "--id", &id]);
+    assert!(ok(&["user", "tokens", "--data", data, "--user", "zhang"]).contains("revoked"));
 
     // Mistakes say what and where, and change nothing.
     let bad_role = fazhi(&[

@@ -638,7 +638,13 @@ impl Store {
                     ("updated_at", self.now().0.into()),
                 ],
                 None,
-            );
+            )
+            // Whoever knew the old password is logged out everywhere.
+            .op(RowOp::UpdateAll {
+                table: "sessions",
+                key: vec![("user_id", user_id.into())],
+                set: vec![("ended_at", self.now().0.into())],
+            });
         self.submit(batch).await?;
         Ok(())
     }
@@ -932,6 +938,58 @@ impl Store {
             );
         self.submit(batch).await?;
         Ok(token)
+    }
+
+    /// A user's API tokens: (id, label, created, revoked).
+    pub async fn tokens_of(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<(String, String, Timestamp, Option<Timestamp>)>> {
+        let rows: Vec<(String, String, i64, Option<i64>)> = on_db!(&self.db, pool => {
+            sqlx::query_as("SELECT id, label, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at")
+                .bind(user_id.to_string())
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, label, created, revoked)| {
+                (id, label, Timestamp(created), revoked.map(Timestamp))
+            })
+            .collect())
+    }
+
+    /// Revokes an API token by its id (shown by `tokens_of`); the token stops working at once.
+    pub async fn revoke_token(&self, actor: &str, token_id: &str) -> Result<()> {
+        let owner: Option<String> = on_db!(&self.db, pool => {
+            sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE id = $1")
+                .bind(token_id.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        let owner = owner.ok_or_else(|| StoreError::NotFound(format!("令牌 {token_id}")))?;
+        let user = self
+            .user(&owner)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("用户 {owner}")))?;
+        let region =
+            RegionCode::parse(&user.region).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let batch = WriteBatch::new()
+            .event(NewEvent::new(
+                region,
+                Subject::new("user", &owner),
+                "auth.token_revoked",
+                actor,
+                json!({"token_id": token_id}),
+            ))
+            .update(
+                "api_tokens",
+                vec![("id", token_id.into())],
+                vec![("revoked_at", self.now().0.into())],
+                None,
+            );
+        self.submit(batch).await?;
+        Ok(())
     }
 
     /// The user behind a bearer token that has not been revoked.

@@ -66,6 +66,12 @@ pub enum RowOp {
         table: &'static str,
         key: Columns,
     },
+    /// Updates every row matching `key`, however many (none is not an error).
+    UpdateAll {
+        table: &'static str,
+        key: Columns,
+        set: Columns,
+    },
 }
 
 /// Events plus the rows they change. Each event is appended to its region's chain.
@@ -156,6 +162,13 @@ impl RowOp {
                     conditions.join(" AND ")
                 )
             }
+            RowOp::UpdateAll { table, key, set } => RowOp::Update {
+                table,
+                key: key.clone(),
+                set: set.clone(),
+                expect_version: None,
+            }
+            .sql(),
             RowOp::Delete { table, key } => {
                 let conditions: Vec<String> = key
                     .iter()
@@ -182,6 +195,11 @@ impl RowOp {
                 .chain(expect_version.map(Value::from))
                 .collect(),
             RowOp::Delete { key, .. } => key.iter().map(|(_, v)| v.clone()).collect(),
+            RowOp::UpdateAll { key, set, .. } => set
+                .iter()
+                .chain(key.iter())
+                .map(|(_, v)| v.clone())
+                .collect(),
         }
     }
 
@@ -189,9 +207,9 @@ impl RowOp {
     pub(crate) fn describe(&self) -> String {
         let (table, key) = match self {
             RowOp::Insert { table, values } => (table, values.first().into_iter().collect()),
-            RowOp::Update { table, key, .. } | RowOp::Delete { table, key } => {
-                (table, key.iter().collect::<Vec<_>>())
-            }
+            RowOp::Update { table, key, .. }
+            | RowOp::Delete { table, key }
+            | RowOp::UpdateAll { table, key, .. } => (table, key.iter().collect::<Vec<_>>()),
         };
         let key: Vec<String> = key
             .iter()

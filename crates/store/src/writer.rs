@@ -291,7 +291,7 @@ async fn apply_in_transaction<C: Exec>(
                     RowOp::Update { .. } | RowOp::Delete { .. } => {
                         return Err(StoreError::NotFound(op.describe()));
                     }
-                    RowOp::Insert { .. } => {}
+                    RowOp::Insert { .. } | RowOp::UpdateAll { .. } => {}
                 }
             }
         }

@@ -923,3 +923,45 @@ async fn administrators_change_roles_and_deactivate_users_with_a_record() {
     .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_new_password_logs_out_everywhere_and_revoked_tokens_stop() {
+    let w = world().await;
+    let cookie = login(&w.app, "staff").await;
+    let staff = w.db.store.user_by_name("staff").await.unwrap().unwrap();
+    let token = token(&w, "staff").await;
+    let me = |auth: &str| json_request("GET", "/api/v1/me", serde_json::json!({}), auth);
+    assert_eq!(send(&w.app, me(&token)).await.status, StatusCode::OK);
+
+    w.db.store
+        .set_password("user:admin", &staff.id, "a-new-password".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        send(&w.app, get("/console", Some(&cookie))).await.status,
+        StatusCode::SEE_OTHER,
+        "the old session ended"
+    );
+
+    let tokens = w.db.store.tokens_of(&staff.id).await.unwrap();
+    assert_eq!(tokens.len(), 1);
+    w.db.store
+        .revoke_token("user:admin", &tokens[0].0)
+        .await
+        .unwrap();
+    assert_eq!(
+        send(&w.app, me(&token)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(
+        w.db.store.tokens_of(&staff.id).await.unwrap()[0]
+            .3
+            .is_some()
+    );
+    assert!(
+        w.db.store
+            .revoke_token("user:admin", "no-such-token")
+            .await
+            .is_err()
+    );
+}
