@@ -322,26 +322,6 @@ pub async fn create_case(
     ))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CaseQuery {
-    procedure: Option<String>,
-    state: Option<String>,
-    department: Option<String>,
-    /// normal | due_soon | overdue
-    deadline: Option<String>,
-    /// Created on or after (YYYY-MM-DD)
-    from: Option<String>,
-    /// Created on or before (YYYY-MM-DD)
-    to: Option<String>,
-    q: Option<String>,
-    /// updated | due | created
-    sort: Option<String>,
-    closed: Option<bool>,
-    page: Option<u32>,
-    per_page: Option<u32>,
-}
-
 pub fn parse_day(text: Option<&str>, name: &str) -> Result<Option<chrono::NaiveDate>, WebError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
@@ -351,31 +331,13 @@ pub fn parse_day(text: Option<&str>, name: &str) -> Result<Option<chrono::NaiveD
     }
 }
 
-impl CaseQuery {
-    fn filter(&self) -> Result<fazhi_store::cases::CaseFilter, WebError> {
-        Ok(fazhi_store::cases::CaseFilter {
-            procedure: self.procedure.clone().filter(|s| !s.is_empty()),
-            state: self.state.clone().filter(|s| !s.is_empty()),
-            department: self.department.clone().filter(|s| !s.is_empty()),
-            deadline: self.deadline.clone().filter(|s| !s.is_empty()),
-            created_from: parse_day(self.from.as_deref(), "from")?,
-            created_to: parse_day(self.to.as_deref(), "to")?,
-            text: self.q.clone(),
-            sort: self.sort.clone(),
-            include_closed: self.closed.unwrap_or(false),
-            page: self.page.unwrap_or(1),
-            per_page: self.per_page.unwrap_or(50),
-        })
-    }
-}
-
-#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", summary = "案件列表（筛选、排序、分页）", params(CaseQuery), responses((status = 200, body = fazhi_store::cases::CasePage), (status = 422, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", summary = "案件列表（筛选、排序、分页）", params(crate::cases::CaseQuery), responses((status = 200, body = fazhi_store::cases::CasePage), (status = 422, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 pub async fn list_cases(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(query): Query<CaseQuery>,
+    Query(query): Query<crate::cases::CaseQuery>,
 ) -> Result<Json<fazhi_store::cases::CasePage>, ApiError> {
-    let filter = query.filter()?;
+    let filter = query.filter(50)?;
     Ok(Json(
         state.store.list_cases(&user.principal(), &filter).await?,
     ))

@@ -224,3 +224,76 @@ pub fn refusal_error(refusal: Refusal) -> WebError {
         message: refusal.to_string(),
     }
 }
+
+/// The filters of a case list, as query parameters: the same for the console's list (and its
+/// CSV export) and the API's.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CaseQuery {
+    /// Procedure code
+    pub procedure: Option<String>,
+    /// State code (of that procedure)
+    pub state: Option<String>,
+    /// Department id
+    pub department: Option<String>,
+    /// normal | due_soon | overdue
+    pub deadline: Option<String>,
+    /// Registered on or after (YYYY-MM-DD)
+    pub from: Option<String>,
+    /// Registered on or before (YYYY-MM-DD)
+    pub to: Option<String>,
+    /// Words in the case's title
+    pub q: Option<String>,
+    /// updated (default) | due | created
+    pub sort: Option<String>,
+    /// Include closed cases: `true` (or `on`, as a checkbox sends it)
+    pub closed: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+impl CaseQuery {
+    pub fn filter(
+        &self,
+        default_per_page: u32,
+    ) -> Result<fazhi_store::cases::CaseFilter, WebError> {
+        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        Ok(fazhi_store::cases::CaseFilter {
+            procedure: nonempty(&self.procedure),
+            state: nonempty(&self.state),
+            department: nonempty(&self.department),
+            deadline: nonempty(&self.deadline),
+            created_from: crate::api::parse_day(self.from.as_deref(), "from")?,
+            created_to: crate::api::parse_day(self.to.as_deref(), "to")?,
+            text: nonempty(&self.q),
+            sort: nonempty(&self.sort),
+            include_closed: matches!(self.closed.as_deref(), Some("on" | "true")),
+            page: self.page.unwrap_or(1),
+            per_page: self.per_page.unwrap_or(default_per_page),
+        })
+    }
+
+    /// The query string of this filter on another page (`0`: without a page).
+    pub fn with_page(&self, page: u32) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("procedure", &self.procedure),
+            ("state", &self.state),
+            ("department", &self.department),
+            ("deadline", &self.deadline),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("q", &self.q),
+            ("sort", &self.sort),
+            ("closed", &self.closed),
+        ] {
+            if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+                parts.push(format!("{k}={}", crate::session::encode_query(v)));
+            }
+        }
+        if page > 0 {
+            parts.push(format!("page={page}"));
+        }
+        parts.join("&")
+    }
+}

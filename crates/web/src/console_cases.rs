@@ -3,7 +3,7 @@
 //! and a form for each action the user may take now), "my deadlines" and the leaders' dashboard.
 
 use crate::AppState;
-use crate::cases::{CaseView, refusal_error};
+use crate::cases::{CaseQuery, CaseView, refusal_error};
 use crate::error::{PageError, WebError};
 use crate::i18n::{Lang, Tr};
 use crate::session::Staff;
@@ -195,63 +195,6 @@ async fn departments_for(state: &AppState) -> Result<Vec<(String, String)>, WebE
 
 // ----- list -----
 
-#[derive(Deserialize, Default, Clone)]
-pub struct ListQuery {
-    procedure: Option<String>,
-    state: Option<String>,
-    department: Option<String>,
-    deadline: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    q: Option<String>,
-    sort: Option<String>,
-    closed: Option<String>,
-    page: Option<u32>,
-}
-
-impl ListQuery {
-    fn filter(&self, per_page: u32) -> Result<CaseFilter, WebError> {
-        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
-        Ok(CaseFilter {
-            procedure: nonempty(&self.procedure),
-            state: nonempty(&self.state),
-            department: nonempty(&self.department),
-            deadline: nonempty(&self.deadline),
-            created_from: crate::api::parse_day(self.from.as_deref(), "from")?,
-            created_to: crate::api::parse_day(self.to.as_deref(), "to")?,
-            text: nonempty(&self.q),
-            sort: nonempty(&self.sort),
-            include_closed: self.closed.as_deref() == Some("on"),
-            page: self.page.unwrap_or(1),
-            per_page,
-        })
-    }
-
-    /// The query string of this filter with another page.
-    fn with_page(&self, page: u32) -> String {
-        let mut parts = Vec::new();
-        for (k, v) in [
-            ("procedure", &self.procedure),
-            ("state", &self.state),
-            ("department", &self.department),
-            ("deadline", &self.deadline),
-            ("from", &self.from),
-            ("to", &self.to),
-            ("q", &self.q),
-            ("sort", &self.sort),
-            ("closed", &self.closed),
-        ] {
-            if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
-                parts.push(format!("{k}={}", crate::session::encode_query(v)));
-            }
-        }
-        if page > 0 {
-            parts.push(format!("page={page}"));
-        }
-        parts.join("&")
-    }
-}
-
 pub struct Row {
     pub id: String,
     pub title: String,
@@ -319,7 +262,7 @@ pub struct CasesPage {
     pub procedures: Vec<(String, String)>,
     pub states: Vec<(String, String)>,
     pub departments: Vec<(String, String)>,
-    pub q: ListQuery,
+    pub q: CaseQuery,
     pub show_filters: bool,
 }
 
@@ -329,7 +272,7 @@ async fn list_page(
     state: &AppState,
     staff: &Staff,
     path: &str,
-    query: ListQuery,
+    query: CaseQuery,
     active: &'static str,
     title: String,
     show_filters: bool,
@@ -389,7 +332,7 @@ async fn list(
     State(state): State<AppState>,
     staff: Staff,
     OriginalUri(uri): OriginalUri,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<CaseQuery>,
 ) -> Response {
     let title = staff.lang.texts().get("cases.title").to_string();
     list_page(&state, &staff, uri.path(), query, "cases", title, true)
@@ -401,7 +344,7 @@ async fn deadlines(
     State(state): State<AppState>,
     staff: Staff,
     OriginalUri(uri): OriginalUri,
-    Query(mut query): Query<ListQuery>,
+    Query(mut query): Query<CaseQuery>,
 ) -> Response {
     let t = staff.lang.texts();
     if query.deadline.as_deref().is_none_or(str::is_empty) {
@@ -463,7 +406,7 @@ async fn deadlines(
 async fn export(
     State(state): State<AppState>,
     staff: Staff,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<CaseQuery>,
 ) -> Response {
     let result = async {
         let t = staff.lang.texts();
