@@ -64,6 +64,11 @@ pub struct User {
 }
 
 impl User {
+    /// The user's home region, whose chain records events about them.
+    pub fn region_code(&self) -> Result<RegionCode> {
+        RegionCode::parse(&self.region).map_err(|e| StoreError::Invalid(e.to_string()))
+    }
+
     pub fn principal(&self) -> Principal {
         Principal {
             user_id: self.id.clone(),
@@ -201,6 +206,15 @@ fn grant_rows(user_id: &str, grants: &[Grant]) -> Vec<RowOp> {
             ],
         })
         .collect()
+}
+
+fn grant_from(role: String, region: String, department: String) -> Result<Grant> {
+    Ok(Grant {
+        role: Role::parse(&role)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown role {role}")))?,
+        region: RegionCode::parse(&region).map_err(|e| StoreError::Invalid(e.to_string()))?,
+        department: (!department.is_empty()).then_some(department),
+    })
 }
 
 type DepartmentRow = (String, String, String, String, String, bool, i64, i64, i64);
@@ -534,13 +548,9 @@ impl Store {
         expected_version: i64,
         grants: Vec<Grant>,
     ) -> Result<User> {
-        let user = self
-            .user(user_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("用户 {user_id}")))?;
+        let user = self.existing_user(user_id).await?;
         self.check_grants(&grants).await?;
-        let region =
-            RegionCode::parse(&user.region).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let region = user.region_code()?;
         let mut batch = WriteBatch::new()
             .event(NewEvent::new(
                 region,
@@ -580,12 +590,8 @@ impl Store {
         expected_version: i64,
         active: bool,
     ) -> Result<User> {
-        let user = self
-            .user(user_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("用户 {user_id}")))?;
-        let region =
-            RegionCode::parse(&user.region).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let user = self.existing_user(user_id).await?;
+        let region = user.region_code()?;
         let batch = WriteBatch::new()
             .event(NewEvent::new(
                 region,
@@ -615,13 +621,9 @@ impl Store {
 
     pub async fn set_password(&self, actor: &str, user_id: &str, password: String) -> Result<()> {
         check_password_strength(&password)?;
-        let user = self
-            .user(user_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("用户 {user_id}")))?;
+        let user = self.existing_user(user_id).await?;
         let hash = hash_password(password).await?;
-        let region =
-            RegionCode::parse(&user.region).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let region = user.region_code()?;
         let batch = WriteBatch::new()
             .event(NewEvent::new(
                 region,
@@ -659,15 +661,7 @@ impl Store {
             .await?
         });
         rows.into_iter()
-            .map(|(role, region, department)| {
-                Ok(Grant {
-                    role: Role::parse(&role)
-                        .ok_or_else(|| StoreError::Invalid(format!("unknown role {role}")))?,
-                    region: RegionCode::parse(&region)
-                        .map_err(|e| StoreError::Invalid(e.to_string()))?,
-                    department: (!department.is_empty()).then_some(department),
-                })
-            })
+            .map(|(role, region, department)| grant_from(role, region, department))
             .collect()
     }
 
@@ -701,6 +695,13 @@ impl Store {
         })
     }
 
+    /// The user, or [`StoreError::NotFound`].
+    async fn existing_user(&self, id: &str) -> Result<User> {
+        self.user(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("用户 {id}")))
+    }
+
     pub async fn user(&self, id: &str) -> Result<Option<User>> {
         self.user_where("id", id).await
     }
@@ -719,11 +720,37 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        let mut users = Vec::with_capacity(rows.len());
-        for row in rows {
-            users.push(self.user_from(row).await?);
+        // All grants in one query, not one per user.
+        let grants: Vec<(String, String, String, String)> = on_db!(&self.db, pool => {
+            sqlx::query_as(
+                "SELECT user_id, role, region, department FROM grants ORDER BY user_id, region, role, department",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        let mut by_user: std::collections::HashMap<String, Vec<Grant>> =
+            std::collections::HashMap::new();
+        for (user_id, role, region, department) in grants {
+            by_user
+                .entry(user_id)
+                .or_default()
+                .push(grant_from(role, region, department)?);
         }
-        Ok(users)
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, name, display_name, region, active, version, created_at)| User {
+                    grants: by_user.remove(&id).unwrap_or_default(),
+                    id,
+                    name,
+                    display_name,
+                    region,
+                    active,
+                    version,
+                    created_at: Timestamp(created_at),
+                },
+            )
+            .collect())
     }
 
     // ----- login, sessions, tokens -----
@@ -797,8 +824,7 @@ impl Store {
                 let token = random_token("")?;
                 let expires_at = now.plus_seconds(SESSION_SECONDS);
                 let hash = token_hash(&token);
-                let region = RegionCode::parse(&user.region)
-                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                let region = user.region_code()?;
                 let batch = WriteBatch::new()
                     .event(NewEvent::new(
                         region,
@@ -826,8 +852,7 @@ impl Store {
             (_, user) => {
                 let (region, subject, reason) = match &user {
                     Some(u) => (
-                        RegionCode::parse(&u.region)
-                            .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                        u.region_code()?,
                         Subject::new("user", &u.id),
                         if u.active {
                             "wrong_password"
@@ -888,8 +913,7 @@ impl Store {
             return Ok(());
         };
         let hash = token_hash(token);
-        let region =
-            RegionCode::parse(&user.region).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let region = user.region_code()?;
         let batch = WriteBatch::new()
             .event(NewEvent::new(
                 region,
@@ -910,14 +934,10 @@ impl Store {
 
     /// Creates an API token for a user; the token is returned once and stored only as a hash.
     pub async fn create_token(&self, actor: &str, user_id: &str, label: &str) -> Result<String> {
-        let user = self
-            .user(user_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("用户 {user_id}")))?;
+        let user = self.existing_user(user_id).await?;
         let token = random_token("fz_")?;
         let id = new_id();
-        let region =
-            RegionCode::parse(&user.region).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let region = user.region_code()?;
         let batch = WriteBatch::new()
             .event(NewEvent::new(
                 region,
@@ -972,8 +992,7 @@ impl Store {
             .user(&owner)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("用户 {owner}")))?;
-        let region =
-            RegionCode::parse(&user.region).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let region = user.region_code()?;
         let batch = WriteBatch::new()
             .event(NewEvent::new(
                 region,

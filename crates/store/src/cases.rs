@@ -282,8 +282,9 @@ impl Store {
                 "step": step,
             }),
         );
+        let due = deadlines(definition, &case, calendar, self.today());
         let mut batch =
-            self.case_row_batch(definition, calendar, &case, actor, creating, before, event);
+            self.case_row_batch(definition, &case, actor, creating, before, event, &due);
         if creating && let Some(department) = &case.department {
             // The department hears of a case registered for it (but not the one who registered it).
             let rows = self
@@ -332,7 +333,7 @@ impl Store {
         Ok(Ok(StoredCase {
             title: title(definition, &case),
             terminal: definition.is_terminal(&case.state),
-            next_due: deadlines(definition, &case, calendar, self.today()).next_due,
+            next_due: due.next_due,
             created_by,
             created_at,
             updated_at: now,
@@ -344,24 +345,23 @@ impl Store {
     fn case_row_batch(
         &self,
         definition: &Definition,
-        calendar: &Calendar,
         case: &Case,
         actor: &str,
         creating: bool,
         before: i64,
         event: NewEvent,
+        d: &Deadlines,
     ) -> WriteBatch {
         let now = self.now();
-        let d = deadlines(definition, case, calendar, self.today());
         let snapshot = serde_json::to_string(case).expect("a case serialises");
         let mut columns: Vec<(&'static str, Value)> = vec![
             ("title", title(definition, case).into()),
             ("state", case.state.clone().into()),
             ("terminal", definition.is_terminal(&case.state).into()),
             ("snapshot", snapshot.into()),
-            ("next_due", d.next_due.into()),
-            ("warn_from", d.warn_from.into()),
-            ("next_check", d.next_check.into()),
+            ("next_due", d.next_due.clone().into()),
+            ("warn_from", d.warn_from.clone().into()),
+            ("next_check", d.next_check.clone().into()),
             ("updated_at", now.0.into()),
         ];
         let batch = WriteBatch::new().event(event);
@@ -442,8 +442,9 @@ impl Store {
                 "system",
                 json!({"clock": clock, "effective": date_text(effective), "procedure": definition.code}),
             );
+            let due = deadlines(definition, &case, calendar, self.today());
             let batch =
-                self.case_row_batch(definition, calendar, &case, "system", false, before, event);
+                self.case_row_batch(definition, &case, "system", false, before, event, &due);
             match self.submit(batch).await {
                 Ok(_) => handled += 1,
                 Err(StoreError::Conflict { .. }) => break, // someone acted meanwhile; next run

@@ -4,19 +4,18 @@
 //! against the user's grants with the rules of `fazhi_core::authz`.
 
 use crate::AppState;
-use crate::error::{PageError, WebError};
+use crate::error::{OrErrorPage, PageError, WebError, render_page};
 use crate::i18n::Lang;
 use crate::session::{
     SESSION_COOKIE, Staff, client_ip, cookie, is_https, safe_next, session_cookie,
 };
 use crate::views::*;
-use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::{FromRequestParts, OriginalUri, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use fazhi_core::authz::DepartmentScope;
 use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
@@ -37,13 +36,6 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit))
         .route("/audit/checkpoint", post(make_checkpoint))
         .route("/audit/verify", post(verify))
-}
-
-fn render<T: Template>(page: T, status: StatusCode, lang: Lang) -> Response {
-    match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => PageError(WebError::Internal(e.to_string()), lang).into_response(),
-    }
 }
 
 /// The client address (for login throttling).
@@ -87,7 +79,7 @@ async fn login_form(
         name: String::new(),
         next,
     };
-    render(page, StatusCode::OK, lang)
+    render_page(page, StatusCode::OK, lang)
 }
 
 #[derive(Deserialize)]
@@ -140,7 +132,7 @@ async fn login_submit(
         name: form.name,
         next,
     };
-    render(page, status, lang)
+    render_page(page, status, lang)
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -232,7 +224,7 @@ async fn home(
         chains,
         events,
     };
-    Ok(render(page, StatusCode::OK, lang))
+    Ok(render_page(page, StatusCode::OK, lang))
 }
 
 /// Each region's chain height, with the region's name.
@@ -342,7 +334,7 @@ async fn departments_page(
         notice,
         error,
     };
-    render(page, status, lang)
+    render_page(page, status, lang)
 }
 
 async fn departments(
@@ -470,7 +462,7 @@ async fn department_page(
         notice,
         error,
     };
-    Ok(render(page, status, lang))
+    Ok(render_page(page, status, lang))
 }
 
 async fn members_of(
@@ -501,7 +493,7 @@ async fn department(
     let notice = flash
         .notice
         .map(|_| staff.lang.texts().get("departments.saved").to_string());
-    match department_page(
+    department_page(
         &state,
         &staff,
         &id,
@@ -511,10 +503,7 @@ async fn department(
         StatusCode::OK,
     )
     .await
-    {
-        Ok(r) => r,
-        Err(e) => PageError(e, staff.lang).into_response(),
-    }
+    .or_error_page(staff.lang)
 }
 
 #[derive(Deserialize)]
@@ -565,7 +554,7 @@ async fn update_department(
         Ok(()) => Redirect::to(&format!("/console/departments/{id}?notice=saved")).into_response(),
         Err(e @ (WebError::Conflict(_) | WebError::Invalid(_) | WebError::Duplicate(_))) => {
             let status = e.status();
-            match department_page(
+            department_page(
                 &state,
                 &staff,
                 &id,
@@ -575,10 +564,7 @@ async fn update_department(
                 status,
             )
             .await
-            {
-                Ok(r) => r,
-                Err(e) => PageError(e, staff.lang).into_response(),
-            }
+            .or_error_page(staff.lang)
         }
         Err(e) => PageError(e, staff.lang).into_response(),
     }
@@ -656,7 +642,7 @@ async fn users_page(
         notice,
         error,
     };
-    Ok(render(page, status, lang))
+    Ok(render_page(page, status, lang))
 }
 
 async fn users(
@@ -677,7 +663,7 @@ async fn users(
         role: "department_staff".into(),
         ..Default::default()
     };
-    match users_page(
+    users_page(
         &state,
         &staff,
         uri.path(),
@@ -687,10 +673,7 @@ async fn users(
         StatusCode::OK,
     )
     .await
-    {
-        Ok(r) => r,
-        Err(e) => PageError(e, staff.lang).into_response(),
-    }
+    .or_error_page(staff.lang)
 }
 
 #[derive(Deserialize)]
@@ -745,7 +728,7 @@ async fn create_user(
                 role: input.role,
                 department: input.department,
             };
-            match users_page(
+            users_page(
                 &state,
                 &staff,
                 uri.path(),
@@ -755,10 +738,7 @@ async fn create_user(
                 e.status(),
             )
             .await
-            {
-                Ok(r) => r,
-                Err(e) => PageError(e, staff.lang).into_response(),
-            }
+            .or_error_page(staff.lang)
         }
     }
 }
@@ -810,7 +790,7 @@ async fn audit_page(
         notice,
         error,
     };
-    Ok(render(page, StatusCode::OK, lang))
+    Ok(render_page(page, StatusCode::OK, lang))
 }
 
 async fn audit(
@@ -822,10 +802,9 @@ async fn audit(
     let notice = flash
         .notice
         .map(|n| staff.lang.texts().fill("audit.made", &[("n", &n)]));
-    match audit_page(&state, &staff, uri.path(), notice, None).await {
-        Ok(r) => r,
-        Err(e) => PageError(e, staff.lang).into_response(),
-    }
+    audit_page(&state, &staff, uri.path(), notice, None)
+        .await
+        .or_error_page(staff.lang)
 }
 
 async fn make_checkpoint(State(state): State<AppState>, staff: Staff) -> Response {
@@ -870,10 +849,9 @@ async fn verify(
     .await;
     let path = uri.path().trim_end_matches("/verify").to_string();
     match result {
-        Ok((notice, error)) => match audit_page(&state, &staff, &path, notice, error).await {
-            Ok(r) => r,
-            Err(e) => PageError(e, staff.lang).into_response(),
-        },
+        Ok((notice, error)) => audit_page(&state, &staff, &path, notice, error)
+            .await
+            .or_error_page(staff.lang),
         Err(e) => PageError(e, staff.lang).into_response(),
     }
 }
@@ -981,7 +959,7 @@ async fn user_change_outcome(
                 role: "department_staff".into(),
                 ..Default::default()
             };
-            match users_page(
+            users_page(
                 state,
                 staff,
                 "/console/users",
@@ -991,10 +969,7 @@ async fn user_change_outcome(
                 e.status(),
             )
             .await
-            {
-                Ok(r) => r,
-                Err(e) => PageError(e, staff.lang).into_response(),
-            }
+            .or_error_page(staff.lang)
         }
     }
 }

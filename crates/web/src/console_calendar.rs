@@ -3,7 +3,7 @@
 //! cases' deadlines are then recomputed, and each clock's explanation shows the new days.
 
 use crate::AppState;
-use crate::error::{PageError, WebError};
+use crate::error::{OrErrorPage, PageError, WebError};
 use crate::i18n::Tr;
 use crate::session::Staff;
 use crate::views::Chrome;
@@ -171,7 +171,7 @@ async fn show(
         StatusCode::OK,
     )
     .await
-    .unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+    .or_error_page(staff.lang)
 }
 
 fn parse_date(text: &str, what: &str) -> Result<NaiveDate, WebError> {
@@ -291,7 +291,7 @@ async fn save(
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await
-        .unwrap_or_else(|e| PageError(e, staff.lang).into_response()),
+        .or_error_page(staff.lang),
         Err(e) => PageError(e, staff.lang).into_response(),
     }
 }

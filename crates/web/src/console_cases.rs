@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::cases::{CaseQuery, CaseView, refusal_error};
-use crate::error::{PageError, WebError};
+use crate::error::{OrErrorPage, PageError, WebError, render_page};
 use crate::i18n::{Lang, Tr};
 use crate::session::Staff;
 use crate::views::{Chrome, EventView, Names};
@@ -13,7 +13,7 @@ use axum::Form;
 use axum::Router;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use fazhi_core::engine::{Actor, Command};
 use fazhi_core::procedure::{Definition, FieldType};
@@ -30,13 +30,6 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(show).post(take))
         .route("/deadlines", get(deadlines))
         .route("/dashboard", get(dashboard))
-}
-
-fn page<T: Template>(t: T, status: StatusCode, lang: Lang) -> Response {
-    match t.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => PageError(WebError::Internal(e.to_string()), lang).into_response(),
-    }
 }
 
 /// One input of a generated form.
@@ -304,7 +297,7 @@ async fn list_page(
     let pages = ((result.total as u32).div_ceil(PER_PAGE)).max(1);
     let page_no = result.page;
     let base = path.to_string();
-    let p = page(
+    let p = render_page(
         CasesPage {
             t,
             c: Chrome::new(&staff.user, staff.lang, active, path),
@@ -337,7 +330,7 @@ async fn list(
     let title = staff.lang.texts().get("cases.title").to_string();
     list_page(&state, &staff, uri.path(), query, "cases", title, true)
         .await
-        .unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+        .or_error_page(staff.lang)
 }
 
 async fn deadlines(
@@ -373,7 +366,7 @@ async fn deadlines(
             }
             let departments = departments_for(&state).await?;
             let rows = rows(&state, &items, t, &departments);
-            Ok::<_, WebError>(page(
+            Ok::<_, WebError>(render_page(
                 CasesPage {
                     t,
                     c: Chrome::new(&staff.user, staff.lang, "deadlines", uri.path()),
@@ -399,7 +392,7 @@ async fn deadlines(
         }
     }
     .await;
-    result.unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+    result.or_error_page(staff.lang)
 }
 
 /// The list as CSV (UTF-8 with a byte-order mark, so that Excel opens the Chinese correctly).
@@ -476,7 +469,7 @@ async fn export(
         )
     }
     .await;
-    result.unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+    result.or_error_page(staff.lang)
 }
 
 fn csv_cell(text: &str) -> String {
@@ -547,7 +540,7 @@ async fn new_page(
             None => (String::new(), String::new(), String::new(), Vec::new()),
         };
     refill(&mut inputs, form);
-    Ok(page(
+    Ok(render_page(
         NewCasePage {
             t: staff.lang.texts(),
             c: Chrome::new(&staff.user, staff.lang, "cases", path),
@@ -602,7 +595,7 @@ async fn new_form(
         StatusCode::OK,
     )
     .await
-    .unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+    .or_error_page(staff.lang)
 }
 
 async fn create(
@@ -651,7 +644,7 @@ async fn create(
                 status,
             )
             .await
-            .unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+            .or_error_page(staff.lang)
         }
         Err(e) => PageError(e, staff.lang).into_response(),
     }
@@ -752,7 +745,7 @@ async fn case_page(
         .and_then(|d| departments.iter().find(|(id, _)| id == d))
         .map(|(_, n)| n.clone())
         .unwrap_or_default();
-    Ok(page(
+    Ok(render_page(
         CasePage {
             t,
             c: Chrome::new(&staff.user, staff.lang, "cases", path),
@@ -843,7 +836,7 @@ async fn show(
         &[],
     )
     .await
-    .unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+    .or_error_page(staff.lang)
 }
 
 async fn take(
@@ -896,7 +889,7 @@ async fn take(
                 &form,
             )
             .await
-            .unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+            .or_error_page(staff.lang)
         }
         Err(e) => PageError(e, staff.lang).into_response(),
     }
@@ -960,7 +953,7 @@ async fn dashboard(
         }
         let due_soon = rows.iter().map(|r| r.2).sum();
         let overdue = rows.iter().map(|r| r.3).sum();
-        Ok::<_, WebError>(page(
+        Ok::<_, WebError>(render_page(
             DashboardPage {
                 t: staff.lang.texts(),
                 c: Chrome::new(&staff.user, staff.lang, "dashboard", uri.path()),
@@ -973,5 +966,5 @@ async fn dashboard(
         ))
     }
     .await;
-    result.unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+    result.or_error_page(staff.lang)
 }

@@ -2,7 +2,7 @@
 //! htmx, so pages need not compute it), the list, and marking them read.
 
 use crate::AppState;
-use crate::error::{PageError, WebError};
+use crate::error::{OrErrorPage, PageError, WebError};
 use crate::i18n::Tr;
 use crate::session::Staff;
 use crate::views::Chrome;
@@ -69,7 +69,7 @@ async fn list(
         )
     }
     .await;
-    result.unwrap_or_else(|e| PageError(e, staff.lang).into_response())
+    result.or_error_page(staff.lang)
 }
 
 /// The unread count as a small fragment (empty when there is none).

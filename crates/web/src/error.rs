@@ -182,3 +182,22 @@ impl IntoResponse for PageError {
         }
     }
 }
+
+/// A page handler's outcome as a response: the page, or the error page in the user's language.
+pub trait OrErrorPage {
+    fn or_error_page(self, lang: Lang) -> Response;
+}
+
+impl OrErrorPage for Result<Response, WebError> {
+    fn or_error_page(self, lang: Lang) -> Response {
+        self.unwrap_or_else(|e| PageError(e, lang).into_response())
+    }
+}
+
+/// Renders a page template with a status (a rendering failure is an internal error page).
+pub fn render_page<T: Template>(page: T, status: StatusCode, lang: Lang) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => PageError(WebError::Internal(e.to_string()), lang).into_response(),
+    }
+}
