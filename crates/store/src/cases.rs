@@ -113,7 +113,7 @@ pub struct CaseFilter {
     pub procedure: Option<String>,
     pub state: Option<String>,
     pub department: Option<String>,
-    /// `normal`, `due_soon` or `overdue`.
+    /// `normal`, `due_soon`, `overdue`, or `attention` (due soon or overdue).
     pub deadline: Option<String>,
     pub created_from: Option<NaiveDate>,
     pub created_to: Option<NaiveDate>,
@@ -575,13 +575,20 @@ impl Store {
                 let t = bind(today.clone().into(), &mut params);
                 conditions.push(format!("next_due >= {t} AND warn_from <= {t}"));
             }
+            // Yellow or red: everything within its warning days or past due ("my deadlines").
+            Some("attention") => {
+                conditions.push(format!(
+                    "warn_from <= {}",
+                    bind(today.clone().into(), &mut params)
+                ));
+            }
             Some("normal") => {
                 let t = bind(today.clone().into(), &mut params);
                 conditions.push(format!("(next_due IS NULL OR warn_from > {t})"));
             }
             Some(other) => {
                 return Err(StoreError::Invalid(format!(
-                    "期限状态“{other}”无效（normal、due_soon、overdue）"
+                    "期限状态“{other}”无效（normal、due_soon、overdue、attention）"
                 )));
             }
             None => {}

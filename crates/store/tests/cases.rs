@@ -127,6 +127,16 @@ async fn cases_story(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(soon.total, 1);
+    let attention = CaseFilter {
+        deadline: Some("attention".into()),
+        per_page: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        db.store.list_cases(&p, &attention).await.unwrap().total,
+        1,
+        "yellow counts"
+    );
     let text = db
         .store
         .list_cases(
@@ -203,6 +213,11 @@ async fn cases_story(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(overdue.total, 1);
+    assert_eq!(
+        db.store.list_cases(&p, &attention).await.unwrap().total,
+        1,
+        "red counts"
+    );
     let waiting = db
         .store
         .cases_needing_attention(db.store.today())

@@ -236,7 +236,7 @@ pub struct CaseQuery {
     pub state: Option<String>,
     /// Department id
     pub department: Option<String>,
-    /// normal | due_soon | overdue
+    /// normal | due_soon | overdue | attention (due soon or overdue)
     pub deadline: Option<String>,
     /// Registered on or after (YYYY-MM-DD)
     pub from: Option<String>,

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use fazhi_core::engine::{Actor, Command};
 use fazhi_core::procedure::{Definition, FieldType};
-use fazhi_store::cases::{CaseFilter, CaseListItem};
+use fazhi_store::cases::CaseListItem;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -339,60 +339,17 @@ async fn deadlines(
     OriginalUri(uri): OriginalUri,
     Query(mut query): Query<CaseQuery>,
 ) -> Response {
-    let t = staff.lang.texts();
+    // By default everything yellow or red, soonest first.
     if query.deadline.as_deref().is_none_or(str::is_empty) {
-        // Yellow and red together: everything due within its warning days or past due.
+        query.deadline = Some("attention".into());
+    }
+    if query.sort.as_deref().is_none_or(str::is_empty) {
         query.sort = Some("due".into());
     }
-    let title = t.get("nav.deadlines").to_string();
-    let mut q = query.clone();
-    if q.deadline.is_none() {
-        q.deadline = Some("due_soon_or_overdue".into());
-    }
-    // "due_soon_or_overdue" is shown as two lists merged: overdue first.
-    let result = async {
-        if q.deadline.as_deref() == Some("due_soon_or_overdue") {
-            let principal = staff.user.principal();
-            let mut items = Vec::new();
-            for d in ["overdue", "due_soon"] {
-                let f = CaseFilter {
-                    deadline: Some(d.into()),
-                    sort: Some("due".into()),
-                    per_page: 200,
-                    page: 1,
-                    ..Default::default()
-                };
-                items.extend(state.store.list_cases(&principal, &f).await?.items);
-            }
-            let departments = departments_for(&state).await?;
-            let rows = rows(&state, &items, t, &departments);
-            Ok::<_, WebError>(render_page(
-                CasesPage {
-                    t,
-                    c: Chrome::new(&staff.user, staff.lang, "deadlines", uri.path()),
-                    title,
-                    total: rows.len() as i64,
-                    rows,
-                    page: 1,
-                    pages: 1,
-                    prev: None,
-                    next: None,
-                    export: "/console/cases.csv?deadline=overdue".into(),
-                    procedures: vec![],
-                    states: vec![],
-                    departments: vec![],
-                    q: query,
-                    show_filters: false,
-                },
-                StatusCode::OK,
-                staff.lang,
-            ))
-        } else {
-            list_page(&state, &staff, uri.path(), q, "deadlines", title, false).await
-        }
-    }
-    .await;
-    result.or_error_page(staff.lang)
+    let title = staff.lang.texts().get("nav.deadlines").to_string();
+    list_page(&state, &staff, uri.path(), query, "deadlines", title, false)
+        .await
+        .or_error_page(staff.lang)
 }
 
 /// The list as CSV (UTF-8 with a byte-order mark, so that Excel opens the Chinese correctly).

@@ -668,6 +668,12 @@ async fn the_department_hears_of_new_cases_and_of_deadlines_turning_yellow_then_
         "2019-09-26: due 10-09, still normal"
     );
     w.clock.set(at("2019-10-08"));
+    let staff_cookie = login(&w, "staff").await;
+    let (_, mine, _) = call(&w.app, get("/console/deadlines", &staff_cookie)).await;
+    assert!(
+        mine.contains("旅顺某燃气有限公司") && mine.contains("临期"),
+        "my deadlines list yellow cases"
+    );
     assert_eq!(fazhi_web::scheduler::alert(&w.state).await, 1);
     assert_eq!(
         fazhi_web::scheduler::alert(&w.state).await,
