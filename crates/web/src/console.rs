@@ -252,7 +252,7 @@ async fn named_heights(state: &AppState) -> Result<Vec<(String, String, i64)>, W
         .collect())
 }
 
-async fn user_names(state: &AppState) -> Result<Names, WebError> {
+pub(crate) async fn user_names(state: &AppState) -> Result<Names, WebError> {
     Ok(state
         .store
         .users()
@@ -262,7 +262,8 @@ async fn user_names(state: &AppState) -> Result<Names, WebError> {
         .collect())
 }
 
-async fn department_names(state: &AppState) -> Result<Vec<(String, String)>, WebError> {
+/// Every department as (id, name), for showing names and filling select boxes.
+pub(crate) async fn department_names(state: &AppState) -> Result<Vec<(String, String)>, WebError> {
     Ok(state
         .store
         .departments(None)

@@ -176,16 +176,6 @@ fn show_value(definition: &Definition, code: &str, value: &Value, english: bool)
     }
 }
 
-async fn departments_for(state: &AppState) -> Result<Vec<(String, String)>, WebError> {
-    Ok(state
-        .store
-        .departments(None)
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d.name))
-        .collect())
-}
-
 // ----- list -----
 
 pub struct Row {
@@ -275,7 +265,7 @@ async fn list_page(
     let principal = staff.user.principal();
     let filter = query.filter(PER_PAGE)?;
     let result = state.store.list_cases(&principal, &filter).await?;
-    let departments = departments_for(state).await?;
+    let departments = crate::console::department_names(state).await?;
     let today = state.store.today();
     let procedures: Vec<(String, String)> = state
         .procedures
@@ -361,7 +351,7 @@ async fn export(
     let result = async {
         let t = staff.lang.texts();
         let principal = staff.user.principal();
-        let departments = departments_for(&state).await?;
+        let departments = crate::console::department_names(&state).await?;
         let mut out = String::from("\u{feff}");
         let header = [
             "cases.number",
@@ -485,7 +475,7 @@ async fn new_page(
     let definition = procedure
         .as_deref()
         .and_then(|p| state.procedures.current(p, today));
-    let departments = departments_for(state).await?;
+    let departments = crate::console::department_names(state).await?;
     let (action, action_label, basis, mut inputs) =
         match definition.and_then(|d| d.actions.iter().find(|a| a.creates()).map(|a| (d, a))) {
             Some((d, a)) => (
@@ -652,7 +642,7 @@ async fn case_page(
     let stored = state.readable_case(&principal, id).await?;
     let definition = state.definition_of(&stored)?;
     let view = state.case_view(&stored, &principal, english)?;
-    let departments = departments_for(state).await?;
+    let departments = crate::console::department_names(state).await?;
     let facts = definition
         .fields
         .iter()
@@ -681,13 +671,7 @@ async fn case_page(
             }
         })
         .collect();
-    let names: Names = state
-        .store
-        .users()
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect();
+    let names = crate::console::user_names(state).await?;
     let events = state
         .store
         .history(&format!("case:{}", view.id))
@@ -873,7 +857,7 @@ async fn dashboard(
     let result = async {
         let english = staff.lang == Lang::En;
         let counts = state.store.deadline_counts(&staff.user.principal()).await?;
-        let departments = departments_for(&state).await?;
+        let departments = crate::console::department_names(&state).await?;
         let today = state.store.today();
         let mut rows: Vec<(String, String, i64, i64, String, String)> = Vec::new();
         for (department, procedure, deadline, n) in counts {
