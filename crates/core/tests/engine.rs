@@ -1,16 +1,13 @@
 //! The procedure engine on a procedure defined only in a data file.
 
-use chrono::NaiveDate;
 use fazhi_core::authz::Principal;
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{
-    Actor, Case, ClockStatus, Command, DeadlineStatus, Refusal, apply, apply_expiry, clock_due,
-    decide, expired,
+    Actor, ClockStatus, Command, DeadlineStatus, Refusal, apply_expiry, clock_due, decide, expired,
 };
-use fazhi_core::org::{Grant, Role};
+use fazhi_core::org::Role;
 use fazhi_core::procedure::{Definition, Expiry};
-use fazhi_core::region::RegionCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 const SAMPLE: &str = include_str!("../../../demo/sample-permit.toml");
@@ -19,77 +16,18 @@ fn definition() -> Definition {
     Definition::parse("sample-permit.toml", SAMPLE).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
-fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+mod common;
+use common::*;
+
+fn new_run() -> Run {
+    Run::new(definition(), "d-market")
 }
 
-fn district() -> RegionCode {
-    RegionCode::parse("210212").unwrap()
+trait Register {
+    fn register(&mut self, clerk: &Principal, on: &str);
 }
 
-fn person(role: Role, department: Option<&str>) -> Principal {
-    Principal {
-        user_id: format!("{role}"),
-        user_name: format!("{role}"),
-        grants: vec![Grant::new(role, district(), department.map(str::to_string)).unwrap()],
-    }
-}
-
-fn fields(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
-}
-
-struct Run {
-    def: Definition,
-    case: Case,
-}
-
-impl Run {
-    fn new() -> Run {
-        let def = definition();
-        let case = Case::new("c1", district(), Some("d-market".into()), &def);
-        Run { def, case }
-    }
-
-    fn try_act(
-        &self,
-        who: Actor<'_>,
-        action: &str,
-        on: &str,
-        f: &[(&str, Value)],
-    ) -> Result<(), Refusal> {
-        let command = Command {
-            action: action.into(),
-            expected_version: self.case.version,
-            fields: fields(f),
-            on: date(on),
-        };
-        decide(&self.def, &self.case, who, &command).map(|_| ())
-    }
-
-    fn act(&mut self, who: Actor<'_>, action: &str, on: &str, f: &[(&str, Value)]) {
-        let command = Command {
-            action: action.into(),
-            expected_version: self.case.version,
-            fields: fields(f),
-            on: date(on),
-        };
-        let step = decide(&self.def, &self.case, who, &command)
-            .unwrap_or_else(|r| panic!("{action}: {r}"));
-        apply(&self.def, &mut self.case, &step);
-    }
-
-    fn due(&self, clock: &str, today: &str) -> NaiveDate {
-        let def_clock = self.def.clock(clock).unwrap();
-        let state = self.case.clock(clock).unwrap();
-        clock_due(def_clock, state, Calendar::embedded(), date(today))
-            .unwrap()
-            .date
-    }
-
+impl Register for Run {
     fn register(&mut self, clerk: &Principal, on: &str) {
         self.act(
             Actor::User(clerk),
@@ -116,7 +54,7 @@ fn the_sample_definition_loads() {
 #[test]
 fn the_acceptance_clock_counts_working_days_across_national_day() {
     let clerk = person(Role::WindowClerk, Some("d-market"));
-    let mut run = Run::new();
+    let mut run = new_run();
     run.register(&clerk, "2019-09-26");
     assert_eq!(run.case.state, "received");
     // 09-27 Fri, 09-29 Sun (make-up day), 09-30, [10-01..07 National Day], 10-08, 10-09.
@@ -140,7 +78,7 @@ fn the_acceptance_clock_counts_working_days_across_national_day() {
 #[test]
 fn deemed_acceptance_at_expiry() {
     let clerk = person(Role::WindowClerk, Some("d-market"));
-    let mut run = Run::new();
+    let mut run = new_run();
     run.register(&clerk, "2019-09-26");
     let cal = Calendar::embedded();
     assert!(
@@ -178,7 +116,7 @@ fn deemed_acceptance_at_expiry() {
 #[test]
 fn only_the_system_takes_timed_actions_and_people_cannot() {
     let clerk = person(Role::WindowClerk, Some("d-market"));
-    let mut run = Run::new();
+    let mut run = new_run();
     run.register(&clerk, "2019-09-26");
     let refused = run.try_act(Actor::User(&clerk), "deem_accepted", "2019-09-27", &[]);
     assert!(
@@ -195,7 +133,7 @@ fn only_the_system_takes_timed_actions_and_people_cannot() {
 #[test]
 fn supplements_restart_the_acceptance_period() {
     let clerk = person(Role::WindowClerk, Some("d-market"));
-    let mut run = Run::new();
+    let mut run = new_run();
     run.register(&clerk, "2019-03-01");
     run.act(
         Actor::User(&clerk),
@@ -237,7 +175,7 @@ fn supplements_restart_the_acceptance_period() {
 fn a_late_supplement_request_is_refused_by_its_guard() {
     let clerk = person(Role::WindowClerk, Some("d-market"));
     // The acceptance period is over (its clock no longer runs), though the case is still open.
-    let mut other = Run::new();
+    let mut other = new_run();
     other.register(&clerk, "2019-03-01");
     other
         .case
@@ -266,7 +204,7 @@ fn a_late_supplement_request_is_refused_by_its_guard() {
 fn expert_review_pauses_the_decision_clock_by_exactly_its_working_days() {
     let clerk = person(Role::WindowClerk, Some("d-market"));
     let staff = person(Role::DepartmentStaff, Some("d-market"));
-    let mut run = Run::new();
+    let mut run = new_run();
     run.register(&clerk, "2019-03-01");
     run.act(Actor::User(&clerk), "accept", "2019-03-04", &[]);
     let before = run.due("decision", "2019-03-04");
@@ -299,7 +237,7 @@ fn expert_review_pauses_the_decision_clock_by_exactly_its_working_days() {
 fn one_extension_and_no_more() {
     let clerk = person(Role::WindowClerk, Some("d-market"));
     let staff = person(Role::DepartmentStaff, Some("d-market"));
-    let mut run = Run::new();
+    let mut run = new_run();
     run.register(&clerk, "2019-03-01");
     run.act(Actor::User(&clerk), "accept", "2019-03-04", &[]);
     run.act(
@@ -333,7 +271,7 @@ fn a_denial_needs_a_passed_legal_review_and_the_last_review_counts() {
     let clerk = person(Role::WindowClerk, Some("d-market"));
     let staff = person(Role::DepartmentStaff, Some("d-market"));
     let reviewer = person(Role::LegalReviewer, Some("d-justice"));
-    let mut run = Run::new();
+    let mut run = new_run();
     run.register(&clerk, "2019-03-01");
     run.act(Actor::User(&clerk), "accept", "2019-03-04", &[]);
     let no_review = run.try_act(
@@ -396,7 +334,7 @@ fn refusals_for_state_role_department_fields_and_staleness() {
     let clerk = person(Role::WindowClerk, Some("d-market"));
     let other_clerk = person(Role::WindowClerk, Some("d-other"));
     let officer = person(Role::EnforcementOfficer, Some("d-market"));
-    let mut run = Run::new();
+    let mut run = new_run();
     assert!(matches!(
         run.try_act(Actor::User(&clerk), "accept", "2019-03-01", &[]),
         Err(Refusal::WrongState { .. })
@@ -489,7 +427,7 @@ fn refusals_for_state_role_department_fields_and_staleness() {
 #[test]
 fn money_is_kept_in_fen() {
     let clerk = person(Role::WindowClerk, Some("d-market"));
-    let mut run = Run::new();
+    let mut run = new_run();
     run.register(&clerk, "2019-03-01");
     run.act(
         Actor::User(&clerk),
@@ -498,7 +436,7 @@ fn money_is_kept_in_fen() {
         &[("fee", json!("1,234.5"))],
     );
     assert_eq!(run.case.fields["fee"], json!(123450));
-    let mut again = Run::new();
+    let mut again = new_run();
     again.register(&clerk, "2019-03-01");
     assert!(
         again
@@ -536,7 +474,7 @@ fn deadline_status_turns_yellow_then_red() {
 #[test]
 fn expiry_is_recorded_once() {
     let clerk = person(Role::WindowClerk, Some("d-market"));
-    let mut run = Run::new();
+    let mut run = new_run();
     run.register(&clerk, "2019-03-01");
     run.act(Actor::User(&clerk), "accept", "2019-03-04", &[]);
     let cal = Calendar::embedded();
@@ -658,7 +596,7 @@ fn definition_mistakes_are_named_with_file_and_place() {
 fn a_decision_is_published_masked_and_withdrawn_when_revoked() {
     let clerk = person(Role::WindowClerk, Some("d-market"));
     let staff = person(Role::DepartmentStaff, Some("d-market"));
-    let mut run = Run::new();
+    let mut run = new_run();
     run.act(
         Actor::User(&clerk),
         "register",

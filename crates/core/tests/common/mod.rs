@@ -1,0 +1,90 @@
+//! What the engine tests share: dates, a district, people with one grant, and a case run
+//! through a definition with the engine's own decide/apply.
+#![allow(dead_code)]
+
+use chrono::NaiveDate;
+use fazhi_core::authz::Principal;
+use fazhi_core::calendar::Calendar;
+use fazhi_core::engine::{Actor, Case, Command, Refusal, apply, clock_due, decide};
+use fazhi_core::org::{Grant, Role};
+use fazhi_core::procedure::Definition;
+use fazhi_core::region::RegionCode;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Parses a definition file, panicking with every error found.
+pub fn load(name: &str, text: &str) -> Definition {
+    Definition::parse(name, text).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+pub fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+pub fn district() -> RegionCode {
+    RegionCode::parse("210212").unwrap()
+}
+
+pub fn person(role: Role, department: Option<&str>) -> Principal {
+    Principal {
+        user_id: format!("{role}"),
+        user_name: format!("{role}"),
+        grants: vec![Grant::new(role, district(), department.map(str::to_string)).unwrap()],
+    }
+}
+
+pub fn fields(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+pub struct Run {
+    pub def: Definition,
+    pub case: Case,
+}
+
+impl Run {
+    /// A new case of `def` in the district, belonging to `department`.
+    pub fn new(def: Definition, department: &str) -> Run {
+        let case = Case::new("c1", district(), Some(department.into()), &def);
+        Run { def, case }
+    }
+
+    pub fn try_act(
+        &self,
+        who: Actor<'_>,
+        action: &str,
+        on: &str,
+        f: &[(&str, Value)],
+    ) -> Result<(), Refusal> {
+        let command = Command {
+            action: action.into(),
+            expected_version: self.case.version,
+            fields: fields(f),
+            on: date(on),
+        };
+        decide(&self.def, &self.case, who, &command).map(|_| ())
+    }
+
+    pub fn act(&mut self, who: Actor<'_>, action: &str, on: &str, f: &[(&str, Value)]) {
+        let command = Command {
+            action: action.into(),
+            expected_version: self.case.version,
+            fields: fields(f),
+            on: date(on),
+        };
+        let step = decide(&self.def, &self.case, who, &command)
+            .unwrap_or_else(|r| panic!("{action}: {r}"));
+        apply(&self.def, &mut self.case, &step);
+    }
+
+    pub fn due(&self, clock: &str, today: &str) -> NaiveDate {
+        let def_clock = self.def.clock(clock).unwrap();
+        let state = self.case.clock(clock).unwrap();
+        clock_due(def_clock, state, Calendar::embedded(), date(today))
+            .unwrap()
+            .date
+    }
+}
