@@ -6,3 +6,11 @@
 #![forbid(unsafe_code)]
 
 pub mod document;
+pub mod disclosure;
+pub mod docx;
+pub mod html;
+pub mod records;
+pub mod templates;
+
+pub use document::{Block, Cell, Document, Signature, Table};
+pub use records::{ActionTaken, CaseRecord};
