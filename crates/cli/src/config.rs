@@ -15,6 +15,9 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     /// Where the checkpoint signing key lives (default: `DATA/keys`).
     pub key_dir: Option<PathBuf>,
+    /// Where stored files (attachments, documents) live (default: `DATA/files`; required
+    /// with PostgreSQL for attachments).
+    pub files_dir: Option<PathBuf>,
     /// Folder of procedure definitions adding to or replacing the embedded ones.
     pub procedures_dir: Option<PathBuf>,
     /// Address to listen on, e.g. `127.0.0.1:8080`.

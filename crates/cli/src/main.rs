@@ -44,7 +44,7 @@ struct StoreArgs {
     /// Folder of the checkpoint signing key [default: DATA/keys]
     #[arg(long, env = "FAZHI_KEY_DIR", global = true)]
     key_dir: Option<PathBuf>,
-    /// Config file (TOML: data_dir, database_url, key_dir, procedures_dir, listen, secure_cookies, trust_proxy)
+    /// Config file (TOML: data_dir, database_url, key_dir, files_dir, procedures_dir, listen, secure_cookies, trust_proxy)
     #[arg(long, env = "FAZHI_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// Folder of procedure definitions that add to or replace the embedded ones [default: DATA/procedures]
@@ -309,6 +309,9 @@ async fn open(settings: &Settings) -> Result<Store> {
     let mut options = OpenOptions::new(settings.location.clone());
     if let Some(dir) = &settings.key_dir {
         options.key_dir = Some(dir.clone());
+    }
+    if let Some(dir) = &settings.file.files_dir {
+        options.files_dir = Some(dir.clone());
     }
     Store::open(options)
         .await

@@ -78,6 +78,9 @@ pub struct Case {
     pub clocks: Vec<ClockState>,
     /// Actions taken, in order.
     pub taken: Vec<String>,
+    /// The day each action in `taken` took effect (same order).
+    #[serde(default)]
+    pub taken_on: Vec<NaiveDate>,
 }
 
 impl Case {
@@ -99,6 +102,21 @@ impl Case {
             fields: BTreeMap::new(),
             clocks: Vec::new(),
             taken: Vec::new(),
+            taken_on: Vec::new(),
+        }
+    }
+
+    /// The day of the first action: when the case was opened (registered or received).
+    pub fn opened_on(&self) -> Option<NaiveDate> {
+        self.taken_on.first().copied()
+    }
+
+    /// The day the case reached its terminal state, if it is in one.
+    pub fn concluded_on(&self, definition: &Definition) -> Option<NaiveDate> {
+        if definition.is_terminal(&self.state) {
+            self.taken_on.last().copied()
+        } else {
+            None
         }
     }
 
@@ -451,9 +469,8 @@ pub fn normalise(
             RegionCode::parse(t).map_err(|e| e.to_string())?;
             Value::String(t.to_string())
         }
-        FieldType::Department | FieldType::User | FieldType::Attachment => {
-            Value::String(text()?.to_string())
-        }
+        FieldType::Department | FieldType::User => Value::String(text()?.to_string()),
+        FieldType::Attachment => attachment(value)?,
         FieldType::Party => party(value)?,
         FieldType::List => {
             let element = of.ok_or("列表缺少元素类型")?;
@@ -475,6 +492,40 @@ pub fn normalise(
         }
     };
     Ok(Some(normalised))
+}
+
+/// An attachment: a stored file named by its SHA-256, with its original name, size and type
+/// (`{sha256, name, size, media_type}`), or its JSON text. The bytes live in the store's file
+/// area; the case keeps only this reference, so the hash in the event log vouches for the file.
+fn attachment(value: &Value) -> Result<Value, String> {
+    let object = match value {
+        Value::String(s) => serde_json::from_str::<Value>(s)
+            .ok()
+            .filter(Value::is_object)
+            .ok_or("附件应为已上传文件的引用")?,
+        Value::Object(_) => value.clone(),
+        _ => return Err("附件应为已上传文件的引用".into()),
+    };
+    let sha = object["sha256"].as_str().unwrap_or_default();
+    if sha.len() != 64
+        || !sha
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
+        return Err("附件缺少有效的 SHA-256 摘要".into());
+    }
+    let name = object["name"].as_str().map(str::trim).unwrap_or_default();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err("附件文件名为空或过长".into());
+    }
+    let size = object["size"]
+        .as_i64()
+        .filter(|n| *n >= 0)
+        .ok_or("附件缺少大小")?;
+    let media_type = object["media_type"]
+        .as_str()
+        .unwrap_or("application/octet-stream");
+    Ok(serde_json::json!({"sha256": sha, "name": name, "size": size, "media_type": media_type}))
 }
 
 /// Money in fen (分), from an integer number of fen or a decimal amount in yuan ("12.50").
@@ -550,6 +601,7 @@ pub fn apply(definition: &Definition, case: &mut Case, step: &Step) {
     case.state = step.to.clone();
     case.fields.extend(step.fields.clone());
     case.taken.push(step.action.clone());
+    case.taken_on.push(step.on);
     case.version += 1;
     let action = &step.action;
     let on = step.on;

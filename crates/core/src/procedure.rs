@@ -259,6 +259,10 @@ pub struct Definition {
     pub effective: String,
     pub basis: String,
     pub counts_toward: Vec<String>,
+    /// The template of the formal case number (案号), e.g. `"依申请公开〔{year}〕{seq}号"`:
+    /// `{year}` is the year of registration, `{seq}` the case's sequence in that year and
+    /// procedure, `{seq:3}` zero-padded to three digits. Without it a case has no number.
+    pub number: Option<String>,
     pub fields: Vec<Field>,
     pub states: Vec<State>,
     pub actions: Vec<Action>,
@@ -321,6 +325,8 @@ struct RawHeader {
     basis: String,
     #[serde(default)]
     counts_toward: Vec<String>,
+    #[serde(default)]
+    number: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -473,7 +479,64 @@ impl Checker<'_> {
     }
 }
 
+/// Fills `{seq}` (or `{seq:N}`, zero-padded to N digits) in a number template.
+pub fn fill_seq(template: &str, seq: i64) -> String {
+    let mut out = template.to_string();
+    if let Some(start) = out.find("{seq") {
+        let end = start + out[start..].find('}').unwrap_or(0);
+        let width: usize = out[start + 4..end]
+            .strip_prefix(':')
+            .and_then(|w| w.parse().ok())
+            .unwrap_or(0);
+        out.replace_range(start..=end, &format!("{seq:0width$}"));
+    }
+    out
+}
+
+/// A number template has exactly one `{seq}` (or `{seq:N}`, N from 1 to 9), at most one
+/// `{year}`, and no other placeholder.
+fn check_number_template(template: &str) -> Result<(), String> {
+    let mut seqs = 0;
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            return Err(format!("“{template}”: an unclosed {{"));
+        };
+        let name = &rest[open + 1..open + close];
+        match name {
+            "year" => {}
+            "seq" => seqs += 1,
+            _ if name
+                .strip_prefix("seq:")
+                .is_some_and(|w| w.len() == 1 && w.as_bytes()[0].is_ascii_digit() && w != "0") =>
+            {
+                seqs += 1
+            }
+            _ => {
+                return Err(format!(
+                    "“{template}”: unknown placeholder {{{name}}} (use {{year}} and {{seq}} or {{seq:3}})"
+                ));
+            }
+        }
+        rest = &rest[open + close + 1..];
+    }
+    if seqs != 1 {
+        return Err(format!("“{template}” must contain {{seq}} exactly once"));
+    }
+    Ok(())
+}
+
 impl Definition {
+    /// The formal case number for the `seq`-th case of `year`, if the procedure numbers its cases.
+    pub fn case_number(&self, year: i32, seq: i64) -> Option<String> {
+        Some(fill_seq(&self.number_template(year)?, seq))
+    }
+
+    /// The number template with the year filled in and `{seq}` still open (see [`fill_seq`]).
+    pub fn number_template(&self, year: i32) -> Option<String> {
+        Some(self.number.as_ref()?.replace("{year}", &year.to_string()))
+    }
+
     /// Parses and checks a definition file. All mistakes are reported, each with its place.
     pub fn parse(file: &str, text: &str) -> Result<Definition, Vec<DefinitionError>> {
         let raw: RawFile = toml::from_str(text).map_err(|e| {
@@ -559,6 +622,11 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
     }
     if h.version.trim().is_empty() {
         c.error("procedure.version", "the version is empty");
+    }
+    if let Some(template) = &h.number
+        && let Err(message) = check_number_template(template)
+    {
+        c.error("procedure.number", message);
     }
 
     let mut fields = Vec::new();
@@ -930,6 +998,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         effective: h.effective,
         basis: h.basis,
         counts_toward: h.counts_toward,
+        number: h.number,
         fields,
         states,
         actions,

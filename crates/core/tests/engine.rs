@@ -684,3 +684,53 @@ fn publication_mistakes_are_named() {
         "{contact:?}"
     );
 }
+
+#[test]
+fn case_numbers_follow_the_template_and_bad_templates_are_named() {
+    let def = definition();
+    assert_eq!(
+        def.case_number(2019, 7).as_deref(),
+        Some("示许〔2019〕007号")
+    );
+    assert_eq!(
+        def.case_number(2020, 1234).as_deref(),
+        Some("示许〔2020〕1234号")
+    );
+    for (template, fragment) in [
+        ("许〔{year}〕号", "exactly once"),
+        ("许〔{year}〕{seq}{seq}号", "exactly once"),
+        ("许〔{yr}〕{seq}号", "unknown placeholder {yr}"),
+        ("许〔{year}〕{seq:0}号", "unknown placeholder {seq:0}"),
+        ("许〔{year}〕{seq号", "unclosed"),
+    ] {
+        let text = SAMPLE.replace("示许〔{year}〕{seq:3}号", template);
+        let errors = errors_of(&text);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("procedure.number") && e.contains(fragment)),
+            "{template}: {errors:?}"
+        );
+    }
+}
+
+#[test]
+fn a_case_knows_when_it_was_opened_and_concluded() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let mut run = new_run();
+    run.register(&clerk, "2019-03-01");
+    assert_eq!(run.case.opened_on(), Some(date("2019-03-01")));
+    assert_eq!(run.case.concluded_on(&run.def), None);
+    run.act(
+        Actor::User(&clerk),
+        "request_supplement",
+        "2019-03-04",
+        &[
+            ("supplement_items", json!("营业执照副本")),
+            ("supplement_deadline", json!("2019-03-20")),
+        ],
+    );
+    run.act(Actor::System, "deem_withdrawn", "2019-03-21", &[]);
+    assert_eq!(run.case.concluded_on(&run.def), Some(date("2019-03-21")));
+    assert_eq!(run.case.taken_on.len(), run.case.taken.len());
+}

@@ -328,6 +328,7 @@ impl Store {
             checkpoints,
             current: None,
             summaries: Vec::new(),
+            files: Vec::new(),
         };
         let fault: Option<Fault> = on_db!(&self.db, pool => {
             let sql = format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY region, seq");
@@ -350,6 +351,15 @@ impl Store {
             Some(f) => Some(f),
             None => self.missing_logged_checkpoint().await?,
         };
+        let fault = fault.or_else(|| {
+            walk.files.iter().find_map(|(region, seq, sha256)| {
+                self.check_file(sha256).map(|what| Fault {
+                    region: region.clone(),
+                    seq: Some(*seq),
+                    what,
+                })
+            })
+        });
         Ok(VerifyReport {
             regions: walk.summaries,
             fault,
@@ -399,6 +409,9 @@ struct Walk {
     checkpoints: BTreeMap<String, Vec<Checkpoint>>,
     current: Option<RegionWalk>,
     summaries: Vec<RegionSummary>,
+    /// Files recorded on the chains (region, seq of the `file.stored` event, hash), checked on
+    /// disk once the chains are known to be intact.
+    files: Vec<(String, i64, String)>,
 }
 
 impl Walk {
@@ -420,6 +433,13 @@ impl Walk {
                 next_checkpoint,
                 checked: 0,
             });
+        }
+        if event.kind == "file.stored"
+            && let Ok(payload) = serde_json::from_str::<serde_json::Value>(&event.payload)
+            && let Some(sha256) = payload["sha256"].as_str()
+        {
+            self.files
+                .push((event.region.clone(), event.seq, sha256.to_string()));
         }
         let trusted = self.trusted;
         let walk = self.current.as_mut().expect("set above");

@@ -194,6 +194,8 @@ impl Store {
             let copy = Store::open(crate::OpenOptions {
                 location: crate::Location::DataDir(scratch.clone()),
                 key_dir: None,
+                // Files are not in the backup; the copy's chain is checked against ours.
+                files_dir: self.files_dir.clone(),
                 clock: self.clock.clone(),
             })
             .await?;

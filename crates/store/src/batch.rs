@@ -79,6 +79,20 @@ pub enum RowOp {
 pub struct WriteBatch {
     pub events: Vec<NewEvent>,
     pub ops: Vec<RowOp>,
+    /// A formal number to draw, inside the transaction, for the case this batch creates.
+    pub number: Option<NumberRequest>,
+}
+
+/// Draws the next value of a counter in the write's own transaction (so numbers have no gaps
+/// and no duplicates, whatever the concurrency) and writes the number into the first event's
+/// payload (`"number"`) and the case row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumberRequest {
+    /// The counter, e.g. `210212|disclosure_request|2019`.
+    pub counter: String,
+    /// The number with `{year}` filled in and `{seq}` / `{seq:N}` still open.
+    pub template: String,
+    pub case_id: String,
 }
 
 impl WriteBatch {

@@ -2,9 +2,10 @@
 //! per case (the projection) beside their events. Deadline columns (`next_due`, `warn_from`,
 //! `next_check`) are derived with the official calendar when a case changes or the calendar does.
 
-use crate::batch::{Value, WriteBatch};
+use crate::batch::{RowOp, Value, WriteBatch};
 use crate::db::on_db;
 use crate::{Result, Store, StoreError};
+use chrono::Datelike;
 use chrono::NaiveDate;
 use fazhi_core::authz::{DepartmentScope, Principal};
 use fazhi_core::calendar::Calendar;
@@ -26,10 +27,47 @@ pub struct StoredCase {
     pub created_by: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// The formal case number (案号), if the procedure numbers its cases.
+    pub number: Option<String>,
+    /// The receipt number (受理编号) given to a public applicant, for online applications.
+    pub receipt: Option<String>,
 }
 
-/// snapshot, title, terminal, next_due, created_by, created_at, updated_at
-type CaseRow = (String, String, bool, Option<String>, String, i64, i64);
+/// snapshot, title, terminal, next_due, created_by, created_at, updated_at, number, receipt
+type CaseRow = (
+    String,
+    String,
+    bool,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+);
+
+/// What a case's later steps keep from its creation.
+struct Origin {
+    created_by: String,
+    created_at: Timestamp,
+    number: Option<String>,
+    receipt: Option<String>,
+}
+
+/// A case to open: its first action, taken by a user or by the system (an online application).
+pub struct NewCase<'a> {
+    pub definition: &'a Definition,
+    pub calendar: &'a Calendar,
+    pub actor: Actor<'a>,
+    pub region: &'a RegionCode,
+    pub department: Option<String>,
+    pub action: &'a str,
+    pub fields: std::collections::BTreeMap<String, serde_json::Value>,
+    /// The day the first action takes effect (today, or the day a paper record was received).
+    pub on: NaiveDate,
+    /// A receipt number for the applicant to follow the case with.
+    pub receipt: Option<String>,
+}
 
 /// The deadline columns of a case.
 struct Deadlines {
@@ -153,6 +191,13 @@ pub struct CasePage {
 /// The outcome of a command: the case as it now is, or why it was refused.
 pub type Acted = std::result::Result<StoredCase, Refusal>;
 
+fn actor_text(actor: Actor<'_>) -> String {
+    match actor {
+        Actor::User(p) => p.actor(),
+        Actor::System => "system".to_string(),
+    }
+}
+
 fn date_text(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
@@ -175,26 +220,64 @@ impl Store {
         action: &str,
         fields: std::collections::BTreeMap<String, serde_json::Value>,
     ) -> Result<Acted> {
-        let id = uuid::Uuid::now_v7().simple().to_string();
-        let case = Case::new(&id, region.clone(), department, definition);
-        let command = Command {
-            action: action.to_string(),
-            expected_version: 0,
+        self.open_case(NewCase {
+            definition,
+            calendar,
+            actor: Actor::User(principal),
+            region,
+            department,
+            action,
             fields,
             on: self.today(),
+            receipt: None,
+        })
+        .await
+    }
+
+    /// Opens a case with its definition's creating action.
+    pub async fn open_case(&self, new: NewCase<'_>) -> Result<Acted> {
+        let definition = new.definition;
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        let case = Case::new(&id, new.region.clone(), new.department, definition);
+        let command = Command {
+            action: new.action.to_string(),
+            expected_version: 0,
+            fields: new.fields,
+            on: new.on,
         };
-        let step = match engine::decide(definition, &case, Actor::User(principal), &command) {
+        let step = match engine::decide(definition, &case, new.actor, &command) {
             Ok(step) => step,
             Err(refusal) => return Ok(Err(refusal)),
         };
-        if !definition.action(action).is_some_and(|a| a.creates()) {
+        if !definition.action(new.action).is_some_and(|a| a.creates()) {
             return Ok(Err(Refusal::UnknownAction {
                 procedure: definition.code.clone(),
-                action: action.to_string(),
+                action: new.action.to_string(),
             }));
         }
-        self.record(definition, calendar, case, step, &principal.actor(), None)
+        let actor = actor_text(new.actor);
+        let origin = Origin {
+            created_by: actor.clone(),
+            created_at: self.now(),
+            number: None,
+            receipt: new.receipt,
+        };
+        self.record(definition, new.calendar, case, step, &actor, origin, true)
             .await
+    }
+
+    /// The case an applicant follows by its receipt number.
+    pub async fn case_by_receipt(&self, receipt: &str) -> Result<Option<StoredCase>> {
+        let id: Option<String> = on_db!(&self.db, pool => {
+            sqlx::query_scalar("SELECT id FROM cases WHERE receipt = $1")
+                .bind(receipt.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        match id {
+            Some(id) => self.case(&id).await,
+            None => Ok(None),
+        }
     }
 
     /// Takes an action on a case as a user or as the system.
@@ -227,20 +310,22 @@ impl Store {
             Ok(step) => step,
             Err(refusal) => return Ok(Err(refusal)),
         };
-        let actor_text = match actor {
-            Actor::User(p) => p.actor(),
-            Actor::System => "system".to_string(),
-        };
         let case_id = stored.case.id.clone();
-        let origin = (stored.created_by.clone(), stored.created_at);
+        let origin = Origin {
+            created_by: stored.created_by,
+            created_at: stored.created_at,
+            number: stored.number,
+            receipt: stored.receipt,
+        };
         match self
             .record(
                 definition,
                 calendar,
                 stored.case,
                 step,
-                &actor_text,
-                Some(origin),
+                &actor_text(actor),
+                origin,
+                false,
             )
             .await
         {
@@ -257,7 +342,8 @@ impl Store {
         }
     }
 
-    /// Writes a step. `origin` is who created the case and when (`None` when this step creates it).
+    /// Writes a step; `creating` when it is the case's first.
+    #[allow(clippy::too_many_arguments)]
     async fn record(
         &self,
         definition: &Definition,
@@ -265,26 +351,47 @@ impl Store {
         mut case: Case,
         step: Step,
         actor: &str,
-        origin: Option<(String, Timestamp)>,
+        mut origin: Origin,
+        creating: bool,
     ) -> Result<Acted> {
-        let creating = origin.is_none();
         let before = case.version;
         engine::apply(definition, &mut case, &step);
+        let mut payload = json!({
+            "procedure": definition.code,
+            "definition_version": definition.version,
+            "department": case.department,
+            "step": step,
+        });
+        if creating && let Some(receipt) = &origin.receipt {
+            payload["receipt"] = json!(receipt);
+        }
         let event = NewEvent::new(
             case.region.clone(),
             Subject::new("case", &case.id),
             "case.step",
             actor,
-            json!({
-                "procedure": definition.code,
-                "definition_version": definition.version,
-                "department": case.department,
-                "step": step,
-            }),
+            payload,
         );
         let due = deadlines(definition, &case, calendar, self.today());
         let mut batch =
             self.case_row_batch(definition, &case, actor, creating, before, event, &due);
+        if creating {
+            batch.number = definition.number_template(step.on.year()).map(|template| {
+                crate::batch::NumberRequest {
+                    counter: format!("{}|{}|{}", case.region, definition.code, step.on.year()),
+                    template,
+                    case_id: case.id.clone(),
+                }
+            });
+            if let Some(receipt) = &origin.receipt {
+                batch = batch.op(RowOp::Update {
+                    table: "cases",
+                    key: vec![("id", case.id.clone().into())],
+                    set: vec![("receipt", receipt.clone().into())],
+                    expect_version: None,
+                });
+            }
+        }
         if creating && let Some(department) = &case.department {
             // The department hears of a case registered for it (but not the one who registered it).
             let rows = self
@@ -313,7 +420,7 @@ impl Store {
                     let subject = format!("【{}】您的申请：{state}", definition.name.zh);
                     let body = format!(
                         "您的申请（受理编号 {}）于 {} 办理至“{state}”。\n{}",
-                        case.id,
+                        origin.receipt.as_deref().unwrap_or(&case.id),
                         step.on.format("%Y-%m-%d"),
                         title(definition, &case)
                     );
@@ -326,17 +433,20 @@ impl Store {
                 }
             }
         }
-        self.submit(batch).await?;
+        let committed = self.submit(batch).await?;
+        if committed.number.is_some() {
+            origin.number = committed.number;
+        }
         // The row as just written, without reading it back.
-        let now = self.now();
-        let (created_by, created_at) = origin.unwrap_or_else(|| (actor.to_string(), now));
         Ok(Ok(StoredCase {
             title: title(definition, &case),
             terminal: definition.is_terminal(&case.state),
             next_due: due.next_due,
-            created_by,
-            created_at,
-            updated_at: now,
+            created_by: origin.created_by,
+            created_at: origin.created_at,
+            updated_at: self.now(),
+            number: origin.number,
+            receipt: origin.receipt,
             case,
         }))
     }
@@ -363,6 +473,10 @@ impl Store {
             ("warn_from", d.warn_from.clone().into()),
             ("next_check", d.next_check.clone().into()),
             ("updated_at", now.0.into()),
+            (
+                "concluded_on",
+                case.concluded_on(definition).map(date_text).into(),
+            ),
         ];
         let batch = WriteBatch::new().event(event);
         if creating {
@@ -378,6 +492,7 @@ impl Store {
                 ("version", case.version.into()),
                 ("created_by", actor.into()),
                 ("created_at", now.0.into()),
+                ("opened_on", case.opened_on().map(date_text).into()),
             ]);
             batch.insert("cases", columns)
         } else {
@@ -511,13 +626,23 @@ impl Store {
     pub async fn case(&self, id: &str) -> Result<Option<StoredCase>> {
         let row: Option<CaseRow> = on_db!(&self.db, pool => {
             sqlx::query_as(
-                "SELECT snapshot, title, terminal, next_due, created_by, created_at, updated_at FROM cases WHERE id = $1",
+                "SELECT snapshot, title, terminal, next_due, created_by, created_at, updated_at, number, receipt FROM cases WHERE id = $1",
             )
             .bind(id.to_string())
             .fetch_optional(pool)
             .await?
         });
-        let Some((snapshot, title, terminal, next_due, created_by, created_at, updated_at)) = row
+        let Some((
+            snapshot,
+            title,
+            terminal,
+            next_due,
+            created_by,
+            created_at,
+            updated_at,
+            number,
+            receipt,
+        )) = row
         else {
             return Ok(None);
         };
@@ -531,6 +656,8 @@ impl Store {
             created_by,
             created_at: Timestamp(created_at),
             updated_at: Timestamp(updated_at),
+            number,
+            receipt,
         }))
     }
 

@@ -21,6 +21,7 @@ mod clock;
 mod db;
 mod error;
 pub mod events;
+pub mod files;
 pub mod notifications;
 mod schema;
 #[cfg(feature = "testing")]
@@ -45,6 +46,7 @@ pub struct Store {
     writer: writer::WriterHandle,
     clock: Arc<dyn Clock>,
     key_dir: Option<PathBuf>,
+    files_dir: Option<PathBuf>,
     location: Location,
     /// Login attempts for one name or from one address are checked one at a time, so that
     /// parallel guesses cannot all slip under the throttle.
@@ -58,18 +60,21 @@ pub struct OpenOptions {
     /// Where the checkpoint signing key lives. Defaults to `DIR/keys` for a data folder;
     /// a PostgreSQL store has no default and needs one configured to sign checkpoints.
     pub key_dir: Option<PathBuf>,
+    /// Where stored files live (`DATA/files` by default; required for attachments).
+    pub files_dir: Option<PathBuf>,
     pub clock: Arc<dyn Clock>,
 }
 
 impl OpenOptions {
     pub fn new(location: Location) -> Self {
-        let key_dir = match &location {
-            Location::DataDir(dir) => Some(dir.join("keys")),
-            Location::Postgres(_) => None,
+        let (key_dir, files_dir) = match &location {
+            Location::DataDir(dir) => (Some(dir.join("keys")), Some(dir.join("files"))),
+            Location::Postgres(_) => (None, None),
         };
         OpenOptions {
             location,
             key_dir,
+            files_dir,
             clock: Arc::new(SystemClock),
         }
     }
@@ -86,6 +91,7 @@ impl Store {
             writer,
             clock: options.clock,
             key_dir: options.key_dir,
+            files_dir: options.files_dir,
             location: options.location,
             login_locks: Default::default(),
         })

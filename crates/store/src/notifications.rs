@@ -258,6 +258,7 @@ impl Store {
         self.submit(WriteBatch {
             events: vec![event],
             ops: rows,
+            number: None,
         })
         .await
     }

@@ -81,6 +81,7 @@ impl TestDb {
         let store = Store::open(OpenOptions {
             location: location.clone(),
             key_dir: Some(key_dir.clone()),
+            files_dir: Some(dir.path().join("files")),
             clock,
         })
         .await
@@ -99,6 +100,7 @@ impl TestDb {
         Store::open(OpenOptions {
             location: self.location.clone(),
             key_dir: Some(self.key_dir.clone()),
+            files_dir: Some(self.dir.path().join("files")),
             clock,
         })
         .await

@@ -43,6 +43,8 @@ pub struct EventRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Committed {
     pub events: Vec<EventRef>,
+    /// The number drawn for the batch's [`crate::batch::NumberRequest`], if it had one.
+    pub number: Option<String>,
 }
 
 enum Msg {
@@ -210,9 +212,24 @@ async fn apply_in_transaction<C: Exec>(
     let mut heads: HashMap<String, Head> = HashMap::new();
     let mut rows = Vec::new();
     let mut done = Vec::with_capacity(batches.len());
+    let mut extra_ops = Vec::new();
     for batch in batches {
         let mut refs = Vec::with_capacity(batch.events.len());
-        for event in &batch.events {
+        let number = match &batch.number {
+            Some(request) => {
+                let seq = conn.next_in_counter(&request.counter).await?;
+                let number = fazhi_core::procedure::fill_seq(&request.template, seq);
+                extra_ops.push(RowOp::Update {
+                    table: "cases",
+                    key: vec![("id", request.case_id.clone().into())],
+                    set: vec![("number", number.clone().into())],
+                    expect_version: None,
+                });
+                Some(number)
+            }
+            None => None,
+        };
+        for (i, event) in batch.events.iter().enumerate() {
             let region = event.region.as_str();
             if !heads.contains_key(region) {
                 let head = match conn.head(region).await? {
@@ -232,7 +249,14 @@ async fn apply_in_transaction<C: Exec>(
             let head = heads.get_mut(region).expect("inserted above");
             // Time never runs backwards within a chain, even if the system clock does.
             let at = now.max(head.at);
-            let payload = canonical_json(&event.payload);
+            let payload = match &number {
+                Some(number) if i == 0 => {
+                    let mut payload = event.payload.clone();
+                    payload["number"] = serde_json::Value::from(number.as_str());
+                    canonical_json(&payload)
+                }
+                _ => canonical_json(&event.payload),
+            };
             let seq = head.height + 1;
             let hash = chain_hash(
                 &head.hash,
@@ -269,13 +293,17 @@ async fn apply_in_transaction<C: Exec>(
                 hash,
             });
         }
-        done.push(Committed { events: refs });
+        done.push(Committed {
+            events: refs,
+            number,
+        });
     }
     for chunk in rows.chunks(EVENTS_PER_INSERT) {
         insert_events(conn, chunk).await?;
     }
-    for batch in batches {
-        for op in &batch.ops {
+    let ops = batches.iter().flat_map(|b| b.ops.iter()).chain(&extra_ops);
+    {
+        for op in ops {
             let affected = conn.run(op.sql(), op.params()).await?;
             if affected == 0 {
                 match op {
@@ -366,6 +394,8 @@ pub(crate) trait Exec: Send {
         &mut self,
         region: &str,
     ) -> impl Future<Output = Result<Option<(i64, Vec<u8>, i64)>>> + Send;
+    /// Increments a counter (from 0 if new) and returns its new value.
+    fn next_in_counter(&mut self, scope: &str) -> impl Future<Output = Result<i64>> + Send;
 }
 
 macro_rules! impl_exec {
@@ -398,6 +428,16 @@ macro_rules! impl_exec {
                     };
                 }
                 Ok(query.execute(&mut *self).await?.rows_affected())
+            }
+
+            async fn next_in_counter(&mut self, scope: &str) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO case_counters (scope, last) VALUES ($1, 1) \
+                     ON CONFLICT (scope) DO UPDATE SET last = case_counters.last + 1 RETURNING last",
+                )
+                .bind(scope.to_string())
+                .fetch_one(&mut *self)
+                .await?)
             }
 
             async fn head(&mut self, region: &str) -> Result<Option<(i64, Vec<u8>, i64)>> {

@@ -325,6 +325,7 @@ async fn a_restored_store_keeps_its_key(engine: Engine) {
     // Restored somewhere without the key folder: no new key may be made behind the operator's back.
     let elsewhere = TestDb::new(Engine::Sqlite).await;
     let keyless = fazhi_store::Store::open(fazhi_store::OpenOptions {
+        files_dir: None,
         location: elsewhere.location.clone(),
         key_dir: Some(elsewhere.scratch().join("new-keys")),
         clock: std::sync::Arc::new(fazhi_store::SystemClock),

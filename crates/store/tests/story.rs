@@ -179,6 +179,7 @@ async fn backup_and_restore_across_engines(engine: Engine) {
     let target_store = fazhi_store::Store::open(fazhi_store::OpenOptions {
         location: target.location.clone(),
         key_dir: Some(source.key_dir.clone()),
+        files_dir: None,
         clock: std::sync::Arc::new(fazhi_store::SystemClock),
     })
     .await
