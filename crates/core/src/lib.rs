@@ -11,6 +11,7 @@ pub mod authz;
 pub mod calendar;
 pub mod checkpoint;
 pub mod codes;
+pub mod disclosure;
 pub mod engine;
 pub mod event;
 pub mod org;

@@ -268,6 +268,25 @@ pub struct Definition {
     pub actions: Vec<Action>,
     pub clocks: Vec<Clock>,
     pub publications: Vec<Publication>,
+    /// How the public applies online, if they may.
+    pub online: Option<Online>,
+}
+
+/// Online applications from the portal: the creating action the system takes for the
+/// applicant, and what the application form says.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Online {
+    /// A creating action whose roles include `system`; its `needs` and `may` make the form
+    /// (less `channel` and `received_on`, which the portal sets).
+    pub action: String,
+    /// What the form page tells the applicant before they start.
+    pub intro: String,
+    /// A word in the name of the department that usually receives these (e.g. “司法局”),
+    /// preselected in the form; the applicant may choose another.
+    pub receiver: String,
+    /// Two or three capital letters that start receipt numbers (e.g. `GK`).
+    pub receipt_prefix: String,
 }
 
 /// A mistake in a definition: which file, where in it, what is wrong.
@@ -293,6 +312,19 @@ struct RawFile {
     clocks: Vec<RawClock>,
     #[serde(default)]
     publications: Vec<RawPublication>,
+    #[serde(default)]
+    online: Option<RawOnline>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOnline {
+    action: String,
+    #[serde(default)]
+    intro: String,
+    #[serde(default)]
+    receiver: String,
+    receipt_prefix: String,
 }
 
 #[derive(Deserialize)]
@@ -966,6 +998,46 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         });
     }
 
+    let online = raw.online.map(|o| {
+        match actions.iter().find(|a| a.code == o.action) {
+            None => c.error("online.action", format!("unknown action “{}”", o.action)),
+            Some(a) if !a.creates() || !a.roles.iter().any(|r| r == "system") => c.error(
+                "online.action",
+                format!(
+                    "“{}” must start a case (from [\"new\"]) and allow the role “system”",
+                    o.action
+                ),
+            ),
+            Some(a) => {
+                if !a.needs.iter().any(|f| f == "applicant")
+                    || fields
+                        .iter()
+                        .find(|f| f.code == "applicant")
+                        .is_none_or(|f| f.kind != FieldType::Party)
+                {
+                    c.error(
+                        "online.action",
+                        "an online application needs a party field “applicant” (its phone or ID number opens the status page)",
+                    );
+                }
+            }
+        }
+        let prefix_ok = (2..=3).contains(&o.receipt_prefix.len())
+            && o.receipt_prefix.bytes().all(|b| b.is_ascii_uppercase());
+        if !prefix_ok {
+            c.error(
+                "online.receipt_prefix",
+                format!("“{}” must be 2 or 3 capital letters", o.receipt_prefix),
+            );
+        }
+        Online {
+            action: o.action,
+            intro: o.intro,
+            receiver: o.receiver,
+            receipt_prefix: o.receipt_prefix,
+        }
+    });
+
     // Every declared state must be reachable from "new".
     let mut reached: BTreeSet<&str> = BTreeSet::from([NEW_STATE]);
     let mut queue: VecDeque<&str> = VecDeque::from([NEW_STATE]);
@@ -1004,6 +1076,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         actions,
         clocks,
         publications,
+        online,
     }
 }
 
