@@ -5,8 +5,8 @@
 //! database I/O: callers hand it case records and get bytes back.
 #![forbid(unsafe_code)]
 
-pub mod document;
 pub mod disclosure;
+pub mod document;
 pub mod docx;
 pub mod html;
 pub mod records;

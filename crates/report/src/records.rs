@@ -49,6 +49,19 @@ impl CaseRecord {
             .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
     }
 
+    /// An integer (or money, in fen) field's value, if set.
+    pub fn integer(&self, field: &str) -> Option<i64> {
+        self.fields.get(field).and_then(Value::as_i64)
+    }
+
+    /// A boolean field's value; an unset field reads as `false` (an unticked box).
+    pub fn flag(&self, field: &str) -> bool {
+        self.fields
+            .get(field)
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
     /// Whether the case had ended by the end of `day`.
     pub fn concluded_by(&self, day: NaiveDate) -> bool {
         self.concluded_on.is_some_and(|d| d <= day)

@@ -39,7 +39,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The client address (for login throttling).
-pub struct ClientIp(String);
+pub struct ClientIp(pub(crate) String);
 
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;

@@ -43,7 +43,7 @@ pub struct Input {
     pub help: String,
 }
 
-fn inputs(
+pub(crate) fn inputs(
     definition: &Definition,
     needs: &[String],
     may: &[String],
@@ -102,7 +102,7 @@ fn inputs(
 }
 
 /// Turns `f.<field>` form entries into field values (party fields from their parts).
-fn form_fields(form: &[(String, String)]) -> BTreeMap<String, Value> {
+pub(crate) fn form_fields(form: &[(String, String)]) -> BTreeMap<String, Value> {
     let mut fields: BTreeMap<String, Value> = BTreeMap::new();
     for (key, value) in form {
         let Some(rest) = key.strip_prefix("f.") else {
@@ -130,7 +130,12 @@ fn value_of<'a>(form: &'a [(String, String)], key: &str) -> Option<&'a str> {
 }
 
 /// A field value as a person reads it.
-fn show_value(definition: &Definition, code: &str, value: &Value, english: bool) -> String {
+pub(crate) fn show_value(
+    definition: &Definition,
+    code: &str,
+    value: &Value,
+    english: bool,
+) -> String {
     let Some(field) = definition.field(code) else {
         return value.to_string();
     };

@@ -17,6 +17,7 @@ pub mod i18n;
 mod observability;
 pub mod openapi;
 mod portal;
+mod portal_apply;
 pub mod scheduler;
 pub mod session;
 mod views;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub procedures: Arc<Registry>,
     calendar: Arc<std::sync::RwLock<Arc<Calendar>>>,
+    /// Recent public status lookups per address (rate limit).
+    pub lookups: Arc<portal_apply::LookupLimiter>,
 }
 
 impl AppState {
@@ -66,6 +69,7 @@ impl AppState {
             calendar: Arc::new(std::sync::RwLock::new(Arc::new(
                 Calendar::embedded().clone(),
             ))),
+            lookups: Default::default(),
         }
     }
 
@@ -172,6 +176,9 @@ pub fn router(state: AppState) -> Router {
                 .url("/api/v1/docs/openapi.json", openapi::document()),
         )
         .fallback(not_found)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // Online applications carry attachments: their own, larger limit.
+        .merge(portal_apply::routes())
         .layer(middleware::from_fn(security_headers))
         .layer(CsrfLayer::new().with_rejection_response(|_| {
             let mut response = Response::new(Body::from(
@@ -184,7 +191,6 @@ pub fn router(state: AppState) -> Router {
             );
             response
         }))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(middleware::from_fn(observability::track))
         .with_state(state)
 }

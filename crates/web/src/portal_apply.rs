@@ -1,0 +1,595 @@
+//! Online applications from the public (政府信息公开申请, 行政复议申请, 信访事项): a form made
+//! from the procedure's online action, attachments, a receipt number, and a status page that
+//! opens only with the receipt number plus the last four digits of the applicant's phone or ID
+//! number. A wrong pair, an unknown receipt and another person's receipt all get the same
+//! answer, so the page reveals nothing to someone guessing; lookups are rate-limited per address.
+
+use crate::AppState;
+use crate::console::ClientIp;
+use crate::console_cases::{Input, form_fields, inputs, show_value};
+use crate::error::{PageError, WebError, render_page};
+use crate::i18n::{Lang, Tr};
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use fazhi_core::disclosure::{Channel, receipt_date};
+use fazhi_core::engine::Actor;
+use fazhi_core::procedure::Definition;
+use fazhi_core::region::RegionCode;
+use fazhi_store::cases::{NewCase, StoredCase};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Attachments per application, and bytes per attachment.
+const MAX_FILES: usize = 10;
+const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+/// Status lookups per address in [`LOOKUP_WINDOW`].
+const MAX_LOOKUPS: usize = 20;
+const LOOKUP_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Fields the portal sets itself rather than asking the applicant.
+const SET_BY_PORTAL: &[&str] = &["channel", "received_on", "attachments"];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/apply", get(list))
+        .route(
+            "/apply/{procedure}",
+            get(form).post(submit).layer(DefaultBodyLimit::max(
+                MAX_FILES * MAX_FILE_BYTES + 1024 * 1024,
+            )),
+        )
+        .route("/apply/receipt/{receipt}", get(receipt))
+        .route("/track", get(track_form).post(track))
+}
+
+/// Recent status lookups per client address.
+#[derive(Default)]
+pub struct LookupLimiter(Mutex<HashMap<String, VecDeque<Instant>>>);
+
+impl LookupLimiter {
+    fn allow(&self, address: &str) -> bool {
+        let mut map = self.0.lock().expect("lookup limiter");
+        let now = Instant::now();
+        // Forget addresses that have been quiet for a window, so the map stays small.
+        map.retain(|_, times| times.back().is_some_and(|t| now - *t < LOOKUP_WINDOW));
+        let times = map.entry(address.to_string()).or_default();
+        while times.front().is_some_and(|t| now - *t >= LOOKUP_WINDOW) {
+            times.pop_front();
+        }
+        if times.len() >= MAX_LOOKUPS {
+            return false;
+        }
+        times.push_back(now);
+        true
+    }
+}
+
+// ----- the list of what may be applied for -----
+
+#[derive(Template)]
+#[template(path = "portal_apply_list.html")]
+struct ListPage {
+    t: Tr,
+    other_lang: &'static str,
+    procedures: Vec<(String, String, String)>,
+}
+
+fn online_procedures(state: &AppState) -> Vec<&Definition> {
+    state
+        .procedures
+        .procedures(state.store.today())
+        .into_iter()
+        .filter(|d| d.online.is_some())
+        .collect()
+}
+
+async fn list(State(state): State<AppState>, lang: Lang) -> Response {
+    let english = lang == Lang::En;
+    let procedures = online_procedures(&state)
+        .into_iter()
+        .map(|d| {
+            let intro = d
+                .online
+                .as_ref()
+                .map(|o| o.intro.clone())
+                .unwrap_or_default();
+            (d.code.clone(), d.name.get(english).to_string(), intro)
+        })
+        .collect();
+    let page = ListPage {
+        t: lang.texts(),
+        other_lang: lang.other().code(),
+        procedures,
+    };
+    render_page(page, StatusCode::OK, lang)
+}
+
+// ----- the application form -----
+
+#[derive(Template)]
+#[template(path = "portal_apply.html")]
+struct FormPage {
+    t: Tr,
+    other_lang: &'static str,
+    procedure: String,
+    name: String,
+    intro: String,
+    basis: String,
+    /// (department id, "region · name"), the suggested receiver first.
+    receivers: Vec<(String, String)>,
+    receiver: String,
+    inputs: Vec<Input>,
+    error: Option<String>,
+}
+
+fn online_definition<'a>(state: &'a AppState, code: &str) -> Result<&'a Definition, WebError> {
+    state
+        .procedures
+        .current(code, state.store.today())
+        .filter(|d| d.online.is_some())
+        .ok_or_else(|| WebError::NotFound("没有这项网上申请".into()))
+}
+
+async fn form_page(
+    state: &AppState,
+    lang: Lang,
+    code: &str,
+    entered: &[(String, String)],
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let english = lang == Lang::En;
+    let definition = online_definition(state, code)?;
+    let online = definition.online.as_ref().expect("filtered above");
+    let action = definition
+        .action(&online.action)
+        .ok_or_else(|| WebError::Internal("online action missing".into()))?;
+    let keep = |f: &&String| !SET_BY_PORTAL.contains(&f.as_str());
+    let needs: Vec<String> = action.needs.iter().filter(keep).cloned().collect();
+    let may: Vec<String> = action.may.iter().filter(keep).cloned().collect();
+    let mut fields = inputs(definition, &needs, &may, english, &[]);
+    for input in &mut fields {
+        if let Some((_, v)) = entered.iter().find(|(k, _)| *k == input.name) {
+            input.value = v.clone();
+        }
+        if input.kind == "party" {
+            // Parts in the order input.html reads them: name, kind, ID, credit code, phone.
+            let part = |p: &str| {
+                entered
+                    .iter()
+                    .find(|(k, _)| *k == format!("{}.{p}", input.name))
+                    .map(|(_, v)| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            input.value = ["name", "kind", "id_number", "credit_code", "phone"]
+                .map(part)
+                .join("\u{1f}");
+        }
+    }
+    let regions: HashMap<String, String> = state
+        .store
+        .regions()
+        .await?
+        .into_iter()
+        .map(|r| (r.code, r.name))
+        .collect();
+    let mut receivers: Vec<(String, String, bool)> = state
+        .store
+        .departments(None)
+        .await?
+        .into_iter()
+        .filter(|d| d.active)
+        .map(|d| {
+            let suggested = !online.receiver.is_empty() && d.name.contains(&online.receiver);
+            let region = regions.get(&d.region).cloned().unwrap_or_default();
+            (d.id, format!("{region} · {}", d.name), suggested)
+        })
+        .collect();
+    receivers.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
+    let receiver = entered
+        .iter()
+        .find(|(k, _)| k == "receiver")
+        .map(|(_, v)| v.clone())
+        .or_else(|| receivers.iter().find(|r| r.2).map(|r| r.0.clone()))
+        .unwrap_or_default();
+    let page = FormPage {
+        t: lang.texts(),
+        other_lang: lang.other().code(),
+        procedure: definition.code.clone(),
+        name: definition.name.get(english).to_string(),
+        intro: online.intro.clone(),
+        basis: definition.basis.clone(),
+        receivers: receivers
+            .into_iter()
+            .map(|(id, label, _)| (id, label))
+            .collect(),
+        receiver,
+        inputs: fields,
+        error,
+    };
+    Ok(render_page(page, status, lang))
+}
+
+async fn form(State(state): State<AppState>, lang: Lang, Path(code): Path<String>) -> Response {
+    form_page(&state, lang, &code, &[], None, StatusCode::OK)
+        .await
+        .unwrap_or_else(|e| PageError(e, lang).into_response())
+}
+
+/// A submitted application: its text fields and its files.
+struct Submission {
+    form: Vec<(String, String)>,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+async fn read_submission(mut multipart: Multipart) -> Result<Submission, WebError> {
+    let mut form = Vec::new();
+    let mut files = Vec::new();
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        WebError::Invalid(format!("提交的表单无法读取：{}", e.body_text()))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "files" {
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map_err(bad)?;
+            if file_name.is_empty() && bytes.is_empty() {
+                continue; // the file input left empty
+            }
+            if files.len() == MAX_FILES {
+                return Err(WebError::Invalid(format!("附件最多 {MAX_FILES} 个")));
+            }
+            if bytes.len() > MAX_FILE_BYTES {
+                return Err(WebError::Invalid(format!(
+                    "附件“{file_name}”超过 {} MB",
+                    MAX_FILE_BYTES / 1024 / 1024
+                )));
+            }
+            files.push((file_name, bytes.to_vec()));
+        } else {
+            let text = field.text().await.map_err(bad)?;
+            form.push((name, text));
+        }
+    }
+    Ok(Submission { form, files })
+}
+
+/// A receipt number: the procedure's prefix, the date, and six random characters from an
+/// alphabet without look-alikes (no 0/O, 1/I/L), e.g. `GK20191126-7KQ4MX`.
+fn new_receipt(prefix: &str, on: chrono::NaiveDate) -> Result<String, WebError> {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut random = [0u8; 6];
+    getrandom::fill(&mut random).map_err(|e| WebError::Internal(e.to_string()))?;
+    let tail: String = random
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect();
+    Ok(format!("{prefix}{}-{tail}", on.format("%Y%m%d")))
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+    multipart: Multipart,
+) -> Response {
+    let submission = match read_submission(multipart).await {
+        Ok(s) => s,
+        Err(e) => {
+            let status = e.status();
+            return form_page(&state, lang, &code, &[], Some(e.public_message()), status)
+                .await
+                .unwrap_or_else(|e| PageError(e, lang).into_response());
+        }
+    };
+    match apply(&state, &code, &submission).await {
+        Ok(receipt) => Redirect::to(&format!("/apply/receipt/{receipt}")).into_response(),
+        Err(e @ (WebError::Refused { .. } | WebError::Invalid(_))) => {
+            let status = e.status();
+            form_page(
+                &state,
+                lang,
+                &code,
+                &submission.form,
+                Some(e.public_message()),
+                status,
+            )
+            .await
+            .unwrap_or_else(|e| PageError(e, lang).into_response())
+        }
+        Err(e) => PageError(e, lang).into_response(),
+    }
+}
+
+/// Records an application as a new case; returns its receipt number.
+async fn apply(state: &AppState, code: &str, submission: &Submission) -> Result<String, WebError> {
+    let definition = online_definition(state, code)?;
+    let online = definition.online.as_ref().expect("filtered above");
+    let receiver = submission
+        .form
+        .iter()
+        .find(|(k, _)| k == "receiver")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    let department = state
+        .store
+        .departments(None)
+        .await?
+        .into_iter()
+        .find(|d| d.id == receiver && d.active)
+        .ok_or_else(|| WebError::Invalid("请选择受理机关".into()))?;
+    let region =
+        RegionCode::parse(&department.region).map_err(|e| WebError::Internal(e.to_string()))?;
+    let calendar = state.calendar();
+    let today = state.store.today();
+    // 政府信息公开条例 Art 31 (3): online, the day both sides confirm — here the day the
+    // receipt number is issued, or the next working day if that is a rest day.
+    let received_on = receipt_date(Channel::Online, today, Some(today), &calendar)
+        .map_err(|e| WebError::Invalid(e.to_string()))?;
+    let mut fields = form_fields(&submission.form);
+    for set in SET_BY_PORTAL {
+        fields.remove(*set);
+    }
+    fields.insert("channel".into(), Value::from("online"));
+    fields.insert(
+        "received_on".into(),
+        Value::from(received_on.format("%Y-%m-%d").to_string()),
+    );
+    // The applicant's identity must open the status page later.
+    let applicant = fields.get("applicant").cloned().unwrap_or(Value::Null);
+    let phone_digits = applicant["phone"]
+        .as_str()
+        .map(|p| p.chars().filter(char::is_ascii_digit).count())
+        .unwrap_or(0);
+    if phone_digits < 7 {
+        return Err(WebError::Invalid(
+            "请填写申请人的联系电话（查询办理进度时需要其后四位）".into(),
+        ));
+    }
+    let mut attachments = Vec::new();
+    for (name, bytes) in &submission.files {
+        let stored = state
+            .store
+            .put_file(&region, "public", name, bytes)
+            .await
+            .map_err(|e| match e {
+                fazhi_store::StoreError::Invalid(m) => WebError::Invalid(m),
+                other => other.into(),
+            })?;
+        attachments.push(stored.to_value());
+    }
+    if !attachments.is_empty() {
+        fields.insert("attachments".into(), Value::Array(attachments));
+    }
+    let receipt = new_receipt(&online.receipt_prefix, today)?;
+    state
+        .store
+        .open_case(NewCase {
+            definition,
+            calendar: &calendar,
+            actor: Actor::System,
+            region: &region,
+            department: Some(department.id),
+            action: &online.action,
+            fields,
+            on: received_on,
+            receipt: Some(receipt.clone()),
+        })
+        .await?
+        .map_err(crate::cases::refusal_error)?;
+    Ok(receipt)
+}
+
+// ----- the receipt -----
+
+#[derive(Template)]
+#[template(path = "portal_receipt.html")]
+struct ReceiptPage {
+    t: Tr,
+    other_lang: &'static str,
+    receipt: String,
+}
+
+async fn receipt(lang: Lang, Path(receipt): Path<String>) -> Response {
+    // Only the number itself is shown: the page proves nothing and reveals nothing.
+    let receipt: String = receipt
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(40)
+        .collect();
+    let page = ReceiptPage {
+        t: lang.texts(),
+        other_lang: lang.other().code(),
+        receipt,
+    };
+    render_page(page, StatusCode::OK, lang)
+}
+
+// ----- status lookup -----
+
+#[derive(Template)]
+#[template(path = "portal_track.html")]
+struct TrackPage {
+    t: Tr,
+    other_lang: &'static str,
+    receipt: String,
+    error: Option<String>,
+    status: Option<StatusView>,
+}
+
+/// What an applicant sees of their own application: no staff names, no internal notes.
+struct StatusView {
+    procedure: String,
+    receipt: String,
+    received_on: String,
+    department: String,
+    state: String,
+    finished: bool,
+    due: Option<String>,
+    steps: Vec<(String, String)>,
+    fields: Vec<(String, String)>,
+}
+
+async fn track_form(lang: Lang) -> Response {
+    let page = TrackPage {
+        t: lang.texts(),
+        other_lang: lang.other().code(),
+        receipt: String::new(),
+        error: None,
+        status: None,
+    };
+    render_page(page, StatusCode::OK, lang)
+}
+
+#[derive(Deserialize)]
+struct TrackForm {
+    receipt: String,
+    suffix: String,
+}
+
+/// Whether `suffix` is the last four characters of the applicant's phone or ID number.
+fn suffix_matches(case: &StoredCase, suffix: &str) -> bool {
+    let suffix = suffix.trim().to_ascii_uppercase();
+    if suffix.len() != 4 {
+        return false;
+    }
+    let applicant = &case
+        .case
+        .fields
+        .get("applicant")
+        .cloned()
+        .unwrap_or(Value::Null);
+    ["phone", "id_number", "credit_code"].iter().any(|key| {
+        applicant[key].as_str().is_some_and(|v| {
+            let v: String = v.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+            v.len() >= 4 && v.to_ascii_uppercase().ends_with(&suffix)
+        })
+    })
+}
+
+async fn track(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientIp(address): ClientIp,
+    Form(input): Form<TrackForm>,
+) -> Response {
+    let t = lang.texts();
+    let receipt = input.receipt.trim().to_ascii_uppercase();
+    let mut page = TrackPage {
+        t,
+        other_lang: lang.other().code(),
+        receipt: receipt.clone(),
+        error: None,
+        status: None,
+    };
+    if !state.lookups.allow(&address) {
+        page.error = Some(t.get("track.too_many").to_string());
+        return render_page(page, StatusCode::TOO_MANY_REQUESTS, lang);
+    }
+    let found = match state.store.case_by_receipt(&receipt).await {
+        Ok(found) => found.filter(|c| suffix_matches(c, &input.suffix)),
+        Err(e) => return PageError(e.into(), lang).into_response(),
+    };
+    let Some(case) = found else {
+        page.error = Some(t.get("track.not_found").to_string());
+        return render_page(page, StatusCode::NOT_FOUND, lang);
+    };
+    match status_view(&state, &case, lang).await {
+        Ok(view) => {
+            page.status = Some(view);
+            render_page(page, StatusCode::OK, lang)
+        }
+        Err(e) => PageError(e, lang).into_response(),
+    }
+}
+
+async fn status_view(
+    state: &AppState,
+    case: &StoredCase,
+    lang: Lang,
+) -> Result<StatusView, WebError> {
+    let english = lang == Lang::En;
+    let definition = state.definition_of(case)?;
+    let department = match &case.case.department {
+        Some(id) => state
+            .store
+            .departments(None)
+            .await?
+            .into_iter()
+            .find(|d| &d.id == id)
+            .map(|d| d.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let steps = case
+        .case
+        .taken
+        .iter()
+        .zip(&case.case.taken_on)
+        .map(|(action, on)| {
+            let label = definition
+                .action(action)
+                .map(|a| a.label.get(english).to_string())
+                .unwrap_or_else(|| action.clone());
+            (on.format("%Y-%m-%d").to_string(), label)
+        })
+        .collect();
+    // What the applicant wrote, as they wrote it (their own data, so unmasked).
+    let online_fields: Vec<String> = definition
+        .online
+        .as_ref()
+        .and_then(|o| definition.action(&o.action))
+        .map(|a| a.needs.iter().chain(&a.may).cloned().collect())
+        .unwrap_or_default();
+    let fields = online_fields
+        .iter()
+        .filter(|f| !matches!(f.as_str(), "applicant" | "channel" | "received_on"))
+        .filter_map(|code| {
+            let value = case.case.fields.get(code)?;
+            let label = definition.field(code)?.label.get(english).to_string();
+            let shown = if code == "attachments" {
+                value
+                    .as_array()
+                    .map(|files| {
+                        files
+                            .iter()
+                            .filter_map(|f| f["name"].as_str())
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    })
+                    .unwrap_or_default()
+            } else {
+                show_value(definition, code, value, english)
+            };
+            Some((label, shown))
+        })
+        .collect();
+    Ok(StatusView {
+        procedure: definition.name.get(english).to_string(),
+        receipt: case.receipt.clone().unwrap_or_default(),
+        received_on: case
+            .case
+            .fields
+            .get("received_on")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        department,
+        state: definition.state_label(&case.case.state, english),
+        finished: case.terminal,
+        due: if case.terminal {
+            None
+        } else {
+            case.next_due.clone()
+        },
+        steps,
+        fields,
+    })
+}
