@@ -85,6 +85,9 @@ enum Command {
     /// Prove the event log was not altered
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Statutory reports computed from the records
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// The official working-day calendar and statutory period arithmetic
     #[command(subcommand)]
     Calendar(CalendarCommand),
@@ -115,6 +118,30 @@ enum Command {
         /// Replace the store's current content
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// The government information disclosure annual report (政府信息公开工作年度报告)
+    Disclosure {
+        /// The year reported on
+        #[arg(long)]
+        year: i32,
+        /// html, json or docx
+        #[arg(long, default_value = "html", value_parser = ["html", "json", "docx"])]
+        format: String,
+        /// The table format: 2019 (国办公开办函〔2019〕60号) or 2021 (〔2021〕30号) [default: by year]
+        #[arg(long, value_parser = ["2019", "2021"])]
+        table_format: Option<String>,
+        /// The region reported on (GB/T 2260) [default: the only district-level region]
+        #[arg(long)]
+        region: Option<String>,
+        /// Write to this file instead of standard output (required for docx)
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -577,6 +604,72 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             store.close().await;
         }
         Command::Calendar(command) => return calendar(command),
+        Command::Report(ReportCommand::Disclosure {
+            year,
+            format,
+            table_format,
+            region,
+            out,
+            store,
+        }) => {
+            let settings = store.settings("fazhi-data")?;
+            let registry = fazhi_web::load_procedures(settings.procedures_dir.as_deref())
+                .map_err(|e| anyhow!(e))?;
+            let store = open(&settings).await?;
+            let regions = store.regions().await?;
+            let region = match region {
+                Some(code) => fazhi_core::region::RegionCode::parse(&code)?,
+                None => {
+                    let districts: Vec<_> = regions
+                        .iter()
+                        .filter(|r| r.level == "county")
+                        .collect();
+                    match districts.as_slice() {
+                        [one] => fazhi_core::region::RegionCode::parse(&one.code)?,
+                        [] => bail!("库中没有区县级区划；请用 --region 指定"),
+                        _ => bail!("库中有多个区县级区划；请用 --region 指定"),
+                    }
+                }
+            };
+            let body = regions
+                .iter()
+                .find(|r| r.code == region.as_str())
+                .map(|r| format!("{}人民政府", r.name))
+                .ok_or_else(|| anyhow!("区划 {region} 不在库中"))?;
+            let table_format = table_format
+                .as_deref()
+                .and_then(fazhi_report::disclosure::Format::from_code);
+            let report = fazhi_web::reports::disclosure_report(
+                &store,
+                &registry,
+                &region,
+                year,
+                table_format,
+            )
+            .await
+            .map_err(|e| anyhow!("{}", e.public_message()))?;
+            store.close().await;
+            let document = report.to_document(&body, &|_| None);
+            let bytes = match format.as_str() {
+                "json" => serde_json::to_vec_pretty(&report.to_json())?,
+                "docx" => fazhi_report::docx::render(&document, &Default::default())
+                    .map_err(|e| anyhow!("{e}"))?,
+                _ => fazhi_report::html::render(&document).into_bytes(),
+            };
+            match out {
+                Some(path) => std::fs::write(&path, &bytes)
+                    .with_context(|| format!("无法写入 {}", path.display()))?,
+                None if format == "docx" => bail!("DOCX 须用 --out 指定输出文件"),
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
+            if !report.consistency.ok {
+                eprintln!("注意：有记录不符合勾稽关系（一 + 二 = 三（七） + 四），详见报告末尾。");
+                return Ok(ExitCode::from(3));
+            }
+        }
         Command::Bench {
             quick,
             database,

@@ -159,6 +159,8 @@ pub struct CaseFilter {
     /// `updated` (newest first, the default), `due` (soonest first), `created`.
     pub sort: Option<String>,
     pub include_closed: bool,
+    /// Only these cases (e.g. the records behind a report figure); closed ones included.
+    pub ids: Vec<String>,
     pub page: u32,
     pub per_page: u32,
 }
@@ -632,33 +634,36 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        let Some((
-            snapshot,
-            title,
-            terminal,
-            next_due,
-            created_by,
-            created_at,
-            updated_at,
-            number,
-            receipt,
-        )) = row
-        else {
-            return Ok(None);
-        };
-        let case: Case = serde_json::from_str(&snapshot)
-            .map_err(|e| StoreError::Invalid(format!("case {id} snapshot: {e}")))?;
-        Ok(Some(StoredCase {
-            case,
-            title,
-            terminal,
-            next_due,
-            created_by,
-            created_at: Timestamp(created_at),
-            updated_at: Timestamp(updated_at),
-            number,
-            receipt,
-        }))
+        row.map(|row| stored_case(id, row)).transpose()
+    }
+
+    /// Every case of the given procedures in a region and the regions under it, oldest first:
+    /// what reports and statistics are computed from.
+    pub async fn cases_in(
+        &self,
+        region: &RegionCode,
+        procedures: &[&str],
+    ) -> Result<Vec<StoredCase>> {
+        let mut out = Vec::new();
+        for procedure in procedures {
+            let rows: Vec<(String, CaseRow)> = on_db!(&self.db, pool => {
+                sqlx::query_as::<_, (String, String, String, bool, Option<String>, String, i64, i64, Option<String>, Option<String>)>(
+                    "SELECT id, snapshot, title, terminal, next_due, created_by, created_at, updated_at, number, receipt \
+                     FROM cases WHERE procedure = $1 AND region LIKE $2 ORDER BY created_at, id",
+                )
+                .bind(procedure.to_string())
+                .bind(format!("{}%", region.significant_prefix()))
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .map(|(id, a, b, c, d, e, f, g, h, i)| (id, (a, b, c, d, e, f, g, h, i)))
+                .collect()
+            });
+            for (id, row) in rows {
+                out.push(stored_case(&id, row)?);
+            }
+        }
+        Ok(out)
     }
 
     /// A page of the cases a principal may see, filtered and sorted.
@@ -690,7 +695,7 @@ impl Store {
                 bind(d.clone().into(), &mut params)
             ));
         }
-        if !filter.include_closed && filter.state.is_none() {
+        if !filter.include_closed && filter.state.is_none() && filter.ids.is_empty() {
             conditions.push("NOT terminal".into());
         }
         match filter.deadline.as_deref() {
@@ -725,6 +730,15 @@ impl Store {
                 Timestamp::from_datetime(from.and_hms_opt(0, 0, 0).expect("midnight").and_utc()).0
                     - 8 * 3_600_000_000;
             conditions.push(format!("created_at >= {}", bind(us.into(), &mut params)));
+        }
+        if !filter.ids.is_empty() {
+            let list: Vec<String> = filter
+                .ids
+                .iter()
+                .take(MAX_IDS)
+                .map(|id| bind(id.clone().into(), &mut params))
+                .collect();
+            conditions.push(format!("id IN ({})", list.join(", ")));
         }
         if let Some(to) = filter.created_to {
             let next = to.succ_opt().unwrap_or(to);
@@ -850,6 +864,28 @@ impl Store {
         })
     }
 }
+
+/// A stored case from its row.
+fn stored_case(id: &str, row: CaseRow) -> Result<StoredCase> {
+    let (snapshot, title, terminal, next_due, created_by, created_at, updated_at, number, receipt) =
+        row;
+    let case: Case = serde_json::from_str(&snapshot)
+        .map_err(|e| StoreError::Invalid(format!("case {id} snapshot: {e}")))?;
+    Ok(StoredCase {
+        case,
+        title,
+        terminal,
+        next_due,
+        created_by,
+        created_at: Timestamp(created_at),
+        updated_at: Timestamp(updated_at),
+        number,
+        receipt,
+    })
+}
+
+/// The most case ids a list may be narrowed to (a report figure's records).
+pub const MAX_IDS: usize = 5000;
 
 fn bind(v: Value, params: &mut Vec<Value>) -> String {
     params.push(v);

@@ -248,6 +248,8 @@ pub struct CaseQuery {
     pub sort: Option<String>,
     /// Include closed cases: `true` (or `on`, as a checkbox sends it)
     pub closed: Option<String>,
+    /// Only these case ids, comma-separated (the records behind a report figure)
+    pub ids: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
 }
@@ -268,6 +270,15 @@ impl CaseQuery {
             text: nonempty(&self.q),
             sort: nonempty(&self.sort),
             include_closed: matches!(self.closed.as_deref(), Some("on" | "true")),
+            ids: self
+                .ids
+                .as_deref()
+                .unwrap_or("")
+                .split(',')
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(str::to_string)
+                .collect(),
             page: self.page.unwrap_or(1),
             per_page: self.per_page.unwrap_or(default_per_page),
         })
@@ -286,6 +297,7 @@ impl CaseQuery {
             ("q", &self.q),
             ("sort", &self.sort),
             ("closed", &self.closed),
+            ("ids", &self.ids),
         ] {
             if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
                 parts.push(format!("{k}={}", crate::session::encode_query(v)));

@@ -12,12 +12,14 @@ mod console;
 mod console_calendar;
 mod console_cases;
 mod console_notifications;
+mod console_reports;
 pub mod error;
 pub mod i18n;
 mod observability;
 pub mod openapi;
 mod portal;
 mod portal_apply;
+pub mod reports;
 pub mod scheduler;
 pub mod session;
 mod views;
@@ -164,7 +166,8 @@ pub fn router(state: AppState) -> Router {
             console::routes()
                 .merge(console_cases::routes())
                 .merge(console_calendar::routes())
-                .merge(console_notifications::routes()),
+                .merge(console_notifications::routes())
+                .merge(console_reports::routes()),
         )
         .nest("/api/v1", api::routes())
         .route(

@@ -1,0 +1,269 @@
+//! Reports in the console: each procedure's statistics for a year and the information-
+//! disclosure annual report (HTML on the page; DOCX, JSON and HTML to download). Every figure
+//! links to the list of the cases behind it. For the region-wide roles (administrator, leaders,
+//! justice bureau), over their region.
+
+use crate::AppState;
+use crate::error::{OrErrorPage, WebError, render_page};
+use crate::i18n::Tr;
+use crate::reports::{self, Figure, Statistics};
+use crate::session::Staff;
+use crate::views::Chrome;
+use askama::Template;
+use axum::Router;
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::Datelike;
+use fazhi_core::region::RegionCode;
+use fazhi_report::disclosure::Format;
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/reports", get(index))
+        .route("/reports/stats", get(stats))
+        .route("/reports/disclosure", get(disclosure))
+}
+
+/// The link to the list of a figure's cases (none for an empty figure).
+pub fn cases_link(ids: &[String]) -> Option<String> {
+    (!ids.is_empty()).then(|| format!("/console/cases?ids={}", ids.join(",")))
+}
+
+/// The region a staff member reports on: that of their first region-wide grant.
+fn report_region(staff: &Staff) -> Result<RegionCode, WebError> {
+    staff
+        .user
+        .principal()
+        .grants
+        .iter()
+        .find(|g| g.role.sees_whole_region())
+        .map(|g| g.region.clone())
+        .ok_or_else(|| WebError::Forbidden("报表仅对管理员、领导和司法局工作人员开放".into()))
+}
+
+#[derive(Deserialize, Default)]
+struct ReportQuery {
+    year: Option<i32>,
+    procedure: Option<String>,
+    format: Option<String>,
+    download: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct IndexPage {
+    t: Tr,
+    c: Chrome,
+    year: i32,
+    years: Vec<i32>,
+    procedures: Vec<(String, String)>,
+}
+
+fn years_around(this_year: i32) -> Vec<i32> {
+    (2018..=this_year).rev().collect()
+}
+
+async fn index(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    async {
+        report_region(&staff)?;
+        let this_year = state.store.today().year();
+        let english = staff.lang == crate::i18n::Lang::En;
+        let procedures = state
+            .procedures
+            .procedures(state.store.today())
+            .into_iter()
+            .map(|d| (d.code.clone(), d.name.get(english).to_string()))
+            .collect();
+        Ok::<_, WebError>(render_page(
+            IndexPage {
+                t: staff.lang.texts(),
+                c: Chrome::new(&staff.user, staff.lang, "reports", uri.path()),
+                year: q.year.unwrap_or(this_year - 1),
+                years: years_around(this_year),
+                procedures,
+            },
+            StatusCode::OK,
+            staff.lang,
+        ))
+    }
+    .await
+    .or_error_page(staff.lang)
+}
+
+#[derive(Template)]
+#[template(path = "report_stats.html")]
+struct StatsPage {
+    t: Tr,
+    c: Chrome,
+    s: Statistics,
+    years: Vec<i32>,
+}
+
+impl StatsPage {
+    fn headline(&self) -> Vec<(&'static str, &Figure)> {
+        let s = &self.s;
+        vec![
+            ("received", &s.received),
+            ("carried_over", &s.carried_over),
+            ("concluded", &s.concluded),
+            ("pending", &s.pending),
+            ("on_time", &s.on_time),
+            ("late", &s.late),
+        ]
+    }
+
+    fn link(&self, figure: &Figure) -> String {
+        cases_link(&figure.cases).unwrap_or_default()
+    }
+}
+
+async fn stats(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    async {
+        let region = report_region(&staff)?;
+        let this_year = state.store.today().year();
+        let procedure = q
+            .procedure
+            .clone()
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| WebError::Invalid("请选择程序".into()))?;
+        let s = reports::statistics(
+            &state.store,
+            &state.procedures,
+            &state.calendar(),
+            &region,
+            &procedure,
+            q.year.unwrap_or(this_year - 1),
+            staff.lang == crate::i18n::Lang::En,
+        )
+        .await?;
+        Ok::<_, WebError>(render_page(
+            StatsPage {
+                t: staff.lang.texts(),
+                c: Chrome::new(&staff.user, staff.lang, "reports", uri.path()),
+                s,
+                years: years_around(this_year),
+            },
+            StatusCode::OK,
+            staff.lang,
+        ))
+    }
+    .await
+    .or_error_page(staff.lang)
+}
+
+#[derive(Template)]
+#[template(path = "report_disclosure.html")]
+struct DisclosurePage {
+    t: Tr,
+    c: Chrome,
+    year: i32,
+    years: Vec<i32>,
+    format: String,
+    consistent: bool,
+    body: String,
+}
+
+async fn disclosure(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    async {
+        let region = report_region(&staff)?;
+        let this_year = state.store.today().year();
+        let year = q.year.unwrap_or(this_year - 1);
+        let format = match q.format.as_deref().filter(|f| !f.is_empty()) {
+            Some(code) => Some(Format::from_code(code).ok_or_else(|| {
+                WebError::Invalid(format!("报表格式“{code}”无效（2019 或 2021）"))
+            })?),
+            None => None,
+        };
+        let report =
+            reports::disclosure_report(&state.store, &state.procedures, &region, year, format)
+                .await?;
+        let body_name = state
+            .store
+            .regions()
+            .await?
+            .into_iter()
+            .find(|r| r.code == region.as_str())
+            .map(|r| format!("{}人民政府", r.name))
+            .unwrap_or_default();
+        let document = report.to_document(&body_name, &cases_link);
+        let file = format!("disclosure-report-{year}");
+        match q.download.as_deref() {
+            Some("docx") => {
+                let bytes = fazhi_report::docx::render(&document, &Default::default())
+                    .map_err(|e| WebError::Internal(e.to_string()))?;
+                return Ok(download(
+                    bytes,
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    &format!("{file}.docx"),
+                ));
+            }
+            Some("json") => {
+                let json = serde_json::to_vec_pretty(&report.to_json())
+                    .map_err(|e| WebError::Internal(e.to_string()))?;
+                return Ok(download(json, "application/json", &format!("{file}.json")));
+            }
+            Some("html") => {
+                // The download carries no links: they lead into the console.
+                let html = fazhi_report::html::render(&report.to_document(&body_name, &|_| None));
+                return Ok(download(
+                    html.into_bytes(),
+                    "text/html; charset=utf-8",
+                    &format!("{file}.html"),
+                ));
+            }
+            Some(other) => {
+                return Err(WebError::Invalid(format!(
+                    "下载格式“{other}”无效（docx、json 或 html）"
+                )));
+            }
+            None => {}
+        }
+        Ok::<_, WebError>(render_page(
+            DisclosurePage {
+                t: staff.lang.texts(),
+                c: Chrome::new(&staff.user, staff.lang, "reports", uri.path()),
+                year,
+                years: years_around(this_year),
+                format: report.format.code().to_string(),
+                consistent: report.consistency.ok,
+                body: fazhi_report::html::render_fragment(&document),
+            },
+            StatusCode::OK,
+            staff.lang,
+        ))
+    }
+    .await
+    .or_error_page(staff.lang)
+}
+
+fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}

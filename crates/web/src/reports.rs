@@ -1,0 +1,278 @@
+//! Reports and statistics computed from stored cases: the bridge from the store's cases to
+//! the report crate's records, the information-disclosure annual report, and each procedure's
+//! figures for a year. Every figure keeps the cases behind it, so pages link each number to its
+//! records. Used by the console and by `fazhi report`.
+
+use crate::error::WebError;
+use chrono::{Datelike, NaiveDate};
+use fazhi_core::calendar::Calendar;
+use fazhi_core::engine::{ClockStatus, clock_due};
+use fazhi_core::procedure::{Definition, Expiry, FieldType, Registry};
+use fazhi_core::region::RegionCode;
+use fazhi_report::disclosure::{DisclosureReport, Format, Proactive};
+use fazhi_report::{ActionTaken, CaseRecord};
+use fazhi_store::Store;
+use fazhi_store::cases::StoredCase;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// The procedures the disclosure report reads.
+pub const DISCLOSURE_SOURCES: &[&str] = &["disclosure_request", "reconsideration", "litigation"];
+
+/// A stored case as the report crate reads it.
+pub fn case_record(stored: &StoredCase, definition: Option<&Definition>) -> CaseRecord {
+    let case = &stored.case;
+    let opened_on = case
+        .opened_on()
+        .unwrap_or_else(|| stored.created_at.to_china_time().date_naive());
+    let concluded_on = match definition {
+        Some(d) => case.concluded_on(d),
+        None if stored.terminal => case.taken_on.last().copied(),
+        None => None,
+    };
+    CaseRecord {
+        id: case.id.clone(),
+        number: stored.number.clone(),
+        procedure: case.procedure.clone(),
+        department: case.department.clone(),
+        state: case.state.clone(),
+        terminal: stored.terminal,
+        fields: case.fields.clone(),
+        opened_on,
+        concluded_on,
+        actions: case
+            .taken
+            .iter()
+            .zip(&case.taken_on)
+            .map(|(action, on)| ActionTaken {
+                action: action.clone(),
+                on: *on,
+            })
+            .collect(),
+    }
+}
+
+/// The records of some procedures in a region.
+pub async fn records(
+    store: &Store,
+    registry: &Registry,
+    region: &RegionCode,
+    procedures: &[&str],
+) -> Result<Vec<CaseRecord>, WebError> {
+    Ok(store
+        .cases_in(region, procedures)
+        .await?
+        .iter()
+        .map(|c| {
+            let definition = registry.get(&c.case.procedure, &c.case.definition_version);
+            case_record(c, definition)
+        })
+        .collect())
+}
+
+/// The information-disclosure annual report of a region for a year.
+pub async fn disclosure_report(
+    store: &Store,
+    registry: &Registry,
+    region: &RegionCode,
+    year: i32,
+    format: Option<Format>,
+) -> Result<DisclosureReport, WebError> {
+    if !(2008..=9999).contains(&year) {
+        return Err(WebError::Invalid(format!("年度“{year}”无效")));
+    }
+    let records = records(store, registry, region, DISCLOSURE_SOURCES).await?;
+    let format = format.unwrap_or_else(|| Format::for_year(year));
+    Ok(fazhi_report::disclosure::compute(
+        year,
+        format,
+        &records,
+        &Proactive::default(),
+    ))
+}
+
+/// One figure: how many, and which cases.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Figure {
+    pub value: usize,
+    pub cases: Vec<String>,
+}
+
+impl Figure {
+    fn of<'a>(records: impl Iterator<Item = &'a CaseRecord>) -> Figure {
+        let cases: Vec<String> = records.map(|r| r.id.clone()).collect();
+        Figure {
+            value: cases.len(),
+            cases,
+        }
+    }
+}
+
+/// A breakdown: label → figure, in the definition's order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Breakdown {
+    pub field: String,
+    pub label: String,
+    pub rows: Vec<(String, Figure)>,
+}
+
+/// A procedure's figures for a year (statistics come from events: the dated steps of cases).
+#[derive(Debug, Clone, Serialize)]
+pub struct Statistics {
+    pub procedure: String,
+    pub name: String,
+    pub year: i32,
+    /// Opened in the year.
+    pub received: Figure,
+    /// Opened before the year and still open on 1 January.
+    pub carried_over: Figure,
+    /// Concluded in the year.
+    pub concluded: Figure,
+    /// Open on 31 December (or today, for the current year).
+    pub pending: Figure,
+    /// Concluded in the year with no statutory time limit exceeded.
+    pub on_time: Figure,
+    /// Concluded in the year after a time limit had run out.
+    pub late: Figure,
+    /// Concluded in the year, by final state.
+    pub by_outcome: Vec<(String, Figure)>,
+    /// Received in the year, by each choice field.
+    pub by_field: Vec<Breakdown>,
+}
+
+/// Whether a case exceeded a time limit that turns red when it runs out (limits whose expiry
+/// the system acts on — deemed acceptance, lapse — are consequences, not lateness).
+fn was_late(
+    definition: &Definition,
+    stored: &StoredCase,
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> bool {
+    stored.case.clocks.iter().any(|state| {
+        let Some(clock) = definition.clock(&state.code) else {
+            return false;
+        };
+        if clock.on_expiry != Expiry::Overdue {
+            return false;
+        }
+        let Ok(due) = clock_due(clock, state, calendar, today) else {
+            return false;
+        };
+        match state.status {
+            ClockStatus::Stopped => state.stopped_on.is_some_and(|s| s > due.date),
+            _ => today > due.date,
+        }
+    })
+}
+
+pub async fn statistics(
+    store: &Store,
+    registry: &Registry,
+    calendar: &Calendar,
+    region: &RegionCode,
+    procedure: &str,
+    year: i32,
+    english: bool,
+) -> Result<Statistics, WebError> {
+    let today = store.today();
+    let current = registry
+        .current(procedure, today)
+        .ok_or_else(|| WebError::NotFound(format!("没有程序“{procedure}”")))?;
+    let stored = store.cases_in(region, &[procedure]).await?;
+    let start = NaiveDate::from_ymd_opt(year, 1, 1)
+        .ok_or_else(|| WebError::Invalid(format!("年度“{year}”无效")))?;
+    let end = NaiveDate::from_ymd_opt(year, 12, 31).expect("31 December");
+    let end = end.min(today.max(start));
+    let mut records = Vec::with_capacity(stored.len());
+    let mut late_ids = BTreeSet::new();
+    for c in &stored {
+        let definition = registry
+            .get(&c.case.procedure, &c.case.definition_version)
+            .unwrap_or(current);
+        let record = case_record(c, Some(definition));
+        if record.concluded_on.is_some_and(|d| d.year() == year)
+            && was_late(definition, c, calendar, today)
+        {
+            late_ids.insert(record.id.clone());
+        }
+        records.push(record);
+    }
+    let in_year = |d: NaiveDate| d.year() == year;
+    let received: Vec<&CaseRecord> = records.iter().filter(|r| in_year(r.opened_on)).collect();
+    let concluded: Vec<&CaseRecord> = records
+        .iter()
+        .filter(|r| r.concluded_on.is_some_and(in_year))
+        .collect();
+    let by_outcome = current
+        .states
+        .iter()
+        .filter(|s| s.terminal)
+        .map(|s| {
+            (
+                s.label.get(english).to_string(),
+                Figure::of(concluded.iter().copied().filter(|r| r.state == s.code)),
+            )
+        })
+        .collect();
+    let by_field = current
+        .fields
+        .iter()
+        .filter(|f| f.kind == FieldType::Enum && !f.personal)
+        .map(|f| Breakdown {
+            field: f.code.clone(),
+            label: f.label.get(english).to_string(),
+            rows: f
+                .values
+                .iter()
+                .map(|v| {
+                    let label = if english && !v.en.is_empty() {
+                        &v.en
+                    } else {
+                        &v.zh
+                    };
+                    (
+                        label.clone(),
+                        Figure::of(
+                            received
+                                .iter()
+                                .copied()
+                                .filter(|r| r.text(&f.code) == Some(v.code.as_str())),
+                        ),
+                    )
+                })
+                .collect(),
+        })
+        .filter(|b| b.rows.iter().any(|(_, fig)| fig.value > 0))
+        .collect();
+    Ok(Statistics {
+        procedure: procedure.to_string(),
+        name: current.name.get(english).to_string(),
+        year,
+        received: Figure::of(received.iter().copied()),
+        carried_over: Figure::of(
+            records.iter().filter(|r| {
+                r.opened_on < start && !r.concluded_by(start.pred_opt().unwrap_or(start))
+            }),
+        ),
+        pending: Figure::of(
+            records
+                .iter()
+                .filter(|r| r.opened_on <= end && !r.concluded_by(end)),
+        ),
+        on_time: Figure::of(
+            concluded
+                .iter()
+                .copied()
+                .filter(|r| !late_ids.contains(&r.id)),
+        ),
+        late: Figure::of(
+            concluded
+                .iter()
+                .copied()
+                .filter(|r| late_ids.contains(&r.id)),
+        ),
+        concluded: Figure::of(concluded.iter().copied()),
+        by_outcome,
+        by_field,
+    })
+}

@@ -1,0 +1,275 @@
+//! Reports in the console, computed from cases recorded through the engine: a procedure's
+//! statistics for a year and the disclosure annual report, each figure linking to its cases;
+//! the report as DOCX read back; access only for region-wide roles.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::NaiveDate;
+use fazhi_core::authz::Principal;
+use fazhi_core::engine::{Actor, Command};
+use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
+use fazhi_core::region::RegionCode;
+use fazhi_store::accounts::NewUser;
+use fazhi_store::cases::NewCase;
+use fazhi_store::testing::TestDb;
+use fazhi_web::{AppState, WebConfig};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::Read;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "s3cret-pass";
+
+fn region(code: &str) -> RegionCode {
+    RegionCode::parse(code).unwrap()
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn fields(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    bytes: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).to_string()
+    }
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        bytes,
+    }
+}
+
+async fn login(app: &Router, name: &str) -> String {
+    let request = Request::post("/console/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(format!(
+            "name={name}&password={PASSWORD}&next=/console"
+        )))
+        .unwrap();
+    let reply = send(app, request).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let cookie = reply.headers[header::SET_COOKIE].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_string()
+}
+
+async fn get(app: &Router, path: &str, cookie: &str) -> Reply {
+    let request = Request::get(path)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap();
+    send(app, request).await
+}
+
+#[tokio::test]
+async fn statistics_and_the_disclosure_report_link_figures_to_cases() {
+    let db = TestDb::sqlite().await;
+    let store = &db.store;
+    store
+        .add_region("t", &region("210212"), "旅顺口区", None)
+        .await
+        .unwrap();
+    let office = store
+        .add_department(
+            "t",
+            &region("210212"),
+            "zfb",
+            "旅顺口区人民政府办公室",
+            DepartmentKind::GovernmentOffice,
+        )
+        .await
+        .unwrap();
+    for (name, role, department) in [
+        ("justice", Role::JusticeStaff, None),
+        ("clerk", Role::DepartmentStaff, Some(office.id.clone())),
+    ] {
+        store
+            .add_user(
+                "t",
+                NewUser {
+                    name: UserName::parse(name).unwrap(),
+                    display_name: name.into(),
+                    region: region("210212"),
+                    password: PASSWORD.into(),
+                    grants: vec![Grant::new(role, region("210212"), department).unwrap()],
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let state = AppState::new(store.clone(), WebConfig::default());
+    let registry = state.procedures.clone();
+    let calendar = state.calendar();
+    let clerk = Principal {
+        user_id: "clerk".into(),
+        user_name: "clerk".into(),
+        grants: vec![
+            Grant::new(
+                Role::DepartmentStaff,
+                region("210212"),
+                Some(office.id.clone()),
+            )
+            .unwrap(),
+        ],
+    };
+    // Three requests: one carried over from 2018 and answered in 2019, one received and
+    // answered in 2019 by a business, one received in December 2019 and still open.
+    let mut ids = Vec::new();
+    for (received, kind) in [
+        ("2018-12-20", "natural_person"),
+        ("2019-03-04", "business"),
+        ("2019-12-23", "natural_person"),
+    ] {
+        let definition = registry
+            .current("disclosure_request", day(received))
+            .unwrap();
+        let case = store
+            .open_case(NewCase {
+                definition,
+                calendar: &calendar,
+                actor: Actor::User(&clerk),
+                region: &region("210212"),
+                department: Some(office.id.clone()),
+                action: "register",
+                fields: fields(&[
+                    (
+                        "applicant",
+                        json!({"kind": "person", "name": "张三", "phone": "13912345678"}),
+                    ),
+                    ("applicant_kind", json!(kind)),
+                    ("content", json!("老旧小区改造项目立项批复")),
+                    ("channel", json!("in_person")),
+                    ("received_on", json!(received)),
+                ]),
+                on: day(received),
+                receipt: None,
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        ids.push((case.case.id.clone(), case.case.version, definition.clone()));
+    }
+    for (i, reply_on) in [(0usize, "2019-01-10"), (1, "2019-03-20")] {
+        let (id, version, definition) = &ids[i];
+        store
+            .act(
+                definition,
+                &calendar,
+                Actor::User(&clerk),
+                id,
+                Command {
+                    action: "reply".into(),
+                    expected_version: *version,
+                    fields: fields(&[
+                        ("reply_type", json!("disclose")),
+                        ("reply_on", json!(reply_on)),
+                    ]),
+                    on: day(reply_on),
+                },
+            )
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let app = fazhi_web::router(state);
+    let justice = login(&app, "justice").await;
+
+    // Statistics: each figure is a link to exactly its cases.
+    let stats = get(
+        &app,
+        "/console/reports/stats?procedure=disclosure_request&year=2019",
+        &justice,
+    )
+    .await;
+    assert_eq!(stats.status, StatusCode::OK, "{}", stats.text());
+    let page = stats.text();
+    let received = format!("/console/cases?ids={},{}\">2<", ids[1].0, ids[2].0);
+    assert!(
+        page.contains(&received),
+        "received 2 → the two 2019 cases\n{page}"
+    );
+    let carried = format!("/console/cases?ids={}\">1<", ids[0].0);
+    assert!(page.contains(&carried), "carried over 1");
+    let concluded = format!("/console/cases?ids={},{}\">2<", ids[0].0, ids[1].0);
+    assert!(page.contains(&concluded), "concluded 2");
+    // The link opens the list of those cases.
+    let list = get(&app, &format!("/console/cases?ids={}", ids[0].0), &justice).await;
+    assert!(list.text().contains(&ids[0].0));
+    assert!(!list.text().contains(&ids[1].0));
+
+    // The disclosure report: the requests table adds up, and the check says so.
+    let report = get(&app, "/console/reports/disclosure?year=2019", &justice).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.text());
+    let html = report.text();
+    assert!(html.contains("本年新收政府信息公开申请数量"));
+    assert!(html.contains("经核对，各列均符合"), "{html}");
+    assert!(html.contains(&format!("/console/cases?ids={}", ids[0].0)));
+    // Both formats render.
+    let old = get(
+        &app,
+        "/console/reports/disclosure?year=2019&format=2019",
+        &justice,
+    )
+    .await;
+    assert_eq!(old.status, StatusCode::OK);
+    assert!(old.text().contains("本年新收政府信息公开申请数量"));
+    let bad = get(
+        &app,
+        "/console/reports/disclosure?year=2019&format=2020",
+        &justice,
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().contains("2020"));
+
+    // DOCX: a real Word file whose document part holds the report's text.
+    let docx = get(
+        &app,
+        "/console/reports/disclosure?year=2019&download=docx",
+        &justice,
+    )
+    .await;
+    assert_eq!(docx.status, StatusCode::OK);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx.bytes)).unwrap();
+    let mut xml = String::new();
+    archive
+        .by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    assert!(xml.contains("政府信息公开工作年度报告"));
+    assert!(xml.contains("本年新收政府信息公开申请数量"));
+
+    // A department's staff may not open region reports.
+    let clerk_cookie = login(&app, "clerk").await;
+    let denied = get(&app, "/console/reports/disclosure?year=2019", &clerk_cookie).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
