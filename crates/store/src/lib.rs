@@ -19,6 +19,7 @@ pub mod calendar_years;
 pub mod cases;
 mod clock;
 mod db;
+pub mod documents;
 mod error;
 pub mod events;
 pub mod files;

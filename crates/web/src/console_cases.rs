@@ -171,6 +171,16 @@ pub(crate) fn show_value(
             parts.join(" · ")
         }
         (FieldType::Boolean, Value::Bool(b)) => if *b { "是" } else { "否" }.to_string(),
+        (FieldType::Attachment, Value::Object(f)) => f
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        (FieldType::List, Value::Array(items)) if field.of == Some(FieldType::Attachment) => items
+            .iter()
+            .filter_map(|i| i["name"].as_str())
+            .collect::<Vec<_>>()
+            .join("、"),
         (_, Value::String(s)) => s.clone(),
         (_, Value::Array(items)) => items
             .iter()
@@ -623,6 +633,11 @@ pub struct CasePage {
     pub events: Vec<EventView>,
     pub notice: Option<String>,
     pub error: Option<String>,
+    /// Documents that can be generated: (code, name).
+    pub templates: Vec<(String, String)>,
+    pub documents: Vec<fazhi_store::documents::CaseDocument>,
+    /// The case's attached files: (field label, file name, sha256, size text).
+    pub files: Vec<(String, String, String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -691,10 +706,13 @@ async fn case_page(
         .and_then(|d| departments.iter().find(|(id, _)| id == d))
         .map(|(_, n)| n.clone())
         .unwrap_or_default();
+    let documents = state.store.documents_of(&view.id).await?;
+    let files = attached_files(definition, &view.fields, english);
     Ok(render_page(
         CasePage {
             t,
             c: Chrome::new(&staff.user, staff.lang, "cases", path),
+            templates: crate::console_documents::documents_for(&view.procedure),
             v: view,
             department,
             facts,
@@ -702,10 +720,44 @@ async fn case_page(
             events,
             notice,
             error,
+            documents,
+            files,
         },
         status,
         staff.lang,
     ))
+}
+
+/// The files attached to a case's fields, for download links.
+fn attached_files(
+    definition: &Definition,
+    fields: &BTreeMap<String, Value>,
+    english: bool,
+) -> Vec<(String, String, String, String)> {
+    let mut out = Vec::new();
+    for field in &definition.fields {
+        let is_file = field.kind == FieldType::Attachment
+            || (field.kind == FieldType::List && field.of == Some(FieldType::Attachment));
+        let Some(value) = fields.get(&field.code).filter(|_| is_file) else {
+            continue;
+        };
+        let items: Vec<&Value> = match value {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        for item in items {
+            if let (Some(name), Some(sha)) = (item["name"].as_str(), item["sha256"].as_str()) {
+                let size = item["size"].as_i64().unwrap_or(0);
+                out.push((
+                    field.label.get(english).to_string(),
+                    name.to_string(),
+                    sha.to_string(),
+                    format!("{:.1} KB", size as f64 / 1024.0),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// A case event as a line of its timeline: the action's name and what was filled in.
@@ -768,9 +820,14 @@ async fn show(
     OriginalUri(uri): OriginalUri,
     Query(flash): Query<Flash>,
 ) -> Response {
-    let notice = flash
-        .notice
-        .map(|_| staff.lang.texts().get("departments.saved").to_string());
+    let notice = flash.notice.map(|n| {
+        let key = if n == "document" {
+            "documents.generated"
+        } else {
+            "departments.saved"
+        };
+        staff.lang.texts().get(key).to_string()
+    });
     case_page(
         &state,
         &staff,

@@ -11,6 +11,7 @@ pub mod cases;
 mod console;
 mod console_calendar;
 mod console_cases;
+mod console_documents;
 mod console_notifications;
 mod console_reports;
 pub mod error;
@@ -167,7 +168,8 @@ pub fn router(state: AppState) -> Router {
                 .merge(console_cases::routes())
                 .merge(console_calendar::routes())
                 .merge(console_notifications::routes())
-                .merge(console_reports::routes()),
+                .merge(console_reports::routes())
+                .merge(console_documents::routes()),
         )
         .nest("/api/v1", api::routes())
         .route(

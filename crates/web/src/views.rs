@@ -12,6 +12,7 @@ pub struct Chrome {
     pub display_name: String,
     pub is_admin: bool,
     pub can_audit: bool,
+    pub can_edit_templates: bool,
     pub other_lang: &'static str,
     pub path: String,
 }
@@ -23,6 +24,8 @@ impl Chrome {
             active,
             display_name: user.display_name.clone(),
             is_admin: principal.has_role(Role::Admin),
+            can_edit_templates: principal.has_role(Role::Admin)
+                || principal.has_role(Role::JusticeStaff),
             can_audit: principal.has_role(Role::Admin)
                 || principal.has_role(Role::JusticeStaff)
                 || principal.has_role(Role::Leader),

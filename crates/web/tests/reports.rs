@@ -89,8 +89,16 @@ async fn get(app: &Router, path: &str, cookie: &str) -> Reply {
     send(app, request).await
 }
 
-#[tokio::test]
-async fn statistics_and_the_disclosure_report_link_figures_to_cases() {
+struct World {
+    db: TestDb,
+    app: Router,
+    ids: Vec<(String, i64, fazhi_core::procedure::Definition)>,
+}
+
+/// A district office with three disclosure requests (2018 carried over and answered in 2019,
+/// one received and answered in 2019, one open at the end of 2019), a justice-bureau user and
+/// a clerk of the office.
+async fn world() -> World {
     let db = TestDb::sqlite().await;
     let store = &db.store;
     store
@@ -200,6 +208,12 @@ async fn statistics_and_the_disclosure_report_link_figures_to_cases() {
             .unwrap();
     }
     let app = fazhi_web::router(state);
+    World { db, app, ids }
+}
+
+#[tokio::test]
+async fn statistics_and_the_disclosure_report_link_figures_to_cases() {
+    let World { db: _db, app, ids } = world().await;
     let justice = login(&app, "justice").await;
 
     // Statistics: each figure is a link to exactly its cases.
@@ -272,4 +286,128 @@ async fn statistics_and_the_disclosure_report_link_figures_to_cases() {
     let clerk_cookie = login(&app, "clerk").await;
     let denied = get(&app, "/console/reports/disclosure?year=2019", &clerk_cookie).await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
+
+async fn post_form(app: &Router, path: &str, body: &str, cookie: &str) -> Reply {
+    let request = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    send(app, request).await
+}
+
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn documents_are_generated_stored_with_their_hash_and_templates_are_checked() {
+    let w = world().await;
+    let (answered, _, _) = &w.ids[1];
+    let clerk = login(&w.app, "clerk").await;
+    // The clerk generates the reply (答复书) of the answered request.
+    let made = post_form(
+        &w.app,
+        &format!("/console/cases/{answered}/documents"),
+        "document=reply",
+        &clerk,
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text());
+    let page = get(&w.app, &format!("/console/cases/{answered}"), &clerk)
+        .await
+        .text();
+    let documents = w.db.store.documents_of(answered).await.unwrap();
+    assert_eq!(documents.len(), 1);
+    let d = &documents[0];
+    assert!(page.contains(&d.title));
+    // The Word file downloads, is a real DOCX (read with zip, not with the library that wrote
+    // it) and holds the case's data; its hash is the one recorded in the event.
+    let docx = get(
+        &w.app,
+        &format!("/console/cases/{answered}/files/{}", d.docx_sha256),
+        &clerk,
+    )
+    .await;
+    assert_eq!(docx.status, StatusCode::OK);
+    assert_eq!(fazhi_store::files::sha256_hex(&docx.bytes), d.docx_sha256);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx.bytes.clone())).unwrap();
+    let mut xml = String::new();
+    archive
+        .by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    assert!(xml.contains("张三"), "the applicant's name is in the reply");
+    assert!(xml.contains("老旧小区改造项目立项批复"));
+    assert!(
+        xml.contains("依申请公开〔2019〕"),
+        "the case number is printed"
+    );
+    let history =
+        w.db.store
+            .history(&format!("case:{answered}"))
+            .await
+            .unwrap();
+    let event = history.iter().find(|e| e.kind == "case.document").unwrap();
+    assert!(event.payload.contains(&d.docx_sha256));
+    assert!(w.db.store.verify().await.unwrap().ok());
+    // A hash that is not this case's opens nothing.
+    let other = get(
+        &w.app,
+        &format!("/console/cases/{}/files/{}", w.ids[0].0, d.docx_sha256),
+        &clerk,
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+
+    // Templates: a broken edit is refused with its line; a good one is used from then on.
+    let justice = login(&w.app, "justice").await;
+    let broken = post_form(
+        &w.app,
+        "/console/templates/disclosure_request/reply",
+        &format!(
+            "version=0&body={}",
+            form_encode("# 答复书\n\n{{ fields.content \n")
+        ),
+        &justice,
+    )
+    .await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(broken.text().contains("第 3 行"), "{}", broken.text());
+    let edited = "# 政府信息公开申请答复书（本区格式）\n\n{{ fields.applicant.name }}：\n\n您申请的“{{ fields.content }}”已办结。\n";
+    let saved = post_form(
+        &w.app,
+        "/console/templates/disclosure_request/reply",
+        &format!("version=0&body={}", form_encode(edited)),
+        &justice,
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    // The clerk may not edit templates.
+    let denied = post_form(
+        &w.app,
+        "/console/templates/disclosure_request/reply",
+        &format!("version=1&body={}", form_encode(edited)),
+        &clerk,
+    )
+    .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    post_form(
+        &w.app,
+        &format!("/console/cases/{answered}/documents"),
+        "document=reply",
+        &clerk,
+    )
+    .await;
+    let documents = w.db.store.documents_of(answered).await.unwrap();
+    assert_eq!(documents.len(), 2);
+    assert_eq!(documents[0].title, "政府信息公开申请答复书（本区格式）");
 }
