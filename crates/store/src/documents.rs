@@ -26,6 +26,14 @@ pub struct CaseDocument {
     pub created_at: Timestamp,
 }
 
+/// A document just rendered and stored: which template, its title, its two files.
+pub struct GeneratedDocument<'a> {
+    pub document: &'a str,
+    pub title: &'a str,
+    pub docx: &'a FileRef,
+    pub html: &'a FileRef,
+}
+
 /// A region's own text of a document template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EditedTemplate {
@@ -43,12 +51,15 @@ impl Store {
         &self,
         region: &RegionCode,
         case_id: &str,
-        document: &str,
-        title: &str,
-        docx: &FileRef,
-        html: &FileRef,
+        generated: GeneratedDocument<'_>,
         actor: &str,
     ) -> Result<CaseDocument> {
+        let GeneratedDocument {
+            document,
+            title,
+            docx,
+            html,
+        } = generated;
         let id = uuid::Uuid::now_v7().simple().to_string();
         let now = self.now();
         let event = NewEvent::new(

@@ -159,10 +159,12 @@ async fn generate(
             .record_document(
                 region,
                 &id,
-                &form.document,
-                &document.title,
-                &docx,
-                &html,
+                fazhi_store::documents::GeneratedDocument {
+                    document: &form.document,
+                    title: &document.title,
+                    docx: &docx,
+                    html: &html,
+                },
                 &actor,
             )
             .await?;
