@@ -667,11 +667,13 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         if !is_code(&code) {
             c.error(&at, "a field code must be lower-case letters, digits and _");
         }
-        if f.kind == FieldType::Enum && f.values.is_empty() {
-            c.error(&at, "an enum field needs `values`");
+        let choices = f.kind == FieldType::Enum
+            || (f.kind == FieldType::List && f.of == Some(FieldType::Enum));
+        if choices && f.values.is_empty() {
+            c.error(&at, "an enum field (or a list of enum) needs `values`");
         }
-        if f.kind != FieldType::Enum && !f.values.is_empty() {
-            c.error(&at, "`values` is only for enum fields");
+        if !choices && !f.values.is_empty() {
+            c.error(&at, "`values` is only for enum fields and lists of enum");
         }
         if f.kind == FieldType::List && f.of.is_none() {
             c.error(&at, "a list field needs `of` (the element type)");
@@ -682,8 +684,8 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 "`contact` marks a text field holding an e-mail address",
             );
         }
-        if matches!(f.of, Some(FieldType::List | FieldType::Enum)) {
-            c.error(&at, "`of` must be a simple type (not list or enum)");
+        if matches!(f.of, Some(FieldType::List)) {
+            c.error(&at, "`of` must not be a list");
         }
         let mut seen = BTreeSet::new();
         for v in &f.values {

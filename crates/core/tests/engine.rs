@@ -734,3 +734,32 @@ fn a_case_knows_when_it_was_opened_and_concluded() {
     assert_eq!(run.case.concluded_on(&run.def), Some(date("2019-03-21")));
     assert_eq!(run.case.taken_on.len(), run.case.taken.len());
 }
+
+#[test]
+fn a_list_of_enum_takes_only_its_values() {
+    let text = include_str!("../../../procedures/litigation-2015-05-01.toml");
+    let def = load("litigation.toml", text);
+    let field = def.field("judgment_grounds").unwrap();
+    let ok = fazhi_core::engine::normalise(
+        field.kind,
+        field.of,
+        &field.values,
+        &json!(["illegal_procedure", "wrong_law"]),
+    )
+    .unwrap();
+    assert_eq!(ok, Some(json!(["illegal_procedure", "wrong_law"])));
+    let refused = fazhi_core::engine::normalise(
+        field.kind,
+        field.of,
+        &field.values,
+        &json!(["illegal_procedure", "bribery"]),
+    )
+    .unwrap_err();
+    assert!(
+        refused.contains("bribery") && refused.contains("违反法定程序"),
+        "{refused}"
+    );
+    // A list of enum without values is a definition error.
+    let broken = text.replacen("of = \"enum\"\nvalues = [", "of = \"enum\"\nvaluez = [", 1);
+    assert!(Definition::parse("x.toml", &broken).is_err());
+}

@@ -61,6 +61,7 @@ pub(crate) fn inputs(
         };
         let kind = match field.kind {
             FieldType::Text | FieldType::User | FieldType::Attachment | FieldType::Region => "text",
+            FieldType::List if field.of == Some(FieldType::Enum) => "checks",
             FieldType::LongText | FieldType::List => "textarea",
             FieldType::Date => "date",
             FieldType::Datetime => "datetime-local",
@@ -71,7 +72,7 @@ pub(crate) fn inputs(
             FieldType::Party => "party",
         };
         let options = match field.kind {
-            FieldType::Enum => field
+            FieldType::Enum | FieldType::List => field
                 .values
                 .iter()
                 .map(|v| {
@@ -115,9 +116,17 @@ pub(crate) fn form_fields(form: &[(String, String)]) -> BTreeMap<String, Value> 
                     entry[part] = Value::String(value.trim().to_string());
                 }
             }
-            None => {
-                fields.insert(rest.to_string(), Value::String(value.clone()));
-            }
+            None => match fields.get_mut(rest) {
+                // A repeated name (ticked boxes of a multiple choice) makes a list.
+                Some(Value::Array(items)) => items.push(Value::String(value.clone())),
+                Some(existing) => {
+                    let first = existing.take();
+                    *existing = Value::Array(vec![first, Value::String(value.clone())]);
+                }
+                None => {
+                    fields.insert(rest.to_string(), Value::String(value.clone()));
+                }
+            },
         }
     }
     // A party with no name given at all is left out (an optional party field).
@@ -140,6 +149,25 @@ pub(crate) fn show_value(
         return value.to_string();
     };
     match (field.kind, value) {
+        (FieldType::List, Value::Array(items)) if field.of == Some(FieldType::Enum) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|code| {
+                field
+                    .values
+                    .iter()
+                    .find(|x| x.code == code)
+                    .map(|x| {
+                        if english && !x.en.is_empty() {
+                            x.en.clone()
+                        } else {
+                            x.zh.clone()
+                        }
+                    })
+                    .unwrap_or_else(|| code.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join("、"),
         (FieldType::Enum, Value::String(v)) => field
             .values
             .iter()
@@ -535,6 +563,13 @@ fn refill(inputs: &mut [Input], form: &[(String, String)]) {
                 })
                 .collect();
             input.value = parts.join("\u{1f}");
+        } else if input.kind == "checks" {
+            input.value = form
+                .iter()
+                .filter(|(k, _)| *k == input.name)
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+                .join("\u{1f}");
         } else if let Some(v) = value_of(form, &input.name) {
             input.value = v.to_string();
         }
