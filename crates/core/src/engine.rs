@@ -600,6 +600,13 @@ fn party(value: &Value) -> Result<Value, String> {
 pub fn apply(definition: &Definition, case: &mut Case, step: &Step) {
     case.state = step.to.clone();
     case.fields.extend(step.fields.clone());
+    if let Some(target) = definition
+        .action(&step.action)
+        .and_then(|a| a.transfers_to.as_ref())
+        && let Some(department) = case.fields.get(target).and_then(Value::as_str)
+    {
+        case.department = Some(department.to_string());
+    }
     case.taken.push(step.action.clone());
     case.taken_on.push(step.on);
     case.version += 1;

@@ -159,6 +159,10 @@ pub struct Action {
     pub may: Vec<String>,
     pub guards: Vec<Guard>,
     pub extends: Option<Extension>,
+    /// A department field (among `needs`) naming the department the case moves to: the
+    /// action hands the case over (e.g. the service hall registers, the competent department
+    /// decides; a petition transferred to the body with the power to handle it).
+    pub transfers_to: Option<String>,
     pub basis: String,
 }
 
@@ -452,6 +456,8 @@ struct RawAction {
     guards: Vec<RawGuard>,
     #[serde(default)]
     extends: Option<RawExtension>,
+    #[serde(default)]
+    transfers_to: Option<String>,
     #[serde(default)]
     basis: String,
 }
@@ -824,6 +830,23 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 }
             }
         });
+        if let Some(target) = &a.transfers_to {
+            let is_department = fields
+                .iter()
+                .any(|f: &Field| &f.code == target && f.kind == FieldType::Department);
+            if !is_department || !a.needs.contains(target) {
+                c.error(
+                    format!("{at}.transfers_to"),
+                    format!("“{target}” must be a department field the action needs"),
+                );
+            }
+            if a.from.iter().any(|f| f == NEW_STATE) {
+                c.error(
+                    format!("{at}.transfers_to"),
+                    "the action that starts a case cannot hand it over",
+                );
+            }
+        }
         actions.push(Action {
             code: a.code,
             label: Label { zh: a.zh, en: a.en },
@@ -835,6 +858,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
             may: a.may,
             guards,
             extends,
+            transfers_to: a.transfers_to,
             basis: a.basis,
         });
     }

@@ -47,7 +47,7 @@ impl Register for Run {
 fn the_sample_definition_loads() {
     let def = definition();
     assert_eq!(def.states.len(), 7);
-    assert_eq!(def.actions.len(), 13);
+    assert_eq!(def.actions.len(), 14);
     assert_eq!(def.clocks.len(), 3);
 }
 
@@ -762,4 +762,40 @@ fn a_list_of_enum_takes_only_its_values() {
     // A list of enum without values is a definition error.
     let broken = text.replacen("of = \"enum\"\nvalues = [", "of = \"enum\"\nvaluez = [", 1);
     assert!(Definition::parse("x.toml", &broken).is_err());
+}
+
+#[test]
+fn a_hand_over_moves_the_case_to_the_named_department() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let mut run = new_run();
+    run.register(&clerk, "2019-03-01");
+    run.act(Actor::User(&clerk), "accept", "2019-03-04", &[]);
+    run.act(
+        Actor::User(&clerk),
+        "hand_over",
+        "2019-03-04",
+        &[("competent_department", json!("d-health"))],
+    );
+    assert_eq!(run.case.department.as_deref(), Some("d-health"));
+    // The window clerk's part is done: the case now belongs to the other department.
+    let refused = run.try_act(
+        Actor::User(&clerk),
+        "hand_over",
+        "2019-03-05",
+        &[("competent_department", json!("d-market"))],
+    );
+    assert!(
+        matches!(refused, Err(Refusal::DepartmentNotAllowed { .. })),
+        "{refused:?}"
+    );
+    // A hand-over must name a department field the action needs.
+    let broken = SAMPLE.replace(
+        "transfers_to = \"competent_department\"",
+        "transfers_to = \"matter\"",
+    );
+    let errors = errors_of(&broken);
+    assert!(
+        errors.iter().any(|e| e.contains("transfers_to")),
+        "{errors:?}"
+    );
 }

@@ -357,7 +357,30 @@ impl Store {
         creating: bool,
     ) -> Result<Acted> {
         let before = case.version;
+        let department_before = case.department.clone();
         engine::apply(definition, &mut case, &step);
+        let handed_over = !creating && case.department != department_before;
+        if handed_over {
+            // The receiving department must be a working department of the case's region.
+            let target = case.department.clone().unwrap_or_default();
+            let known = self
+                .departments(Some(&case.region))
+                .await?
+                .into_iter()
+                .any(|d| d.id == target && d.active);
+            if !known {
+                let field = definition
+                    .action(&step.action)
+                    .and_then(|a| a.transfers_to.as_ref())
+                    .and_then(|f| definition.field(f))
+                    .map(|f| f.label.zh.clone())
+                    .unwrap_or_default();
+                return Ok(Err(Refusal::InvalidField {
+                    field,
+                    reason: "不是本区划内在用的部门".into(),
+                }));
+            }
+        }
         let mut payload = json!({
             "procedure": definition.code,
             "definition_version": definition.version,
@@ -394,7 +417,9 @@ impl Store {
                 });
             }
         }
-        if creating && let Some(department) = &case.department {
+        if (creating || handed_over)
+            && let Some(department) = &case.department
+        {
             // The department hears of a case registered for it (but not the one who registered it).
             let rows = self
                 .department_notifications(
@@ -402,8 +427,20 @@ impl Store {
                     actor,
                     &case.region,
                     &format!("case:{}", case.id),
-                    "case.created",
-                    &format!("新案件：{}", title(definition, &case)),
+                    if creating {
+                        "case.created"
+                    } else {
+                        "case.handed_over"
+                    },
+                    &format!(
+                        "{}：{}",
+                        if creating {
+                            "新案件"
+                        } else {
+                            "转来案件"
+                        },
+                        title(definition, &case)
+                    ),
                     &definition.name.zh,
                     &format!("/console/cases/{}", case.id),
                 )
@@ -476,6 +513,10 @@ impl Store {
             ("next_check", d.next_check.clone().into()),
             ("updated_at", now.0.into()),
             (
+                "department",
+                case.department.clone().unwrap_or_default().into(),
+            ),
+            (
                 "concluded_on",
                 case.concluded_on(definition).map(date_text).into(),
             ),
@@ -485,10 +526,6 @@ impl Store {
             columns.extend([
                 ("id", case.id.clone().into()),
                 ("region", case.region.as_str().into()),
-                (
-                    "department",
-                    case.department.clone().unwrap_or_default().into(),
-                ),
                 ("procedure", case.procedure.clone().into()),
                 ("definition_version", case.definition_version.clone().into()),
                 ("version", case.version.into()),

@@ -1,0 +1,166 @@
+//! A case handed over to another department: the receiving department must be a working
+//! department of the region; afterwards the case is listed and notified there, and the
+//! department it left can no longer act on it — on both engines.
+
+mod common;
+
+use common::*;
+use fazhi_core::authz::Principal;
+use fazhi_core::calendar::Calendar;
+use fazhi_core::engine::{Actor, Command, Refusal};
+use fazhi_core::org::{Grant, Role};
+use fazhi_core::procedure::Definition;
+use fazhi_store::Engine;
+use fazhi_store::cases::CaseFilter;
+use fazhi_store::testing::TestDb;
+use serde_json::json;
+
+const SAMPLE: &str = include_str!("../../../demo/sample-permit.toml");
+
+fn person(role: Role, department: &str) -> Principal {
+    Principal {
+        user_id: format!("{role}-{department}"),
+        user_name: format!("{role}"),
+        grants: vec![Grant::new(role, region("210212"), Some(department.into())).unwrap()],
+    }
+}
+
+async fn a_case_moves_to_the_competent_department(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let district = seed_district(&db.store).await;
+    let def = Definition::parse("sample-permit.toml", SAMPLE).unwrap();
+    let cal = Calendar::embedded();
+    let clerk = person(Role::WindowClerk, &district.market.id);
+    let fields = [
+        ("applicant", json!({"kind": "person", "name": "张三"})),
+        ("matter", json!("燃气经营许可")),
+        (
+            "received_on",
+            json!(db.store.today().format("%Y-%m-%d").to_string()),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let case = db
+        .store
+        .create_case(
+            &def,
+            cal,
+            &clerk,
+            &region("210212"),
+            Some(district.market.id.clone()),
+            "register",
+            fields,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let command = |action: &str, version: i64, fields: &[(&str, serde_json::Value)]| Command {
+        action: action.into(),
+        expected_version: version,
+        fields: fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+        on: db.store.today(),
+    };
+    let accepted = db
+        .store
+        .act(
+            &def,
+            cal,
+            Actor::User(&clerk),
+            &case.case.id,
+            command("accept", 1, &[]),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    // An unknown department is refused, and nothing changes.
+    let refused = db
+        .store
+        .act(
+            &def,
+            cal,
+            Actor::User(&clerk),
+            &case.case.id,
+            command(
+                "hand_over",
+                accepted.case.version,
+                &[("competent_department", json!("no-such"))],
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(refused, Err(Refusal::InvalidField { .. })),
+        "{refused:?}"
+    );
+    let moved = db
+        .store
+        .act(
+            &def,
+            cal,
+            Actor::User(&clerk),
+            &case.case.id,
+            command(
+                "hand_over",
+                accepted.case.version,
+                &[("competent_department", json!(district.justice.id.clone()))],
+            ),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        moved.case.department.as_deref(),
+        Some(district.justice.id.as_str())
+    );
+    let read = db.store.case(&case.case.id).await.unwrap().unwrap();
+    assert_eq!(
+        read.case.department.as_deref(),
+        Some(district.justice.id.as_str())
+    );
+    // Listed for the receiving department, no longer for the one it left.
+    let staff_of = |d: &str| person(Role::DepartmentStaff, d);
+    let filter = CaseFilter {
+        per_page: 50,
+        ..Default::default()
+    };
+    let there = db
+        .store
+        .list_cases(&staff_of(&district.justice.id), &filter)
+        .await
+        .unwrap();
+    assert_eq!(there.total, 1);
+    let left = db
+        .store
+        .list_cases(&staff_of(&district.market.id), &filter)
+        .await
+        .unwrap();
+    assert_eq!(left.total, 0);
+    // The clerk of the old department can no longer act.
+    let late = db
+        .store
+        .act(
+            &def,
+            cal,
+            Actor::User(&clerk),
+            &case.case.id,
+            command(
+                "hand_over",
+                moved.case.version,
+                &[("competent_department", json!(district.market.id.clone()))],
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(late, Err(Refusal::DepartmentNotAllowed { .. })),
+        "{late:?}"
+    );
+    assert!(db.store.verify().await.unwrap().ok());
+}
+
+on_both_engines!(a_case_moves_to_the_competent_department);
