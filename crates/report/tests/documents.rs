@@ -3,7 +3,8 @@
 //! HTML is checked for its structure; DOCX is read back with a second library (`zip` +
 //! `roxmltree` on `word/document.xml`, not docx-rs) for the text, fonts, page set-up and
 //! merged cells; every default template is parsed and rendered against a sample case of its
-//! procedure carrying every field the contract and the templates use.
+//! procedure carrying the fields of its definition the templates use (that they use no others
+//! is checked in `templates_match_definitions.rs`).
 
 use chrono::NaiveDate;
 use fazhi_report::docx::{self, Fonts};
@@ -401,7 +402,7 @@ fn context(procedure: &str, fields: Value, display: &[(&str, &str)]) -> Document
             .collect(),
         deadlines: [
             ("reply", "2019-04-02"),
-            ("fee", "2019-04-16"),
+            ("fee_payment", "2019-04-16"),
             ("decision", "2024-05-10"),
             ("handling", "2024-06-28"),
         ]
@@ -440,7 +441,7 @@ fn company() -> Value {
     })
 }
 
-/// A disclosure request with every field the contract and the templates name.
+/// A disclosure request with the fields of the definition the templates name.
 fn disclosure(reply_type: &str) -> DocumentContext {
     context(
         "disclosure_request",
@@ -457,15 +458,14 @@ fn disclosure(reply_type: &str) -> DocumentContext {
             "supplement_items": "1. 请写明所需批复文件的年份；\n2. 请写明工程所在路段。",
             "supplement_deadline": "2019-03-29",
             "extension_reason": "所申请信息涉及多个部门，需要协调确认",
-            "third_party": company(),
-            "third_party_reason": "涉及该公司的商业秘密",
+            "consulted_party": "某某建设有限公司",
+            "consultation_kind": "third_party",
             "reply_type": reply_type,
             "reply_on": "2019-03-20",
-            "reply_reason": "具体说明：该批复文件第三部分涉及第三方商业秘密。",
-            "competent_body": "某某区发展和改革委员会（联系电话：010-12345678）",
+            "reply_summary": "具体说明：该批复文件第三部分涉及第三方商业秘密。",
+            "fee_method": "per_request",
             "fee": 30000,
-            "fee_requests": 13,
-            "fee_payment": "银行转账至某某区财政局非税收入账户"
+            "fee_requests": 13
         }),
         &[
             ("applicant_kind", "自然人"),
@@ -484,7 +484,7 @@ fn reconsideration(decision_type: &str) -> DocumentContext {
             "applicant": company(),
             "agent": "王五，某某律师事务所律师",
             "respondent": "某某区市场监督管理局",
-            "third_party": person(),
+            "third_party": "张三",
             "act_description": "某市监罚〔2024〕12号行政处罚决定",
             "act_category": "penalty",
             "claims": "撤销被申请人作出的某市监罚〔2024〕12号行政处罚决定。",
@@ -492,19 +492,17 @@ fn reconsideration(decision_type: &str) -> DocumentContext {
             "known_on": "2024-01-10",
             "received_on": "2024-02-20",
             "accepted_on": "2024-02-23",
-            "procedure_type": "ordinary",
             "channel": "online",
             "supplement_items": "1. 请提交被申请复议的行政处罚决定书复印件；\n2. 请明确行政复议请求。",
-            "rejection_reason": "申请人的行政复议申请超过法定申请期限，且无正当理由。",
-            "competent_body": "某某市人民政府",
+            "not_accepted_reason": "本案不属于本机关管辖，有管辖权的行政复议机关为某某市人民政府。",
             "extension_reason": "案情复杂，需要进一步调查核实",
             "suspension_reason": "本案审理需要以另一案件的审理结果为依据，而该案件尚未审结",
-            "suspended_on": "2024-03-15",
-            "answer_summary": "原行政处罚决定认定事实清楚，证据确凿，程序合法。",
-            "findings": "2023年12月5日，被申请人对申请人经营场所进行检查……",
-            "decision_reasoning": "被申请人作出的行政处罚决定认定事实清楚，适用依据正确。",
+            "hearing_on": "2024-03-20",
+            "hearing_summary": "双方当事人到场陈述意见并质证。",
             "decision_type": decision_type,
-            "decision_terms": "责令被申请人自收到本决定书之日起三十日内重新作出行政行为"
+            "decision_summary": "被申请人作出的行政处罚决定认定事实清楚，适用依据正确。",
+            "decided_on": "2024-04-19",
+            "decision_no": "某府复决〔2024〕8号"
         }),
         &[
             ("act_category", "行政处罚"),
@@ -525,9 +523,9 @@ fn petition(opinion_type: &str) -> DocumentContext {
             "channel": "letter",
             "received_on": "2024-04-01",
             "accepted_on": "2024-04-08",
-            "findings": "经现场核查，该工地存在夜间施工情况。",
             "opinion_type": opinion_type,
-            "opinion": "已责令施工单位自2024年5月1日起夜间22时至次日6时停止施工。",
+            "opinion_summary": "经现场核查，该工地存在夜间施工情况。已责令施工单位自2024年5月1日起夜间22时至次日6时停止施工。",
+            "opinion_on": "2024-05-20",
             "review_body": "某某市信访局",
             "extension_reason": "需要协调住建、城管等多个部门共同核查"
         }),
@@ -540,16 +538,21 @@ fn legal_aid() -> DocumentContext {
         "legal_aid",
         json!({
             "applicant": person(),
+            "channel": "in_person",
             "case_type": "civil",
             "matter": "追索劳动报酬纠纷",
+            "service_form": "litigation_representation",
             "received_on": "2024-05-06",
-            "decided_on": "2024-05-10",
+            "decision_on": "2024-05-10",
             "refusal_reason": "申请人的经济状况不符合本省规定的经济困难标准。",
-            "assignee_org": "某某律师事务所",
+            "law_firm": "某某律师事务所",
             "lawyer": "赵六律师",
             "assigned_on": "2024-05-11"
         }),
-        &[("case_type", "民事")],
+        &[
+            ("case_type", "民事"),
+            ("service_form", "民事、行政、国家赔偿诉讼代理"),
+        ],
     )
 }
 
@@ -558,13 +561,13 @@ fn mediation() -> DocumentContext {
         "mediation",
         json!({
             "parties": [person(), company()],
-            "dispute_type": "property",
-            "dispute_facts": "2024年3月，某某建设有限公司施工时损坏张三住房外墙。",
-            "responsibilities": "某某建设有限公司对损害负全部责任。",
-            "agreement_terms": "某某建设有限公司赔偿张三修缮费用人民币8000元。",
-            "performance": "于2024年6月30日前一次性转账支付。",
-            "mediator": "钱七",
-            "agreed_on": "2024-06-12",
+            "dispute_type": "damages",
+            "dispute_summary": "2024年3月，某某建设有限公司施工时损坏张三住房外墙，对损害负全部责任。",
+            "agreement_form": "written",
+            "agreement_terms": "某某建设有限公司赔偿张三修缮费用人民币8000元，一次性转账支付。",
+            "agreement_effective_on": "2024-06-12",
+            "performance_deadline": "2024-06-30",
+            "mediators": ["钱七"],
             "amount": 800000
         }),
         &[("dispute_type", "损害赔偿纠纷")],
@@ -671,8 +674,18 @@ fn disclosure_documents_carry_the_case() {
     assert!(
         !body.contains("申请用途") && !body.contains("获取信息的方式") && !body.contains("（即于")
     );
-    let notice = body_text(&render("disclosure_request", "supplement_notice", &bare));
-    assert!(notice.contains("自收到本通知之日起15个工作日内"));
+    // The supplement period is the one the agency set (Art 30): never a made-up default.
+    let error = Template::parse(
+        "supplement_notice",
+        default_template("disclosure_request", "supplement_notice").unwrap(),
+    )
+    .unwrap()
+    .render(&bare)
+    .unwrap_err();
+    assert_eq!(
+        error.kind,
+        TemplateErrorKind::Undefined("fields.supplement_deadline".into())
+    );
 
     // Items given one per line become paragraphs of their own.
     let notice = render("disclosure_request", "supplement_notice", &ctx);
@@ -691,18 +704,51 @@ fn disclosure_documents_carry_the_case() {
     let fee = body_text(&render("disclosure_request", "fee_notice", &ctx));
     assert!(fee.contains("应缴金额：300.00元。"));
     assert!(fee.contains("累计向本机关提出政府信息公开申请13件"));
-    assert!(fee.contains("第四十二条"));
+    assert!(fee.contains("第四十二条") && fee.contains("按件计收"));
+    assert!(fee.contains("（即于2019年4月16日前缴纳）"));
+    let mut per_volume = ctx.clone();
+    per_volume
+        .fields
+        .insert("fee_method".into(), json!("per_volume"));
+    let fee = body_text(&render("disclosure_request", "fee_notice", &per_volume));
+    assert!(fee.contains("按量计收") && !fee.contains("累计向本机关提出"));
+
+    let extension = body_text(&render("disclosure_request", "extension_notice", &ctx));
+    assert!(extension.contains("因所申请信息涉及多个部门，需要协调确认，本机关不能"));
+    assert!(extension.contains("第三十三条第二款") && extension.contains("2019年4月2日前"));
 
     let consultation = render("disclosure_request", "third_party_consultation", &ctx);
     assert_eq!(
         consultation.addressee.as_deref(),
         Some("某某建设有限公司：")
     );
+    assert_eq!(consultation.title, "政府信息公开第三方意见征询函");
     assert!(body_text(&consultation).contains("15个工作日内"));
+    assert!(body_text(&consultation).contains("第三十二条"));
     assert!(
         !body_text(&consultation).contains("张三"),
         "the applicant is not named to the third party"
     );
+    let mut other_body = ctx.clone();
+    other_body
+        .fields
+        .insert("consulted_party".into(), json!("某某区住房和城乡建设局"));
+    other_body
+        .fields
+        .insert("consultation_kind".into(), json!("other_body"));
+    let letter = render(
+        "disclosure_request",
+        "third_party_consultation",
+        &other_body,
+    );
+    assert_eq!(letter.title, "政府信息公开征求意见函");
+    assert_eq!(
+        letter.addressee.as_deref(),
+        Some("某某区住房和城乡建设局：")
+    );
+    let body = body_text(&letter);
+    assert!(body.contains("第三十四条") && body.contains("视为同意公开"));
+    assert!(!body.contains("第三十二条"));
 }
 
 #[test]
@@ -718,7 +764,7 @@ fn the_reply_follows_the_reply_type() {
         ("withhold_process", "过程性信息"),
         ("withhold_enforcement_file", "行政执法案卷信息"),
         ("withhold_inquiry", "第三十六条第（七）项"),
-        ("unavailable_not_held", "第三十六条第（五）项"),
+        ("unavailable_not_held", "第三十六条第（四）项、第（五）项"),
         ("unavailable_needs_creation", "第三十八条"),
         ("unavailable_unclear", "补正后的申请内容仍不明确"),
         ("not_handled_petition", "第三十九条第一款"),
@@ -743,12 +789,20 @@ fn the_reply_follows_the_reply_type() {
         assert!(body.contains("自收到本答复书之日起六十日内向某某区人民政府申请行政复议"));
         assert_eq!(body.contains("六个月内"), !withheld, "{reply_type}");
     }
-    // Not held, and no competent body known: the information does not exist (item 4).
+    // Not held, and nothing said about who holds it: the information does not exist (item 4).
     let mut ctx = disclosure("unavailable_not_held");
-    ctx.fields.remove("competent_body");
-    assert!(
-        body_text(&render("disclosure_request", "reply", &ctx)).contains("第三十六条第（四）项")
-    );
+    ctx.fields.remove("reply_summary");
+    let body = body_text(&render("disclosure_request", "reply", &ctx));
+    assert!(body.contains("第三十六条第（四）项的规定") && !body.contains("第（五）项"));
+
+    // The reply's own number and date, when given.
+    let mut ctx = disclosure("disclose");
+    ctx.fields
+        .insert("reply_no".into(), json!("某政信公复〔2019〕3号"));
+    ctx.fields.insert("reply_on".into(), json!("2019-03-28"));
+    let doc = render("disclosure_request", "reply", &ctx);
+    assert_eq!(doc.number.as_deref(), Some("某政信公复〔2019〕3号"));
+    assert_eq!(doc.signature.unwrap().date, "2019年3月28日");
 
     // The reply type is required, by name.
     let mut ctx = disclosure("disclose");
@@ -798,8 +852,12 @@ fn reconsideration_decisions_cite_their_article() {
         assert!(body.starts_with(
             "申请人：某某建设有限公司，统一社会信用代码91110000600037341L，住所：某某区工业园8号，法定代表人：李四"
         ));
-        assert!(
-            body.contains("第三人：张三，公民身份号码110101199003071234，住址：某某区幸福路1号")
+        assert!(body.contains("第三人：张三\n"));
+        assert_eq!(doc.number.as_deref(), Some("某府复决〔2024〕8号"));
+        assert_eq!(
+            body.contains("本机关认为：被申请人作出的行政处罚决定认定事实清楚"),
+            !["mediated", "settled", "withdrawn"].contains(decision_type),
+            "{decision_type}"
         );
         assert_eq!(
             body.contains("自收到本决定书之日起十五日内，依法向人民法院提起行政诉讼"),
@@ -813,12 +871,55 @@ fn reconsideration_decisions_cite_their_article() {
     assert_eq!(answer.addressee.as_deref(), Some("某某区市场监督管理局："));
     let body = body_text(&answer);
     assert!(body.contains("第四十八条") && body.contains("十日内") && body.contains("第七十条"));
+    // The simplified procedure is told by its clocks (accept_simplified starts them).
     let mut simplified = ctx.clone();
+    simplified.deadlines.remove("decision");
     simplified
-        .fields
-        .insert("procedure_type".into(), json!("simplified"));
+        .deadlines
+        .insert("decision_simplified".into(), date("2024-03-25"));
     let body = body_text(&render("reconsideration", "answer_notice", &simplified));
     assert!(body.contains("第五十四条") && body.contains("五日内"));
+    let body = body_text(&render("reconsideration", "acceptance_notice", &simplified));
+    assert!(
+        body.contains("第五十三条") && body.contains("三十日内") && body.contains("2024年3月25日")
+    );
+    assert!(
+        body_text(&render("reconsideration", "decision", &simplified))
+            .contains("并适用简易程序审理")
+    );
+
+    // A termination on another ground of Art 41 has no decision type.
+    let mut terminated = ctx.clone();
+    terminated.fields.remove("decision_type");
+    terminated.fields.remove("decided_on");
+    terminated
+        .fields
+        .insert("terminated_on".into(), json!("2024-04-02"));
+    terminated.fields.insert(
+        "termination_reason".into(),
+        json!("申请人死亡，其近亲属放弃行政复议权利"),
+    );
+    let doc = render("reconsideration", "decision", &terminated);
+    assert_eq!(doc.title, "终止行政复议决定书");
+    let body = body_text(&doc);
+    assert!(body.contains(
+        "申请人死亡，其近亲属放弃行政复议权利。根据《中华人民共和国行政复议法》第四十一条的规定"
+    ));
+    assert!(!body.contains("提起行政诉讼") && !body.contains("本机关认为"));
+    assert_eq!(doc.signature.unwrap().date, "2024年4月2日");
+    // Neither a decision type nor a termination: the decision type is required, by name.
+    terminated.fields.remove("terminated_on");
+    let error = Template::parse(
+        "decision",
+        default_template("reconsideration", "decision").unwrap(),
+    )
+    .unwrap()
+    .render(&terminated)
+    .unwrap_err();
+    assert_eq!(
+        error.kind,
+        TemplateErrorKind::Undefined("fields.decision_type".into())
+    );
 
     let rejection = body_text(&render("reconsideration", "rejection_decision", &ctx));
     assert!(rejection.contains("第三十条第二款") && rejection.contains("某某市人民政府"));
@@ -834,11 +935,12 @@ fn reconsideration_decisions_cite_their_article() {
 fn petition_legal_aid_and_mediation_documents() {
     for (opinion, wording) in [
         ("support", "予以支持"),
-        ("explain", "作出解释说明"),
+        ("explain", "解释说明"),
         ("not_support", "不予支持"),
     ] {
         let body = body_text(&render("petition", "opinion", &petition(opinion)));
         assert!(body.contains(wording), "{opinion}");
+        assert!(body.contains("第三十二条"), "{opinion}");
         assert!(body.contains("30日内，向某某市信访局请求复查"));
     }
     let body = body_text(&render(
@@ -852,7 +954,46 @@ fn petition_legal_aid_and_mediation_documents() {
     assert!(refusal.contains("（某某区司法局）") && refusal.contains("第四十九条"));
     let assignment = render("legal_aid", "assignment_notice", &legal_aid());
     assert_eq!(assignment.addressee.as_deref(), Some("某某律师事务所："));
+    let body = body_text(&assignment);
+    assert!(
+        body.contains("本机构于2024年5月10日决定给予张三法律援助")
+            && body.contains("第四十三条第一款")
+    );
+    assert!(body.contains("现指派你单位赵六律师承办"));
     assert_eq!(assignment.signature.unwrap().date, "2024年5月11日");
+    let grant = render("legal_aid", "grant_decision", &legal_aid());
+    let body = body_text(&grant);
+    assert!(
+        body.contains("第四十三条第一款")
+            && body.contains("援助形式：民事、行政、国家赔偿诉讼代理")
+    );
+    assert_eq!(grant.signature.unwrap().date, "2024年5月10日");
+
+    // Aid provided first (Art 44), and a lawyer assigned on a court's notice (Art 36).
+    let mut first = legal_aid();
+    first
+        .fields
+        .insert("provide_first_ground".into(), json!("urgent_preservation"));
+    first.display.insert(
+        "provide_first_ground".into(),
+        "需要立即申请财产保全、证据保全或者先予执行".into(),
+    );
+    let body = body_text(&render("legal_aid", "grant_decision", &first));
+    assert!(
+        body.contains("第四十四条规定的情形（需要立即申请财产保全")
+            && body.contains("补办有关手续")
+    );
+    let mut notice = legal_aid();
+    notice
+        .fields
+        .insert("notifying_body".into(), json!("某某区人民法院"));
+    notice.fields.insert("notice_ground".into(), json!("minor"));
+    notice
+        .display
+        .insert("notice_ground".into(), "未成年人".into());
+    let body = body_text(&render("legal_aid", "assignment_notice", &notice));
+    assert!(body.contains("收到某某区人民法院的通知") && body.contains("第三十六条"));
+    assert!(body.contains("（未成年人）") && !body.contains("决定给予"));
 
     let agreement = render("mediation", "agreement", &mediation());
     let body = body_text(&agreement);
@@ -860,6 +1001,9 @@ fn petition_legal_aid_and_mediation_documents() {
     assert!(body.contains("当事人：某某建设有限公司，统一社会信用代码91110000600037341L"));
     assert!(body.contains("一式三份"));
     assert!(body.contains("第三十三条"));
+    assert!(body.contains("于2024年6月30日前履行完毕"));
+    assert!(body.contains("人民调解员（签名）：钱七"));
+    assert_eq!(agreement.signature.as_ref().unwrap().date, "2024年6月12日");
     assert!(agreement.blocks.contains(&Block::Heading {
         level: 1,
         text: "二、调解协议内容".into()
@@ -868,6 +1012,15 @@ fn petition_legal_aid_and_mediation_documents() {
         agreement.signature.unwrap().issuer,
         "某某街道人民调解委员会（印章）"
     );
+
+    // An oral agreement, recorded by the mediator (Art 28, 30), performed on the spot.
+    let mut oral = mediation();
+    oral.fields.insert("agreement_form".into(), json!("oral"));
+    oral.fields
+        .insert("performance_deadline".into(), json!("2024-06-12"));
+    let body = body_text(&render("mediation", "agreement", &oral));
+    assert!(body.contains("第三十条") && !body.contains("一式"));
+    assert!(body.contains("本协议由当事人当场履行"));
 }
 
 #[test]
