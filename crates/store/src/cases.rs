@@ -172,6 +172,8 @@ pub struct CaseListItem {
     pub region: String,
     pub department: String,
     pub procedure: String,
+    /// The formal case number, if the procedure numbers its cases.
+    pub number: Option<String>,
     pub title: String,
     pub state: String,
     pub terminal: bool,
@@ -809,7 +811,7 @@ impl Store {
         let where_sql = conditions.join(" AND ");
         let count_sql = format!("SELECT COUNT(*) FROM cases WHERE {where_sql}");
         let list_sql = format!(
-            "SELECT id, region, department, procedure, title, state, terminal, version, next_due, warn_from, updated_at \
+            "SELECT id, region, department, procedure, number, title, state, terminal, version, next_due, warn_from, updated_at \
              FROM cases WHERE {where_sql} ORDER BY {order} LIMIT {per_page} OFFSET {}",
             (page - 1) * per_page
         );
@@ -851,6 +853,7 @@ impl Store {
                     region: row.try_get("region")?,
                     department: row.try_get("department")?,
                     procedure: row.try_get("procedure")?,
+                    number: row.try_get("number")?,
                     title: row.try_get("title")?,
                     state: row.try_get("state")?,
                     terminal: row.try_get("terminal")?,

@@ -47,6 +47,10 @@ pub struct CaseView {
     pub definition_version: String,
     pub region: String,
     pub department: Option<String>,
+    /// The formal case number (案号), if the procedure numbers its cases.
+    pub number: Option<String>,
+    /// The receipt number given to an online applicant.
+    pub receipt: Option<String>,
     pub title: String,
     pub state: String,
     pub state_label: String,
@@ -161,6 +165,8 @@ impl AppState {
             definition_version: definition.version.clone(),
             region: case.region.to_string(),
             department: case.department.clone(),
+            number: stored.number.clone(),
+            receipt: stored.receipt.clone(),
             title: stored.title.clone(),
             state: case.state.clone(),
             state_label: definition.state_label(&case.state, english),

@@ -223,6 +223,7 @@ pub(crate) fn show_value(
 
 pub struct Row {
     pub id: String,
+    pub number: String,
     pub title: String,
     pub procedure: String,
     pub department: String,
@@ -247,6 +248,7 @@ fn rows(
             let definition = state.procedures.current(&i.procedure, today);
             Row {
                 id: i.id.clone(),
+                number: i.number.clone().unwrap_or_default(),
                 title: i.title.clone(),
                 procedure: definition
                     .map(|d| d.name.get(english).to_string())
@@ -398,6 +400,7 @@ async fn export(
         let mut out = String::from("\u{feff}");
         let header = [
             "cases.number",
+            "cases.case_number",
             "cases.subject",
             "cases.procedure",
             "cases.department",
@@ -422,6 +425,7 @@ async fn export(
             for r in rows(&state, &result.items, t, &departments) {
                 let cells = [
                     r.id,
+                    r.number,
                     r.title,
                     r.procedure,
                     r.department,
