@@ -111,13 +111,22 @@ impl Case {
         self.taken_on.first().copied()
     }
 
-    /// The day the case reached its terminal state, if it is in one.
+    /// The day the case reached its terminal state, if it is in one (records made after the
+    /// end, such as service, do not move it).
     pub fn concluded_on(&self, definition: &Definition) -> Option<NaiveDate> {
-        if definition.is_terminal(&self.state) {
-            self.taken_on.last().copied()
-        } else {
-            None
+        if !definition.is_terminal(&self.state) {
+            return None;
         }
+        self.taken
+            .iter()
+            .zip(&self.taken_on)
+            .rev()
+            .find(|(action, _)| {
+                definition
+                    .action(action)
+                    .is_none_or(|a| !a.from.contains(&self.state))
+            })
+            .map(|(_, on)| *on)
     }
 
     pub fn clock(&self, code: &str) -> Option<&ClockState> {

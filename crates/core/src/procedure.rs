@@ -1081,10 +1081,16 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 "unreachable: no action leads to this state",
             );
         }
-        if s.terminal && actions.iter().any(|a| a.from.contains(&s.code)) {
+        // A terminal state may only have records that keep it (service, performance, a
+        // dispute later resolved): nothing reopens an ended case.
+        if s.terminal
+            && actions
+                .iter()
+                .any(|a| a.from.contains(&s.code) && a.to != s.code)
+        {
             c.error(
                 format!("states.{}", s.code),
-                "a terminal state has actions leaving it",
+                "a terminal state has actions leaving it (only actions back to it may follow)",
             );
         }
     }

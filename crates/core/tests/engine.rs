@@ -47,7 +47,7 @@ impl Register for Run {
 fn the_sample_definition_loads() {
     let def = definition();
     assert_eq!(def.states.len(), 7);
-    assert_eq!(def.actions.len(), 14);
+    assert_eq!(def.actions.len(), 15);
     assert_eq!(def.clocks.len(), 3);
 }
 
@@ -796,6 +796,46 @@ fn a_hand_over_moves_the_case_to_the_named_department() {
     let errors = errors_of(&broken);
     assert!(
         errors.iter().any(|e| e.contains("transfers_to")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn records_after_the_end_keep_the_case_ended_and_its_conclusion_date() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let mut run = new_run();
+    run.register(&clerk, "2019-03-01");
+    run.act(Actor::User(&clerk), "accept", "2019-03-04", &[]);
+    let staff = person(Role::DepartmentStaff, Some("d-market"));
+    run.act(
+        Actor::User(&staff),
+        "decide",
+        "2019-03-15",
+        &[("decision", json!("grant"))],
+    );
+    assert_eq!(run.case.concluded_on(&run.def), Some(date("2019-03-15")));
+    run.act(
+        Actor::User(&clerk),
+        "record_service",
+        "2019-03-20",
+        &[("served_on", json!("2019-03-20"))],
+    );
+    assert_eq!(run.case.state, "decided");
+    assert_eq!(run.case.concluded_on(&run.def), Some(date("2019-03-15")));
+    assert!(
+        run.case
+            .clocks
+            .iter()
+            .all(|c| c.status == ClockStatus::Stopped)
+    );
+    // Nothing may leave a terminal state for another.
+    let broken = SAMPLE.replace(
+        "from = [\"decided\"]\nto = \"decided\"",
+        "from = [\"decided\"]\nto = \"accepted\"",
+    );
+    let errors = errors_of(&broken);
+    assert!(
+        errors.iter().any(|e| e.contains("terminal state")),
         "{errors:?}"
     );
 }
