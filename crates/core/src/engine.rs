@@ -189,6 +189,13 @@ pub enum Refusal {
     FieldNotAccepted { action: String, field: String },
     #[error("{message}{}", basis_suffix(.basis))]
     GuardFailed { message: String, basis: String },
+    #[error("须有至少 {needed} 名持有效执法证的执法人员，现有 {usable} 名{}{}", problems_suffix(.problems), basis_suffix(.basis))]
+    NotCertified {
+        needed: u32,
+        usable: usize,
+        problems: String,
+        basis: String,
+    },
     #[error("“{clock}”未在计时，不能延长")]
     ClockNotRunning { clock: String },
     #[error("“{clock}”最多延长 {at_most} 次，已用完{}", basis_suffix(.basis))]
@@ -222,6 +229,7 @@ impl Refusal {
             Refusal::InvalidField { .. } => "invalid_field",
             Refusal::FieldNotAccepted { .. } => "field_not_accepted",
             Refusal::GuardFailed { .. } => "guard_failed",
+            Refusal::NotCertified { .. } => "not_certified",
             Refusal::ClockNotRunning { .. } => "clock_not_running",
             Refusal::ExtensionLimit { .. } => "extension_limit",
             Refusal::Calendar(_) => "calendar",
@@ -229,12 +237,62 @@ impl Refusal {
     }
 }
 
-/// Checks a command against the definition and the case.
+fn problems_suffix(problems: &str) -> String {
+    if problems.is_empty() {
+        String::new()
+    } else {
+        format!("（{problems}）")
+    }
+}
+
+/// A guard's message with each `{field}` replaced by the field's value as a person reads it
+/// (enum codes by their labels), e.g. “法制审核认定：{defects}” → “法制审核认定：事实不清、证据不足”.
+fn fill_message(
+    definition: &Definition,
+    message: &str,
+    fields: &BTreeMap<String, Value>,
+) -> String {
+    let mut out = message.to_string();
+    for name in crate::procedure::placeholders(message) {
+        let label = |code: &str| {
+            definition
+                .field(&name)
+                .and_then(|f| f.values.iter().find(|v| v.code == code))
+                .map(|v| v.zh.clone())
+                .unwrap_or_else(|| code.to_string())
+        };
+        let shown = match fields.get(&name) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(text_of)
+                .map(|c| label(&c))
+                .collect::<Vec<_>>()
+                .join("、"),
+            Some(v) => text_of(v).map(|c| label(&c)).unwrap_or_default(),
+            None => String::new(),
+        };
+        out = out.replace(&format!("{{{name}}}"), &shown);
+    }
+    out
+}
+
+/// Checks a command against the definition and the case (without outside facts).
 pub fn decide(
     definition: &Definition,
     case: &Case,
     actor: Actor<'_>,
     command: &Command,
+) -> Result<Step, Refusal> {
+    decide_with(definition, case, actor, command, &NoFacts)
+}
+
+/// Checks a command against the definition, the case and the facts it needs (certificates).
+pub fn decide_with(
+    definition: &Definition,
+    case: &Case,
+    actor: Actor<'_>,
+    command: &Command,
+    facts: &dyn Facts,
 ) -> Result<Step, Refusal> {
     let action = definition
         .action(&command.action)
@@ -298,10 +356,22 @@ pub fn decide(
     let mut merged = case.fields.clone();
     merged.extend(fields.clone());
     for guard in &action.guards {
-        let applies = guard.when.as_ref().is_none_or(|w| holds(w, case, &merged));
-        if applies && !holds(&guard.require, case, &merged) {
+        let applies = guard
+            .when
+            .as_ref()
+            .is_none_or(|w| holds(w, case, &merged, facts, command.on));
+        if applies && !holds(&guard.require, case, &merged, facts, command.on) {
+            if let Condition::Certified { at_least, .. } = &guard.require {
+                let (usable, problems) = certified(&guard.require, &merged, facts, command.on);
+                return Err(Refusal::NotCertified {
+                    needed: *at_least,
+                    usable,
+                    problems: problems.join("；"),
+                    basis: guard.basis.clone(),
+                });
+            }
             return Err(Refusal::GuardFailed {
-                message: guard.message.clone(),
+                message: fill_message(definition, &guard.message, &merged),
                 basis: guard.basis.clone(),
             });
         }
@@ -391,8 +461,137 @@ fn text_of(value: &Value) -> Option<String> {
     }
 }
 
-fn holds(condition: &Condition, case: &Case, fields: &BTreeMap<String, Value>) -> bool {
+/// What the engine may need to know beyond the case itself — today, the certificates of
+/// enforcement officers — looked up by the caller (the store) before it decides.
+pub trait Facts {
+    /// The certificate with this number, a case of `procedure`, if it exists.
+    fn certificate(&self, procedure: &str, number: &str) -> Option<Certificate>;
+}
+
+/// What a certificate case says, as a `certified` guard reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    pub number: String,
+    pub holder: String,
+    /// Its state is `valid` (not applied for, suspended, revoked or cancelled).
+    pub in_force: bool,
+    pub valid_until: Option<NaiveDate>,
+    pub scopes: Vec<String>,
+}
+
+impl Certificate {
+    /// The certificate as a case of its procedure records it.
+    pub fn of_case(case: &Case, number: &str) -> Certificate {
+        let scopes = match case.fields.get("scopes") {
+            Some(Value::Array(items)) => items.iter().filter_map(text_of).collect(),
+            Some(other) => text_of(other).into_iter().collect(),
+            None => Vec::new(),
+        };
+        Certificate {
+            number: number.to_string(),
+            holder: case
+                .fields
+                .get("holder")
+                .and_then(|h| h["name"].as_str())
+                .unwrap_or_default()
+                .to_string(),
+            in_force: case.state == "valid",
+            valid_until: case
+                .fields
+                .get("valid_until")
+                .and_then(Value::as_str)
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+            scopes,
+        }
+    }
+}
+
+/// No facts: every certificate is unknown.
+pub struct NoFacts;
+
+impl Facts for NoFacts {
+    fn certificate(&self, _: &str, _: &str) -> Option<Certificate> {
+        None
+    }
+}
+
+impl Facts for BTreeMap<String, Certificate> {
+    fn certificate(&self, _: &str, number: &str) -> Option<Certificate> {
+        self.get(number).cloned()
+    }
+}
+
+/// The certificate numbers a field holds (one, or a list), without repeats.
+pub fn certificate_numbers(value: Option<&Value>) -> Vec<String> {
+    let mut out: Vec<String> = match value {
+        Some(Value::Array(items)) => items.iter().filter_map(text_of).collect(),
+        Some(other) => text_of(other).into_iter().collect(),
+        None => Vec::new(),
+    };
+    out.iter_mut().for_each(|n| *n = n.trim().to_string());
+    out.retain(|n| !n.is_empty());
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// For a `certified` guard: the usable certificates, and what is wrong with the others.
+fn certified(
+    condition: &Condition,
+    fields: &BTreeMap<String, Value>,
+    facts: &dyn Facts,
+    on: NaiveDate,
+) -> (usize, Vec<String>) {
+    let Condition::Certified {
+        field,
+        certificates,
+        covering,
+        ..
+    } = condition
+    else {
+        return (0, Vec::new());
+    };
+    let scope = covering
+        .as_ref()
+        .and_then(|c| fields.get(c))
+        .and_then(text_of);
+    let mut usable = 0;
+    let mut problems = Vec::new();
+    for number in certificate_numbers(fields.get(field)) {
+        let Some(c) = facts.certificate(certificates, &number) else {
+            problems.push(format!("执法证 {number} 不存在"));
+            continue;
+        };
+        if !c.in_force {
+            problems.push(format!(
+                "{}的执法证 {number} 不在有效状态（暂扣、注销或未发证）",
+                c.holder
+            ));
+        } else if let Some(until) = c.valid_until.filter(|d| *d < on) {
+            problems.push(format!("{}的执法证 {number} 已于 {until} 到期", c.holder));
+        } else if let Some(scope) = scope.as_ref().filter(|s| !c.scopes.contains(s)) {
+            problems.push(format!(
+                "{}的执法证 {number} 的执法领域不含“{scope}”",
+                c.holder
+            ));
+        } else {
+            usable += 1;
+        }
+    }
+    (usable, problems)
+}
+
+fn holds(
+    condition: &Condition,
+    case: &Case,
+    fields: &BTreeMap<String, Value>,
+    facts: &dyn Facts,
+    on: NaiveDate,
+) -> bool {
     match condition {
+        Condition::Certified { at_least, .. } => {
+            certified(condition, fields, facts, on).0 >= *at_least as usize
+        }
         Condition::FieldIn { field, values } => fields
             .get(field)
             .and_then(text_of)

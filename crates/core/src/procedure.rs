@@ -126,6 +126,16 @@ pub enum Condition {
         among: Vec<String>,
         is: String,
     },
+    /// At least `at_least` distinct certificates named in `field` (certificate numbers) are
+    /// cases of the procedure `certificates` in the state `valid`, not past their
+    /// `valid_until` on the action's day, and — with `covering` — list the value of that field
+    /// of this case among their `scopes` (e.g. two officers certified for the case's field).
+    Certified {
+        field: String,
+        at_least: u32,
+        certificates: String,
+        covering: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -267,6 +277,9 @@ pub struct Definition {
     /// `{year}` is the year of registration, `{seq}` the case's sequence in that year and
     /// procedure, `{seq:3}` zero-padded to three digits. Without it a case has no number.
     pub number: Option<String>,
+    /// A text field whose value is the case's number instead (e.g. an enforcement certificate's
+    /// own number): unique in the region, and what other cases refer to it by.
+    pub number_field: Option<String>,
     pub fields: Vec<Field>,
     pub states: Vec<State>,
     pub actions: Vec<Action>,
@@ -363,6 +376,8 @@ struct RawHeader {
     counts_toward: Vec<String>,
     #[serde(default)]
     number: Option<String>,
+    #[serde(default)]
+    number_field: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -414,6 +429,14 @@ struct RawCondition {
     last_of: Option<Vec<String>>,
     #[serde(default)]
     is: Option<String>,
+    #[serde(default)]
+    certified: Option<String>,
+    #[serde(default)]
+    at_least: Option<u32>,
+    #[serde(default)]
+    certificates: Option<String>,
+    #[serde(default)]
+    covering: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -515,6 +538,23 @@ impl Checker<'_> {
             message: message.into(),
         });
     }
+}
+
+/// The `{field}` placeholders of a guard message, shown as the field's value when it fails.
+pub fn placeholders(message: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = message;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let name = &rest[open + 1..open + close];
+        if is_code(name) {
+            out.push(name.to_string());
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out
 }
 
 /// Fills `{seq}` (or `{seq:N}`, zero-padded to N digits) in a number template.
@@ -802,6 +842,14 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                     &clock_codes,
                 )
             });
+            for name in placeholders(&raw_guard.message) {
+                if !fields.iter().any(|f| f.code == name) {
+                    c.error(
+                        &gat,
+                        format!("the message names an unknown field {{{name}}}"),
+                    );
+                }
+            }
             if let Some(require) = require {
                 guards.push(Guard {
                     require,
@@ -1064,6 +1112,28 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         }
     });
 
+    if let Some(f) = &h.number_field {
+        if h.number.is_some() {
+            c.error(
+                "procedure.number_field",
+                "use `number` or `number_field`, not both",
+            );
+        }
+        let text = fields
+            .iter()
+            .any(|x| &x.code == f && x.kind == FieldType::Text);
+        let needed = actions
+            .iter()
+            .filter(|a| a.creates())
+            .all(|a| a.needs.contains(f));
+        if !text || !needed {
+            c.error(
+                "procedure.number_field",
+                format!("“{f}” must be a text field that every starting action needs"),
+            );
+        }
+    }
+
     // Every declared state must be reachable from "new".
     let mut reached: BTreeSet<&str> = BTreeSet::from([NEW_STATE]);
     let mut queue: VecDeque<&str> = VecDeque::from([NEW_STATE]);
@@ -1103,6 +1173,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         basis: h.basis,
         counts_toward: h.counts_toward,
         number: h.number,
+        number_field: h.number_field,
         fields,
         states,
         actions,
@@ -1185,10 +1256,29 @@ fn condition(
                 is: is.clone(),
             }
         }
+        RawCondition {
+            certified: Some(f),
+            certificates: Some(procedure),
+            ..
+        } => {
+            check_field(f, c);
+            if let Some(cover) = &raw.covering {
+                check_field(cover, c);
+            }
+            if !is_code(procedure) {
+                c.error(at, format!("“{procedure}” is not a procedure code"));
+            }
+            Condition::Certified {
+                field: f.clone(),
+                at_least: raw.at_least.unwrap_or(1).max(1),
+                certificates: procedure.clone(),
+                covering: raw.covering.clone(),
+            }
+        }
         _ => {
             c.error(
                 at,
-                "a guard needs one of: field + in, field + present = true, taken, not_taken, clock_running, last_of + is",
+                "a guard needs one of: field + in, field + present = true, taken, not_taken, clock_running, last_of + is, certified + certificates",
             );
             return None;
         }
@@ -1205,6 +1295,9 @@ impl fmt::Display for Condition {
             Condition::NotTaken { action } => write!(f, "{action} not taken"),
             Condition::ClockRunning { clock } => write!(f, "{clock} running"),
             Condition::LastOf { among, is } => write!(f, "last of {among:?} is {is}"),
+            Condition::Certified {
+                field, at_least, ..
+            } => write!(f, "{at_least} valid certificates in {field}"),
         }
     }
 }

@@ -249,10 +249,23 @@ impl Store {
             fields: new.fields,
             on: new.on,
         };
-        let step = match engine::decide(definition, &case, new.actor, &command) {
+        let facts = self.facts_for(definition, &case, &command).await?;
+        let step = match engine::decide_with(definition, &case, new.actor, &command, &facts) {
             Ok(step) => step,
             Err(refusal) => return Ok(Err(refusal)),
         };
+        if let Some(field) = &definition.number_field
+            && let Some(number) = step.fields.get(field).and_then(|v| v.as_str())
+            && self.number_taken(new.region, number).await?
+        {
+            return Ok(Err(Refusal::InvalidField {
+                field: definition
+                    .field(field)
+                    .map(|f| f.label.zh.clone())
+                    .unwrap_or_default(),
+                reason: format!("“{number}”已登记"),
+            }));
+        }
         if !definition.action(new.action).is_some_and(|a| a.creates()) {
             return Ok(Err(Refusal::UnknownAction {
                 procedure: definition.code.clone(),
@@ -268,6 +281,67 @@ impl Store {
         };
         self.record(definition, new.calendar, case, step, &actor, origin, true)
             .await
+    }
+
+    /// Whether a case of the region already has this number.
+    async fn number_taken(&self, region: &RegionCode, number: &str) -> Result<bool> {
+        on_db!(&self.db, pool => {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE region = $1 AND number = $2")
+                .bind(region.as_str().to_string())
+                .bind(number.to_string())
+                .fetch_one(pool)
+                .await?;
+            Ok(n > 0)
+        })
+    }
+
+    /// The certificates an action's `certified` guards name (in the command or on the case),
+    /// read from the certificate cases of the case's region.
+    async fn facts_for(
+        &self,
+        definition: &Definition,
+        case: &Case,
+        command: &Command,
+    ) -> Result<std::collections::BTreeMap<String, engine::Certificate>> {
+        let mut facts = std::collections::BTreeMap::new();
+        let Some(action) = definition.action(&command.action) else {
+            return Ok(facts);
+        };
+        for guard in &action.guards {
+            for condition in std::iter::once(&guard.require).chain(guard.when.as_ref()) {
+                let fazhi_core::procedure::Condition::Certified {
+                    field,
+                    certificates,
+                    ..
+                } = condition
+                else {
+                    continue;
+                };
+                let value = command.fields.get(field).or(case.fields.get(field));
+                for number in engine::certificate_numbers(value) {
+                    let snapshot: Option<String> = on_db!(&self.db, pool => {
+                        sqlx::query_scalar(
+                            "SELECT snapshot FROM cases WHERE region = $1 AND procedure = $2 AND number = $3",
+                        )
+                        .bind(case.region.as_str().to_string())
+                        .bind(certificates.clone())
+                        .bind(number.clone())
+                        .fetch_optional(pool)
+                        .await?
+                    });
+                    if let Some(snapshot) = snapshot {
+                        let certificate: Case = serde_json::from_str(&snapshot).map_err(|e| {
+                            StoreError::Invalid(format!("certificate {number} snapshot: {e}"))
+                        })?;
+                        facts.insert(
+                            number.clone(),
+                            engine::Certificate::of_case(&certificate, &number),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(facts)
     }
 
     /// The case an applicant follows by its receipt number.
@@ -310,7 +384,8 @@ impl Store {
         stored: StoredCase,
         command: Command,
     ) -> Result<Acted> {
-        let step = match engine::decide(definition, &stored.case, actor, &command) {
+        let facts = self.facts_for(definition, &stored.case, &command).await?;
+        let step = match engine::decide_with(definition, &stored.case, actor, &command, &facts) {
             Ok(step) => step,
             Err(refusal) => return Ok(Err(refusal)),
         };
@@ -410,6 +485,20 @@ impl Store {
                     case_id: case.id.clone(),
                 }
             });
+            if let Some(number) = definition
+                .number_field
+                .as_ref()
+                .and_then(|f| case.fields.get(f))
+                .and_then(|v| v.as_str())
+            {
+                origin.number = Some(number.to_string());
+                batch = batch.op(RowOp::Update {
+                    table: "cases",
+                    key: vec![("id", case.id.clone().into())],
+                    set: vec![("number", number.into())],
+                    expect_version: None,
+                });
+            }
             if let Some(receipt) = &origin.receipt {
                 batch = batch.op(RowOp::Update {
                     table: "cases",
