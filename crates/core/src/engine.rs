@@ -1049,6 +1049,8 @@ impl fmt::Display for ClockStatus {
 pub struct Published {
     pub code: String,
     pub label: String,
+    /// The day of the action after which it is public.
+    pub since: Option<NaiveDate>,
     /// (field label, value shown)
     pub fields: Vec<(String, String)>,
 }
@@ -1119,6 +1121,7 @@ pub fn published(definition: &Definition, case: &Case) -> Vec<Published> {
         out.push(Published {
             code: p.code.clone(),
             label: p.label.zh.clone(),
+            since: case.taken_on.get(after).copied(),
             fields,
         });
     }

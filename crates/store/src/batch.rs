@@ -66,6 +66,11 @@ pub enum RowOp {
         table: &'static str,
         key: Columns,
     },
+    /// Deletes every row matching `key`, however many (none is not an error).
+    DeleteAll {
+        table: &'static str,
+        key: Columns,
+    },
     /// Updates every row matching `key`, however many (none is not an error).
     UpdateAll {
         table: &'static str,
@@ -183,7 +188,7 @@ impl RowOp {
                 expect_version: None,
             }
             .sql(),
-            RowOp::Delete { table, key } => {
+            RowOp::Delete { table, key } | RowOp::DeleteAll { table, key } => {
                 let conditions: Vec<String> = key
                     .iter()
                     .enumerate()
@@ -208,7 +213,9 @@ impl RowOp {
                 .map(|(_, v)| v.clone())
                 .chain(expect_version.map(Value::from))
                 .collect(),
-            RowOp::Delete { key, .. } => key.iter().map(|(_, v)| v.clone()).collect(),
+            RowOp::Delete { key, .. } | RowOp::DeleteAll { key, .. } => {
+                key.iter().map(|(_, v)| v.clone()).collect()
+            }
             RowOp::UpdateAll { key, set, .. } => set
                 .iter()
                 .chain(key.iter())
@@ -223,6 +230,7 @@ impl RowOp {
             RowOp::Insert { table, values } => (table, values.first().into_iter().collect()),
             RowOp::Update { table, key, .. }
             | RowOp::Delete { table, key }
+            | RowOp::DeleteAll { table, key }
             | RowOp::UpdateAll { table, key, .. } => (table, key.iter().collect::<Vec<_>>()),
         };
         let key: Vec<String> = key

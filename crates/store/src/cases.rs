@@ -283,6 +283,45 @@ impl Store {
             .await
     }
 
+    /// The case's public rows, rewritten: what its definition publishes now, masked.
+    fn publication_ops(
+        &self,
+        definition: &Definition,
+        case: &Case,
+        origin: &Origin,
+        mut batch: WriteBatch,
+    ) -> WriteBatch {
+        batch = batch.op(RowOp::DeleteAll {
+            table: "publications",
+            key: vec![("case_id", case.id.clone().into())],
+        });
+        for p in engine::published(definition, case) {
+            let fields = serde_json::to_string(&p.fields).expect("pairs of text serialise");
+            // The case's own title may hold personal names: the public one is the first
+            // published (masked) value.
+            let public_title = p.fields.first().map(|(_, v)| v.clone()).unwrap_or_default();
+            batch = batch.insert(
+                "publications",
+                vec![
+                    ("case_id", case.id.clone().into()),
+                    ("code", p.code.into()),
+                    ("region", case.region.as_str().into()),
+                    (
+                        "department",
+                        case.department.clone().unwrap_or_default().into(),
+                    ),
+                    ("procedure", definition.code.clone().into()),
+                    ("label", p.label.into()),
+                    ("title", public_title.into()),
+                    ("number", origin.number.clone().into()),
+                    ("since", p.since.map(date_text).into()),
+                    ("fields", fields.into()),
+                ],
+            );
+        }
+        batch
+    }
+
     /// Whether a case of the region already has this number.
     async fn number_taken(&self, region: &RegionCode, number: &str) -> Result<bool> {
         on_db!(&self.db, pool => {
@@ -562,6 +601,9 @@ impl Store {
                     ));
                 }
             }
+        }
+        if !definition.publications.is_empty() {
+            batch = self.publication_ops(definition, &case, &origin, batch);
         }
         let committed = self.submit(batch).await?;
         if committed.number.is_some() {

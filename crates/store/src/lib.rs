@@ -24,6 +24,7 @@ mod error;
 pub mod events;
 pub mod files;
 pub mod notifications;
+pub mod publications;
 mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;

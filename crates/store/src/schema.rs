@@ -172,6 +172,22 @@ pub(crate) const TABLES: &[Table] = &[
         order_by: "region, procedure, document",
     },
     Table {
+        name: "publications",
+        columns: &[
+            ("case_id", Text),
+            ("code", Text),
+            ("region", Text),
+            ("department", Text),
+            ("procedure", Text),
+            ("label", Text),
+            ("title", Text),
+            ("number", Text),
+            ("since", Text),
+            ("fields", Text),
+        ],
+        order_by: "case_id, code",
+    },
+    Table {
         name: "calendar_years",
         columns: &[("year", I64), ("source", Text), ("updated_at", I64)],
         order_by: "year",

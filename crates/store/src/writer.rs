@@ -319,7 +319,7 @@ async fn apply_in_transaction<C: Exec>(
                     RowOp::Update { .. } | RowOp::Delete { .. } => {
                         return Err(StoreError::NotFound(op.describe()));
                     }
-                    RowOp::Insert { .. } | RowOp::UpdateAll { .. } => {}
+                    RowOp::Insert { .. } | RowOp::UpdateAll { .. } | RowOp::DeleteAll { .. } => {}
                 }
             }
         }

@@ -213,6 +213,7 @@ pub fn refusal_error(refusal: Refusal) -> WebError {
         Refusal::Stale { .. }
         | Refusal::WrongState { .. }
         | Refusal::GuardFailed { .. }
+        | Refusal::NotCertified { .. }
         | Refusal::ExtensionLimit { .. }
         | Refusal::ClockNotRunning { .. } => axum::http::StatusCode::CONFLICT,
         Refusal::RoleNotAllowed { .. } | Refusal::DepartmentNotAllowed { .. } => {

@@ -20,6 +20,7 @@ mod observability;
 pub mod openapi;
 mod portal;
 mod portal_apply;
+mod portal_publicity;
 pub mod reports;
 pub mod scheduler;
 pub mod session;
@@ -158,6 +159,7 @@ pub fn router(state: AppState) -> Router {
     observability::install();
     Router::new()
         .route("/", get(portal::home))
+        .merge(portal_publicity::routes())
         .route("/healthz", get(healthz))
         .route("/metrics", get(observability::render))
         .route("/static/{*path}", get(static_asset))

@@ -753,3 +753,79 @@ async fn the_department_hears_of_new_cases_and_of_deadlines_turning_yellow_then_
         ]
     );
 }
+
+#[tokio::test]
+async fn a_decision_is_published_on_the_portal_masked() {
+    let w = world().await;
+    let clerk = token(&w, "clerk").await;
+    let mut body = register_fields();
+    body["applicant"] = json!({"kind": "person", "name": "张三丰", "id_number": "11010519491231002X", "phone": "13912345678"});
+    body["contact_email"] = json!("zsf@example.cn");
+    let (status, created) = api(
+        &w,
+        "POST",
+        "/api/v1/cases",
+        &clerk,
+        json!({"procedure": "sample_permit", "fields": body}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/cases/{id}/actions");
+    api(
+        &w,
+        "POST",
+        &path,
+        &clerk,
+        json!({"action": "accept", "expected_version": 1}),
+    )
+    .await;
+    // Nothing is public before the decision.
+    let (_, before, _) = call(
+        &w.app,
+        Request::get("/publicity").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert!(!before.contains("燃气经营许可"));
+    let staff = token(&w, "staff").await;
+    let (status, decided) = api(
+        &w,
+        "POST",
+        &path,
+        &staff,
+        json!({"action": "decide", "expected_version": 2, "fields": {"decision": "grant"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    let (status, page, _) = call(
+        &w.app,
+        Request::get("/publicity?procedure=sample_permit")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("许可决定公示"), "{page}");
+    assert!(page.contains("燃气经营许可"));
+    assert!(
+        page.contains("张*丰") || page.contains("张**"),
+        "the name is masked: {page}"
+    );
+    for secret in [
+        "张三丰",
+        "11010519491231002X",
+        "13912345678",
+        "zsf@example.cn",
+    ] {
+        assert!(!page.contains(secret), "{secret} must not be public");
+    }
+    // Words narrow the list.
+    let (_, none, _) = call(
+        &w.app,
+        Request::get("/publicity?q=%E5%BA%9F%E5%93%81")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(!none.contains("燃气经营许可"));
+}

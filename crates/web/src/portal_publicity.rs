@@ -1,0 +1,116 @@
+//! Publicity on the portal (执法公示, 信息公开): the records each procedure's definition makes
+//! public, masked as it says, from the `publications` projection; filtered by procedure and
+//! words, newest first. Only what the law says is public reaches this page.
+
+use crate::AppState;
+use crate::error::{PageError, WebError, render_page};
+use crate::i18n::{Lang, Tr};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use fazhi_store::publications::{PublicFilter, PublicItem};
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/publicity", get(publicity))
+}
+
+#[derive(Deserialize, Default)]
+struct PublicityQuery {
+    procedure: Option<String>,
+    q: Option<String>,
+    page: Option<u32>,
+}
+
+#[derive(Template)]
+#[template(path = "portal_publicity.html")]
+struct PublicityPage {
+    t: Tr,
+    other_lang: &'static str,
+    /// (code, name) of procedures that publish something.
+    procedures: Vec<(String, String)>,
+    procedure: String,
+    q: String,
+    items: Vec<PublicItem>,
+    departments: std::collections::HashMap<String, String>,
+    total: i64,
+    page: u32,
+    pages: u32,
+}
+
+impl PublicityPage {
+    fn department(&self, id: &str) -> String {
+        self.departments.get(id).cloned().unwrap_or_default()
+    }
+
+    fn page_link(&self, page: u32) -> String {
+        let mut parts = vec![format!("page={page}")];
+        if !self.procedure.is_empty() {
+            parts.push(format!("procedure={}", self.procedure));
+        }
+        if !self.q.is_empty() {
+            parts.push(format!("q={}", crate::session::encode_query(&self.q)));
+        }
+        format!("/publicity?{}", parts.join("&"))
+    }
+}
+
+const PER_PAGE: u32 = 20;
+
+async fn publicity(
+    State(state): State<AppState>,
+    lang: Lang,
+    Query(q): Query<PublicityQuery>,
+) -> Response {
+    let result = async {
+        let english = lang == Lang::En;
+        let procedures: Vec<(String, String)> = state
+            .procedures
+            .procedures(state.store.today())
+            .into_iter()
+            .filter(|d| !d.publications.is_empty())
+            .map(|d| (d.code.clone(), d.name.get(english).to_string()))
+            .collect();
+        let procedure = q
+            .procedure
+            .clone()
+            .filter(|p| procedures.iter().any(|(c, _)| c == p))
+            .unwrap_or_default();
+        let words = q.q.clone().unwrap_or_default();
+        let page = state
+            .store
+            .publications(&PublicFilter {
+                procedure: (!procedure.is_empty()).then_some(procedure.as_str()),
+                case_id: None,
+                words: Some(words.as_str()),
+                page: q.page.unwrap_or(1),
+                per_page: PER_PAGE,
+            })
+            .await?;
+        let departments = crate::console::department_names(&state)
+            .await?
+            .into_iter()
+            .collect();
+        let pages = ((page.total.max(1) as u32) + PER_PAGE - 1) / PER_PAGE;
+        Ok::<_, WebError>(PublicityPage {
+            t: lang.texts(),
+            other_lang: lang.other().code(),
+            procedures,
+            procedure,
+            q: words,
+            items: page.items,
+            departments,
+            total: page.total,
+            page: page.page,
+            pages,
+        })
+    }
+    .await;
+    match result {
+        Ok(page) => render_page(page, StatusCode::OK, lang),
+        Err(e) => PageError(e, lang).into_response(),
+    }
+}
