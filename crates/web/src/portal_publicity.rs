@@ -94,7 +94,7 @@ async fn publicity(
             .await?
             .into_iter()
             .collect();
-        let pages = ((page.total.max(1) as u32) + PER_PAGE - 1) / PER_PAGE;
+        let pages = (page.total.max(1) as u32).div_ceil(PER_PAGE);
         Ok::<_, WebError>(PublicityPage {
             t: lang.texts(),
             other_lang: lang.other().code(),
