@@ -140,6 +140,15 @@ pub struct Statistics {
     pub by_field: Vec<Breakdown>,
 }
 
+/// Whether a choice field (one value or a list of values) holds `code`.
+fn has_value(record: &CaseRecord, field: &str, code: &str) -> bool {
+    match record.fields.get(field) {
+        Some(serde_json::Value::Array(items)) => items.iter().any(|i| i.as_str() == Some(code)),
+        Some(value) => value.as_str() == Some(code),
+        None => false,
+    }
+}
+
 /// Whether a case exceeded a time limit that turns red when it runs out (limits whose expiry
 /// the system acts on — deemed acceptance, lapse — are consequences, not lateness).
 fn was_late(
@@ -217,7 +226,11 @@ pub async fn statistics(
     let by_field = current
         .fields
         .iter()
-        .filter(|f| f.kind == FieldType::Enum && !f.personal)
+        .filter(|f| {
+            let choice = f.kind == FieldType::Enum
+                || (f.kind == FieldType::List && f.of == Some(FieldType::Enum));
+            choice && !f.personal
+        })
         .map(|f| Breakdown {
             field: f.code.clone(),
             label: f.label.get(english).to_string(),
@@ -236,7 +249,7 @@ pub async fn statistics(
                             received
                                 .iter()
                                 .copied()
-                                .filter(|r| r.text(&f.code) == Some(v.code.as_str())),
+                                .filter(|r| has_value(r, &f.code, &v.code)),
                         ),
                     )
                 })
