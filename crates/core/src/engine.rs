@@ -376,6 +376,18 @@ pub fn decide_with(
             });
         }
     }
+    // The few rules that are arithmetic rather than conditions (a case file's score adds up
+    // and matches its grade) are checked here, so no path can record a wrong one.
+    if definition.code == crate::evaluation::PROCEDURE
+        && action.code == crate::evaluation::SCORE_ACTION
+        && let Err(message) =
+            crate::evaluation::check_recorded(&merged, &crate::evaluation::Bands::default())
+    {
+        return Err(Refusal::GuardFailed {
+            message,
+            basis: "行政执法案卷评查标准（本地规定）".into(),
+        });
+    }
     if let Some(ext) = &action.extends {
         let clock = definition.clock(&ext.clock).expect("checked at load");
         match case.clock(&ext.clock) {
@@ -592,10 +604,15 @@ fn holds(
         Condition::Certified { at_least, .. } => {
             certified(condition, fields, facts, on).0 >= *at_least as usize
         }
-        Condition::FieldIn { field, values } => fields
-            .get(field)
-            .and_then(text_of)
-            .is_some_and(|v| values.contains(&v)),
+        // On a multiple choice: any of its values is among them.
+        Condition::FieldIn { field, values } => match fields.get(field) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(text_of)
+                .any(|v| values.contains(&v)),
+            Some(v) => text_of(v).is_some_and(|v| values.contains(&v)),
+            None => false,
+        },
         Condition::FieldPresent { field } => fields.contains_key(field),
         Condition::Taken { action } => case.taken.contains(action),
         Condition::NotTaken { action } => !case.taken.contains(action),
@@ -1056,6 +1073,16 @@ pub struct Published {
 }
 
 /// What of `case` is public now: publications whose action was taken and not withdrawn since.
+/// An enum value's Chinese label (the code itself if unknown).
+fn label_of(field: &crate::procedure::Field, code: &str) -> String {
+    field
+        .values
+        .iter()
+        .find(|v| v.code == code)
+        .map(|v| v.zh.clone())
+        .unwrap_or_else(|| code.to_string())
+}
+
 pub fn published(definition: &Definition, case: &Case) -> Vec<Published> {
     use crate::procedure::Mask;
     let last = |action: &str| case.taken.iter().rposition(|a| a == action);
@@ -1113,7 +1140,19 @@ pub fn published(definition: &Definition, case: &Case) -> Vec<Published> {
                 (Mask::Id, Value::String(s)) => IdNumber::parse(s)
                     .map(|i| i.masked())
                     .unwrap_or_else(|_| "*".repeat(s.chars().count())),
+                (_, Value::String(s)) if !field.values.is_empty() => label_of(field, s),
                 (_, Value::String(s)) => s.clone(),
+                (_, Value::Array(items)) => items
+                    .iter()
+                    .filter_map(text_of)
+                    .map(|v| label_of(field, &v))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                (_, Value::Number(n)) if field.kind == FieldType::Money => {
+                    let fen = n.as_i64().unwrap_or(0);
+                    format!("{}.{:02}元", fen / 100, fen % 100)
+                }
+                (_, Value::Bool(b)) => if *b { "是" } else { "否" }.to_string(),
                 (_, other) => other.to_string(),
             };
             fields.push((field.label.zh.clone(), shown));

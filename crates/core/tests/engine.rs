@@ -629,7 +629,7 @@ fn a_decision_is_published_masked_and_withdrawn_when_revoked() {
         vec![
             ("申请人".to_string(), "张**".to_string()),
             ("申请事项".to_string(), "燃气经营许可".to_string()),
-            ("决定".to_string(), "grant".to_string()),
+            ("决定".to_string(), "准予许可".to_string()),
         ],
         "a person's name masked, the ID number and the e-mail (personal) not shown"
     );

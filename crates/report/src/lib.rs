@@ -8,6 +8,7 @@
 pub mod disclosure;
 pub mod document;
 pub mod docx;
+pub mod flowchart;
 pub mod html;
 pub mod records;
 pub mod templates;
