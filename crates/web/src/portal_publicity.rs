@@ -15,7 +15,68 @@ use fazhi_store::publications::{PublicFilter, PublicItem};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/publicity", get(publicity))
+    Router::new()
+        .route("/publicity", get(publicity))
+        .route("/flowcharts", get(flowcharts))
+        .route("/flowcharts/{file}", get(flowchart))
+}
+
+#[derive(Template)]
+#[template(path = "portal_flowcharts.html")]
+struct FlowchartsPage {
+    t: Tr,
+    other_lang: &'static str,
+    /// (code, name, basis)
+    procedures: Vec<(String, String, String)>,
+}
+
+/// The flowcharts of every procedure (执法流程图), generated from the definitions in force.
+async fn flowcharts(State(state): State<AppState>, lang: Lang) -> Response {
+    let english = lang == Lang::En;
+    let procedures = state
+        .procedures
+        .procedures(state.store.today())
+        .into_iter()
+        .map(|d| {
+            (
+                d.code.clone(),
+                d.name.get(english).to_string(),
+                d.basis.clone(),
+            )
+        })
+        .collect();
+    render_page(
+        FlowchartsPage {
+            t: lang.texts(),
+            other_lang: lang.other().code(),
+            procedures,
+        },
+        StatusCode::OK,
+        lang,
+    )
+}
+
+/// One procedure's flowchart as SVG (`/flowcharts/administrative_penalty.svg`).
+async fn flowchart(
+    State(state): State<AppState>,
+    lang: Lang,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Response {
+    let code = file.strip_suffix(".svg").unwrap_or(&file);
+    match state.procedures.current(code, state.store.today()) {
+        Some(definition) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "image/svg+xml; charset=utf-8",
+                ),
+                (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            fazhi_report::flowchart::svg(definition, lang == Lang::En),
+        )
+            .into_response(),
+        None => PageError(WebError::NotFound(format!("没有程序“{code}”")), lang).into_response(),
+    }
 }
 
 #[derive(Deserialize, Default)]

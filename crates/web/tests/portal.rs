@@ -302,3 +302,27 @@ async fn status_lookups_are_rate_limited() {
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(reply.body.contains("查询过于频繁"));
 }
+
+#[tokio::test]
+async fn flowcharts_are_served_from_the_definitions() {
+    let w = world("2021-10-08").await;
+    let index = send(&w.app, get("/flowcharts")).await;
+    assert_eq!(index.status, StatusCode::OK);
+    assert!(
+        index
+            .body
+            .contains("/flowcharts/administrative_penalty.svg")
+    );
+    let svg = send(&w.app, get("/flowcharts/administrative_penalty.svg")).await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert!(
+        svg.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("image/svg+xml")
+    );
+    assert!(svg.body.contains("data-state=\"legal_review\""));
+    assert!(svg.body.contains("data-action=\"review_pass\""));
+    let missing = send(&w.app, get("/flowcharts/no_such.svg")).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
