@@ -25,6 +25,77 @@ pub fn routes() -> Router<AppState> {
         .route("/reports", get(index))
         .route("/reports/stats", get(stats))
         .route("/reports/disclosure", get(disclosure))
+        .route("/supervision", get(supervision))
+}
+
+#[derive(Template)]
+#[template(path = "supervision.html")]
+struct SupervisionPage {
+    t: Tr,
+    c: Chrome,
+    s: reports::Supervision,
+    years: Vec<i32>,
+    departments: Vec<(String, String)>,
+}
+
+impl SupervisionPage {
+    fn link(&self, figure: &Figure) -> String {
+        cases_link(&figure.cases).unwrap_or_default()
+    }
+
+    fn department(&self, id: &str) -> String {
+        self.departments
+            .iter()
+            .find(|(d, _)| d == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    fn headline(&self) -> Vec<(&'static str, &Figure)> {
+        let s = &self.s;
+        vec![
+            ("bodies_confirmed", &s.bodies_confirmed),
+            ("items_published", &s.items_published),
+            ("certificates_valid", &s.certificates_valid),
+            ("certificates_expiring", &s.certificates_expiring),
+            ("unpublished", &s.unpublished),
+            ("published_late", &s.published_late),
+        ]
+    }
+}
+
+/// 行政执法监督: enforcement across the region's bodies, for the justice bureau.
+async fn supervision(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    async {
+        let region = report_region(&staff)?;
+        let this_year = state.store.today().year();
+        let s = reports::supervision(
+            &state.store,
+            &state.procedures,
+            &state.calendar(),
+            &region,
+            q.year.unwrap_or(this_year),
+        )
+        .await?;
+        Ok::<_, WebError>(render_page(
+            SupervisionPage {
+                t: staff.lang.texts(),
+                c: Chrome::new(&staff.user, staff.lang, "supervision", uri.path()),
+                s,
+                years: years_around(this_year),
+                departments: crate::console::department_names(&state).await?,
+            },
+            StatusCode::OK,
+            staff.lang,
+        ))
+    }
+    .await
+    .or_error_page(staff.lang)
 }
 
 /// The link to the list of a figure's cases (none for an empty figure).

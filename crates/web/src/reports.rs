@@ -289,3 +289,137 @@ pub async fn statistics(
         by_field,
     })
 }
+
+/// The justice bureau's view of enforcement in its region (行政执法监督).
+#[derive(Debug, Clone, Serialize)]
+pub struct Supervision {
+    pub year: i32,
+    /// Per enforcement body (department id): penalty cases opened in the year, still open,
+    /// with a time limit overdue now.
+    pub by_body: Vec<(String, Figure, Figure, Figure)>,
+    /// Failed legal reviews in the year, by defect (label).
+    pub defects: Vec<(String, Figure)>,
+    /// Decisions whose publication clock is still running, and those already late.
+    pub unpublished: Figure,
+    pub published_late: Figure,
+    /// Certificates due to expire soon, and expired or overdue for review.
+    pub certificates_expiring: Figure,
+    pub certificates_valid: Figure,
+    pub bodies_confirmed: Figure,
+    pub items_published: Figure,
+}
+
+pub const PENALTY: &str = "administrative_penalty";
+const CERTIFICATE: &str = "enforcement_certificate";
+const BODY: &str = "enforcement_body";
+const ITEM: &str = "enforcement_item";
+
+pub async fn supervision(
+    store: &Store,
+    registry: &Registry,
+    calendar: &Calendar,
+    region: &RegionCode,
+    year: i32,
+) -> Result<Supervision, WebError> {
+    let today = store.today();
+    let cases = store
+        .cases_in(region, &[PENALTY, CERTIFICATE, BODY, ITEM])
+        .await?;
+    let deadline = |c: &StoredCase| -> Option<fazhi_core::engine::DeadlineStatus> {
+        let definition = registry.get(&c.case.procedure, &c.case.definition_version)?;
+        c.case
+            .clocks
+            .iter()
+            .filter(|k| k.status == ClockStatus::Running)
+            .filter_map(|k| {
+                let clock = definition.clock(&k.code)?;
+                let due = clock_due(clock, k, calendar, today).ok()?;
+                Some(fazhi_core::engine::DeadlineStatus::of(
+                    due.date,
+                    today,
+                    clock.warn_days,
+                ))
+            })
+            .max_by_key(|s| *s as u8)
+    };
+    let figure = |pick: &dyn Fn(&StoredCase) -> bool| {
+        let cases: Vec<String> = cases
+            .iter()
+            .filter(|c| pick(c))
+            .map(|c| c.case.id.clone())
+            .collect();
+        Figure {
+            value: cases.len(),
+            cases,
+        }
+    };
+    let of = |c: &StoredCase, p: &str| c.case.procedure == p;
+    let overdue = |c: &StoredCase| deadline(c) == Some(fazhi_core::engine::DeadlineStatus::Overdue);
+    let mut bodies: Vec<String> = cases
+        .iter()
+        .filter(|c| of(c, PENALTY))
+        .filter_map(|c| c.case.department.clone())
+        .collect();
+    bodies.sort();
+    bodies.dedup();
+    let by_body = bodies
+        .into_iter()
+        .map(|body| {
+            let mine =
+                |c: &StoredCase| of(c, PENALTY) && c.case.department.as_deref() == Some(&body);
+            let opened =
+                figure(&|c| mine(c) && c.case.opened_on().is_some_and(|d| d.year() == year));
+            let open = figure(&|c| mine(c) && !c.terminal);
+            let late = figure(&|c| mine(c) && overdue(c));
+            (body, opened, open, late)
+        })
+        .collect();
+    let penalty_def = registry.current(PENALTY, today);
+    let defects = penalty_def
+        .and_then(|d| d.field("review_defects"))
+        .map(|field| {
+            field
+                .values
+                .iter()
+                .map(|v| {
+                    let failed_with = |c: &StoredCase| {
+                        of(c, PENALTY)
+                            && c.case
+                                .taken
+                                .iter()
+                                .zip(&c.case.taken_on)
+                                .any(|(a, on)| a == "review_fail" && on.year() == year)
+                            && c.case.fields.get("review_defects").is_some_and(|d| {
+                                d.as_array()
+                                    .is_some_and(|items| items.iter().any(|i| i == &v.code))
+                            })
+                    };
+                    (v.zh.clone(), figure(&failed_with))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let publicity_running = |c: &StoredCase| {
+        of(c, PENALTY)
+            && c.case
+                .clock("publicity")
+                .is_some_and(|k| k.status == ClockStatus::Running)
+    };
+    Ok(Supervision {
+        year,
+        by_body,
+        defects,
+        unpublished: figure(&publicity_running),
+        published_late: figure(&|c| publicity_running(c) && overdue(c)),
+        certificates_expiring: figure(&|c| {
+            of(c, CERTIFICATE)
+                && c.case.state == "valid"
+                && deadline(c).is_some_and(|d| d != fazhi_core::engine::DeadlineStatus::Normal)
+        }),
+        certificates_valid: figure(&|c| of(c, CERTIFICATE) && c.case.state == "valid"),
+        bodies_confirmed: figure(&|c| of(c, BODY) && c.case.state == "confirmed"),
+        items_published: figure(&|c| {
+            of(c, ITEM) && matches!(c.case.state.as_str(), "published" | "revised")
+        }),
+    })
+}

@@ -411,3 +411,61 @@ async fn documents_are_generated_stored_with_their_hash_and_templates_are_checke
     assert_eq!(documents.len(), 2);
     assert_eq!(documents[0].title, "政府信息公开申请答复书（本区格式）");
 }
+
+#[tokio::test]
+async fn supervision_counts_certificates_and_is_for_the_justice_bureau() {
+    let w = world().await;
+    let state = AppState::new(w.db.store.clone(), WebConfig::default());
+    let justice = Principal {
+        user_id: "justice".into(),
+        user_name: "justice".into(),
+        grants: vec![Grant::new(Role::JusticeStaff, region("210212"), None).unwrap()],
+    };
+    let today = w.db.store.today();
+    let definition = state
+        .procedures
+        .current("enforcement_certificate", today)
+        .unwrap()
+        .clone();
+    let offices = w.db.store.departments(None).await.unwrap();
+    // One certificate valid for years, one ending within the 30-day warning.
+    for (number, until) in [
+        ("21020001", today + chrono::Duration::days(800)),
+        ("21020002", today + chrono::Duration::days(10)),
+    ] {
+        w.db.store
+            .open_case(NewCase {
+                definition: &definition,
+                calendar: &state.calendar(),
+                actor: Actor::User(&justice),
+                region: &region("210212"),
+                department: Some(offices[0].id.clone()),
+                action: "register_issued",
+                fields: fields(&[
+                    ("holder", json!({"kind": "person", "name": "张执法"})),
+                    ("certificate_number", json!(number)),
+                    ("scopes", json!(["market"])),
+                    ("valid_from", json!("2021-01-01")),
+                    ("valid_until", json!(until.format("%Y-%m-%d").to_string())),
+                ]),
+                on: today,
+                receipt: None,
+            })
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let cookie = login(&w.app, "justice").await;
+    let page = get(&w.app, "/console/supervision", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let html = page.text();
+    assert!(html.contains("有效执法证"));
+    assert!(html.contains(">2</a>"), "two valid certificates: {html}");
+    assert!(
+        html.contains("bad\" href=\"/console/cases?ids="),
+        "one expiring, in red"
+    );
+    let clerk = login(&w.app, "clerk").await;
+    let denied = get(&w.app, "/console/supervision", &clerk).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
