@@ -1117,16 +1117,17 @@ pub fn published(definition: &Definition, case: &Case) -> Vec<Published> {
                 (_, Value::Object(party)) => {
                     let person = party.get("kind").and_then(Value::as_str) != Some("organisation");
                     let name = party.get("name").and_then(Value::as_str).unwrap_or("");
-                    let mut parts = vec![if person && mask != Mask::Full {
-                        crate::codes::mask_name(name)
-                    } else {
-                        name.to_string()
-                    }];
+                    let mut parts =
+                        vec![if person && !matches!(mask, Mask::Full | Mask::FullName) {
+                            crate::codes::mask_name(name)
+                        } else {
+                            name.to_string()
+                        }];
                     if let Some(code) = party.get("credit_code").and_then(Value::as_str) {
                         parts.push(code.to_string());
                     }
                     if let Some(id) = party.get("id_number").and_then(Value::as_str)
-                        && mask != Mask::Name
+                        && !matches!(mask, Mask::Name | Mask::FullName)
                     {
                         parts.push(match IdNumber::parse(id) {
                             Ok(id) if mask != Mask::Full => id.masked(),

@@ -237,6 +237,9 @@ pub enum Mask {
     Full,
     /// A person's name: the family name and stars (张**).
     Name,
+    /// A person's full name and nothing else of them (no ID number, no phone): for officials
+    /// acting in office, such as enforcement officers with their certificate numbers.
+    FullName,
     /// ID numbers: region and last four kept; credit codes are public and kept.
     Id,
     /// Phone numbers: 138****5678.

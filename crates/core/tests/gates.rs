@@ -228,3 +228,34 @@ fn unknown_placeholders_and_bad_number_fields_are_definition_errors() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn an_officer_is_published_by_full_name_and_number_only() {
+    let text = include_str!("../../../procedures/enforcement_certificate-2021-07-15.toml");
+    let def = load("enforcement_certificate.toml", text);
+    let justice = person(Role::JusticeStaff, None);
+    let mut run = Run::new(def, "d-market");
+    run.act(
+        Actor::User(&justice),
+        "register_issued",
+        "2021-09-01",
+        &[
+            (
+                "holder",
+                json!({"kind": "person", "name": "张执法", "id_number": "11010519491231002X", "phone": "13912345678"}),
+            ),
+            ("certificate_number", json!("21020001")),
+            ("scopes", json!(["market"])),
+            ("valid_from", json!("2021-01-01")),
+            ("valid_until", json!("2023-12-31")),
+        ],
+    );
+    let public = fazhi_core::engine::published(&run.def, &run.case);
+    assert_eq!(public.len(), 1);
+    let shown: Vec<&str> = public[0].fields.iter().map(|(_, v)| v.as_str()).collect();
+    assert_eq!(shown[0], "张执法", "the full name, nothing else");
+    assert!(shown.contains(&"21020001"));
+    assert!(shown.contains(&"市场监管"), "scopes by label: {shown:?}");
+    let all = format!("{shown:?}");
+    assert!(!all.contains("11010519491231002X") && !all.contains("13912345678"));
+}
