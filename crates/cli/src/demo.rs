@@ -1,6 +1,9 @@
 //! The demo district: 旅顺口区 of 大连市 (the district of the seed report), its streets and
-//! departments, and one user for every role. Everything is made through the store's own
-//! commands, so the demo's event log verifies like any other. The records are synthetic.
+//! departments (with a people's mediation committee in every street), and one user for every
+//! role. Everything is made through the store's own commands, so the demo's event log verifies
+//! like any other. The records are synthetic: the 2018–2019 records of the remedies
+//! procedures (demo_remedies.rs) reproduce the counts of the district's 2019 report with
+//! fictitious people, companies and texts.
 
 use anyhow::{Context, Result};
 use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
@@ -124,12 +127,12 @@ pub async fn seed_or_load(store: &Store, location: &Location) -> Result<Vec<Logi
         return read_logins(&file);
     }
     install_sample_procedure(location)?;
-    let logins = seed(store).await?;
+    let logins = seed(store, location).await?;
     write_logins(&file, &logins)?;
     Ok(logins)
 }
 
-async fn seed(store: &Store) -> Result<Vec<Login>> {
+async fn seed(store: &Store, location: &Location) -> Result<Vec<Login>> {
     let city = RegionCode::parse("210200")?;
     let district = RegionCode::parse(DISTRICT)?;
     store.add_region(ACTOR, &city, "大连市", None).await?;
@@ -147,6 +150,20 @@ async fn seed(store: &Store) -> Result<Vec<Login>> {
             .add_department(ACTOR, &district, code, name, *kind)
             .await?;
         department_ids.push((*code, d.id));
+    }
+    let mut committees = Vec::new();
+    for (code, street) in STREETS {
+        let region = RegionCode::parse(code)?;
+        let d = store
+            .add_department(
+                ACTOR,
+                &region,
+                COMMITTEE,
+                &format!("{street}人民调解委员会"),
+                DepartmentKind::Committee,
+            )
+            .await?;
+        committees.push((region, street.to_string(), d.id));
     }
     let mut logins = Vec::new();
     for (name, display_name, role, department) in USERS {
@@ -178,10 +195,102 @@ async fn seed(store: &Store) -> Result<Vec<Login>> {
         });
     }
     seed_cases(store).await?;
+    seed_history(store, location, &district, &department_ids, committees).await?;
     if store.key_dir().is_some() {
         store.checkpoint().await?;
     }
     Ok(logins)
+}
+
+/// The people's mediation committee's department code in each street.
+const COMMITTEE: &str = "tjwyh";
+
+/// Staff who record the remedies history, made in code (the demo's logins stay one per role):
+/// (department code, name shown in the history).
+const HISTORY_STAFF: &[(&str, &str)] = &[
+    ("zfb", "示例·陈静（区政府办公室政务公开科）"),
+    ("sfj", "示例·刘洋（司法局行政复议与应诉科）"),
+    ("xfj", "示例·韩立新（信访局）"),
+    ("flyz", "示例·宫晓雪（法律援助中心）"),
+];
+
+fn history_staff(
+    user_id: &str,
+    region: &RegionCode,
+    department: &str,
+) -> Result<fazhi_core::authz::Principal> {
+    Ok(fazhi_core::authz::Principal {
+        user_id: user_id.to_string(),
+        user_name: user_id.to_string(),
+        grants: vec![Grant::new(
+            Role::DepartmentStaff,
+            region.clone(),
+            Some(department.to_string()),
+        )?],
+    })
+}
+
+/// The synthetic 2018–2019 records of reconsideration, litigation, petitions, disclosure
+/// requests, legal aid, consultations and mediation (see demo_remedies.rs).
+async fn seed_history(
+    store: &Store,
+    location: &Location,
+    district: &RegionCode,
+    department_ids: &[(&str, String)],
+    committees: Vec<(RegionCode, String, String)>,
+) -> Result<()> {
+    use crate::demo_remedies::{Office, Offices};
+    let folder = match location {
+        Location::DataDir(dir) => Some(dir.join("procedures")),
+        Location::Postgres(_) => None,
+    };
+    let registry = fazhi_web::load_procedures(folder.as_deref()).map_err(|e| anyhow::anyhow!(e))?;
+    let calendar = fazhi_web::load_calendar(store)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let office = |code: &str| -> Result<Office> {
+        let department = department_ids
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, id)| id.clone())
+            .context("demo departments include every office")?;
+        let name = HISTORY_STAFF
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, n)| *n)
+            .context("every office has a member of staff")?;
+        Ok(Office {
+            place: "旅顺口区".into(),
+            region: district.clone(),
+            staff: history_staff(name, district, &department)?,
+            department,
+        })
+    };
+    let offices = Offices {
+        government_office: office("zfb")?,
+        justice: office("sfj")?,
+        petitions: office("xfj")?,
+        legal_aid: office("flyz")?,
+        committees: committees
+            .into_iter()
+            .map(|(region, street, department)| {
+                Ok(Office {
+                    staff: history_staff(
+                        &format!("示例·{street}人民调解委员会调解员"),
+                        &region,
+                        &department,
+                    )?,
+                    place: street,
+                    region,
+                    department,
+                })
+            })
+            .collect::<Result<_>>()?,
+    };
+    let summary =
+        crate::demo_remedies::seed_remedies(store, &registry, &calendar, &offices).await?;
+    eprintln!("{summary}");
+    Ok(())
 }
 
 /// The demo's example procedure (a licensing-like application, clearly named 示例).
@@ -390,6 +499,12 @@ pub fn print_logins(logins: &[Login]) {
         return;
     }
     println!("演示区：大连市旅顺口区（示例数据均为虚构 / all demo records are synthetic）");
+    println!(
+        "  2018–2019 年的行政复议、行政应诉、信访、依申请公开、法律援助和人民调解记录按该区 2019 年法治政府建设报告的数字生成，人员、证件号码、企业和内容均为虚构。"
+    );
+    println!(
+        "  The 2018–2019 remedies records reproduce the figures of the district's 2019 report; every person, ID number, company and text in them is fictitious."
+    );
     println!("演示账号 / demo logins (http://127.0.0.1:8080/console/login):");
     println!("  {:<10} {:<16} {:<22} name", "user", "password", "role");
     for l in logins {

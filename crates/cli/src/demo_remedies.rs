@@ -1,0 +1,3997 @@
+//! The demo district's 2018 and 2019 records of the remedies and citizens'-request procedures:
+//! administrative reconsideration, litigation defence, petitions (with the province's 减存
+//! assignments), requests for government information, legal aid and consultations, and people's
+//! mediation. The 2019 counts are those of the district's 2019 rule-of-law report
+//! (shared/seed/report-2019.zh.txt): 复议 9 (2 pending, 7 concluded), 一审 11 and 二审 9,
+//! 省交办信访 62 (化解 52; 2018: 122 and 117), 依申请公开 88, 法律援助 43 (刑事 8, 民事 35),
+//! 窗口来访咨询 50, 化解矛盾纠纷 249; among the litigation losses decided in 2018–2019 the
+//! procedural ones are 11 of 41 (26.8%).
+//!
+//! Every record is synthetic: people, ID numbers, credit codes, phone numbers, companies and
+//! texts come from a fixed-seed generator (valid in form, fictitious). Every record is made
+//! through the engine's own actions, dated in the past, so histories, clocks, case numbers and
+//! the event log are the ones real work would leave.
+
+use anyhow::{Context, Result, anyhow};
+use chrono::{Datelike, Duration, NaiveDate};
+use fazhi_core::authz::Principal;
+use fazhi_core::calendar::{Calendar, Length};
+use fazhi_core::codes::{CreditCode, IdNumber};
+use fazhi_core::engine::{Actor, Command};
+use fazhi_core::procedure::{Definition, Registry};
+use fazhi_core::region::RegionCode;
+use fazhi_store::Store;
+use fazhi_store::cases::{NewCase, StoredCase};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// A body that works on cases: where, which department, and the member of staff who acts.
+#[derive(Clone)]
+pub struct Office {
+    /// The place its texts name (a street for a mediation committee, else the district).
+    pub place: String,
+    pub region: RegionCode,
+    /// The department's id.
+    pub department: String,
+    /// A principal holding `department_staff` in that department (made in code, not a login).
+    pub staff: Principal,
+}
+
+/// The offices the records belong to.
+pub struct Offices {
+    /// 区政府办公室: requests for government information.
+    pub government_office: Office,
+    /// 司法局: reconsideration and litigation defence.
+    pub justice: Office,
+    /// 信访局: petitions.
+    pub petitions: Office,
+    /// 法律援助中心: legal aid and consultations.
+    pub legal_aid: Office,
+    /// 人民调解委员会, one per street.
+    pub committees: Vec<Office>,
+}
+
+/// What was seeded: cases by procedure and the year they were opened.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub opened: BTreeMap<(&'static str, i32), usize>,
+    pub cases: usize,
+    pub steps: usize,
+    pub elapsed: std::time::Duration,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut procedures: Vec<&str> = self.opened.keys().map(|(p, _)| *p).collect();
+        procedures.dedup();
+        write!(
+            f,
+            "虚构的 2018–2019 年示例记录 / synthetic 2018–2019 records: {} cases, {} steps in {:.1}s (",
+            self.cases,
+            self.steps,
+            self.elapsed.as_secs_f64()
+        )?;
+        for (i, p) in procedures.iter().enumerate() {
+            if i > 0 {
+                write!(f, "; ")?;
+            }
+            write!(f, "{p}")?;
+            for ((q, year), n) in &self.opened {
+                if q == p {
+                    write!(f, " {year}:{n}")?;
+                }
+            }
+        }
+        write!(f, ")")
+    }
+}
+
+/// Seeds the records. The store must hold the demo district, its departments and `offices`.
+pub async fn seed_remedies(
+    store: &Store,
+    registry: &Registry,
+    calendar: &Calendar,
+    offices: &Offices,
+) -> Result<Summary> {
+    let started = std::time::Instant::now();
+    let mut g = Gen {
+        rng: Rng(0x5eed_2019_0212_u64),
+        cal: calendar,
+    };
+    let justice = Arc::new(offices.justice.clone());
+    let government = Arc::new(offices.government_office.clone());
+    let petitions = Arc::new(offices.petitions.clone());
+    let aid = Arc::new(offices.legal_aid.clone());
+    let committees: Vec<Arc<Office>> = offices.committees.iter().cloned().map(Arc::new).collect();
+
+    let mut plans = Vec::new();
+    let chain = disclosure_requests(&mut g, &government, &mut plans);
+    let decided = reconsiderations(&mut g, &justice, &chain, &mut plans);
+    litigation(&mut g, &justice, &chain, decided, &mut plans);
+    petitions_plans(&mut g, &petitions, &mut plans);
+    legal_aid(&mut g, &aid, &mut plans);
+    consultations(&mut g, &aid, &mut plans);
+    mediation(&mut g, &committees, &mut plans);
+
+    let mut summary = Summary {
+        cases: plans.len(),
+        steps: plans.iter().map(|p| p.steps.len()).sum(),
+        ..Summary::default()
+    };
+    for plan in &plans {
+        *summary
+            .opened
+            .entry((plan.procedure, plan.steps[0].on.year()))
+            .or_default() += 1;
+    }
+    execute(store, registry, calendar, plans).await?;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plans and their execution
+// ---------------------------------------------------------------------------------------------
+
+type Fields = BTreeMap<String, Value>;
+
+struct Step {
+    action: &'static str,
+    on: NaiveDate,
+    fields: Fields,
+    system: bool,
+}
+
+/// One case's history: its first action opens it, the others follow in order.
+struct Plan {
+    procedure: &'static str,
+    office: Arc<Office>,
+    steps: Vec<Step>,
+}
+
+impl Plan {
+    fn new(procedure: &'static str, office: &Arc<Office>) -> Plan {
+        Plan {
+            procedure,
+            office: office.clone(),
+            steps: Vec::new(),
+        }
+    }
+
+    fn last_on(&self) -> NaiveDate {
+        self.steps.last().map(|s| s.on).unwrap_or(NaiveDate::MIN)
+    }
+
+    /// A step by the office's staff. Dates never go backwards.
+    fn staff(&mut self, action: &'static str, on: NaiveDate, fields: Vec<(&'static str, Value)>) {
+        let on = on.max(self.last_on());
+        self.steps.push(Step {
+            action,
+            on,
+            fields: fields
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            system: false,
+        });
+    }
+
+    /// A step the system takes when a clock runs out.
+    fn system(&mut self, action: &'static str, on: NaiveDate) {
+        let on = on.max(self.last_on());
+        self.steps.push(Step {
+            action,
+            on,
+            fields: Fields::new(),
+            system: true,
+        });
+    }
+}
+
+/// Plans by numbering counter (procedure, region), each with its definition.
+type Streams = BTreeMap<(&'static str, String), Vec<(Arc<Definition>, Plan)>>;
+
+/// Runs the plans: cases are opened in date order per procedure and region (so that case
+/// numbers follow the dates), the later steps of many cases run concurrently (the store
+/// group-commits them).
+async fn execute(
+    store: &Store,
+    registry: &Registry,
+    calendar: &Calendar,
+    plans: Vec<Plan>,
+) -> Result<usize> {
+    let calendar = Arc::new(calendar.clone());
+    let mut definitions: HashMap<(String, String), Arc<Definition>> = HashMap::new();
+    let mut streams: Streams = BTreeMap::new();
+    for plan in plans {
+        let first = plan.steps.first().context("a plan without steps")?.on;
+        let definition = registry
+            .current(plan.procedure, first)
+            .with_context(|| format!("no procedure definition “{}”", plan.procedure))?;
+        let definition = definitions
+            .entry((definition.code.clone(), definition.version.clone()))
+            .or_insert_with(|| Arc::new(definition.clone()))
+            .clone();
+        streams
+            .entry((plan.procedure, plan.office.region.to_string()))
+            .or_default()
+            .push((definition, plan));
+    }
+    let permits = Arc::new(tokio::sync::Semaphore::new(64));
+    let mut openers = Vec::new();
+    for (_, mut list) in streams {
+        list.sort_by_key(|(_, p)| p.steps[0].on);
+        let store = store.clone();
+        let calendar = calendar.clone();
+        let permits = permits.clone();
+        openers.push(tokio::spawn(async move {
+            let mut followers = Vec::new();
+            for (definition, plan) in list {
+                let permit = permits.clone().acquire_owned().await?;
+                let stored = open(&store, &definition, &calendar, &plan).await?;
+                let store = store.clone();
+                let calendar = calendar.clone();
+                followers.push(tokio::spawn(async move {
+                    let steps = follow(&store, &definition, &calendar, plan, stored).await;
+                    drop(permit);
+                    steps
+                }));
+            }
+            anyhow::Ok(followers)
+        }));
+    }
+    let mut steps = 0;
+    for opener in openers {
+        for follower in opener.await?? {
+            steps += follower.await??;
+        }
+    }
+    Ok(steps)
+}
+
+fn describe(plan: &Plan, step: &Step) -> String {
+    format!(
+        "{} {} ({})",
+        plan.procedure,
+        step.action,
+        step.on.format("%Y-%m-%d")
+    )
+}
+
+async fn open(
+    store: &Store,
+    definition: &Definition,
+    calendar: &Calendar,
+    plan: &Plan,
+) -> Result<StoredCase> {
+    let first = &plan.steps[0];
+    let actor = if first.system {
+        Actor::System
+    } else {
+        Actor::User(&plan.office.staff)
+    };
+    store
+        .open_case(NewCase {
+            definition,
+            calendar,
+            actor,
+            region: &plan.office.region,
+            department: Some(plan.office.department.clone()),
+            action: first.action,
+            fields: first.fields.clone(),
+            on: first.on,
+            receipt: None,
+        })
+        .await?
+        .map_err(|r| anyhow!("demo case refused: {}: {r}", describe(plan, first)))
+}
+
+async fn follow(
+    store: &Store,
+    definition: &Definition,
+    calendar: &Calendar,
+    plan: Plan,
+    mut current: StoredCase,
+) -> Result<usize> {
+    let mut taken = 1;
+    for step in plan.steps.iter().skip(1) {
+        let actor = if step.system {
+            Actor::System
+        } else {
+            Actor::User(&plan.office.staff)
+        };
+        let command = Command {
+            action: step.action.to_string(),
+            expected_version: current.case.version,
+            fields: step.fields.clone(),
+            on: step.on,
+        };
+        current = store
+            .act_on(definition, calendar, actor, current, command)
+            .await?
+            .map_err(|r| anyhow!("demo step refused: {}: {r}", describe(&plan, step)))?;
+        taken += 1;
+    }
+    Ok(taken)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generator: a fixed-seed xorshift, the working-day calendar, people and organisations
+// ---------------------------------------------------------------------------------------------
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// lo..=hi
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next() % ((hi - lo + 1).max(1) as u64)) as i64
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
+    }
+
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.below(i + 1);
+            items.swap(i, j);
+        }
+    }
+}
+
+struct Gen<'a> {
+    rng: Rng,
+    cal: &'a Calendar,
+}
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("a valid date")
+}
+
+fn day(d: NaiveDate) -> Value {
+    json!(d.format("%Y-%m-%d").to_string())
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "孙", "于", "曲", "姜", "隋", "宫", "高", "徐", "周",
+    "吴", "郭", "马", "林", "宋", "郑", "谢", "韩", "唐", "冯", "董", "程", "曹", "袁", "邓", "许",
+    "沈", "吕", "苏", "卢", "蒋", "蔡", "丁", "魏", "薛", "叶", "潘", "杜", "夏", "田", "任", "范",
+    "方", "石", "姚", "谭", "邹", "金", "陆", "郝", "孔", "白", "崔", "康", "毛", "邱", "秦", "史",
+    "顾", "侯", "邵", "孟", "段", "栾", "初", "衣", "鞠", "迟", "矫", "修", "臧", "车", "牟", "滕",
+];
+const GIVEN_MALE: &[&str] = &[
+    "建国", "建军", "志刚", "志强", "海涛", "海波", "国庆", "立新", "振华", "德胜", "永刚", "春雷",
+    "晓东", "宏伟", "洪亮", "明", "伟", "强", "磊", "军", "勇", "斌", "鹏", "浩", "宇", "俊杰",
+    "金龙", "长海", "福来", "宝林", "玉山", "成林", "庆丰", "守信", "传福", "树森", "世杰", "春生",
+    "继东", "明远", "大鹏", "立军", "文斌", "学军", "洪涛", "振东", "铁军", "广利", "德顺", "连生",
+];
+const GIVEN_FEMALE: &[&str] = &[
+    "秀英", "桂兰", "玉梅", "淑珍", "丽华", "红梅", "海燕", "晓红", "春燕", "丽娜", "静", "敏",
+    "婷", "雪", "颖", "丹", "晓丽", "美玲", "凤霞", "淑琴", "玉兰", "秀芝", "桂芳", "丽君", "艳华",
+    "淑华", "春梅", "晓燕", "文静", "佳怡", "思雨", "欣悦", "凤英", "玉华", "秀云", "丽萍",
+];
+const BIRTH_AREAS: &[&str] = &[
+    "210212", "210212", "210212", "210212", "210211", "210202", "210203", "210204", "210213",
+    "210281", "210283", "370683", "230103", "220104",
+];
+const STREETS: &[&str] = &[
+    "登峰街道",
+    "市场街道",
+    "得胜街道",
+    "光荣街道",
+    "水师营街道",
+    "龙王塘街道",
+    "铁山街道",
+    "双岛湾街道",
+    "三涧堡街道",
+    "长城街道",
+];
+const VILLAGES: &[&str] = &[
+    "水师营街道三里桥村",
+    "三涧堡街道小黑石村",
+    "龙王塘街道黄泥川村",
+    "铁山街道柏岚子村",
+    "双岛湾街道石河村",
+    "长城街道长城村",
+    "水师营街道小南村",
+    "三涧堡街道袁家村",
+    "龙王塘街道塔河湾村",
+    "铁山街道郭家沟村",
+];
+const ROADS: &[&str] = &[
+    "黄河路",
+    "长江路",
+    "顺乐街",
+    "井冈山路",
+    "登峰路",
+    "友谊路",
+    "华侨路",
+    "滨港路",
+];
+const PROJECTS: &[&str] = &[
+    "旅顺中心区棚户区改造项目",
+    "黄河路拓宽改造工程",
+    "旅顺新港疏港路改造工程",
+    "太阳沟历史街区保护更新项目",
+    "水师营棚户区改造二期项目",
+    "龙河两岸综合整治工程",
+    "三涧堡工业园区配套道路工程",
+];
+const FIRM_WORDS: &[&str] = &[
+    "恒泰", "海旭", "鑫源", "德丰", "华顺", "盛达", "远航", "龙腾", "金港", "博海", "旅港", "北湾",
+    "蓝湾", "樱城", "双岛", "铁山", "黄渤", "晟世", "宏信", "福瑞", "安泰", "东升", "润泽", "鼎盛",
+    "祥和", "新港", "海韵", "金山", "顺达", "嘉禾",
+];
+const INDUSTRIES: &[&str] = &[
+    "商贸",
+    "建筑工程",
+    "海产品",
+    "物流",
+    "房地产开发",
+    "餐饮管理",
+    "旅游开发",
+    "水产养殖",
+    "船舶修造",
+    "物业管理",
+    "建材",
+    "食品",
+    "果蔬种植",
+    "机械制造",
+    "酒店管理",
+];
+const LAW_FIRMS: &[&str] = &[
+    "辽宁樱城律师事务所",
+    "辽宁海韵律师事务所",
+    "辽宁北湾律师事务所",
+    "辽宁旅港律师事务所",
+    "辽宁渤海明德律师事务所",
+];
+const PHONE_HEADS: &[&str] = &[
+    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155",
+    "158", "159", "180", "186", "187", "188", "189",
+];
+const CREDIT_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+impl Gen<'_> {
+    fn is_workday(&self, d: NaiveDate) -> bool {
+        self.cal
+            .is_workday(d)
+            .unwrap_or(d.weekday().num_days_from_monday() < 5)
+    }
+
+    /// `d` or the next working day.
+    fn workday(&self, mut d: NaiveDate) -> NaiveDate {
+        while !self.is_workday(d) {
+            d += Duration::days(1);
+        }
+        d
+    }
+
+    /// `d` or the working day before it.
+    fn workday_back(&self, mut d: NaiveDate) -> NaiveDate {
+        while !self.is_workday(d) {
+            d -= Duration::days(1);
+        }
+        d
+    }
+
+    /// The working day `n` working days after `d`.
+    fn add_wd(&self, d: NaiveDate, n: i64) -> NaiveDate {
+        self.cal
+            .due(d, Length::WorkingDays(n.max(0) as u32), &[], &[])
+            .map(|due| due.date)
+            .unwrap_or(d + Duration::days(n * 7 / 5 + 1))
+    }
+
+    /// `n` calendar days after `d`, moved to a working day.
+    fn add_days(&self, d: NaiveDate, n: i64) -> NaiveDate {
+        self.workday(d + Duration::days(n))
+    }
+
+    /// The last day of a period of `n` calendar days from `d` (a rest day moves on).
+    fn period_end(&self, d: NaiveDate, n: u32) -> NaiveDate {
+        self.cal
+            .due(d, Length::CalendarDays(n), &[], &[])
+            .map(|due| due.date)
+            .unwrap_or(d + Duration::days(i64::from(n)))
+    }
+
+    /// A random working day within [from, to].
+    fn between(&mut self, from: NaiveDate, to: NaiveDate) -> NaiveDate {
+        let span = (to - from).num_days().max(0);
+        let d = from + Duration::days(self.rng.range(0, span));
+        let forward = self.workday(d);
+        if forward <= to {
+            forward
+        } else {
+            self.workday_back(d).max(from)
+        }
+    }
+
+    fn later(&mut self, d: NaiveDate, lo: i64, hi: i64) -> NaiveDate {
+        let n = self.rng.range(lo, hi);
+        self.add_days(d, n)
+    }
+
+    fn later_wd(&mut self, d: NaiveDate, lo: i64, hi: i64) -> NaiveDate {
+        let n = self.rng.range(lo, hi);
+        self.add_wd(d, n)
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        self.rng.pick(items)
+    }
+
+    fn name_of(&mut self, male: bool) -> String {
+        let surname = self.pick(SURNAMES);
+        let given = if male {
+            self.pick(GIVEN_MALE)
+        } else {
+            self.pick(GIVEN_FEMALE)
+        };
+        format!("{surname}{given}")
+    }
+
+    fn name(&mut self) -> String {
+        let male = self.rng.chance(55);
+        self.name_of(male)
+    }
+
+    fn phone(&mut self) -> String {
+        let head = self.pick(PHONE_HEADS);
+        format!("{head}{:08}", self.rng.range(0, 99_999_999))
+    }
+
+    /// A GB 11643 number: birth place, birth date, sequence (odd for men), check character.
+    fn id_number(&mut self, male: bool, birth: NaiveDate) -> String {
+        let area = self.pick(BIRTH_AREAS);
+        let sequence = self.rng.range(1, 99);
+        let sex = self.rng.range(0, 4) * 2 + i64::from(male);
+        let first17 = format!("{area}{}{sequence:02}{sex}", birth.format("%Y%m%d"));
+        let check = IdNumber::check_char(&first17) as char;
+        format!("{first17}{check}")
+    }
+
+    /// A GB 32100 code: `head` (registration authority, kind and region), then the
+    /// organisation code, then the check character.
+    fn credit_code(&mut self, head: &str) -> String {
+        let mut first17 = head.to_string();
+        while first17.len() < 17 {
+            first17.push(CREDIT_CHARS[self.rng.below(CREDIT_CHARS.len())] as char);
+        }
+        let check = CreditCode::check_char(&first17).expect("credit-code characters");
+        format!("{first17}{check}")
+    }
+
+    fn address(&mut self) -> String {
+        if self.rng.chance(35) {
+            let village = self.pick(VILLAGES);
+            format!("大连市旅顺口区{village}{}号", self.rng.range(1, 320))
+        } else {
+            let street = self.pick(STREETS);
+            let road = self.pick(ROADS);
+            format!(
+                "大连市旅顺口区{street}{road}{}号{}单元{}室",
+                self.rng.range(1, 180),
+                self.rng.range(1, 6),
+                self.rng.range(101, 1802)
+            )
+        }
+    }
+
+    /// A natural person born between the given years.
+    fn person_born(&mut self, from: i32, to: i32) -> Value {
+        let male = self.rng.chance(55);
+        let name = self.name_of(male);
+        let year = self.rng.range(i64::from(from), i64::from(to)) as i32;
+        let birth = ymd(year, 1, 1) + Duration::days(self.rng.range(0, 364));
+        let id = self.id_number(male, birth);
+        let phone = self.phone();
+        let address = self.address();
+        json!({"kind": "person", "name": name, "id_number": id, "phone": phone, "address": address})
+    }
+
+    fn person(&mut self) -> Value {
+        self.person_born(1944, 1998)
+    }
+
+    fn company_name(&mut self) -> String {
+        let word = self.pick(FIRM_WORDS);
+        let industry = self.pick(INDUSTRIES);
+        if self.rng.chance(50) {
+            format!("大连旅顺{word}{industry}有限公司")
+        } else {
+            format!("旅顺口区{word}{industry}有限公司")
+        }
+    }
+
+    fn organisation(&mut self, name: String, head: &str) -> Value {
+        let code = self.credit_code(head);
+        let representative = self.name();
+        let phone = self.phone();
+        json!({"kind": "organisation", "name": name, "credit_code": code, "representative": representative, "phone": phone})
+    }
+
+    fn company(&mut self) -> Value {
+        let name = self.company_name();
+        self.organisation(name, "91210212MA0")
+    }
+
+    /// Fills `{street}`, `{village}`, `{road}`, `{project}`, `{company}`, `{amount}`,
+    /// `{year}` (a recent year before `year`) and `{n}` with fresh picks.
+    fn fill(&mut self, text: &str, year: i32) -> String {
+        let mut out = text.to_string();
+        if out.contains("{street}") {
+            let v = self.pick(STREETS);
+            out = out.replace("{street}", v);
+        }
+        if out.contains("{village}") {
+            let v = self.pick(VILLAGES);
+            out = out.replace("{village}", v);
+        }
+        if out.contains("{road}") {
+            let v = self.pick(ROADS);
+            out = out.replace("{road}", v);
+        }
+        if out.contains("{project}") {
+            let v = self.pick(PROJECTS);
+            out = out.replace("{project}", v);
+        }
+        if out.contains("{company}") {
+            let v = self.company_name();
+            out = out.replace("{company}", &v);
+        }
+        if out.contains("{amount}") {
+            let v = self.rng.range(18, 460) * 100;
+            out = out.replace("{amount}", &v.to_string());
+        }
+        if out.contains("{year}") {
+            let v = year - self.rng.range(1, 6) as i32;
+            out = out.replace("{year}", &v.to_string());
+        }
+        if out.contains("{n}") {
+            let v = self.rng.range(3, 96);
+            out = out.replace("{n}", &v.to_string());
+        }
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 依申请公开 (政府办公室)
+// ---------------------------------------------------------------------------------------------
+
+/// How a request ends.
+#[derive(Clone, Copy, PartialEq)]
+enum Ending {
+    Reply(&'static str),
+    Abandoned,
+    Withdrawn,
+}
+
+/// The disclosure request of the person who later asks for reconsideration and sues.
+struct Chain {
+    applicant: Value,
+    content: String,
+    reply_no: String,
+    replied_on: NaiveDate,
+}
+
+const REQUESTS: &[(&str, &str)] = &[
+    (
+        "申请公开{village}集体土地征收的征地批复文件、征收补偿安置方案及地上附着物补偿标准",
+        "核实本户征收补偿是否符合规定",
+    ),
+    (
+        "申请公开{project}国有土地上房屋征收决定、征收范围图及征收补偿方案",
+        "了解本人房屋征收补偿依据",
+    ),
+    (
+        "申请公开旅顺口区人民政府{year}年度一般公共预算及“三公”经费预算、决算情况",
+        "监督财政资金使用",
+    ),
+    (
+        "申请公开{company}在{street}开发项目的建设工程规划许可证及附图",
+        "维护相邻权益",
+    ),
+    (
+        "申请公开{year}年{road}道路改造工程的立项批复、招标文件及中标结果公告",
+        "了解工程建设情况",
+    ),
+    (
+        "申请公开区市场监督管理局对{company}作出的行政处罚决定书",
+        "维护消费者合法权益",
+    ),
+    (
+        "申请公开{street}{year}年至今城乡低保资金发放标准及发放情况",
+        "了解社会救助政策",
+    ),
+    (
+        "申请公开{village}村级财务收支情况及集体土地对外出租合同",
+        "监督村集体资产管理",
+    ),
+    (
+        "申请公开旅顺口区{year}年度棚户区改造项目回迁安置房分配方案及分配结果",
+        "核实本户安置房分配情况",
+    ),
+    (
+        "申请公开旅顺口区义务教育阶段学区划分方案及其制定依据",
+        "了解子女入学政策",
+    ),
+    (
+        "申请公开对{street}某小区楼顶违法建设责令限期拆除的相关文件",
+        "维护小区业主合法权益",
+    ),
+    (
+        "申请公开{year}年旅顺口区环境空气质量及近岸海域水质监测数据",
+        "科研需要",
+    ),
+    (
+        "申请公开{company}取得的海域使用权证及海域使用金缴纳情况",
+        "企业经营决策参考",
+    ),
+    (
+        "申请公开旅顺口区{year}年度政府投资项目审批清单",
+        "代理案件需要",
+    ),
+];
+
+fn reply_summary(kind: &str) -> &'static str {
+    match kind {
+        "disclose" => "经查，所申请信息属于公开范围，现予以公开，已按申请人要求的方式提供。",
+        "partial" => {
+            "所申请信息中涉及被征收人身份证号码、银行账号等个人隐私的内容不予公开，其余部分予以公开（政府信息公开条例第十五条、第三十七条）。"
+        }
+        "withhold_secret" => {
+            "所申请信息经依法确定为国家秘密，根据政府信息公开条例第十四条不予公开。"
+        }
+        "withhold_prohibited" => {
+            "所申请信息属于法律、行政法规禁止公开的信息，根据政府信息公开条例第十四条不予公开。"
+        }
+        "withhold_security" => {
+            "所申请信息公开后可能危及社会稳定，根据政府信息公开条例第十四条不予公开。"
+        }
+        "withhold_third_party" => {
+            "所申请信息涉及第三方商业秘密，经书面征求第三方意见，第三方不同意公开，根据政府信息公开条例第十五条不予公开。"
+        }
+        "withhold_internal" => {
+            "所申请信息属于人事管理、后勤管理等内部事务信息，根据政府信息公开条例第十六条第一款可不予公开。"
+        }
+        "withhold_process" => {
+            "所申请信息属于行政机关在履行行政管理职能过程中形成的讨论记录、过程稿，根据政府信息公开条例第十六条第二款可不予公开。"
+        }
+        "withhold_enforcement_file" => {
+            "所申请信息属于行政执法案卷信息，根据政府信息公开条例第十六条第二款可不予公开。"
+        }
+        "withhold_inquiry" => {
+            "所申请信息属于不动产登记资料查询事项，已告知申请人依照不动产登记资料查询的有关规定办理。"
+        }
+        "unavailable_not_held" => {
+            "经检索，本机关未制作、未获取所申请的政府信息，根据政府信息公开条例第三十六条第四项告知申请人，并告知可向相关主管部门咨询。"
+        }
+        "unavailable_needs_creation" => {
+            "所申请内容需对现有政府信息进行汇总、加工、分析方能形成，根据政府信息公开条例第三十八条不予提供。"
+        }
+        "unavailable_unclear" => {
+            "经告知补正后，申请内容仍不明确，无法确定所指政府信息，根据政府信息公开条例第二十九条、第三十条无法提供。"
+        }
+        "not_handled_petition" => {
+            "申请人以政府信息公开申请的形式进行信访、投诉、举报，已告知通过相应渠道提出（政府信息公开条例第三十九条第一款）。"
+        }
+        "not_handled_repeat" => {
+            "申请内容与本机关已作出答复的申请重复，根据政府信息公开条例第三十六条第五项不予重复处理。"
+        }
+        "not_handled_publication" => {
+            "所申请内容已刊载于公开出版的《旅顺口区年鉴》，已告知申请人获取途径（政府信息公开条例第三十九条第二款）。"
+        }
+        "not_handled_confirm" => {
+            "申请人要求本机关确认或者重新出具已获取的信息，不属于政府信息公开申请的范围，不予处理。"
+        }
+        _ => "所申请信息为本机关作为民事主体签订的合同信息，不属于政府信息，已告知申请人。",
+    }
+}
+
+/// The applicant of a request of the given kind.
+fn disclosure_applicant(g: &mut Gen, kind: &str) -> Value {
+    match kind {
+        "business" => g.company(),
+        "research" => {
+            let name = g
+                .pick(&[
+                    "辽宁某某海洋经济研究院",
+                    "大连某某大学城乡规划研究所",
+                    "大连某某环境科学研究中心",
+                ])
+                .to_string();
+            g.organisation(name, "12210200MB")
+        }
+        "public_welfare" => {
+            let name = g
+                .pick(&[
+                    "大连市旅顺口区蓝湾环保公益服务中心",
+                    "大连市樱城社区公益服务中心",
+                ])
+                .to_string();
+            g.organisation(name, "52210212MJ")
+        }
+        "legal_service" => {
+            let name = g.pick(LAW_FIRMS).to_string();
+            g.organisation(name, "31210000E")
+        }
+        "other_org" => {
+            let name = g
+                .pick(&[
+                    "大连市旅顺口区个体劳动者协会某某分会",
+                    "大连市旅顺口区渔业协会",
+                    "大连市旅顺口区樱桃产业商会",
+                ])
+                .to_string();
+            g.organisation(name, "51210212MJ")
+        }
+        _ => g.person(),
+    }
+}
+
+struct Request {
+    received: NaiveDate,
+    kind: &'static str,
+    ending: Ending,
+    supplement: bool,
+    consult: bool,
+    extend: bool,
+    /// The request must be concluded by this day.
+    by: Option<NaiveDate>,
+    /// Concluded no earlier than this (carried into the next year).
+    not_before: Option<NaiveDate>,
+    chain: bool,
+}
+
+fn disclosure_requests(g: &mut Gen, office: &Arc<Office>, plans: &mut Vec<Plan>) -> Chain {
+    let mut requests: Vec<Request> = Vec::new();
+    // 2019: 84 received and concluded in the year (with the 3 carried over, 87 concluded).
+    let mut endings: Vec<Ending> = Vec::new();
+    let counts: &[(Ending, usize)] = &[
+        (Ending::Reply("disclose"), 37),
+        (Ending::Reply("partial"), 13),
+        (Ending::Reply("withhold_secret"), 1),
+        (Ending::Reply("withhold_third_party"), 3),
+        (Ending::Reply("withhold_internal"), 2),
+        (Ending::Reply("withhold_process"), 3),
+        (Ending::Reply("withhold_enforcement_file"), 1),
+        (Ending::Reply("withhold_inquiry"), 1),
+        (Ending::Reply("unavailable_not_held"), 8),
+        (Ending::Reply("unavailable_needs_creation"), 3),
+        (Ending::Reply("unavailable_unclear"), 1),
+        (Ending::Reply("not_handled_petition"), 2),
+        (Ending::Reply("not_handled_repeat"), 2),
+        (Ending::Reply("not_handled_publication"), 1),
+        (Ending::Reply("not_handled_confirm"), 1),
+        (Ending::Reply("other"), 1),
+        (Ending::Abandoned, 2),
+        (Ending::Withdrawn, 2),
+    ];
+    for (ending, n) in counts {
+        endings.extend(std::iter::repeat_n(*ending, *n));
+    }
+    // Applicant kinds of the 88 received in 2019.
+    let mut kinds: Vec<&'static str> = Vec::new();
+    for (kind, n) in [
+        ("natural_person", 70),
+        ("business", 9),
+        ("legal_service", 4),
+        ("research", 1),
+        ("public_welfare", 1),
+        ("other_org", 3),
+    ] {
+        kinds.extend(std::iter::repeat_n(kind, n));
+    }
+    g.rng.shuffle(&mut kinds);
+    g.rng.shuffle(&mut endings);
+    let mut supplements = 0;
+    let mut consults = 0;
+    let mut extended = false;
+    let mut chained = false;
+    let end_2019 = ymd(2019, 12, 31);
+    for (i, ending) in endings.into_iter().enumerate() {
+        let plain = matches!(ending, Ending::Reply("disclose" | "partial"));
+        let mut supplement = matches!(
+            ending,
+            Ending::Abandoned | Ending::Reply("unavailable_unclear")
+        );
+        if !supplement && plain && supplements < 4 {
+            supplements += 1;
+            supplement = true;
+        }
+        let mut consult = matches!(ending, Ending::Reply("withhold_third_party"));
+        if !consult && plain && !supplement && consults < 2 {
+            consults += 1;
+            consult = true;
+        }
+        let partial = matches!(ending, Ending::Reply("partial"));
+        let extend = !extended && partial && !supplement && !consult;
+        extended |= extend;
+        let chain = !chained
+            && partial
+            && !supplement
+            && !consult
+            && !extend
+            && kinds[i] == "natural_person";
+        chained |= chain;
+        let received = if chain {
+            g.between(ymd(2019, 2, 18), ymd(2019, 2, 28))
+        } else if supplement || consult || extend {
+            g.between(ymd(2019, 1, 3), ymd(2019, 10, 18))
+        } else {
+            g.between(ymd(2019, 1, 3), ymd(2019, 11, 22))
+        };
+        requests.push(Request {
+            received,
+            kind: kinds[i],
+            ending,
+            supplement,
+            consult,
+            extend,
+            by: Some(end_2019),
+            not_before: None,
+            chain,
+        });
+    }
+    // 4 received in late December 2019, answered in January 2020.
+    for (i, ending) in ["disclose", "disclose", "partial", "withhold_process"]
+        .into_iter()
+        .enumerate()
+    {
+        let received = g.between(ymd(2019, 12, 9), ymd(2019, 12, 27));
+        requests.push(Request {
+            received,
+            kind: kinds[84 + i],
+            ending: Ending::Reply(ending),
+            supplement: false,
+            consult: false,
+            extend: false,
+            by: None,
+            not_before: Some(ymd(2020, 1, 2)),
+            chain: false,
+        });
+    }
+    // 2018: 24 received, 3 of them carried over into 2019.
+    let endings_2018: &[&str] = &[
+        "disclose",
+        "disclose",
+        "disclose",
+        "disclose",
+        "disclose",
+        "disclose",
+        "disclose",
+        "disclose",
+        "disclose",
+        "disclose",
+        "partial",
+        "partial",
+        "partial",
+        "partial",
+        "withhold_process",
+        "withhold_third_party",
+        "unavailable_not_held",
+        "unavailable_not_held",
+        "unavailable_not_held",
+        "unavailable_needs_creation",
+        "not_handled_petition",
+    ];
+    for ending in endings_2018 {
+        let received = g.between(ymd(2018, 1, 8), ymd(2018, 11, 23));
+        let kind = if g.rng.chance(80) {
+            "natural_person"
+        } else {
+            g.pick(&["business", "legal_service", "other_org"])
+        };
+        requests.push(Request {
+            received,
+            kind,
+            ending: Ending::Reply(ending),
+            supplement: false,
+            consult: *ending == "withhold_third_party",
+            extend: false,
+            by: Some(ymd(2018, 12, 28)),
+            not_before: None,
+            chain: false,
+        });
+    }
+    for ending in ["disclose", "partial", "unavailable_not_held"] {
+        let received = g.between(ymd(2018, 12, 14), ymd(2018, 12, 27));
+        requests.push(Request {
+            received,
+            kind: "natural_person",
+            ending: Ending::Reply(ending),
+            supplement: false,
+            consult: false,
+            extend: false,
+            by: None,
+            not_before: Some(ymd(2019, 1, 2)),
+            chain: false,
+        });
+    }
+    requests.sort_by_key(|r| r.received);
+
+    let mut reply_numbers: HashMap<i32, u32> = HashMap::new();
+    let mut chain = None;
+    for request in requests {
+        let mut received = request.received;
+        loop {
+            let mut attempt = Gen {
+                rng: Rng(g.rng.next() | 1),
+                cal: g.cal,
+            };
+            let (plan, outcome) = disclosure_plan(&mut attempt, office, &request, received);
+            let concluded = plan.last_on();
+            if request.by.is_some_and(|by| concluded > by) {
+                received = g.workday(received - Duration::days(21));
+                continue;
+            }
+            let mut plan = plan;
+            let applicant = plan.steps[0].fields["applicant"].clone();
+            if let Some(last) = plan.steps.last_mut()
+                && last.action == "reply"
+            {
+                let year = last.on.year();
+                let n = reply_numbers.entry(year).or_default();
+                *n += 1;
+                let number = format!("旅政办依申复〔{year}〕{n}号");
+                last.fields.insert("reply_no".into(), json!(number));
+                if request.chain {
+                    chain = Some(Chain {
+                        applicant,
+                        content: outcome,
+                        reply_no: number,
+                        replied_on: last.on,
+                    });
+                }
+            }
+            plans.push(plan);
+            break;
+        }
+    }
+    chain.expect("one 2019 request leads to reconsideration")
+}
+
+/// One request's history; returns it and the information asked for.
+fn disclosure_plan(
+    g: &mut Gen,
+    office: &Arc<Office>,
+    request: &Request,
+    received: NaiveDate,
+) -> (Plan, String) {
+    let year = received.year();
+    let mut plan = Plan::new("disclosure_request", office);
+    let (template, purpose) = if request.chain {
+        REQUESTS[1]
+    } else {
+        g.pick(REQUESTS)
+    };
+    let content = g.fill(template, year);
+    let applicant = disclosure_applicant(g, request.kind);
+    let channel = if request.chain {
+        "in_person"
+    } else {
+        g.pick(&[
+            "online",
+            "online",
+            "online",
+            "online",
+            "online",
+            "in_person",
+            "in_person",
+            "in_person",
+            "post",
+            "post",
+            "letter",
+            "fax",
+        ])
+    };
+    let delivery = match channel {
+        "online" | "fax" => "electronic",
+        "in_person" if g.rng.chance(50) => "collect",
+        _ => "paper",
+    };
+    let submitted = match channel {
+        "post" | "letter" => Some(day(received - Duration::days(g.rng.range(2, 4)))),
+        _ => None,
+    };
+    let email = (channel == "online")
+        .then(|| json!(format!("applicant{}@example.cn", g.rng.range(100, 999))));
+    plan.staff(
+        "register",
+        received,
+        vec![
+            ("applicant", applicant),
+            ("applicant_kind", json!(request.kind)),
+            ("content", json!(content)),
+            ("purpose", json!(purpose)),
+            ("channel", json!(channel)),
+            ("delivery", json!(delivery)),
+            ("received_on", day(received)),
+            ("submitted_on", submitted.unwrap_or(Value::Null)),
+            ("contact_email", email.unwrap_or(Value::Null)),
+        ],
+    );
+    let mut t = g.later_wd(received, 0, 1);
+    plan.staff("start_handling", t, vec![]);
+    if request.supplement {
+        let asked = g.later_wd(received, 2, 6);
+        let deadline = g.add_days(asked, 15);
+        plan.staff(
+            "request_supplement",
+            asked,
+            vec![
+                (
+                    "supplement_items",
+                    json!("申请内容不明确：请写明所需政府信息的名称、文号、形成时间或者便于行政机关查询的其他特征性描述。"),
+                ),
+                ("supplement_deadline", day(deadline)),
+            ],
+        );
+        if request.ending == Ending::Abandoned {
+            plan.system("deem_abandoned", deadline + Duration::days(1));
+            return (plan, content);
+        }
+        t = g.between(g.add_days(asked, 3), deadline);
+        plan.staff(
+            "supplement_received",
+            t,
+            vec![(
+                "content",
+                json!(format!(
+                    "{content}（补正后：限定为{year}年度形成的相关文件）"
+                )),
+            )],
+        );
+    }
+    if request.consult {
+        let started = g.later_wd(t, 1, 4);
+        let served = g.later_wd(started, 1, 2);
+        let (party, kind) = if matches!(request.ending, Ending::Reply("withhold_third_party"))
+            || g.rng.chance(60)
+        {
+            (g.company_name(), "third_party")
+        } else {
+            ("大连市自然资源局".to_string(), "other_body")
+        };
+        plan.staff(
+            "start_consultation",
+            started,
+            vec![
+                ("consulted_party", json!(party)),
+                ("consultation_kind", json!(kind)),
+                ("consultation_served_on", day(served)),
+            ],
+        );
+        t = g.later_wd(served, 4, 12);
+        let opinion = if matches!(request.ending, Ending::Reply("withhold_third_party")) {
+            "第三方书面回复：所涉合同价款及技术方案属于商业秘密，不同意公开。"
+        } else {
+            "被征求意见方书面回复：对公开无异议，建议隐去个人信息后公开。"
+        };
+        plan.staff(
+            "consultation_replied",
+            t,
+            vec![("consultation_opinion", json!(opinion))],
+        );
+    }
+    if request.extend {
+        let asked = g.later_wd(received, 15, 18);
+        plan.staff(
+            "extend_reply",
+            asked,
+            vec![
+                (
+                    "extension_reason",
+                    json!("所申请信息涉及多个年度、多个部门，需调取档案逐件核对，不能在20个工作日内答复。"),
+                ),
+                ("extension_approver", json!("区政府办公室副主任 姜海波")),
+                ("extension_approved_on", day(asked)),
+                ("extension_notice_on", day(g.add_wd(asked, 1))),
+            ],
+        );
+        t = g.later_wd(received, 24, 36);
+    }
+    match request.ending {
+        Ending::Withdrawn => {
+            let on = g.later_wd(t, 2, 8);
+            plan.staff(
+                "withdraw",
+                on,
+                vec![(
+                    "withdrawal_reason",
+                    json!("申请人书面说明已通过其他途径获取所需信息，申请撤回。"),
+                )],
+            );
+        }
+        Ending::Reply(kind) => {
+            let mut on = if request.extend {
+                t
+            } else {
+                g.later_wd(t, 3, 15)
+            };
+            if let Some(floor) = request.not_before {
+                let extra = g.rng.range(0, 10);
+                on = on.max(g.workday(floor + Duration::days(extra)));
+                on = on.min(g.add_wd(received, 19)).max(floor);
+            }
+            plan.staff(
+                "reply",
+                on,
+                vec![
+                    ("reply_type", json!(kind)),
+                    ("reply_on", day(on)),
+                    ("reply_summary", json!(reply_summary(kind))),
+                ],
+            );
+        }
+        Ending::Abandoned => unreachable!("handled with the supplement"),
+    }
+    (plan, content)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 行政复议 (司法局)
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy)]
+enum RcEnd {
+    Decide(&'static str),
+    Withdrawn,
+    Settled,
+}
+
+struct RcSpec {
+    received: NaiveDate,
+    category: &'static str,
+    respondent: &'static str,
+    act: String,
+    document: String,
+    claims: &'static str,
+    facts: &'static str,
+    applicant: Value,
+    known_on: NaiveDate,
+    end: RcEnd,
+    supplement: bool,
+    simplified: bool,
+    hearing: bool,
+    extension: bool,
+    /// Decided no earlier than this (pending at the end of the year).
+    not_before: Option<NaiveDate>,
+    summary: &'static str,
+}
+
+/// The date the disclosure reconsideration's decision was served on the applicant.
+fn reconsiderations(
+    g: &mut Gen,
+    office: &Arc<Office>,
+    chain: &Chain,
+    plans: &mut Vec<Plan>,
+) -> NaiveDate {
+    let mut specs = Vec::new();
+    let mut spec = |g: &mut Gen,
+                    (y, m, d): (i32, u32, u32),
+                    category: &'static str,
+                    respondent: &'static str,
+                    act: String,
+                    document: String,
+                    (claims, facts): (&'static str, &'static str),
+                    end: RcEnd,
+                    flags: (bool, bool, bool, bool),
+                    summary: &'static str| {
+        let received = g.workday(ymd(y, m, d));
+        let known_on = received - Duration::days(g.rng.range(12, 45));
+        let applicant = if g.rng.chance(75) {
+            g.person()
+        } else {
+            g.company()
+        };
+        specs.push(RcSpec {
+            received,
+            category,
+            respondent,
+            act,
+            document,
+            claims,
+            facts,
+            applicant,
+            known_on,
+            end,
+            supplement: flags.0,
+            simplified: flags.1,
+            hearing: flags.2,
+            extension: flags.3,
+            not_before: None,
+            summary,
+        });
+    };
+    // 2018: a handful, all decided within the year.
+    spec(
+        g,
+        (2018, 3, 12),
+        "penalty",
+        "大连市旅顺口区市场监督管理局",
+        "被申请人以申请人经营的超市销售超过保质期的食品为由，没收违法所得并处罚款人民币二万元的行政处罚决定".into(),
+        "旅市监罚字〔2018〕第17号".into(),
+        ("请求撤销被申请人作出的行政处罚决定。", "申请人认为涉案食品系已下架待退货商品，并未销售，被申请人认定事实不清。"),
+        RcEnd::Decide("uphold"),
+        (false, false, false, false),
+        "被申请人认定事实清楚，证据确凿，适用依据正确，程序合法，内容适当，决定维持。",
+    );
+    spec(
+        g,
+        (2018, 5, 21),
+        "expropriation",
+        "大连市旅顺口区水师营街道办事处",
+        "被申请人作出的关于申请人房屋征收补偿面积的认定意见".into(),
+        "旅水师营认〔2018〕3号".into(),
+        (
+            "请求撤销该认定意见，将院内附属房屋纳入补偿范围。",
+            "申请人认为院内附属房屋建于1982年，应当认定为合法建筑予以补偿。",
+        ),
+        RcEnd::Decide("uphold"),
+        (false, false, true, false),
+        "经审查，涉案附属房屋未取得建设审批手续，被申请人认定意见有相应证据支持，决定维持。",
+    );
+    spec(
+        g,
+        (2018, 7, 9),
+        "coercion",
+        "大连市旅顺口区城市管理综合执法局",
+        "被申请人扣押申请人流动经营车辆及货物的行政强制措施".into(),
+        "旅城执扣字〔2018〕第41号".into(),
+        (
+            "请求确认扣押行为违法，返还被扣押的车辆和货物。",
+            "申请人认为被申请人扣押时未出示执法证件，未当场交付扣押决定书和清单。",
+        ),
+        RcEnd::Decide("confirm_illegal"),
+        (false, false, false, false),
+        "被申请人实施扣押时未当场交付扣押决定书和清单，违反行政强制法第二十四条，确认该行政强制措施违法。",
+    );
+    spec(
+        g,
+        (2018, 9, 10),
+        "licensing",
+        "大连市旅顺口区住房和城乡建设局",
+        "被申请人作出的不予核发燃气经营许可的决定".into(),
+        "旅住建不许字〔2018〕2号".into(),
+        (
+            "请求撤销不予许可决定，责令被申请人重新作出许可决定。",
+            "申请人认为所提交材料齐全，符合法定条件，被申请人以规划选址不符为由不予许可缺乏依据。",
+        ),
+        RcEnd::Decide("revoke"),
+        (true, false, false, false),
+        "被申请人作出不予许可决定所依据的规划意见未经核实，主要事实不清，决定撤销，责令被申请人在法定期限内重新作出决定。",
+    );
+    spec(
+        g,
+        (2018, 10, 15),
+        "other",
+        "大连市旅顺口区教育局",
+        "被申请人作出的撤销申请人民办培训机构办学许可的决定".into(),
+        "旅教发〔2018〕56号".into(),
+        (
+            "请求撤销该决定。",
+            "申请人认为已按要求完成整改，被申请人未听取陈述申辩。",
+        ),
+        RcEnd::Settled,
+        (false, false, false, false),
+        "经复议机构主持调解，双方达成和解，被申请人撤回原决定，申请人撤回复议申请，复议终止。",
+    );
+    // 2019: nine received — seven concluded in 2019, two pending on 31 December.
+    spec(
+        g,
+        (2019, 1, 14),
+        "penalty",
+        "大连市旅顺口区市场监督管理局",
+        "被申请人以申请人销售不符合食品安全标准的海产品为由，没收违法所得并处罚款人民币五万元的行政处罚决定".into(),
+        "旅市监罚字〔2018〕第132号".into(),
+        ("请求撤销被申请人作出的行政处罚决定。", "申请人认为抽检样品保存不当，检验结论不能作为处罚依据，且罚款数额明显过重。"),
+        RcEnd::Decide("uphold"),
+        (true, false, false, false),
+        "被申请人认定事实清楚，证据确凿，适用依据正确，程序合法，处罚幅度适当，决定维持。",
+    );
+    spec(
+        g,
+        (2019, 3, 11),
+        "expropriation",
+        "大连市旅顺口区三涧堡街道办事处",
+        "被申请人作出的关于申请人房屋中120平方米为违法建筑、不予补偿的认定意见".into(),
+        "旅三涧堡认〔2019〕1号".into(),
+        (
+            "请求撤销该认定意见。",
+            "申请人认为涉案房屋系1989年经原村委会同意翻建，被申请人未调查建房历史即认定为违法建筑。",
+        ),
+        RcEnd::Decide("revoke"),
+        (false, false, true, true),
+        "被申请人认定涉案房屋为违法建筑，未调取建房审批档案，亦未听取申请人陈述，主要事实不清、证据不足，决定撤销。",
+    );
+    spec(
+        g,
+        (2019, 5, 13),
+        "inaction",
+        "大连市旅顺口区人力资源和社会保障局",
+        "申请人投诉用人单位拖欠工资后，被申请人未依法作出处理".into(),
+        String::new(),
+        (
+            "请求责令被申请人依法履行劳动保障监察职责。",
+            "申请人认为投诉后已逾六十日，被申请人未作处理。",
+        ),
+        RcEnd::Decide("dismiss_claim"),
+        (false, false, false, false),
+        "经查，被申请人已于受理投诉后依法立案调查并责令用人单位支付拖欠工资，已履行法定职责，驳回申请人的复议请求。",
+    );
+    spec(
+        g,
+        (2019, 6, 17),
+        "penalty",
+        "大连市旅顺口区综合行政执法局",
+        "被申请人以申请人未经批准擅自建设为由，责令限期拆除并处罚款人民币三万元的行政处罚决定"
+            .into(),
+        "旅综执罚字〔2019〕第58号".into(),
+        (
+            "请求撤销行政处罚决定。",
+            "申请人认为涉案构筑物为临时农用设施，不属于违法建设。",
+        ),
+        RcEnd::Withdrawn,
+        (false, false, false, false),
+        "复议期间，被申请人自行变更罚款数额，申请人书面申请撤回复议申请，经审查同意撤回，复议终止。",
+    );
+    spec(
+        g,
+        (2019, 7, 8),
+        "inaction",
+        "大连市旅顺口区农业农村局",
+        "申请人请求被申请人调处土地承包经营权纠纷，被申请人未予处理".into(),
+        String::new(),
+        (
+            "请求责令被申请人履行调处职责。",
+            "申请人认为村委会将其承包地另行发包，被申请人应当依法调处。",
+        ),
+        RcEnd::Decide("dismiss_claim"),
+        (true, false, false, false),
+        "经查，土地承包经营纠纷可通过调解、仲裁或者诉讼解决，被申请人已告知申请人向农村土地承包仲裁委员会申请仲裁，驳回复议请求。",
+    );
+    spec(
+        g,
+        (2019, 8, 19),
+        "registration",
+        "大连市旅顺口区自然资源局",
+        "被申请人为第三人办理的不动产转移登记".into(),
+        "辽（2019）旅顺口区不动产权第0012345号".into(),
+        (
+            "请求撤销该不动产转移登记。",
+            "申请人认为其系涉案房屋共有人，第三人办理转移登记未经其同意。",
+        ),
+        RcEnd::Decide("uphold"),
+        (false, true, false, false),
+        "被申请人依据生效法律文书办理转移登记，程序合法，决定维持。",
+    );
+    // The request for information answered in part (see disclosure_requests).
+    let wait = g.rng.range(20, 30);
+    let received = g.workday(chain.replied_on + Duration::days(wait));
+    specs.push(RcSpec {
+        received,
+        category: "disclosure",
+        respondent: "大连市旅顺口区人民政府办公室",
+        act: format!(
+            "被申请人作出的政府信息公开申请答复书，对申请人申请公开的“{}”部分公开",
+            chain.content
+        ),
+        document: chain.reply_no.clone(),
+        claims: "请求撤销该答复书，责令被申请人全部公开所申请的政府信息。",
+        facts: "申请人认为被申请人以涉及个人隐私为由隐去其他被征收户的补偿金额，缺乏法律依据，影响申请人核实本户补偿是否公平。",
+        applicant: chain.applicant.clone(),
+        known_on: chain.replied_on + Duration::days(3),
+        end: RcEnd::Decide("uphold"),
+        supplement: false,
+        simplified: false,
+        hearing: false,
+        extension: false,
+        not_before: None,
+        summary: "被申请人对涉及第三人个人信息的内容作区分处理后予以公开，符合政府信息公开条例第十五条、第三十七条，决定维持。",
+    });
+    let mut pending = |g: &mut Gen,
+                       (y, m, d): (i32, u32, u32),
+                       category: &'static str,
+                       respondent: &'static str,
+                       act: &str,
+                       document: &str,
+                       (claims, facts): (&'static str, &'static str),
+                       end: RcEnd,
+                       supplement: bool,
+                       not_before: NaiveDate,
+                       summary: &'static str| {
+        let received = g.workday(ymd(y, m, d));
+        let applicant = g.person();
+        specs.push(RcSpec {
+            received,
+            category,
+            respondent,
+            act: act.into(),
+            document: document.into(),
+            claims,
+            facts,
+            applicant,
+            known_on: received - Duration::days(g.rng.range(10, 40)),
+            end,
+            supplement,
+            simplified: false,
+            hearing: false,
+            extension: false,
+            not_before: Some(not_before),
+            summary,
+        });
+    };
+    pending(
+        g,
+        (2019, 11, 18),
+        "penalty",
+        "大连市公安局旅顺口分局",
+        "被申请人以申请人殴打他人为由，对申请人处以行政拘留十日并处罚款五百元的治安管理处罚决定",
+        "旅公（水）行罚决字〔2019〕第306号",
+        (
+            "请求撤销治安管理处罚决定。",
+            "申请人认为系对方先动手，申请人属于正当防卫，被申请人未调取现场监控。",
+        ),
+        RcEnd::Decide("change"),
+        false,
+        ymd(2020, 1, 6),
+        "被申请人认定申请人殴打他人的事实清楚，但未考虑对方有过错的情节，处罚明显不当，决定变更为行政拘留五日。",
+    );
+    pending(
+        g,
+        (2019, 12, 2),
+        "disclosure",
+        "大连市旅顺口区人民政府办公室",
+        "被申请人以属于过程性信息为由，对申请人申请公开的棚户区改造项目安置房分配方案不予公开的答复",
+        "旅政办依申复〔2019〕71号",
+        (
+            "请求撤销答复，责令被申请人公开所申请信息。",
+            "申请人认为安置房分配方案已经实施，不再属于过程性信息。",
+        ),
+        RcEnd::Decide("revoke"),
+        true,
+        ymd(2020, 2, 3),
+        "所申请的分配方案已经确定并对外实施，不属于过程性信息，被申请人不予公开缺乏依据，决定撤销答复，责令被申请人在二十个工作日内重新答复。",
+    );
+    specs.sort_by_key(|s| s.received);
+    let mut numbers: HashMap<i32, u32> = HashMap::new();
+    let mut disclosure_served = None;
+    for spec in specs {
+        let (plan, served) = reconsideration_plan(g, office, &spec, &mut numbers);
+        if spec.category == "disclosure" && spec.not_before.is_none() {
+            disclosure_served = Some(served);
+        }
+        plans.push(plan);
+    }
+    disclosure_served.expect("the disclosure reconsideration")
+}
+
+fn reconsideration_plan(
+    g: &mut Gen,
+    office: &Arc<Office>,
+    spec: &RcSpec,
+    numbers: &mut HashMap<i32, u32>,
+) -> (Plan, NaiveDate) {
+    let mut plan = Plan::new("reconsideration", office);
+    let received = spec.received;
+    let channel = g.pick(&["in_person", "in_person", "post", "post", "online"]);
+    let act_document = (!spec.document.is_empty()).then(|| json!(spec.document));
+    let agent = g.rng.chance(40).then(|| {
+        let firm = g.pick(LAW_FIRMS);
+        json!(format!("{}（{firm}律师）", g.name()))
+    });
+    plan.staff(
+        "register",
+        received,
+        vec![
+            ("applicant", spec.applicant.clone()),
+            ("agent", agent.unwrap_or(Value::Null)),
+            ("channel", json!(channel)),
+            ("received_on", day(received)),
+            ("respondent", json!(spec.respondent)),
+            ("act_description", json!(spec.act)),
+            ("act_document_no", act_document.unwrap_or(Value::Null)),
+            ("act_category", json!(spec.category)),
+            ("claims", json!(spec.claims)),
+            ("facts_reasons", json!(spec.facts)),
+            ("known_on", day(spec.known_on)),
+        ],
+    );
+    let mut t = received;
+    if spec.supplement {
+        let asked = g.later_wd(received, 2, 4);
+        plan.staff(
+            "request_supplement",
+            asked,
+            vec![(
+                "supplement_items",
+                json!("请补充提交被申请复议的行政行为文书复印件及申请人身份证明；复议请求应当具体明确。"),
+            )],
+        );
+        let served = g.later_wd(asked, 1, 2);
+        plan.staff(
+            "supplement_notice_served",
+            served,
+            vec![("supplement_served_on", day(served))],
+        );
+        t = g.later_wd(served, 3, 8);
+        plan.staff("supplement_received", t, vec![]);
+    }
+    let accepted = g.later_wd(t, 1, 4);
+    plan.staff(
+        if spec.simplified {
+            "accept_simplified"
+        } else {
+            "accept"
+        },
+        accepted,
+        vec![("accepted_on", day(accepted))],
+    );
+    let sent = if spec.simplified {
+        g.later_wd(accepted, 1, 2)
+    } else {
+        g.later_wd(accepted, 2, 6)
+    };
+    plan.staff(
+        "send_to_respondent",
+        sent,
+        vec![("sent_to_respondent_on", day(sent))],
+    );
+    let got = g.later_wd(sent, 1, 2);
+    plan.staff(
+        if spec.simplified {
+            "respondent_received_simplified"
+        } else {
+            "respondent_received"
+        },
+        got,
+        vec![("respondent_received_on", day(got))],
+    );
+    let answered = if spec.simplified {
+        g.later_wd(got, 2, 4)
+    } else {
+        g.later_wd(got, 5, 9)
+    };
+    plan.staff(
+        "answer_received",
+        answered,
+        vec![("answer_received_on", day(answered))],
+    );
+    if spec.hearing {
+        let notice = g.later_wd(answered, 2, 4);
+        let held = g.later_wd(notice, 6, 9);
+        plan.staff(
+            "hold_hearing",
+            held,
+            vec![
+                ("hearing_on", day(held)),
+                ("hearing_notice_on", day(notice)),
+                (
+                    "hearing_summary",
+                    json!("申请人、被申请人及第三人到场，围绕涉案房屋建设时间、审批手续及补偿依据进行质证和辩论。"),
+                ),
+            ],
+        );
+    }
+    let mut decided = if spec.simplified {
+        g.later(accepted, 14, 27)
+    } else if spec.extension {
+        g.later(accepted, 66, 84)
+    } else {
+        g.later(accepted, 28, 55)
+    };
+    if spec.extension {
+        let wait = g.rng.range(50, 56);
+        let asked = g.workday_back(accepted + Duration::days(wait));
+        plan.staff(
+            "extend_decision",
+            asked,
+            vec![
+                (
+                    "extension_reason",
+                    json!(
+                        "案情复杂，需调取涉案房屋建设审批档案并现场勘验，不能在六十日内作出决定。"
+                    ),
+                ),
+                (
+                    "extension_approver",
+                    json!("司法局行政复议与应诉科科长 于志强"),
+                ),
+                ("extension_approved_on", day(asked)),
+                ("extension_notice_on", day(g.add_wd(asked, 1))),
+            ],
+        );
+    }
+    if let Some(floor) = spec.not_before {
+        let extra = g.rng.range(0, 8);
+        decided = decided.max(floor + Duration::days(extra));
+        decided = g.workday(decided);
+    }
+    let served = g.later_wd(decided, 2, 5);
+    let year = received.year();
+    let n = numbers.entry(year).or_default();
+    *n += 1;
+    let number = format!("旅政复决字〔{year}〕第{n}号");
+    let method = g.pick(&["direct", "post", "post"]);
+    match spec.end {
+        RcEnd::Decide(kind) => plan.staff(
+            "decide",
+            decided,
+            vec![
+                ("decision_type", json!(kind)),
+                ("decided_on", day(decided)),
+                ("decision_no", json!(number)),
+                ("decision_summary", json!(spec.summary)),
+                ("served_on", day(served)),
+                ("service_method", json!(method)),
+            ],
+        ),
+        RcEnd::Withdrawn | RcEnd::Settled => {
+            let kind = if matches!(spec.end, RcEnd::Withdrawn) {
+                "withdrawn"
+            } else {
+                "settled"
+            };
+            plan.staff(
+                "terminate",
+                decided,
+                vec![
+                    ("termination_reason", json!(spec.summary)),
+                    ("terminated_on", day(decided)),
+                    ("decision_type", json!(kind)),
+                    ("decision_no", json!(number.replace("决字", "终字"))),
+                    ("served_on", day(served)),
+                    ("service_method", json!(method)),
+                ],
+            )
+        }
+    }
+    (plan, served)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 行政应诉 (司法局)
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy)]
+struct Defendant {
+    name: &'static str,
+    head_post: &'static str,
+    /// A county-level government: first instance at the intermediate court.
+    government: bool,
+}
+
+const GOV: Defendant = Defendant {
+    name: "大连市旅顺口区人民政府",
+    head_post: "副区长",
+    government: true,
+};
+const ZFB: Defendant = Defendant {
+    name: "大连市旅顺口区人民政府办公室",
+    head_post: "副主任",
+    government: false,
+};
+const ZJJ: Defendant = Defendant {
+    name: "大连市旅顺口区住房和城乡建设局",
+    head_post: "副局长",
+    government: false,
+};
+const ZRZY: Defendant = Defendant {
+    name: "大连市旅顺口区自然资源局",
+    head_post: "副局长",
+    government: false,
+};
+const SCJG: Defendant = Defendant {
+    name: "大连市旅顺口区市场监督管理局",
+    head_post: "副局长",
+    government: false,
+};
+const ZHZF: Defendant = Defendant {
+    name: "大连市旅顺口区综合行政执法局",
+    head_post: "局长",
+    government: false,
+};
+const RSJ: Defendant = Defendant {
+    name: "大连市旅顺口区人力资源和社会保障局",
+    head_post: "副局长",
+    government: false,
+};
+const NYJ: Defendant = Defendant {
+    name: "大连市旅顺口区农业农村局",
+    head_post: "副局长",
+    government: false,
+};
+const SSY: Defendant = Defendant {
+    name: "大连市旅顺口区水师营街道办事处",
+    head_post: "副主任",
+    government: false,
+};
+const SJB: Defendant = Defendant {
+    name: "大连市旅顺口区三涧堡街道办事处",
+    head_post: "主任",
+    government: false,
+};
+const GR: Defendant = Defendant {
+    name: "大连市旅顺口区光荣街道办事处",
+    head_post: "副主任",
+    government: false,
+};
+
+fn defendants_for(category: &str) -> &'static [Defendant] {
+    match category {
+        "expropriation" => &[GOV, GOV, ZJJ],
+        "coercion" => &[SSY, SJB, ZHZF],
+        "penalty" => &[SCJG, ZHZF, ZHZF],
+        "licensing" => &[ZRZY, ZJJ],
+        "registration" => &[ZRZY],
+        "inaction" => &[RSJ, NYJ, GOV],
+        "disclosure" => &[ZFB, GOV],
+        _ => &[ZJJ, GR],
+    }
+}
+
+/// The act challenged and the claims, by category.
+fn suit_texts(g: &mut Gen, category: &str, defendant: &Defendant, year: i32) -> (String, String) {
+    let d = defendant.name;
+    let (act, claims) = match category {
+        "expropriation" => (
+            format!(
+                "{d}作出的{{project}}房屋征收补偿决定（旅政征补字〔{{year}}〕{{n}}号），对原告位于征收范围内的房屋作出补偿"
+            ),
+            "请求撤销被告作出的房屋征收补偿决定",
+        ),
+        "coercion" => (
+            format!("{d}组织对原告位于{{village}}的房屋及地上附着物实施强制拆除的行为"),
+            "请求确认被告强制拆除行为违法，并赔偿原告各项损失",
+        ),
+        "penalty" => (
+            format!("{d}作出的行政处罚决定（罚款及没收违法所得），认定原告存在违法经营行为"),
+            "请求撤销被告作出的行政处罚决定",
+        ),
+        "licensing" => (
+            format!("{d}向第三人{{company}}核发的建设工程规划许可证"),
+            "请求撤销被告核发的建设工程规划许可证",
+        ),
+        "registration" => (
+            format!("{d}为第三人办理的涉案房屋不动产转移登记"),
+            "请求撤销被告为第三人办理的不动产转移登记",
+        ),
+        "inaction" => (
+            format!("原告举报、申请后，{d}未依法履行查处、处理职责"),
+            "请求判令被告依法履行法定职责",
+        ),
+        "disclosure" => (
+            format!("{d}作出的政府信息公开申请答复（旅政办依申复〔{{year}}〕{{n}}号）"),
+            "请求撤销被告作出的答复，判令被告重新答复",
+        ),
+        _ => (
+            format!("{d}与原告签订的征收补偿安置协议的履行行为"),
+            "请求判令被告继续履行安置补偿协议，交付安置房屋",
+        ),
+    };
+    let act = g.fill(&act, year + 1);
+    (act, claims.to_string())
+}
+
+#[derive(Clone, Copy)]
+struct Judgment {
+    kind: &'static str,
+    grounds: &'static [&'static str],
+    on: NaiveDate,
+}
+
+#[derive(Clone, Copy)]
+struct Appeal {
+    appellant: &'static str,
+    filed: NaiveDate,
+    result: Judgment,
+}
+
+struct Suit {
+    filed: NaiveDate,
+    category: &'static str,
+    defendant: Defendant,
+    after_reconsideration: bool,
+    plaintiff: Option<Value>,
+    first: Judgment,
+    appeal: Option<Appeal>,
+    /// Registered only at second instance (the first was not in the system).
+    at_second_instance: bool,
+}
+
+const LOSSES: &[&str] = &[
+    "revoke",
+    "partial_revoke",
+    "confirm_illegal",
+    "confirm_void",
+    "order_performance",
+    "change",
+    "compensation",
+];
+
+fn litigation(
+    g: &mut Gen,
+    office: &Arc<Office>,
+    chain: &Chain,
+    reconsideration_served: NaiveDate,
+    plans: &mut Vec<Plan>,
+) {
+    let mut suits: Vec<Suit> = Vec::new();
+    // ---- decided in 2018 (filed from the autumn of 2017): 54 matters, 32 losses, 7 of
+    // them on procedural grounds.
+    type Row = (
+        &'static str,
+        (&'static str, &'static [&'static str]),
+        Option<(&'static str, &'static str, &'static [&'static str])>,
+        usize,
+    );
+    const IP: &[&str] = &["illegal_procedure"];
+    const IE: &[&str] = &["insufficient_evidence"];
+    const WL: &[&str] = &["wrong_law"];
+    const CI: &[&str] = &["clearly_improper"];
+    const BA: &[&str] = &["beyond_authority"];
+    const NONE: &[&str] = &[];
+    let rows: &[Row] = &[
+        // procedural losses (7)
+        ("coercion", ("confirm_illegal", IP), None, 2),
+        (
+            "coercion",
+            ("confirm_illegal", IP),
+            Some(("agency", "confirm_illegal", IP)),
+            1,
+        ),
+        ("expropriation", ("revoke", IP), None, 1),
+        (
+            "expropriation",
+            ("revoke", IP),
+            Some(("agency", "revoke", IP)),
+            1,
+        ),
+        (
+            "disclosure",
+            ("confirm_illegal", &["minor_procedural"]),
+            None,
+            1,
+        ),
+        (
+            "penalty",
+            ("revoke", &["insufficient_evidence", "illegal_procedure"]),
+            None,
+            1,
+        ),
+        // other losses (25)
+        ("expropriation", ("revoke", IE), None, 3),
+        (
+            "expropriation",
+            ("revoke", IE),
+            Some(("agency", "revoke", IE)),
+            1,
+        ),
+        ("penalty", ("revoke", IE), None, 3),
+        ("licensing", ("revoke", WL), None, 2),
+        ("registration", ("revoke", WL), None, 1),
+        ("coercion", ("confirm_illegal", IE), None, 3),
+        ("inaction", ("order_performance", NONE), None, 3),
+        ("disclosure", ("order_performance", NONE), None, 1),
+        ("coercion", ("compensation", NONE), None, 2),
+        ("penalty", ("partial_revoke", CI), None, 1),
+        ("penalty", ("change", CI), None, 1),
+        ("expropriation", ("partial_revoke", CI), None, 1),
+        ("other", ("revoke", BA), None, 2),
+        (
+            "licensing",
+            ("dismiss_claims", NONE),
+            Some(("other_party", "revoke", WL)),
+            1,
+        ),
+        // not lost (22)
+        ("expropriation", ("dismiss_claims", NONE), None, 3),
+        ("penalty", ("dismiss_claims", NONE), None, 2),
+        ("licensing", ("dismiss_claims", NONE), None, 1),
+        ("registration", ("dismiss_claims", NONE), None, 1),
+        ("disclosure", ("dismiss_claims", NONE), None, 1),
+        ("inaction", ("dismiss_claims", NONE), None, 1),
+        ("other", ("dismiss_claims", NONE), None, 1),
+        (
+            "expropriation",
+            ("dismiss_claims", NONE),
+            Some(("other_party", "dismiss_claims", NONE)),
+            2,
+        ),
+        (
+            "coercion",
+            ("dismiss_claims", NONE),
+            Some(("other_party", "dismiss_claims", NONE)),
+            1,
+        ),
+        (
+            "penalty",
+            ("revoke", IE),
+            Some(("agency", "dismiss_claims", NONE)),
+            1,
+        ),
+        ("expropriation", ("ruling_dismiss_suit", NONE), None, 2),
+        ("other", ("ruling_dismiss_suit", NONE), None, 1),
+        (
+            "coercion",
+            ("ruling_dismiss_suit", NONE),
+            Some(("other_party", "ruling_dismiss_suit", NONE)),
+            1,
+        ),
+        ("penalty", ("ruling_withdrawal", NONE), None, 2),
+        ("licensing", ("ruling_withdrawal", NONE), None, 1),
+        ("inaction", ("ruling_withdrawal", NONE), None, 1),
+    ];
+    for &(category, (kind, grounds), appeal, count) in rows {
+        for _ in 0..count {
+            let defendant = g.pick(defendants_for(category));
+            let after = !matches!(category, "expropriation" | "coercion") && g.rng.chance(15);
+            let suit = match appeal {
+                None => {
+                    let on = g.between(ymd(2018, 1, 8), ymd(2018, 12, 21));
+                    let lead = if kind.starts_with("ruling") {
+                        g.rng.range(30, 100)
+                    } else {
+                        g.rng.range(50, 165)
+                    };
+                    Suit {
+                        filed: g.workday_back(on - Duration::days(lead)),
+                        category,
+                        defendant,
+                        after_reconsideration: after,
+                        plaintiff: None,
+                        first: Judgment { kind, grounds, on },
+                        appeal: None,
+                        at_second_instance: false,
+                    }
+                }
+                Some((appellant, result, result_grounds)) => {
+                    let on = g.between(ymd(2018, 1, 15), ymd(2018, 7, 20));
+                    let lead = g.rng.range(55, 150);
+                    let filed = g.workday_back(on - Duration::days(lead));
+                    let wait = g.rng.range(22, 34);
+                    let appeal_filed = g.add_days(on, wait);
+                    let wait = g.rng.range(40, 78);
+                    let judged = g.add_days(appeal_filed, wait);
+                    Suit {
+                        filed,
+                        category,
+                        defendant,
+                        after_reconsideration: after,
+                        plaintiff: None,
+                        first: Judgment { kind, grounds, on },
+                        appeal: Some(Appeal {
+                            appellant,
+                            filed: appeal_filed,
+                            result: Judgment {
+                                kind: result,
+                                grounds: result_grounds,
+                                on: judged,
+                            },
+                        }),
+                        at_second_instance: false,
+                    }
+                }
+            };
+            suits.push(suit);
+        }
+    }
+    // ---- 2019: eleven first-instance filings and nine at second instance.
+    let j = |kind: &'static str, grounds: &'static [&'static str], on: NaiveDate| Judgment {
+        kind,
+        grounds,
+        on,
+    };
+    // The disclosure matter, after reconsideration (the same applicant as the request).
+    let wait = g.rng.range(8, 13);
+    let filed = g.add_days(reconsideration_served, wait);
+    let judged = g.workday(ymd(2019, 10, 15));
+    suits.push(Suit {
+        filed,
+        category: "disclosure",
+        defendant: ZFB,
+        after_reconsideration: true,
+        plaintiff: Some(chain.applicant.clone()),
+        first: j("dismiss_claims", NONE, judged),
+        appeal: None,
+        at_second_instance: false,
+    });
+    let mut add = |g: &mut Gen,
+                   filed: NaiveDate,
+                   category: &'static str,
+                   defendant: Defendant,
+                   first: Judgment,
+                   appeal: Option<Appeal>| {
+        suits.push(Suit {
+            filed: g.workday(filed),
+            category,
+            defendant,
+            after_reconsideration: false,
+            plaintiff: None,
+            first,
+            appeal,
+            at_second_instance: false,
+        });
+    };
+    let w = |g: &mut Gen, y: i32, m: u32, d: u32| g.workday(ymd(y, m, d));
+    let (a, b, c) = (w(g, 2019, 5, 20), w(g, 2019, 6, 17), w(g, 2019, 9, 5));
+    add(
+        g,
+        ymd(2019, 1, 21),
+        "penalty",
+        SCJG,
+        j("revoke", IE, a),
+        Some(Appeal {
+            appellant: "agency",
+            filed: b,
+            result: j("revoke", IE, c),
+        }),
+    );
+    let (a, b, c) = (w(g, 2019, 6, 24), w(g, 2019, 7, 22), w(g, 2019, 10, 11));
+    add(
+        g,
+        ymd(2019, 2, 25),
+        "expropriation",
+        GOV,
+        j("confirm_illegal", IP, a),
+        Some(Appeal {
+            appellant: "other_party",
+            filed: b,
+            result: j("confirm_illegal", IP, c),
+        }),
+    );
+    let a = w(g, 2019, 8, 12);
+    add(
+        g,
+        ymd(2019, 3, 18),
+        "coercion",
+        SSY,
+        j("confirm_illegal", IP, a),
+        None,
+    );
+    let (a, b, c) = (w(g, 2019, 8, 26), w(g, 2019, 10, 28), w(g, 2020, 1, 14));
+    add(
+        g,
+        ymd(2019, 4, 15),
+        "licensing",
+        ZRZY,
+        j("dismiss_claims", NONE, a),
+        Some(Appeal {
+            appellant: "other_party",
+            filed: b,
+            result: j("dismiss_claims", NONE, c),
+        }),
+    );
+    let a = w(g, 2019, 9, 16);
+    add(
+        g,
+        ymd(2019, 5, 13),
+        "inaction",
+        RSJ,
+        j("order_performance", NONE, a),
+        None,
+    );
+    let a = w(g, 2019, 7, 29);
+    add(
+        g,
+        ymd(2019, 6, 10),
+        "registration",
+        ZRZY,
+        j("ruling_withdrawal", NONE, a),
+        None,
+    );
+    let a = w(g, 2019, 11, 18);
+    add(
+        g,
+        ymd(2019, 7, 15),
+        "penalty",
+        ZHZF,
+        j("dismiss_claims", NONE, a),
+        None,
+    );
+    let a = w(g, 2019, 11, 25);
+    add(
+        g,
+        ymd(2019, 8, 5),
+        "disclosure",
+        ZFB,
+        j("confirm_illegal", &["minor_procedural"], a),
+        None,
+    );
+    let a = w(g, 2020, 3, 16);
+    add(
+        g,
+        ymd(2019, 10, 14),
+        "expropriation",
+        GOV,
+        j("dismiss_claims", NONE, a),
+        None,
+    );
+    let a = w(g, 2020, 4, 20);
+    add(
+        g,
+        ymd(2019, 11, 11),
+        "other",
+        ZJJ,
+        j("ruling_dismiss_suit", NONE, a),
+        None,
+    );
+    // 2018 first-instance matters appealed in 2019.
+    let (a, b, c) = (w(g, 2018, 12, 10), w(g, 2019, 1, 14), w(g, 2019, 4, 4));
+    add(
+        g,
+        ymd(2018, 7, 9),
+        "penalty",
+        SCJG,
+        j("revoke", IP, a),
+        Some(Appeal {
+            appellant: "agency",
+            filed: b,
+            result: j("revoke", IP, c),
+        }),
+    );
+    let (a, b, c) = (w(g, 2019, 1, 14), w(g, 2019, 2, 18), w(g, 2019, 5, 6));
+    add(
+        g,
+        ymd(2018, 8, 20),
+        "licensing",
+        ZJJ,
+        j("dismiss_claims", NONE, a),
+        Some(Appeal {
+            appellant: "other_party",
+            filed: b,
+            result: j("dismiss_claims", NONE, c),
+        }),
+    );
+    let (a, b, c) = (w(g, 2019, 1, 21), w(g, 2019, 2, 25), w(g, 2019, 5, 15));
+    add(
+        g,
+        ymd(2018, 9, 10),
+        "expropriation",
+        GOV,
+        j("confirm_illegal", IE, a),
+        Some(Appeal {
+            appellant: "agency",
+            filed: b,
+            result: j("confirm_illegal", IE, c),
+        }),
+    );
+    let (a, b, c) = (w(g, 2019, 3, 4), w(g, 2019, 4, 1), w(g, 2019, 6, 17));
+    add(
+        g,
+        ymd(2018, 10, 15),
+        "penalty",
+        ZHZF,
+        j("dismiss_claims", NONE, a),
+        Some(Appeal {
+            appellant: "other_party",
+            filed: b,
+            result: j("revoke", WL, c),
+        }),
+    );
+    let (a, b, c) = (w(g, 2019, 4, 8), w(g, 2019, 5, 6), w(g, 2019, 7, 22));
+    add(
+        g,
+        ymd(2018, 11, 12),
+        "registration",
+        ZRZY,
+        j("dismiss_claims", NONE, a),
+        Some(Appeal {
+            appellant: "other_party",
+            filed: b,
+            result: j("dismiss_claims", NONE, c),
+        }),
+    );
+    // A matter whose first instance (before the system) is registered at second instance.
+    let (a, b, c) = (w(g, 2019, 4, 22), w(g, 2019, 5, 27), w(g, 2019, 8, 12));
+    suits.push(Suit {
+        filed: w(g, 2018, 12, 3),
+        category: "other",
+        defendant: GR,
+        after_reconsideration: false,
+        plaintiff: None,
+        first: j("revoke", BA, a),
+        appeal: Some(Appeal {
+            appellant: "agency",
+            filed: b,
+            result: j("revoke", BA, c),
+        }),
+        at_second_instance: true,
+    });
+
+    suits.sort_by_key(|s| s.filed);
+    for suit in &suits {
+        plans.push(suit_plan(g, office, suit));
+    }
+}
+
+fn court_of(defendant: &Defendant, appeal: bool) -> (&'static str, &'static str) {
+    match (defendant.government, appeal) {
+        (true, false) => ("大连市中级人民法院", "辽02行初"),
+        (true, true) => ("辽宁省高级人民法院", "辽行终"),
+        (false, false) => ("大连市旅顺口区人民法院", "辽0212行初"),
+        (false, true) => ("大连市中级人民法院", "辽02行终"),
+    }
+}
+
+fn hearing_fields(g: &mut Gen, defendant: &Defendant, on: NaiveDate) -> Vec<(&'static str, Value)> {
+    let attended = g.rng.chance(if on.year() >= 2019 { 62 } else { 45 });
+    let staff = format!(
+        "{}（法制工作人员）、{}（{}律师，政府法律顾问）",
+        g.name(),
+        g.name(),
+        g.pick(LAW_FIRMS)
+    );
+    let mut fields = vec![
+        ("hearing_on", day(on)),
+        ("head_attended", json!(attended)),
+        ("appearing_staff", json!(staff)),
+    ];
+    if attended {
+        fields.push(("head_name", json!(g.name())));
+        fields.push(("head_post", json!(defendant.head_post)));
+    } else {
+        let reason = g.pick(&[
+            "负责人因出席全区安全生产工作会议不能出庭，已委托工作人员出庭并提交加盖印章的情况说明。",
+            "负责人因公出差不能出庭，已提交加盖印章的书面说明。",
+            "负责人因参加防汛值班不能出庭，已委托相应工作人员出庭。",
+        ]);
+        fields.push(("absence_reason", json!(reason)));
+    }
+    fields
+}
+
+fn suit_plan(g: &mut Gen, office: &Arc<Office>, suit: &Suit) -> Plan {
+    let mut plan = Plan::new("litigation", office);
+    let year = suit.filed.year();
+    let plaintiff = suit.plaintiff.clone().unwrap_or_else(|| {
+        if g.rng.chance(80) {
+            g.person()
+        } else {
+            g.company()
+        }
+    });
+    let (mut act, claims) = suit_texts(g, suit.category, &suit.defendant, year);
+    if suit.after_reconsideration {
+        act.push_str("，经行政复议维持");
+    }
+    let (court, court_prefix) = court_of(&suit.defendant, false);
+    let case_no = format!("（{year}）{court_prefix}{}号", g.rng.range(6, 240));
+    let third_party =
+        matches!(suit.category, "licensing" | "registration").then(|| json!(g.company_name()));
+    let first = suit.first;
+    let ruling = first.kind.starts_with("ruling");
+    let grounds = |grounds: &[&str]| {
+        if grounds.is_empty() {
+            Value::Null
+        } else {
+            json!(grounds)
+        }
+    };
+    let judgment_served = g.later(first.on, 3, 7);
+    if suit.at_second_instance {
+        let appeal = suit.appeal.expect("a second-instance matter has an appeal");
+        let (appeal_court, appeal_prefix) = court_of(&suit.defendant, true);
+        plan.staff(
+            "register_appeal_case",
+            g.later(appeal.filed, 2, 6),
+            vec![
+                ("plaintiff", plaintiff),
+                ("act_category", json!(suit.category)),
+                ("act_description", json!(act)),
+                ("after_reconsideration", json!(suit.after_reconsideration)),
+                ("claims", json!(claims)),
+                ("court", json!(court)),
+                ("case_no", json!(case_no)),
+                ("filed_on", day(suit.filed)),
+                ("judgment_type", json!(first.kind)),
+                ("judgment_grounds", grounds(first.grounds)),
+                ("judgment_on", day(first.on)),
+                ("judgment_served_on", day(judgment_served)),
+                ("judgment_no", json!(case_no)),
+                ("appellant", json!(appeal.appellant)),
+                ("appeal_filed_on", day(appeal.filed)),
+                ("appeal_court", json!(appeal_court)),
+                (
+                    "appeal_case_no",
+                    json!(format!(
+                        "（{}）{appeal_prefix}{}号",
+                        appeal.filed.year(),
+                        g.rng.range(20, 480)
+                    )),
+                ),
+            ],
+        );
+    } else {
+        let served = g.later(suit.filed, 3, 8);
+        plan.staff(
+            "register",
+            served,
+            vec![
+                ("plaintiff", plaintiff),
+                ("court", json!(court)),
+                ("case_no", json!(case_no)),
+                ("filed_on", day(suit.filed)),
+                ("act_category", json!(suit.category)),
+                ("act_description", json!(act)),
+                ("after_reconsideration", json!(suit.after_reconsideration)),
+                ("claims", json!(claims)),
+                ("third_party", third_party.unwrap_or(Value::Null)),
+            ],
+        );
+        plan.staff("complaint_served", served, vec![("served_on", day(served))]);
+        let evidence = g.later(served, 5, 10);
+        plan.staff(
+            "file_evidence",
+            evidence,
+            vec![
+                ("evidence_filed_on", day(evidence)),
+                ("defence_filed_on", day(evidence)),
+            ],
+        );
+        let latest = g.workday_back(first.on - Duration::days(3));
+        let heard = if latest > evidence + Duration::days(10) {
+            g.between(evidence + Duration::days(10), latest)
+        } else {
+            latest.max(evidence)
+        };
+        if !(ruling && first.kind == "ruling_withdrawal" && g.rng.chance(50)) {
+            let fields = hearing_fields(g, &suit.defendant, heard);
+            plan.staff("record_hearing", heard, fields);
+        }
+        plan.staff(
+            if ruling {
+                "first_instance_ruling"
+            } else {
+                "first_instance_judgment"
+            },
+            judgment_served,
+            vec![
+                ("judgment_type", json!(first.kind)),
+                (
+                    "judgment_grounds",
+                    if ruling {
+                        Value::Null
+                    } else {
+                        grounds(first.grounds)
+                    },
+                ),
+                ("judgment_on", day(first.on)),
+                ("judgment_served_on", day(judgment_served)),
+                ("judgment_no", json!(case_no)),
+            ],
+        );
+        let window_end = g.period_end(judgment_served, if ruling { 10 } else { 15 });
+        match suit.appeal {
+            Some(appeal) => {
+                if appeal.filed > window_end {
+                    // The appeal was lodged in time; the court's 立案 came after the window,
+                    // by when the system had recorded the judgment as final.
+                    plan.system("judgment_final", window_end + Duration::days(1));
+                }
+                let (appeal_court, appeal_prefix) = court_of(&suit.defendant, true);
+                plan.staff(
+                    "register_appeal",
+                    appeal.filed,
+                    vec![
+                        ("appellant", json!(appeal.appellant)),
+                        ("appeal_filed_on", day(appeal.filed)),
+                        ("appeal_court", json!(appeal_court)),
+                        (
+                            "appeal_case_no",
+                            json!(format!(
+                                "（{}）{appeal_prefix}{}号",
+                                appeal.filed.year(),
+                                g.rng.range(20, 480)
+                            )),
+                        ),
+                    ],
+                );
+            }
+            None => plan.system("judgment_final", window_end + Duration::days(1)),
+        }
+    }
+    let effective = match suit.appeal {
+        Some(appeal) => {
+            let result = appeal.result;
+            let latest = g.workday_back(result.on - Duration::days(3));
+            if g.rng.chance(60) && latest > appeal.filed + Duration::days(20) {
+                let heard = g.between(appeal.filed + Duration::days(20), latest);
+                let fields = hearing_fields(g, &suit.defendant, heard);
+                plan.staff("record_appeal_hearing", heard, fields);
+            }
+            let served = g.later(result.on, 3, 8);
+            let (_, appeal_prefix) = court_of(&suit.defendant, true);
+            plan.staff(
+                "second_instance_judgment",
+                served,
+                vec![
+                    ("appeal_judgment_type", json!(result.kind)),
+                    ("appeal_judgment_grounds", grounds(result.grounds)),
+                    ("appeal_judged_on", day(result.on)),
+                    ("appeal_judgment_served_on", day(served)),
+                    (
+                        "appeal_judgment_no",
+                        json!(format!(
+                            "（{}）{appeal_prefix}{}号",
+                            result.on.year(),
+                            g.rng.range(20, 480)
+                        )),
+                    ),
+                ],
+            );
+            result
+        }
+        None => first,
+    };
+    let lost = LOSSES.contains(&effective.kind);
+    let done = plan.last_on();
+    if lost {
+        let performed = g.later(done, 10, 45);
+        let note = match effective.kind {
+            "revoke" | "partial_revoke" => {
+                "被告已按照生效裁判重新调查，并在法定期限内重新作出行政行为。"
+            }
+            "order_performance" => "被告已按照生效裁判履行法定职责并书面答复原告。",
+            "compensation" => "被告已按照生效裁判向原告支付赔偿款。",
+            "change" => "被告已按照生效裁判变更处罚数额并退还多收罚款。",
+            _ => "被告已组织整改，完善执法程序，并向原告送达情况说明。",
+        };
+        plan.staff(
+            "record_performance",
+            performed,
+            vec![
+                ("performance_status", json!("performed")),
+                ("performed_on", day(performed)),
+                ("performance_note", json!(note)),
+            ],
+        );
+    } else {
+        let on = g.later(done, 1, 5);
+        plan.staff(
+            "record_performance",
+            on,
+            vec![("performance_status", json!("not_required"))],
+        );
+    }
+    let closed = g.later(plan.last_on(), 0, 6);
+    plan.staff("close", closed, vec![]);
+    plan
+}
+
+// ---------------------------------------------------------------------------------------------
+// 信访 (信访局)
+// ---------------------------------------------------------------------------------------------
+
+const CLAIMS: &[(&str, &str)] = &[
+    (
+        "反映回迁安置房至今未办理不动产权证书",
+        "信访人系{street}棚户区改造项目回迁户，{year}年入住回迁楼，至今未办理不动产权证书，影响子女入学和房屋交易，要求尽快办理。",
+    ),
+    (
+        "反映拖欠农民工工资",
+        "信访人等在{company}承建的工地务工，工程完工后被拖欠工资共计{amount}元，多次讨要未果，要求督促支付。",
+    ),
+    (
+        "反映征地补偿款未足额发放",
+        "信访人系{village}村民，{year}年村集体土地被征收，地上附着物补偿款未按方案足额发放，要求公开补偿明细并补足差额。",
+    ),
+    (
+        "要求解决房屋征收安置补偿问题",
+        "信访人位于{project}征收范围内的房屋，对房屋面积认定和补偿标准有异议，要求重新评估并给予合理安置。",
+    ),
+    (
+        "要求解决养老保险补缴问题",
+        "信访人原系区属集体企业职工，企业改制时未为其足额缴纳养老保险，现已达到退休年龄无法领取养老金，要求解决补缴问题。",
+    ),
+    (
+        "反映土地承包经营权纠纷",
+        "信访人反映{village}村委会将其承包的耕地另行发包给他人，要求恢复其土地承包经营权。",
+    ),
+    (
+        "反映渔业油价补贴未发放到位",
+        "信访人系{village}渔民，反映{year}年度渔业油价补贴至今未发放到位，要求查明原因并发放。",
+    ),
+    (
+        "反映小区专项维修资金使用问题",
+        "信访人反映所住{street}某小区物业公司未经业主表决擅自动用专项维修资金，要求相关部门查处并公开使用情况。",
+    ),
+    (
+        "要求解决宅基地确权问题",
+        "信访人反映其位于{village}的宅基地与邻居存在争议，多年未能办理宅基地使用权登记，要求予以确权。",
+    ),
+];
+const ACCUSATIONS: &[(&str, &str)] = &[
+    (
+        "举报村干部违规处置集体资产",
+        "信访人举报{village}村委会负责人未经村民代表会议讨论，擅自出租村集体土地，租金去向不明，要求调查处理。",
+    ),
+    (
+        "举报企业违法排污",
+        "信访人举报{company}夜间向附近河道排放污水，气味刺鼻，要求依法查处。",
+    ),
+    (
+        "举报违法建设",
+        "信访人举报{street}某小区业主在楼顶私搭乱建，存在安全隐患，要求依法拆除。",
+    ),
+    (
+        "举报无证经营海上旅游",
+        "信访人举报有人在{street}沿海使用无证船舶搭载游客出海观光，存在安全隐患，要求查处。",
+    ),
+];
+const SUGGESTIONS: &[(&str, &str)] = &[
+    (
+        "建议增设公交线路",
+        "信访人建议增开从{street}至旅顺新港的公交线路，并延长末班车时间，方便沿线居民出行。",
+    ),
+    (
+        "建议整治樱花节期间交通秩序",
+        "信访人建议在樱花节期间加强龙王塘周边交通疏导，增设临时停车场和摆渡车。",
+    ),
+    (
+        "建议加快老旧小区改造",
+        "信访人建议将{street}建成于上世纪八十年代的老旧小区纳入改造计划，解决管网老化和外墙保温问题。",
+    ),
+];
+const RESOLUTIONS: &[&str] = &[
+    "经区信访局协调区住建局、街道办事处，明确办证时间表并督促开发企业补齐手续，信访人签订息访承诺书。",
+    "督促用工单位支付拖欠工资{amount}元，信访人表示满意，停访息诉。",
+    "经核查补发补偿款{amount}元，并向信访人公开补偿明细，信访人息访。",
+    "经区领导包案接访，依政策为信访人办理补缴手续，信访事项化解。",
+    "组织双方调解，村委会与信访人重新签订承包合同，矛盾化解。",
+    "协调相关部门落实补贴{amount}元，信访人认可处理结果。",
+    "通过司法救助及困难帮扶解决信访人实际困难，签订息访协议。",
+    "组织听证评议，依法依规解决信访人合理诉求，信访人表示不再上访。",
+];
+
+fn petition_matter(g: &mut Gen, kind: &str, year: i32) -> (String, String) {
+    let (subject, content) = match kind {
+        "accusation" => g.pick(ACCUSATIONS),
+        "suggestion" => g.pick(SUGGESTIONS),
+        _ => g.pick(CLAIMS),
+    };
+    (subject.to_string(), g.fill(content, year))
+}
+
+/// The petitioner, alone or with a group and its representatives.
+fn petitioner(g: &mut Gen, group_percent: u64) -> Vec<(&'static str, Value)> {
+    let applicant = g.person();
+    if g.rng.chance(group_percent) {
+        let size = g.rng.range(5, 28);
+        let mut representatives = vec![applicant.clone()];
+        for _ in 0..g.rng.range(1, 3) {
+            representatives.push(g.person());
+        }
+        vec![
+            ("applicant", applicant),
+            ("is_group", json!(true)),
+            ("group_size", json!(size)),
+            ("representatives", json!(representatives)),
+        ]
+    } else {
+        vec![("applicant", applicant)]
+    }
+}
+
+fn petitions_plans(g: &mut Gen, office: &Arc<Office>, plans: &mut Vec<Plan>) {
+    // The province's 减存 assignments: 2018 122 (117 resolved), 2019 62 (52 resolved).
+    for (year, batches, unresolved) in [
+        (
+            2018,
+            &[((3, 12), 35), ((5, 14), 30), ((7, 9), 30), ((9, 3), 27)][..],
+            5,
+        ),
+        (
+            2019,
+            &[((3, 11), 20), ((5, 13), 18), ((7, 8), 14), ((9, 2), 10)][..],
+            10,
+        ),
+    ] {
+        let total: usize = batches.iter().map(|(_, n)| n).sum();
+        let mut resolved: Vec<bool> = (0..total).map(|i| i >= unresolved).collect();
+        g.rng.shuffle(&mut resolved);
+        let mut i = 0;
+        let mut number = g.rng.range(100, 300);
+        for ((m, d), n) in batches {
+            let batch = g.workday(ymd(year, *m, *d));
+            for _ in 0..*n {
+                number += g.rng.range(1, 9);
+                let received = g.later_wd(batch, 0, 3);
+                plans.push(assigned_petition(
+                    g,
+                    office,
+                    received,
+                    resolved[i],
+                    i % 3,
+                    number,
+                ));
+                i += 1;
+            }
+        }
+    }
+    // Ordinary petitions of every type and channel, handled in each of the ways allowed.
+    for (year, count) in [(2018, 18), (2019, 36)] {
+        for k in 0..count {
+            let received = g.between(ymd(year, 1, 7), ymd(year, 11, 15));
+            plans.push(ordinary_petition(g, office, received, k));
+        }
+    }
+}
+
+fn assigned_petition(
+    g: &mut Gen,
+    office: &Arc<Office>,
+    received: NaiveDate,
+    resolved: bool,
+    variant: usize,
+    number: i64,
+) -> Plan {
+    let year = received.year();
+    let mut plan = Plan::new("petition", office);
+    let kind = if !resolved || g.rng.chance(86) {
+        "claim"
+    } else {
+        g.pick(&["accusation", "suggestion"])
+    };
+    let (subject, content) = petition_matter(g, kind, year);
+    let mut fields = petitioner(g, 12);
+    let report_due = g.add_days(received, 90);
+    fields.extend([
+        ("received_on", day(received)),
+        ("assigned_by", json!("辽宁省信访局")),
+        ("assigned_level", json!("province")),
+        ("assigned_year", json!(year)),
+        ("report_due", day(report_due)),
+        ("petition_type", json!(kind)),
+        ("subject", json!(subject)),
+        ("content", json!(content)),
+        (
+            "petition_no",
+            json!(format!("辽信交〔{year}〕{number:04}号")),
+        ),
+        (
+            "channel",
+            json!(g.pick(&["visit", "visit", "letter", "online"])),
+        ),
+    ]);
+    plan.staff("receive_assignment", received, fields);
+    let accepted = g.later(received, 2, 12);
+    plan.staff(
+        if kind == "claim" {
+            "accept_claim"
+        } else {
+            "accept_other"
+        },
+        accepted,
+        vec![
+            ("accepted_on", day(accepted)),
+            ("informed_on", day(accepted)),
+        ],
+    );
+    if resolved {
+        let mut on = g.later(accepted, 14, 55);
+        if kind == "claim" && g.rng.chance(10) {
+            let asked = g.later(accepted, 48, 55);
+            plan.staff(
+                "extend_handling",
+                asked,
+                vec![
+                    (
+                        "extension_reason",
+                        json!(
+                            "涉及多个部门和历史遗留问题，需进一步协调，已书面告知信访人延期理由。"
+                        ),
+                    ),
+                    ("extension_approver", json!("区信访局局长 隋振华")),
+                    ("extended_on", day(asked)),
+                ],
+            );
+            on = g.later(accepted, 62, 75);
+        }
+        let resolution = g_pick_resolution(g);
+        let note = g.fill(resolution, year);
+        let reported = g.later_wd(on, 1, 3);
+        plan.staff(
+            "mark_resolved",
+            on,
+            vec![
+                ("resolved", json!(true)),
+                ("resolved_on", day(on)),
+                ("resolution_note", json!(note)),
+                (
+                    "satisfaction",
+                    json!(g.pick(&["satisfied", "satisfied", "basically"])),
+                ),
+                ("report_submitted_on", day(reported)),
+            ],
+        );
+        return plan;
+    }
+    match variant {
+        2 => {
+            let on = g.later(accepted, 5, 20);
+            plan.staff(
+                "guide_legal_route",
+                on,
+                vec![
+                    ("legal_route", json!(g.pick(&["litigation", "arbitration"]))),
+                    ("guided_on", day(on)),
+                ],
+            );
+        }
+        _ => {
+            let opinion = g.later(accepted, 20, 50);
+            plan.staff(
+                "issue_opinion",
+                opinion,
+                vec![
+                    ("opinion_type", json!(g.pick(&["not_support", "explain"]))),
+                    ("opinion_on", day(opinion)),
+                    (
+                        "opinion_summary",
+                        json!("经调查核实，信访人诉求已按当时的政策标准处理完毕，要求再次给予补偿缺乏政策依据，不予支持；如不服，可自收到本意见书之日起三十日内请求复查。"),
+                    ),
+                ],
+            );
+            let served = g.later(opinion, 2, 5);
+            plan.staff(
+                "serve_opinion",
+                served,
+                vec![
+                    ("served_on", day(served)),
+                    ("satisfaction", json!("unsatisfied")),
+                    ("report_submitted_on", day(g.add_wd(served, 2))),
+                ],
+            );
+            if variant == 1 {
+                let asked = g.later(served, 10, 24);
+                plan.staff(
+                    "request_review",
+                    asked,
+                    vec![
+                        ("review_requested_on", day(asked)),
+                        ("review_body", json!("大连市旅顺口区人民政府")),
+                    ],
+                );
+                let decided = g.later(asked, 15, 27);
+                plan.staff(
+                    "decide_review",
+                    decided,
+                    vec![
+                        ("review_result", json!("uphold")),
+                        ("review_served_on", day(decided)),
+                        (
+                            "review_summary",
+                            json!("原处理意见认定事实清楚，适用政策正确，予以维持。"),
+                        ),
+                    ],
+                );
+                let end = g.period_end(decided, 30);
+                plan.system("conclude_unrechecked", end + Duration::days(1));
+            } else {
+                let end = g.period_end(served, 30);
+                plan.system("conclude_unreviewed", end + Duration::days(1));
+            }
+        }
+    }
+    plan
+}
+
+fn g_pick_resolution(g: &mut Gen) -> &'static str {
+    g.pick(RESOLUTIONS)
+}
+
+fn ordinary_petition(g: &mut Gen, office: &Arc<Office>, received: NaiveDate, k: usize) -> Plan {
+    let year = received.year();
+    let mut plan = Plan::new("petition", office);
+    let flow = k % 11;
+    let kind = match flow {
+        0 => "suggestion",
+        1 | 6 => "accusation",
+        2 if k.is_multiple_of(2) => "suggestion",
+        2 => "accusation",
+        _ => "claim",
+    };
+    let channel = [
+        "letter", "visit", "online", "phone", "fax", "visit", "letter",
+    ][k % 7];
+    let (subject, content) = petition_matter(g, kind, year);
+    let mut fields = petitioner(g, if flow == 9 { 100 } else { 0 });
+    fields.extend([
+        ("received_on", day(received)),
+        ("petition_type", json!(kind)),
+        ("subject", json!(subject)),
+        ("content", json!(content)),
+        ("channel", json!(channel)),
+        (
+            "petition_no",
+            json!(format!("旅信〔{year}〕{:04}号", g.rng.range(10, 900))),
+        ),
+    ]);
+    if flow == 8 {
+        fields.retain(|(k, _)| *k != "channel");
+        fields.push(("referred_by", json!("大连市信访局")));
+        plan.staff("receive_transfer", received, fields);
+    } else {
+        plan.staff("register", received, fields);
+    }
+    let soon = g.later(received, 2, 12);
+    let departments = [
+        "大连市旅顺口区人力资源和社会保障局",
+        "大连市旅顺口区住房和城乡建设局",
+        "大连市旅顺口区综合行政执法局",
+        "大连市旅顺口区农业农村局",
+        "大连市旅顺口区交通运输局",
+    ];
+    match flow {
+        0 => {
+            let to = g.pick(&departments);
+            plan.staff(
+                "transfer",
+                soon,
+                vec![
+                    ("routed_to", json!(to)),
+                    ("routed_on", day(soon)),
+                    ("informed_on", day(soon)),
+                ],
+            );
+        }
+        1 => {
+            let to = g.pick(&departments);
+            let due = g.add_days(soon, 60);
+            plan.staff(
+                "assign_out",
+                soon,
+                vec![
+                    ("routed_to", json!(to)),
+                    ("routed_on", day(soon)),
+                    ("report_due", day(due)),
+                    ("informed_on", day(soon)),
+                ],
+            );
+            let got = g.later(soon, 20, 55);
+            plan.staff(
+                "receive_report",
+                got,
+                vec![
+                    ("report_received_on", day(got)),
+                    (
+                        "report_summary",
+                        json!(
+                            "承办单位已现场核查，对反映问题依法处理，并将处理结果书面告知信访人。"
+                        ),
+                    ),
+                ],
+            );
+        }
+        2 | 6 => {
+            plan.staff(
+                "accept_other",
+                soon,
+                vec![("accepted_on", day(soon)), ("informed_on", day(soon))],
+            );
+            let on = g.later(soon, 10, 45);
+            plan.staff(
+                "reply",
+                on,
+                vec![
+                    (
+                        "reply_summary",
+                        json!("已会同相关部门核查并采纳、处理，处理情况已书面答复信访人。"),
+                    ),
+                    ("replied_on", day(on)),
+                    ("satisfaction", json!(g.pick(&["satisfied", "basically"]))),
+                ],
+            );
+        }
+        3 | 10 => {
+            plan.staff(
+                "accept_claim",
+                soon,
+                vec![("accepted_on", day(soon)), ("informed_on", day(soon))],
+            );
+            let mut opinion = g.later(soon, 20, 50);
+            if flow == 10 {
+                let asked = g.later(soon, 50, 56);
+                plan.staff(
+                    "extend_handling",
+                    asked,
+                    vec![
+                        (
+                            "extension_reason",
+                            json!("需调取历史档案并征求多个部门意见，已书面告知信访人延期理由。"),
+                        ),
+                        ("extension_approver", json!("区信访局局长 隋振华")),
+                        ("extended_on", day(asked)),
+                    ],
+                );
+                opinion = g.later(soon, 64, 85);
+            }
+            plan.staff(
+                "issue_opinion",
+                opinion,
+                vec![
+                    (
+                        "opinion_type",
+                        json!(g.pick(&["support", "explain", "not_support"])),
+                    ),
+                    ("opinion_on", day(opinion)),
+                    (
+                        "opinion_summary",
+                        json!("经调查核实，依据有关政策规定作出处理意见，并告知信访人可自收到本意见书之日起三十日内请求复查。"),
+                    ),
+                ],
+            );
+            let served = g.later(opinion, 2, 5);
+            plan.staff(
+                "serve_opinion",
+                served,
+                vec![
+                    ("served_on", day(served)),
+                    ("satisfaction", json!(g.pick(&["basically", "unsatisfied"]))),
+                ],
+            );
+            if flow == 10 {
+                let asked = g.later(served, 8, 25);
+                plan.staff(
+                    "request_review",
+                    asked,
+                    vec![
+                        ("review_requested_on", day(asked)),
+                        ("review_body", json!("大连市旅顺口区人民政府")),
+                    ],
+                );
+                let decided = g.later(asked, 15, 27);
+                plan.staff(
+                    "decide_review",
+                    decided,
+                    vec![
+                        ("review_result", json!("uphold")),
+                        ("review_served_on", day(decided)),
+                        (
+                            "review_summary",
+                            json!("原处理意见事实清楚、依据充分，予以维持。"),
+                        ),
+                    ],
+                );
+                let end = g.period_end(decided, 30);
+                plan.system("conclude_unrechecked", end + Duration::days(1));
+            } else {
+                let end = g.period_end(served, 30);
+                plan.system("conclude_unreviewed", end + Duration::days(1));
+            }
+        }
+        4 => {
+            plan.staff(
+                "accept_claim",
+                soon,
+                vec![("accepted_on", day(soon)), ("informed_on", day(soon))],
+            );
+            let on = g.later(soon, 15, 50);
+            plan.staff(
+                "reply",
+                on,
+                vec![
+                    (
+                        "reply_summary",
+                        json!("经协调相关部门，信访人反映问题已依法解决，处理结果已书面答复。"),
+                    ),
+                    ("replied_on", day(on)),
+                    ("satisfaction", json!("satisfied")),
+                    ("resolved", json!(true)),
+                    ("resolved_on", day(on)),
+                ],
+            );
+        }
+        5 => {
+            plan.staff(
+                "inform_not_competent",
+                soon,
+                vec![
+                    (
+                        "inform_reason",
+                        json!("所反映事项属于市级主管部门职权范围，已告知信访人向大连市相关主管部门提出。"),
+                    ),
+                    ("informed_on", day(soon)),
+                ],
+            );
+        }
+        7 => {
+            plan.staff(
+                "guide_legal_route",
+                soon,
+                vec![
+                    (
+                        "legal_route",
+                        json!(g.pick(&["litigation", "arbitration", "reconsideration"])),
+                    ),
+                    ("guided_on", day(soon)),
+                ],
+            );
+        }
+        8 | 9 => {
+            plan.staff(
+                "accept_claim",
+                soon,
+                vec![("accepted_on", day(soon)), ("informed_on", day(soon))],
+            );
+            let on = g.later(soon, 15, 55);
+            let resolution = g_pick_resolution(g);
+            let note = g.fill(resolution, year);
+            plan.staff(
+                "mark_resolved",
+                on,
+                vec![
+                    ("resolved", json!(true)),
+                    ("resolved_on", day(on)),
+                    ("resolution_note", json!(note)),
+                    ("satisfaction", json!("satisfied")),
+                ],
+            );
+        }
+        _ => unreachable!("eleven flows"),
+    }
+    plan
+}
+
+// ---------------------------------------------------------------------------------------------
+// 法律援助与法律咨询 (法律援助中心)
+// ---------------------------------------------------------------------------------------------
+
+struct CivilMatter {
+    matter: &'static str,
+    form: &'static str,
+    means: &'static str,
+    ground: Option<(&'static str, &'static str)>,
+}
+
+const CIVIL: &[CivilMatter] = &[
+    CivilMatter {
+        matter: "追索劳动报酬：申请人在{company}承建的工地务工，被拖欠工资{amount}元",
+        form: "labour_arbitration",
+        means: "exempt_art42",
+        ground: Some(("waiver_ground", "migrant_worker")),
+    },
+    CivilMatter {
+        matter: "工伤事故人身损害赔偿：申请人在{company}务工期间受伤，用人单位拒绝赔偿",
+        form: "litigation_representation",
+        means: "exempt_art42",
+        ground: Some(("waiver_ground", "migrant_worker")),
+    },
+    CivilMatter {
+        matter: "机动车交通事故责任纠纷：申请人在{road}被机动车撞伤，肇事方拒绝赔偿",
+        form: "litigation_representation",
+        means: "information_sharing",
+        ground: None,
+    },
+    CivilMatter {
+        matter: "离婚纠纷：申请人长期遭受家庭暴力，请求离婚并分割财产",
+        form: "litigation_representation",
+        means: "not_required_art32",
+        ground: Some(("no_means_test_ground", "abuse_victim")),
+    },
+    CivilMatter {
+        matter: "赡养费纠纷：申请人年逾七旬，子女拒绝支付赡养费",
+        form: "litigation_representation",
+        means: "exempt_art42",
+        ground: Some(("waiver_ground", "specific_group")),
+    },
+    CivilMatter {
+        matter: "抚养费纠纷：申请人请求前夫支付子女抚养费",
+        form: "litigation_representation",
+        means: "commitment",
+        ground: None,
+    },
+    CivilMatter {
+        matter: "医疗损害责任纠纷：申请人认为医疗机构诊疗过错导致损害",
+        form: "litigation_representation",
+        means: "information_sharing",
+        ground: None,
+    },
+    CivilMatter {
+        matter: "劳动争议：请求确认劳动关系并支付解除劳动合同经济补偿金",
+        form: "labour_arbitration",
+        means: "commitment",
+        ground: None,
+    },
+    CivilMatter {
+        matter: "人身损害赔偿：申请人被饲养的犬只咬伤，请求赔偿医疗费等损失",
+        form: "non_litigation_representation",
+        means: "information_sharing",
+        ground: None,
+    },
+];
+
+const CRIMINAL: &[(&str, &str, &str, &str)] = &[
+    (
+        "court_notice",
+        "大连市旅顺口区人民法院",
+        "minor",
+        "被告人涉嫌盗窃罪，审判时系未成年人，尚未委托辩护人",
+    ),
+    (
+        "court_notice",
+        "大连市旅顺口区人民法院",
+        "ordinary_procedure",
+        "被告人涉嫌故意伤害罪，适用普通程序审理，没有委托辩护人",
+    ),
+    (
+        "court_notice",
+        "大连市旅顺口区人民法院",
+        "disabled",
+        "被告人涉嫌诈骗罪，系听力、言语残疾人，尚未委托辩护人",
+    ),
+    (
+        "court_notice",
+        "大连市中级人民法院",
+        "life_or_death",
+        "被告人涉嫌故意杀人罪，可能被判处无期徒刑以上刑罚，没有委托辩护人",
+    ),
+    (
+        "procuratorate_notice",
+        "大连市旅顺口区人民检察院",
+        "minor",
+        "犯罪嫌疑人涉嫌抢劫罪，系未成年人，审查起诉阶段没有委托辩护人",
+    ),
+    (
+        "procuratorate_notice",
+        "大连市旅顺口区人民检察院",
+        "limited_capacity",
+        "犯罪嫌疑人涉嫌寻衅滋事罪，系尚未完全丧失辨认或者控制自己行为能力的精神病人",
+    ),
+    (
+        "police_notice",
+        "大连市公安局旅顺口分局",
+        "minor",
+        "犯罪嫌疑人涉嫌盗窃罪，系未成年人，侦查阶段没有委托辩护人",
+    ),
+    (
+        "police_notice",
+        "大连市公安局旅顺口分局",
+        "disabled",
+        "犯罪嫌疑人涉嫌故意毁坏财物罪，系视力残疾人，侦查阶段没有委托辩护人",
+    ),
+];
+
+fn lawyer(g: &mut Gen) -> (String, String, &'static str) {
+    if g.rng.chance(80) {
+        (g.name(), g.pick(LAW_FIRMS).to_string(), "lawyer")
+    } else {
+        (
+            g.name(),
+            format!(
+                "旅顺口区{}法律服务所",
+                g.pick(&["登峰", "水师营", "三涧堡"])
+            ),
+            "grassroots_worker",
+        )
+    }
+}
+
+fn legal_aid(g: &mut Gen, office: &Arc<Office>, plans: &mut Vec<Plan>) {
+    let quality = ["excellent", "good", "good", "good", "qualified"];
+    // 8 criminal cases on notice.
+    for (channel, body, ground, matter) in CRIMINAL {
+        let received = g.between(ymd(2019, 1, 7), ymd(2019, 11, 29));
+        let mut plan = Plan::new("legal_aid", office);
+        let applicant = if *ground == "minor" {
+            g.person_born(2002, 2003)
+        } else {
+            g.person()
+        };
+        plan.staff(
+            "register_notice",
+            received,
+            vec![
+                ("applicant", applicant),
+                ("channel", json!(channel)),
+                ("received_on", day(received)),
+                ("case_type", json!("criminal")),
+                ("notifying_body", json!(body)),
+                ("notice_ground", json!(ground)),
+                ("matter", json!(matter)),
+                ("service_form", json!("criminal_defence")),
+            ],
+        );
+        let assigned = g.later_wd(received, 0, 1);
+        let (name, firm) = (g.name(), g.pick(LAW_FIRMS));
+        plan.staff(
+            "assign",
+            assigned,
+            vec![
+                ("lawyer", json!(name)),
+                ("law_firm", json!(firm)),
+                ("assigned_on", day(assigned)),
+                ("provider_kind", json!("lawyer")),
+            ],
+        );
+        let agreed = g.later_wd(assigned, 0, 2);
+        plan.staff(
+            "sign_agreement",
+            agreed,
+            vec![("agreement_on", day(agreed))],
+        );
+        let closed = g.later(agreed, 40, 110);
+        plan.staff(
+            "close",
+            closed,
+            vec![
+                ("closed_on", day(closed)),
+                (
+                    "result",
+                    json!("承办律师会见、阅卷并出庭辩护，提出的从轻处罚辩护意见被采纳。"),
+                ),
+                ("quality_rating", json!(g.pick(&quality))),
+                ("subsidy", json!("1500")),
+            ],
+        );
+        plans.push(plan);
+    }
+    // 35 civil cases.
+    for k in 0..35 {
+        let received = g.between(ymd(2019, 1, 7), ymd(2019, 12, 20));
+        let m = &CIVIL[g.rng.below(CIVIL.len())];
+        let mut plan = Plan::new("legal_aid", office);
+        let matter = g.fill(m.matter, 2019);
+        let channel = g.pick(&["in_person", "in_person", "in_person", "online", "post"]);
+        plan.staff(
+            "register",
+            received,
+            vec![
+                ("applicant", g.person()),
+                ("channel", json!(channel)),
+                ("received_on", day(received)),
+                ("case_type", json!("civil")),
+                ("matter", json!(matter)),
+                ("service_form", json!(m.form)),
+            ],
+        );
+        let mut t = received;
+        if k % 9 == 4 {
+            let asked = g.later(received, 1, 2);
+            plan.staff(
+                "request_supplement",
+                asked,
+                vec![
+                    (
+                        "supplement_items",
+                        json!("请补充提交经济困难状况的个人诚信承诺书及相关证据材料。"),
+                    ),
+                    ("supplement_deadline", day(g.add_days(asked, 10))),
+                ],
+            );
+            t = g.later(asked, 3, 8);
+            plan.staff("supplement_received", t, vec![]);
+        }
+        let decided = g.later(t, 1, 5);
+        let mut fields = vec![
+            ("decision_on", day(decided)),
+            ("means_check", json!(m.means)),
+        ];
+        match (m.means, m.ground) {
+            (_, Some((field, code))) => fields.push((field, json!(code))),
+            _ => {
+                fields.push(("economic_hardship", json!(true)));
+                fields.push((
+                    "means_note",
+                    json!(
+                        "经信息共享查询及申请人承诺，家庭人均收入低于本市最低生活保障标准的两倍。"
+                    ),
+                ));
+            }
+        }
+        plan.staff("grant", decided, fields);
+        let assigned = g.later_wd(decided, 0, 1);
+        let (name, firm, kind) = lawyer(g);
+        plan.staff(
+            "assign",
+            assigned,
+            vec![
+                ("lawyer", json!(name)),
+                ("law_firm", json!(firm)),
+                ("assigned_on", day(assigned)),
+                ("provider_kind", json!(kind)),
+            ],
+        );
+        let agreed = g.later_wd(assigned, 0, 2);
+        plan.staff(
+            "sign_agreement",
+            agreed,
+            vec![("agreement_on", day(agreed))],
+        );
+        if k == 17 {
+            let on = g.later(agreed, 10, 30);
+            plan.staff(
+                "terminate",
+                on,
+                vec![
+                    ("termination_ground", json!("own_lawyer")),
+                    ("terminated_on", day(on)),
+                ],
+            );
+            plan.staff("close_termination", g.later(on, 5, 10), vec![]);
+        } else {
+            let closed = g.later(agreed, 30, 150);
+            let (result, subsidy) = match m.form {
+                "labour_arbitration" => (
+                    "经劳动人事争议仲裁委员会调解，用人单位同意支付全部拖欠款项。",
+                    "1000",
+                ),
+                "non_litigation_representation" => {
+                    ("经协商，对方当事人一次性赔偿各项损失。", "800")
+                }
+                _ => (
+                    "法院作出判决（调解），受援人的主要诉讼请求得到支持。",
+                    "1200",
+                ),
+            };
+            plan.staff(
+                "close",
+                closed,
+                vec![
+                    ("closed_on", day(closed)),
+                    ("result", json!(result)),
+                    ("quality_rating", json!(g.pick(&quality))),
+                    ("subsidy", json!(subsidy)),
+                ],
+            );
+        }
+        plans.push(plan);
+    }
+}
+
+const CONSULTATIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "labour",
+        "被拖欠工资如何维权",
+        "在工地干活被拖欠三个月工资，包工头联系不上，怎么办？",
+        "可向区人社局劳动保障监察大队投诉，或向劳动人事争议仲裁委员会申请仲裁；农民工追索劳动报酬可申请法律援助，免予核查经济困难状况。",
+    ),
+    (
+        "labour",
+        "未签劳动合同的双倍工资",
+        "入职一年单位一直未签劳动合同，被辞退后能主张什么？",
+        "可主张未签订书面劳动合同的二倍工资差额（最长十一个月）及经济补偿，仲裁时效为一年。",
+    ),
+    (
+        "marriage_family",
+        "离婚财产分割",
+        "婚后购买的房屋登记在对方名下，离婚时如何分割？",
+        "婚姻关系存续期间购买的房屋一般为夫妻共同财产，可协商分割，协商不成可向法院起诉。",
+    ),
+    (
+        "marriage_family",
+        "赡养费",
+        "老人有三个子女，均不支付赡养费，能否起诉？",
+        "成年子女对父母有赡养扶助义务，老人可向人民调解委员会申请调解或向法院起诉；符合条件的可申请法律援助。",
+    ),
+    (
+        "property",
+        "宅基地继承",
+        "父母去世后农村宅基地上的房屋能否继承？",
+        "房屋可依法继承，宅基地使用权随房屋一并处理，具体应咨询街道及自然资源部门的登记要求。",
+    ),
+    (
+        "property",
+        "回迁房办证",
+        "回迁房入住多年一直办不了房产证，找谁解决？",
+        "可向区住建局、不动产登记中心了解办证进度，也可通过信访渠道反映；涉及开发企业违约的可通过诉讼解决。",
+    ),
+    (
+        "contract",
+        "民间借贷",
+        "借钱给朋友只有微信聊天记录，能否起诉要钱？",
+        "微信聊天记录、转账记录可作为证据，诉讼时效为三年，建议及时固定证据并向法院起诉。",
+    ),
+    (
+        "damages",
+        "交通事故赔偿",
+        "被电动车撞伤，对方没有保险，如何索赔？",
+        "可凭交警事故认定书、医疗票据与对方协商或申请人民调解，协商不成可向法院起诉。",
+    ),
+    (
+        "damages",
+        "犬只伤人",
+        "被邻居家的狗咬伤，对方不承认，怎么办？",
+        "饲养动物致人损害的由饲养人承担侵权责任，可报警并保留就医记录，申请人民调解或起诉。",
+    ),
+    (
+        "criminal",
+        "家属被刑事拘留",
+        "儿子因打架被刑事拘留，家属可以做什么？",
+        "可为其委托辩护律师；符合法律援助条件的可由办案机关通知法律援助机构指派律师。",
+    ),
+    (
+        "administrative",
+        "对行政处罚不服",
+        "收到罚款决定书觉得不合理，怎么办？",
+        "可自知道之日起六十日内申请行政复议，或自知道之日起六个月内提起行政诉讼。",
+    ),
+    (
+        "legal_aid",
+        "法律援助申请条件",
+        "家庭困难打官司请不起律师，能否申请法律援助？",
+        "经济困难且属于法律援助事项范围的，可向法律援助中心申请，需提交身份证明、经济困难状况说明及案件材料。",
+    ),
+];
+
+fn consultations(g: &mut Gen, office: &Arc<Office>, plans: &mut Vec<Plan>) {
+    let answerers = ["宫晓雪", "于海涛（值班律师）", "迟丽娜（值班律师）"];
+    for _ in 0..50 {
+        let on = g.between(ymd(2019, 1, 3), ymd(2019, 12, 27));
+        let (category, topic, question, answer) = g.pick(CONSULTATIONS);
+        let mut plan = Plan::new("legal_consultation", office);
+        let enquirer = g.rng.chance(70).then(|| {
+            let name = g.name();
+            let phone = g.phone();
+            json!({"kind": "person", "name": name, "phone": phone})
+        });
+        plan.staff(
+            "record_answered",
+            on,
+            vec![
+                ("channel", json!("walk_in")),
+                ("consulted_on", day(on)),
+                ("topic", json!(topic)),
+                ("category", json!(category)),
+                ("enquirer", enquirer.unwrap_or(Value::Null)),
+                ("question", json!(question)),
+                ("answer", json!(answer)),
+                ("answered_by", json!(g.pick(&answerers))),
+                ("answered_on", day(on)),
+                (
+                    "referred_to_aid",
+                    json!(matches!(category, "labour" | "legal_aid" | "criminal")),
+                ),
+            ],
+        );
+        plans.push(plan);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 人民调解 (街道人民调解委员会)
+// ---------------------------------------------------------------------------------------------
+
+const DISPUTES: &[(&str, u64, &str, &str, bool)] = &[
+    (
+        "neighbour",
+        30,
+        "双方系楼上楼下邻居，因楼上卫生间漏水导致楼下房屋受损发生纠纷。",
+        "楼上住户负责维修防水层并一次性补偿楼下住户损失{amount}元。",
+        true,
+    ),
+    (
+        "neighbour",
+        0,
+        "双方因院墙、排水沟边界及通行问题多次发生争执。",
+        "双方确认院墙边界，共同出资疏通排水沟，互不阻碍通行。",
+        false,
+    ),
+    (
+        "marriage_family",
+        20,
+        "老人与子女因赡养及居住问题发生矛盾。",
+        "子女按月轮流支付赡养费并负责照料老人日常生活。",
+        true,
+    ),
+    (
+        "property",
+        12,
+        "兄弟之间因父母遗留房屋的使用和拆迁补偿分配发生争议。",
+        "双方按约定比例分配补偿款，房屋由长子继续居住至交付征收。",
+        true,
+    ),
+    (
+        "contract",
+        10,
+        "双方因装修工程质量和尾款支付发生纠纷。",
+        "施工方返修瓷砖空鼓部分，业主于返修验收后支付尾款{amount}元。",
+        true,
+    ),
+    (
+        "damages",
+        12,
+        "一方饲养的犬只咬伤另一方，双方就赔偿数额协商不成。",
+        "饲养人一次性赔偿医疗费、误工费等各项损失{amount}元。",
+        true,
+    ),
+    (
+        "labour",
+        8,
+        "务工人员与雇主因工钱结算发生争议。",
+        "雇主于协议签订之日起十日内支付工钱{amount}元。",
+        true,
+    ),
+    (
+        "land",
+        3,
+        "村民之间因承包地界桩位置发生争议。",
+        "经现场勘测重新确定界桩位置，双方按确认的界线耕种。",
+        false,
+    ),
+    (
+        "other",
+        5,
+        "商户与消费者因海产品质量问题发生争执。",
+        "商户退还货款并赔偿{amount}元，消费者撤回投诉。",
+        true,
+    ),
+];
+
+/// (street weight, how many mediators) of the committees, in order.
+const COMMITTEE_WEIGHTS: &[u64] = &[22, 18, 20, 15, 25];
+
+fn pick_dispute(g: &mut Gen) -> &'static (&'static str, u64, &'static str, &'static str, bool) {
+    let total: u64 = DISPUTES.iter().map(|d| d.1.max(4)).sum();
+    let mut roll = g.rng.next() % total;
+    for d in DISPUTES {
+        let w = d.1.max(4);
+        if roll < w {
+            return d;
+        }
+        roll -= w;
+    }
+    &DISPUTES[0]
+}
+
+fn pick_committee(g: &mut Gen, n: usize) -> usize {
+    let weights = &COMMITTEE_WEIGHTS[..n.min(COMMITTEE_WEIGHTS.len())];
+    let total: u64 = weights.iter().sum();
+    let mut roll = g.rng.next() % total.max(1);
+    for (i, w) in weights.iter().enumerate() {
+        if roll < *w {
+            return i;
+        }
+        roll -= w;
+    }
+    0
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum MediationEnd {
+    Settled,
+    Failed,
+    Refused,
+}
+
+fn mediation(g: &mut Gen, committees: &[Arc<Office>], plans: &mut Vec<Plan>) {
+    if committees.is_empty() {
+        return;
+    }
+    let mediators: Vec<Vec<String>> = committees
+        .iter()
+        .map(|_| (0..4).map(|_| g.name()).collect())
+        .collect();
+    // (window, ending, must close in 2019, count)
+    let groups = [
+        // carried over from December 2018, settled in January 2019
+        (
+            (ymd(2018, 12, 10), ymd(2018, 12, 21)),
+            MediationEnd::Settled,
+            Some((ymd(2019, 1, 2), ymd(2019, 12, 31))),
+            6,
+        ),
+        (
+            (ymd(2019, 1, 3), ymd(2019, 12, 6)),
+            MediationEnd::Settled,
+            Some((ymd(2019, 1, 1), ymd(2019, 12, 31))),
+            243,
+        ),
+        (
+            (ymd(2019, 1, 3), ymd(2019, 11, 29)),
+            MediationEnd::Failed,
+            None,
+            12,
+        ),
+        (
+            (ymd(2019, 1, 3), ymd(2019, 12, 20)),
+            MediationEnd::Refused,
+            None,
+            4,
+        ),
+        // applied in December 2019, settled in January 2020
+        (
+            (ymd(2019, 12, 16), ymd(2019, 12, 27)),
+            MediationEnd::Settled,
+            Some((ymd(2020, 1, 2), ymd(2020, 3, 31))),
+            5,
+        ),
+    ];
+    for ((from, to), end, window, count) in groups {
+        for _ in 0..count {
+            let c = pick_committee(g, committees.len());
+            let mut applied = g.between(from, to);
+            loop {
+                let mut attempt = Gen {
+                    rng: Rng(g.rng.next() | 1),
+                    cal: g.cal,
+                };
+                let plan = mediation_plan(
+                    &mut attempt,
+                    &committees[c],
+                    &mediators[c],
+                    applied,
+                    end,
+                    window,
+                );
+                let last = plan.last_on();
+                match window {
+                    Some((_, until)) if last > until => {
+                        applied = g.workday(applied - Duration::days(12)).max(from);
+                        if applied == from {
+                            // Short enough from the earliest day: take it.
+                            plans.push(plan);
+                            break;
+                        }
+                    }
+                    _ => {
+                        plans.push(plan);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn mediation_plan(
+    g: &mut Gen,
+    office: &Arc<Office>,
+    mediators: &[String],
+    applied: NaiveDate,
+    end: MediationEnd,
+    window: Option<(NaiveDate, NaiveDate)>,
+) -> Plan {
+    let mut plan = Plan::new("mediation", office);
+    let dispute = pick_dispute(g);
+    let (kind, _, summary, terms, money) = *dispute;
+    let second = if kind == "labour" || kind == "contract" || kind == "other" {
+        if g.rng.chance(50) {
+            g.company()
+        } else {
+            g.person()
+        }
+    } else {
+        g.person()
+    };
+    let source = g.pick(&[
+        "application",
+        "application",
+        "application",
+        "own_initiative",
+        "court_guided",
+        "police_guided",
+    ]);
+    plan.staff(
+        "apply",
+        applied,
+        vec![
+            ("source", json!(source)),
+            ("parties", json!([g.person(), second])),
+            ("applied_on", day(applied)),
+            (
+                "dispute_summary",
+                json!(format!("{}辖区：{summary}", office.place)),
+            ),
+            ("dispute_type", json!(kind)),
+        ],
+    );
+    if end == MediationEnd::Refused {
+        let on = g.later(applied, 1, 5);
+        plan.staff(
+            "refuse_mediation",
+            on,
+            vec![
+                (
+                    "refusal_note",
+                    json!("一方当事人明确表示不同意调解，已告知其可通过诉讼途径解决。"),
+                ),
+                ("refused_on", day(on)),
+            ],
+        );
+        return plan;
+    }
+    let registered = g.later_wd(applied, 0, 2);
+    let i = g.rng.below(mediators.len());
+    let j = (i + 1 + g.rng.below(mediators.len() - 1)) % mediators.len();
+    plan.staff(
+        "register",
+        registered,
+        vec![
+            ("registered_on", day(registered)),
+            ("mediators", json!([mediators[i], mediators[j]])),
+            ("dispute_type", json!(kind)),
+        ],
+    );
+    if end == MediationEnd::Failed {
+        let on = g.later(registered, 7, 28);
+        plan.staff(
+            "fail",
+            on,
+            vec![
+                (
+                    "failure_reason",
+                    json!("经多次调解，双方对赔偿数额分歧较大，未能达成协议。"),
+                ),
+                ("terminated_on", day(on)),
+                (
+                    "referral_advice",
+                    json!(g.pick(&["litigation", "litigation", "arbitration", "administrative"])),
+                ),
+            ],
+        );
+        return plan;
+    }
+    let late =
+        window.is_some_and(|(_, until)| until.year() == applied.year() && applied.month() == 12);
+    let mut agreed = g.later(registered, 1, if late { 6 } else { 24 });
+    if !late && g.rng.chance(5) {
+        let asked = g.later(registered, 24, 28);
+        plan.staff(
+            "extend_mediation",
+            asked,
+            vec![
+                ("consent_all_parties", json!(true)),
+                (
+                    "extension_reason",
+                    json!("双方同意继续调解，需等待损失评估结果。"),
+                ),
+                ("extended_on", day(asked)),
+            ],
+        );
+        agreed = g.later(registered, 32, 50);
+    }
+    if let Some((from, _)) = window {
+        let extra = g.rng.range(0, 6);
+        agreed = agreed.max(g.workday(from + Duration::days(extra)));
+    }
+    let written = g.rng.chance(85);
+    let on_the_spot = late || g.rng.chance(45);
+    let deadline = if on_the_spot {
+        agreed
+    } else {
+        g.later(agreed, 7, 25)
+    };
+    let amount = money.then(|| g.rng.range(5, 160) * 100);
+    let terms_text = match amount {
+        Some(a) => terms.replace("{amount}", &a.to_string()),
+        None => terms.to_string(),
+    };
+    let terms_text = g.fill(&terms_text, applied.year());
+    plan.staff(
+        "reach_agreement",
+        agreed,
+        vec![
+            (
+                "agreement_form",
+                json!(if written { "written" } else { "oral" }),
+            ),
+            ("agreement_terms", json!(terms_text)),
+            ("agreement_effective_on", day(agreed)),
+            ("performance_deadline", day(deadline)),
+            (
+                "amount",
+                amount.map(|a| json!(a.to_string())).unwrap_or(Value::Null),
+            ),
+        ],
+    );
+    let checked = g.workday_back(deadline).max(plan.last_on());
+    let performance = if g.rng.chance(96) { "full" } else { "partial" };
+    plan.staff(
+        "record_performance",
+        checked,
+        vec![
+            ("performance", json!(performance)),
+            ("performance_checked_on", day(checked)),
+        ],
+    );
+    if written && !late && g.rng.chance(5) {
+        let asked = g.later(checked, 0, 3);
+        plan.staff(
+            "apply_confirmation",
+            asked,
+            vec![
+                ("joint_application", json!(true)),
+                ("court", json!("大连市旅顺口区人民法院")),
+                ("confirmation_applied_on", day(asked)),
+            ],
+        );
+        let ruled = g.later(asked, 5, 14);
+        plan.staff(
+            "record_confirmation",
+            ruled,
+            vec![
+                ("confirmation_result", json!("valid")),
+                ("confirmation_decided_on", day(ruled)),
+            ],
+        );
+    }
+    if !late && g.rng.chance(30) {
+        let visited = g.later(checked, 3, 12);
+        plan.staff(
+            "follow_up",
+            visited,
+            vec![
+                ("visit_on", day(visited)),
+                (
+                    "visit_note",
+                    json!("回访双方当事人，协议已履行，双方关系缓和，未再发生纠纷。"),
+                ),
+            ],
+        );
+    }
+    let closed = g.later_wd(plan.last_on(), 0, 3);
+    plan.staff(
+        "close",
+        closed,
+        vec![
+            ("performance", json!(performance)),
+            ("closed_on", day(closed)),
+        ],
+    );
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_codes_parse() {
+        let mut g = Gen {
+            rng: Rng(42),
+            cal: Calendar::embedded(),
+        };
+        for _ in 0..500 {
+            let p = g.person();
+            IdNumber::parse(p["id_number"].as_str().unwrap()).unwrap();
+            for head in [
+                "91210212MA0",
+                "31210000E",
+                "12210200MB",
+                "52210212MJ",
+                "51210212MJ",
+            ] {
+                CreditCode::parse(&g.credit_code(head)).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn working_days_are_working_days() {
+        let mut g = Gen {
+            rng: Rng(7),
+            cal: Calendar::embedded(),
+        };
+        for _ in 0..200 {
+            let d = g.between(ymd(2019, 1, 1), ymd(2019, 12, 31));
+            assert!(g.is_workday(d), "{d}");
+        }
+        // 2019-10-01..07 is the National Day holiday.
+        assert_eq!(g.workday(ymd(2019, 10, 1)), ymd(2019, 10, 8));
+    }
+}
