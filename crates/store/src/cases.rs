@@ -114,8 +114,26 @@ fn deadlines(
 
 /// A short title for lists: the parties' names and the first text fields.
 fn title(definition: &Definition, case: &Case) -> String {
+    // The fields the case was opened with come first, in the order its action lists them:
+    // they are what the matter is about (the applicant, then the subject).
+    let opening: Vec<&str> = definition
+        .actions
+        .iter()
+        .find(|a| a.creates())
+        .map(|a| a.needs.iter().chain(&a.may).map(String::as_str).collect())
+        .unwrap_or_default();
+    let mut ordered: Vec<&fazhi_core::procedure::Field> = opening
+        .iter()
+        .filter_map(|code| definition.field(code))
+        .collect();
+    ordered.extend(
+        definition
+            .fields
+            .iter()
+            .filter(|f| !opening.contains(&f.code.as_str())),
+    );
     let mut parts = Vec::new();
-    for field in &definition.fields {
+    for field in ordered {
         let Some(value) = case.fields.get(&field.code) else {
             continue;
         };
@@ -123,6 +141,15 @@ fn title(definition: &Definition, case: &Case) -> String {
             FieldType::Party => {
                 if let Some(name) = value["name"].as_str() {
                     parts.push(name.to_string());
+                }
+            }
+            FieldType::List if field.of == Some(FieldType::Party) => {
+                let names: Vec<&str> = value
+                    .as_array()
+                    .map(|items| items.iter().filter_map(|p| p["name"].as_str()).collect())
+                    .unwrap_or_default();
+                if !names.is_empty() {
+                    parts.push(names.join("、"));
                 }
             }
             // Personal text (an e-mail address, a phone number) stays out of titles.
@@ -547,7 +574,11 @@ impl Store {
                 });
             }
         }
+        // A step recorded long after it happened (a paper ledger entered, a demo history) is a
+        // record of the past, not news: nobody is notified or e-mailed about it.
+        let historical = step.on < self.today() - chrono::Duration::days(HISTORICAL_AFTER_DAYS);
         if (creating || handed_over)
+            && !historical
             && let Some(department) = &case.department
         {
             // The department hears of a case registered for it (but not the one who registered it).
@@ -579,7 +610,7 @@ impl Store {
                 batch = batch.op(row);
             }
         }
-        if step.from != step.to {
+        if step.from != step.to && !historical {
             // The applicant hears of every change of state, at the address they gave.
             let state = definition.state_label(&case.state, false);
             for field in definition.fields.iter().filter(|f| f.contact) {
@@ -1054,6 +1085,9 @@ fn stored_case(id: &str, row: CaseRow) -> Result<StoredCase> {
         receipt,
     })
 }
+
+/// Steps dated more than this many days back are history: they notify nobody.
+const HISTORICAL_AFTER_DAYS: i64 = 90;
 
 /// The most case ids a list may be narrowed to (a report figure's records).
 pub const MAX_IDS: usize = 5000;
