@@ -494,7 +494,7 @@ fn read_logins(file: &PathBuf) -> Result<Vec<Login>> {
         .collect())
 }
 
-pub fn print_logins(logins: &[Login]) {
+pub fn print_logins(logins: &[Login], address: &str) {
     if logins.is_empty() {
         return;
     }
@@ -505,7 +505,7 @@ pub fn print_logins(logins: &[Login]) {
     println!(
         "  The 2018–2019 remedies records reproduce the figures of the district's 2019 report; every person, ID number, company and text in them is fictitious."
     );
-    println!("演示账号 / demo logins (http://127.0.0.1:8080/console/login):");
+    println!("演示账号 / demo logins (http://{address}/console/login):");
     println!("  {:<10} {:<16} {:<22} name", "user", "password", "role");
     for l in logins {
         println!(

@@ -387,7 +387,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let settings = store.settings("fazhi-demo")?;
             let store = open(&settings).await?;
             let logins = demo::seed_or_load(&store, &settings.location).await?;
-            demo::print_logins(&logins);
+            let address = listen_address(listen.clone(), &settings);
+            demo::print_logins(&logins, &address);
             if !no_serve {
                 serve(store, &settings, listen).await?;
             } else {
@@ -621,10 +622,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let region = match region {
                 Some(code) => fazhi_core::region::RegionCode::parse(&code)?,
                 None => {
-                    let districts: Vec<_> = regions
-                        .iter()
-                        .filter(|r| r.level == "county")
-                        .collect();
+                    let districts: Vec<_> =
+                        regions.iter().filter(|r| r.level == "county").collect();
                     match districts.as_slice() {
                         [one] => fazhi_core::region::RegionCode::parse(&one.code)?,
                         [] => bail!("库中没有区县级区划；请用 --region 指定"),
@@ -768,10 +767,15 @@ fn hex_string(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Result<()> {
-    let listen = listen
+/// The address to listen on: the flag, the config file, or 127.0.0.1:8080.
+fn listen_address(listen: Option<String>, settings: &Settings) -> String {
+    listen
         .or(settings.file.listen.clone())
-        .unwrap_or_else(|| "127.0.0.1:8080".into());
+        .unwrap_or_else(|| "127.0.0.1:8080".into())
+}
+
+async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Result<()> {
+    let listen = listen_address(listen, settings);
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("无法监听 {listen}"))?;
