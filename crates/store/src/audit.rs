@@ -65,6 +65,8 @@ pub struct RegionSummary {
 pub struct VerifyReport {
     pub regions: Vec<RegionSummary>,
     pub fault: Option<Fault>,
+    /// The chain heads as read in the verified snapshot: what a checkpoint may sign.
+    pub heads: BTreeMap<String, (i64, Vec<u8>)>,
     /// Whether checkpoint signatures were checked against the installation's own key file
     /// (rather than only against the public key stored beside each checkpoint).
     pub trusted_key: bool,
@@ -239,22 +241,27 @@ impl Store {
         include: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Vec<Checkpoint>> {
         let key = self.signing_key().await?;
-        // Never sign a head that does not verify: that would bless a tampered chain.
-        if let Some(fault) = self.verify().await?.fault {
+        // Never sign a head that does not verify: that would bless a tampered chain. Only the
+        // heads of the verified snapshot are signed (writes may land meanwhile).
+        let report = self.verify().await?;
+        if let Some(fault) = report.fault {
             return Err(StoreError::Invalid(format!(
                 "事件链未通过校验，拒绝签署检查点：{fault}"
             )));
         }
         let public_key = key.verifying_key().to_bytes().to_vec();
-        let heads: Vec<(String, i64, Vec<u8>)> = on_db!(&self.db, pool => {
-            sqlx::query_as(
-                "SELECT h.region, h.height, h.hash FROM chain_heads h \
-                 WHERE NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.region = h.region AND c.height = h.height) \
-                 ORDER BY h.region",
-            )
-            .fetch_all(pool)
+        let signed: std::collections::BTreeSet<(String, i64)> = self
+            .checkpoints()
             .await?
-        });
+            .into_iter()
+            .map(|c| (c.region, c.height))
+            .collect();
+        let heads: Vec<(String, i64, Vec<u8>)> = report
+            .heads
+            .into_iter()
+            .filter(|(region, (height, _))| !signed.contains(&(region.clone(), *height)))
+            .map(|(region, (height, hash))| (region, height, hash))
+            .collect();
         let at = self.now();
         let mut batch = WriteBatch::new();
         let mut made = Vec::new();
@@ -313,34 +320,46 @@ impl Store {
     /// Recomputes every chain and checks the chain heads and checkpoints.
     pub async fn verify(&self) -> Result<VerifyReport> {
         let trusted = self.trusted_public_key()?;
-        let heads: BTreeMap<String, (i64, Vec<u8>)> = on_db!(&self.db, pool => {
-            let rows: Vec<(String, i64, Vec<u8>)> =
-                sqlx::query_as("SELECT region, height, hash FROM chain_heads").fetch_all(pool).await?;
-            rows.into_iter().map(|(r, h, x)| (r, (h, x))).collect()
-        });
         let mut checkpoints: BTreeMap<String, Vec<Checkpoint>> = BTreeMap::new();
         for c in self.checkpoints().await? {
             checkpoints.entry(c.region.clone()).or_default().push(c);
         }
         let mut walk = Walk {
             trusted,
-            heads,
+            heads: BTreeMap::new(),
             checkpoints,
             current: None,
             summaries: Vec::new(),
             files: Vec::new(),
         };
+        // Heads and events are read in one transaction, from one snapshot: writes that land
+        // meanwhile (the server keeps running) are neither half-seen nor taken for tampering.
+        let postgres = matches!(self.engine(), crate::Engine::Postgres);
+        let snapshot_heads;
         let fault: Option<Fault> = on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            if postgres {
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let rows: Vec<(String, i64, Vec<u8>)> =
+                sqlx::query_as("SELECT region, height, hash FROM chain_heads").fetch_all(&mut *tx).await?;
+            walk.heads = rows.into_iter().map(|(r, h, x)| (r, (h, x))).collect();
+            snapshot_heads = walk.heads.clone();
             let sql = format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY region, seq");
-            let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(pool);
             let mut fault = None;
-            while let Some(row) = rows.try_next().await? {
-                let event = event_from_row(&row)?;
-                if let Err(f) = walk.event(&event) {
-                    fault = Some(f);
-                    break;
+            {
+                let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *tx);
+                while let Some(row) = rows.try_next().await? {
+                    let event = event_from_row(&row)?;
+                    if let Err(f) = walk.event(&event) {
+                        fault = Some(f);
+                        break;
+                    }
                 }
             }
+            tx.rollback().await?;
             fault
         });
         let fault = match fault {
@@ -363,6 +382,7 @@ impl Store {
         Ok(VerifyReport {
             regions: walk.summaries,
             fault,
+            heads: snapshot_heads,
             trusted_key: walk.trusted.is_some(),
         })
     }

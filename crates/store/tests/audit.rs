@@ -269,6 +269,7 @@ async fn concurrent_writers_lose_nothing(engine: Engine) {
 }
 
 on_both_engines!(
+    verify_and_checkpoint_while_writes_continue,
     changed_event,
     changed_actor_or_time,
     deleted_event,
@@ -367,6 +368,37 @@ async fn a_tampered_backup_is_refused_before_anything_changes(engine: Engine) {
     );
     assert_eq!(target.store.count_events().await.unwrap(), before);
     assert!(target.store.verify().await.unwrap().ok());
+}
+
+/// A server keeps writing while verify and checkpoint run: neither sees a half-written state
+/// as tampering, and a checkpoint signs only what was verified.
+async fn verify_and_checkpoint_while_writes_continue(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    let writer = {
+        let store = db.store.clone();
+        tokio::spawn(async move {
+            for i in 0..300 {
+                store
+                    .submit(WriteBatch::new().event(NewEvent::new(
+                        region("210212"),
+                        Subject::new("note", &format!("w{i}")),
+                        "note.added",
+                        "user:clerk",
+                        json!({"text": i}),
+                    )))
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    for _ in 0..10 {
+        let report = db.store.verify().await.unwrap();
+        assert!(report.ok(), "{:?}", report.fault);
+        db.store.checkpoint().await.unwrap();
+    }
+    writer.await.unwrap();
+    let report = db.store.verify().await.unwrap();
+    assert!(report.ok(), "{:?}", report.fault);
 }
 
 on_both_engines!(
