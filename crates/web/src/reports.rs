@@ -255,6 +255,28 @@ pub async fn statistics(
                 })
                 .collect(),
         })
+        .chain(
+            current
+                .fields
+                .iter()
+                .filter(|f| f.kind == FieldType::Boolean && !f.personal)
+                .map(|f| Breakdown {
+                    field: f.code.clone(),
+                    label: f.label.get(english).to_string(),
+                    rows: [(true, "是", "Yes"), (false, "否", "No")]
+                        .into_iter()
+                        .map(|(value, zh, en)| {
+                            (
+                                (if english { en } else { zh }).to_string(),
+                                Figure::of(received.iter().copied().filter(|r| {
+                                    r.fields.get(&f.code).and_then(serde_json::Value::as_bool)
+                                        == Some(value)
+                                })),
+                            )
+                        })
+                        .collect(),
+                }),
+        )
         .filter(|b| b.rows.iter().any(|(_, fig)| fig.value > 0))
         .collect();
     Ok(Statistics {
