@@ -96,6 +96,56 @@ fn the_demo_holds_the_2019_report_figures() {
     let verify = ok(&["audit", "verify", "--data", &data]);
     assert!(verify.contains("OK:"), "{verify}");
 
+    // `fazhi report disclosure`: JSON with the seed's 88 requests, a DOCX that opens, and
+    // DOCX without --out refused.
+    let json = ok(&[
+        "report",
+        "disclosure",
+        "--year",
+        "2019",
+        "--format",
+        "json",
+        "--data",
+        &data,
+    ]);
+    let report: Value = serde_json::from_str(&json).expect("the report is JSON");
+    assert_eq!(report["year"], 2019);
+    assert_eq!(report["consistency"]["ok"], true);
+    assert!(json.contains("\"value\": 88"), "88 requests received");
+    let docx = dir.path().join("report.docx");
+    ok(&[
+        "report",
+        "disclosure",
+        "--year",
+        "2019",
+        "--format",
+        "docx",
+        "--out",
+        docx.to_str().unwrap(),
+        "--data",
+        &data,
+    ]);
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&docx).unwrap()).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    assert!(xml.contains("政府信息公开工作年度报告"));
+    let refused = Command::new(env!("CARGO_BIN_EXE_fazhi"))
+        .args([
+            "report",
+            "disclosure",
+            "--year",
+            "2019",
+            "--format",
+            "docx",
+            "--data",
+            &data,
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--out"));
+
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(check(std::path::PathBuf::from(data)));
 }
