@@ -731,10 +731,8 @@ async fn case_page(
         })
         .collect();
     let names = crate::console::user_names(state).await?;
-    let events = state
-        .store
-        .history(&format!("case:{}", view.id))
-        .await?
+    let history = state.store.history(&format!("case:{}", view.id)).await?;
+    let events = history
         .iter()
         .rev()
         .map(|e| case_event(e, definition, t, &names))
@@ -746,7 +744,7 @@ async fn case_page(
         .map(|(_, n)| n.clone())
         .unwrap_or_default();
     let documents = state.store.documents_of(&view.id).await?;
-    let files = attached_files(definition, &view.fields, english);
+    let files = attached_files(definition, &history, english);
     Ok(render_page(
         CasePage {
             t,
@@ -768,31 +766,48 @@ async fn case_page(
 }
 
 /// The files attached to a case's fields, for download links.
+/// Every file ever attached to the case, from its steps in order (a file attached at one step
+/// stays listed when a later step attaches others): (step · field, name, sha256, size).
 fn attached_files(
     definition: &Definition,
-    fields: &BTreeMap<String, Value>,
+    history: &[fazhi_core::EventRecord],
     english: bool,
 ) -> Vec<(String, String, String, String)> {
-    let mut out = Vec::new();
-    for field in &definition.fields {
-        let is_file = field.kind == FieldType::Attachment
-            || (field.kind == FieldType::List && field.of == Some(FieldType::Attachment));
-        let Some(value) = fields.get(&field.code).filter(|_| is_file) else {
-            continue;
-        };
-        let items: Vec<&Value> = match value {
-            Value::Array(items) => items.iter().collect(),
-            other => vec![other],
-        };
-        for item in items {
-            if let (Some(name), Some(sha)) = (item["name"].as_str(), item["sha256"].as_str()) {
-                let size = item["size"].as_i64().unwrap_or(0);
-                out.push((
-                    field.label.get(english).to_string(),
-                    name.to_string(),
-                    sha.to_string(),
-                    format!("{:.1} KB", size as f64 / 1024.0),
-                ));
+    let mut out: Vec<(String, String, String, String)> = Vec::new();
+    for event in history.iter().filter(|e| e.kind == "case.step") {
+        let payload: Value = serde_json::from_str(&event.payload).unwrap_or(Value::Null);
+        let step = &payload["step"];
+        let action = step["action"].as_str().unwrap_or("");
+        let action_label = definition
+            .action(action)
+            .map(|a| a.label.get(english).to_string())
+            .unwrap_or_else(|| action.to_string());
+        for field in &definition.fields {
+            let is_file = field.kind == FieldType::Attachment
+                || (field.kind == FieldType::List && field.of == Some(FieldType::Attachment));
+            let Some(value) = step["fields"].get(&field.code).filter(|_| is_file) else {
+                continue;
+            };
+            let items: Vec<&Value> = match value {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            };
+            for item in items {
+                if let (Some(name), Some(sha)) = (item["name"].as_str(), item["sha256"].as_str())
+                    && !out.iter().any(|f| f.2 == sha)
+                {
+                    let size = item["size"].as_i64().unwrap_or(0);
+                    out.push((
+                        format!(
+                            "{action_label} {} · {}",
+                            step["on"].as_str().unwrap_or(""),
+                            field.label.get(english)
+                        ),
+                        name.to_string(),
+                        sha.to_string(),
+                        format!("{:.1} KB", size as f64 / 1024.0),
+                    ));
+                }
             }
         }
     }

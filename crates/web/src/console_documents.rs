@@ -192,21 +192,33 @@ async fn download(
 ) -> Response {
     let result = async {
         let principal = staff.user.principal();
-        let stored = state.readable_case(&principal, &id).await?;
+        state.readable_case(&principal, &id).await?;
         let documents = state.store.documents_of(&id).await?;
         let in_documents = documents
             .iter()
             .any(|d| d.docx_sha256 == sha256 || d.html_sha256 == sha256);
-        let attachment = stored.case.fields.values().find_map(|v| {
-            let files: Vec<&serde_json::Value> = match v {
-                serde_json::Value::Array(items) => items.iter().collect(),
-                other => vec![other],
-            };
-            files
-                .into_iter()
-                .find(|f| f["sha256"].as_str() == Some(sha256.as_str()))
-                .cloned()
-        });
+        // Any file attached at any step of the case (later steps do not hide earlier files).
+        let history = state.store.history(&format!("case:{id}")).await?;
+        let attachment = history
+            .iter()
+            .filter(|e| e.kind == "case.step" && e.payload.contains(&sha256))
+            .find_map(|e| {
+                let payload: serde_json::Value = serde_json::from_str(&e.payload).ok()?;
+                payload["step"]["fields"]
+                    .as_object()?
+                    .values()
+                    .find_map(|v| {
+                        let files: Vec<&serde_json::Value> = match v {
+                            serde_json::Value::Array(items) => items.iter().collect(),
+                            other => vec![other],
+                        };
+                        files
+                            .into_iter()
+                            .find(|f| f["sha256"].as_str() == Some(sha256.as_str()))
+                            .cloned()
+                    })
+            });
+
         if !in_documents && attachment.is_none() {
             return Err(WebError::NotFound("本案件没有这个文件".into()));
         }
