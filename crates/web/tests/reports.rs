@@ -469,3 +469,113 @@ async fn supervision_counts_certificates_and_is_for_the_justice_bureau() {
     let denied = get(&w.app, "/console/supervision", &clerk).await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn every_file_attached_at_any_step_stays_listed_and_downloadable() {
+    let w = world().await;
+    let state = AppState::new(w.db.store.clone(), WebConfig::default());
+    let office = w.db.store.departments(None).await.unwrap()[0].clone();
+    let clerk = Principal {
+        user_id: "clerk".into(),
+        user_name: "clerk".into(),
+        grants: vec![
+            Grant::new(
+                Role::DepartmentStaff,
+                region("210212"),
+                Some(office.id.clone()),
+            )
+            .unwrap(),
+        ],
+    };
+    let store = &w.db.store;
+    let first = store
+        .put_file(
+            &region("210212"),
+            "user:clerk",
+            "申请书.pdf",
+            b"%PDF application",
+        )
+        .await
+        .unwrap();
+    let second = store
+        .put_file(
+            &region("210212"),
+            "user:clerk",
+            "答复书扫描件.pdf",
+            b"%PDF reply",
+        )
+        .await
+        .unwrap();
+    let today = store.today();
+    let definition = state
+        .procedures
+        .current("disclosure_request", today)
+        .unwrap()
+        .clone();
+    let case = store
+        .open_case(NewCase {
+            definition: &definition,
+            calendar: &state.calendar(),
+            actor: Actor::User(&clerk),
+            region: &region("210212"),
+            department: Some(office.id.clone()),
+            action: "register",
+            fields: fields(&[
+                (
+                    "applicant",
+                    json!({"kind": "person", "name": "李四", "phone": "13700001111"}),
+                ),
+                ("applicant_kind", json!("natural_person")),
+                ("content", json!("预算执行情况")),
+                ("channel", json!("in_person")),
+                ("received_on", json!(today.format("%Y-%m-%d").to_string())),
+                ("attachments", json!([first.to_value()])),
+            ]),
+            on: today,
+            receipt: None,
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .act(
+            &definition,
+            &state.calendar(),
+            Actor::User(&clerk),
+            &case.case.id,
+            Command {
+                action: "reply".into(),
+                expected_version: 1,
+                fields: fields(&[
+                    ("reply_type", json!("disclose")),
+                    ("reply_on", json!(today.format("%Y-%m-%d").to_string())),
+                    ("attachments", json!([second.to_value()])),
+                ]),
+                on: today,
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let cookie = login(&w.app, "clerk").await;
+    let page = get(&w.app, &format!("/console/cases/{}", case.case.id), &cookie)
+        .await
+        .text();
+    assert!(
+        page.contains("申请书.pdf") && page.contains("答复书扫描件.pdf"),
+        "{page}"
+    );
+    for (file, bytes) in [
+        (&first, &b"%PDF application"[..]),
+        (&second, &b"%PDF reply"[..]),
+    ] {
+        let got = get(
+            &w.app,
+            &format!("/console/cases/{}/files/{}", case.case.id, file.sha256),
+            &cookie,
+        )
+        .await;
+        assert_eq!(got.status, StatusCode::OK);
+        assert_eq!(got.bytes, bytes);
+    }
+}
