@@ -290,6 +290,26 @@ async fn seed_history(
     let summary =
         crate::demo_remedies::seed_remedies(store, &registry, &calendar, &offices).await?;
     eprintln!("{summary}");
+    let departments: Vec<(String, String, String)> = department_ids
+        .iter()
+        .map(|(code, id)| {
+            let name = DEPARTMENTS
+                .iter()
+                .find(|d| d.0 == *code)
+                .map(|d| d.1.to_string())
+                .unwrap_or_default();
+            (code.to_string(), id.clone(), name)
+        })
+        .collect();
+    let enforcement = crate::demo_enforcement::seed_enforcement(
+        store,
+        &registry,
+        &calendar,
+        district,
+        &departments,
+    )
+    .await?;
+    eprintln!("{enforcement}");
     Ok(())
 }
 

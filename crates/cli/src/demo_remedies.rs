@@ -1477,7 +1477,7 @@ fn reconsiderations(
         g,
         (2019, 8, 19),
         "registration",
-        "大连市旅顺口区自然资源局",
+        "大连市自然资源局旅顺口分局",
         "被申请人为第三人办理的不动产转移登记".into(),
         "辽（2019）旅顺口区不动产权第0012345号".into(),
         (
@@ -1800,7 +1800,7 @@ const ZJJ: Defendant = Defendant {
     government: false,
 };
 const ZRZY: Defendant = Defendant {
-    name: "大连市旅顺口区自然资源局",
+    name: "大连市自然资源局旅顺口分局",
     head_post: "副局长",
     government: false,
 };
