@@ -329,12 +329,15 @@ pub struct Supervision {
     pub certificates_valid: Figure,
     pub bodies_confirmed: Figure,
     pub items_published: Figure,
+    /// Case files evaluated in the year (scored), per evaluated body.
+    pub evaluations: Vec<fazhi_core::evaluation::BodySummary>,
 }
 
 pub const PENALTY: &str = "administrative_penalty";
 const CERTIFICATE: &str = "enforcement_certificate";
 const BODY: &str = "enforcement_body";
 const ITEM: &str = "enforcement_item";
+const EVALUATION: &str = fazhi_core::evaluation::PROCEDURE;
 
 pub async fn supervision(
     store: &Store,
@@ -345,7 +348,7 @@ pub async fn supervision(
 ) -> Result<Supervision, WebError> {
     let today = store.today();
     let cases = store
-        .cases_in(region, &[PENALTY, CERTIFICATE, BODY, ITEM])
+        .cases_in(region, &[PENALTY, CERTIFICATE, BODY, ITEM, EVALUATION])
         .await?;
     let deadline = |c: &StoredCase| -> Option<fazhi_core::engine::DeadlineStatus> {
         let definition = registry.get(&c.case.procedure, &c.case.definition_version)?;
@@ -427,8 +430,26 @@ pub async fn supervision(
                 .clock("publicity")
                 .is_some_and(|k| k.status == ClockStatus::Running)
     };
+    let bands = fazhi_core::evaluation::Bands::default();
+    let scored: Vec<(String, fazhi_core::evaluation::Evaluation)> = cases
+        .iter()
+        .filter(|c| of(c, EVALUATION))
+        .filter(|c| {
+            c.case
+                .taken
+                .iter()
+                .zip(&c.case.taken_on)
+                .any(|(a, on)| a == fazhi_core::evaluation::SCORE_ACTION && on.year() == year)
+        })
+        .filter_map(|c| {
+            let body = c.case.fields.get("evaluated_body")?.as_str()?.to_string();
+            let evaluation = fazhi_core::evaluation::evaluation_of(&c.case.fields, &bands).ok()?;
+            Some((body, evaluation))
+        })
+        .collect();
     Ok(Supervision {
         year,
+        evaluations: fazhi_core::evaluation::summary(&scored),
         by_body,
         defects,
         unpublished: figure(&publicity_running),
