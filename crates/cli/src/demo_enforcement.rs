@@ -4209,6 +4209,10 @@ mod tests {
         assert_eq!(supervision.bodies_confirmed.value, 10);
         assert!(supervision.items_published.value >= 50);
         assert!(supervision.defects.iter().all(|(_, f)| f.value >= 1));
+        // Case-file evaluation by body: six files, one 不合格 among them.
+        let files: u32 = supervision.evaluations.iter().map(|e| e.files).sum();
+        let unqualified: u32 = supervision.evaluations.iter().map(|e| e.unqualified).sum();
+        assert_eq!((files, unqualified), (6, 1));
 
         // Generated codes are valid.
         for c in &penalties {
