@@ -4,10 +4,9 @@
 mod common;
 use common::*;
 
-use chrono::NaiveDate;
 use fazhi_core::calendar::{Calendar, Pause};
 use fazhi_core::disclosure::{Channel, fee_fen, receipt_date};
-use fazhi_core::engine::{Actor, ClockStatus, Refusal, clock_due, expired};
+use fazhi_core::engine::{Actor, ClockStatus, Refusal, clock_due};
 use fazhi_core::org::Role;
 use fazhi_core::procedure::{Definition, Expiry};
 use serde_json::json;
@@ -21,35 +20,6 @@ fn definition() -> Definition {
 
 fn staff() -> fazhi_core::Principal {
     person(Role::DepartmentStaff, Some(DEPARTMENT))
-}
-
-/// What these tests ask of a run besides the shared harness.
-trait Clocks {
-    fn status(&self, clock: &str) -> ClockStatus;
-    fn expired_on(&self, today: &str) -> Vec<(String, Expiry, NaiveDate)>;
-    fn explanation(&self, clock: &str, today: &str) -> Vec<String>;
-}
-
-impl Clocks for Run {
-    fn status(&self, clock: &str) -> ClockStatus {
-        self.case.clock(clock).expect("clock started").status
-    }
-
-    fn expired_on(&self, today: &str) -> Vec<(String, Expiry, NaiveDate)> {
-        expired(&self.def, &self.case, Calendar::embedded(), date(today))
-    }
-
-    fn explanation(&self, clock: &str, today: &str) -> Vec<String> {
-        clock_due(
-            self.def.clock(clock).unwrap(),
-            self.case.clock(clock).unwrap(),
-            Calendar::embedded(),
-            date(today),
-        )
-        .unwrap()
-        .explanation
-        .lines
-    }
 }
 
 /// A paper request registered on `on`, received (Art 31) on `received_on`.

@@ -5,9 +5,7 @@
 mod common;
 use common::*;
 
-use chrono::NaiveDate;
-use fazhi_core::calendar::Calendar;
-use fazhi_core::engine::{Actor, ClockStatus, Refusal, clock_due, expired};
+use fazhi_core::engine::{Actor, ClockStatus, Refusal};
 use fazhi_core::org::Role;
 use fazhi_core::procedure::{Definition, Expiry};
 use serde_json::{Value, json};
@@ -24,33 +22,10 @@ fn staff() -> fazhi_core::Principal {
 }
 
 trait Clocks {
-    fn status(&self, clock: &str) -> ClockStatus;
-    fn expired_on(&self, today: &str) -> Vec<(String, Expiry, NaiveDate)>;
-    fn explanation(&self, clock: &str, today: &str) -> Vec<String>;
     fn staff(&mut self, action: &str, on: &str, f: &[(&str, Value)]);
 }
 
 impl Clocks for Run {
-    fn status(&self, clock: &str) -> ClockStatus {
-        self.case.clock(clock).expect("clock started").status
-    }
-
-    fn expired_on(&self, today: &str) -> Vec<(String, Expiry, NaiveDate)> {
-        expired(&self.def, &self.case, Calendar::embedded(), date(today))
-    }
-
-    fn explanation(&self, clock: &str, today: &str) -> Vec<String> {
-        clock_due(
-            self.def.clock(clock).unwrap(),
-            self.case.clock(clock).unwrap(),
-            Calendar::embedded(),
-            date(today),
-        )
-        .unwrap()
-        .explanation
-        .lines
-    }
-
     fn staff(&mut self, action: &str, on: &str, f: &[(&str, Value)]) {
         self.act(Actor::User(&staff()), action, on, f);
     }

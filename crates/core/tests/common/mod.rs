@@ -5,9 +5,12 @@
 use chrono::NaiveDate;
 use fazhi_core::authz::Principal;
 use fazhi_core::calendar::Calendar;
-use fazhi_core::engine::{Actor, Case, Command, Refusal, apply, clock_due, decide};
+use fazhi_core::engine::{
+    Actor, Case, ClockStatus, Command, Refusal, apply, clock_due, decide, expired,
+};
 use fazhi_core::org::{Grant, Role};
 use fazhi_core::procedure::Definition;
+use fazhi_core::procedure::Expiry;
 use fazhi_core::region::RegionCode;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -86,5 +89,28 @@ impl Run {
         clock_due(def_clock, state, Calendar::embedded(), date(today))
             .unwrap()
             .date
+    }
+
+    /// The status of a clock that has started.
+    pub fn status(&self, clock: &str) -> ClockStatus {
+        self.case.clock(clock).expect("clock started").status
+    }
+
+    /// The clocks whose expiry the system would act on, seen on `today`.
+    pub fn expired_on(&self, today: &str) -> Vec<(String, Expiry, NaiveDate)> {
+        expired(&self.def, &self.case, Calendar::embedded(), date(today))
+    }
+
+    /// How a clock's due date is computed, line by line.
+    pub fn explanation(&self, clock: &str, today: &str) -> Vec<String> {
+        clock_due(
+            self.def.clock(clock).unwrap(),
+            self.case.clock(clock).unwrap(),
+            Calendar::embedded(),
+            date(today),
+        )
+        .unwrap()
+        .explanation
+        .lines
     }
 }
