@@ -137,7 +137,16 @@ impl AppState {
                     code: state.code.clone(),
                     label: clock.label.get(english).to_string(),
                     status: state.status,
-                    status_label: state.status.to_string(),
+                    status_label: if english {
+                        match state.status {
+                            ClockStatus::Running => "running",
+                            ClockStatus::Paused => "paused",
+                            ClockStatus::Stopped => "stopped",
+                        }
+                        .to_string()
+                    } else {
+                        state.status.to_string()
+                    },
                     started_on: state.started_on.format("%Y-%m-%d").to_string(),
                     due: due_date.map(|d| d.format("%Y-%m-%d").to_string()),
                     deadline,
