@@ -18,11 +18,11 @@
 //! under the 2021 definitions. The texts cite the law as it stood in 2019 (e.g. 行政处罚法
 //! (2017) 第二十七条 for 不予处罚); the certificates' later renewals run up to the demo's today.
 
+use crate::demo_gen::{FIRM_WORDS, Gen, Profile, ROADS, STREETS, day, ymd, zh_date};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{Datelike, Duration, NaiveDate};
 use fazhi_core::authz::Principal;
-use fazhi_core::calendar::{Calendar, Length};
-use fazhi_core::codes::{CreditCode, IdNumber};
+use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{Actor, ClockStatus, Command};
 use fazhi_core::org::{DepartmentKind, Grant, Role};
 use fazhi_core::procedure::{Definition, Registry};
@@ -133,10 +133,7 @@ pub async fn seed_enforcement(
     let started = std::time::Instant::now();
     let (justice_id, body_ids, added) = ensure_departments(store, region, departments).await?;
     let today = store.today();
-    let mut g = Gen {
-        rng: Rng(0x0e4f_2019_0212_5eed),
-        cal: calendar,
-    };
+    let mut g = Gen::new(0x0e4f_2019_0212_5eed, calendar, PEOPLE);
 
     // The people: one certificate per officer, ~4 officers per body.
     let mut bodies = Vec::new();
@@ -748,281 +745,28 @@ async fn follow(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The generator: a fixed-seed xorshift, the working-day calendar, people and organisations
+// The generator (crate::demo_gen), with these records' people
 // ---------------------------------------------------------------------------------------------
 
-struct Rng(u64);
+const PEOPLE: Profile = Profile {
+    men: 60,
+    person_men: 75,
+    born: (1958, 1996),
+    villages: 30,
+    flats: false,
+};
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    /// lo..=hi
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo + 1).max(1) as u64)) as i64
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-}
-
-struct Gen<'a> {
-    rng: Rng,
-    cal: &'a Calendar,
-}
-
-fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("a valid date")
-}
-
-fn day(d: NaiveDate) -> Value {
-    json!(d.format("%Y-%m-%d").to_string())
-}
-
-fn zh_date(d: NaiveDate) -> String {
-    format!("{}年{}月{}日", d.year(), d.month(), d.day())
-}
-
-const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "赵", "孙", "于", "曲", "姜", "隋", "宫", "高", "徐", "周",
-    "吴", "郭", "马", "林", "宋", "郑", "谢", "韩", "唐", "冯", "董", "程", "曹", "袁", "邓", "许",
-    "吕", "苏", "卢", "丁", "魏", "薛", "田", "任", "范", "姚", "邹", "金", "郝", "孔", "白", "崔",
-    "栾", "初", "衣", "鞠", "迟", "矫", "修", "臧", "车", "牟",
-];
-const GIVEN_MALE: &[&str] = &[
-    "建国", "建军", "志刚", "志强", "海涛", "海波", "国庆", "立新", "振华", "德胜", "永刚", "春雷",
-    "晓东", "宏伟", "洪亮", "明", "伟", "强", "磊", "军", "勇", "斌", "鹏", "浩", "宇", "俊杰",
-    "长海", "宝林", "成林", "庆丰", "世杰", "继东", "明远", "立军", "文斌", "学军", "洪涛", "振东",
-];
-const GIVEN_FEMALE: &[&str] = &[
-    "秀英", "玉梅", "淑珍", "丽华", "红梅", "海燕", "晓红", "春燕", "丽娜", "静", "敏", "婷", "雪",
-    "颖", "丹", "晓丽", "美玲", "凤霞", "玉兰", "桂芳", "丽君", "艳华", "春梅", "晓燕", "文静",
-];
-const BIRTH_AREAS: &[&str] = &[
-    "210212", "210212", "210212", "210211", "210202", "210203", "210204", "210213", "210281",
-    "210283", "370683", "230103",
-];
-const STREETS: &[&str] = &[
-    "登峰街道",
-    "市场街道",
-    "得胜街道",
-    "光荣街道",
-    "水师营街道",
-    "龙王塘街道",
-    "铁山街道",
-    "双岛湾街道",
-    "三涧堡街道",
-    "长城街道",
-];
-const ROADS: &[&str] = &[
-    "黄河路",
-    "长江路",
-    "顺乐街",
-    "井冈山路",
-    "登峰路",
-    "友谊路",
-    "华侨路",
-    "滨港路",
-    "太阳沟路",
-    "北海路",
-];
-const VILLAGES: &[&str] = &[
-    "水师营街道三里桥村",
-    "三涧堡街道小黑石村",
-    "龙王塘街道黄泥川村",
-    "铁山街道柏岚子村",
-    "双岛湾街道石河村",
-    "长城街道长城村",
-    "水师营街道小南村",
-    "铁山街道郭家沟村",
-];
-const FIRM_WORDS: &[&str] = &[
-    "恒泰", "海旭", "鑫源", "德丰", "华顺", "盛达", "远航", "龙腾", "金港", "博海", "旅港", "北湾",
-    "蓝湾", "樱城", "双岛", "铁山", "黄渤", "晟世", "宏信", "福瑞", "安泰", "东升", "润泽", "鼎盛",
-    "祥和", "新港", "海韵", "金山", "顺达", "嘉禾", "广源", "永兴", "瑞丰", "康达", "万通", "中和",
-];
-const PHONE_HEADS: &[&str] = &[
-    "130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "158", "159",
-    "186", "187", "188", "189",
-];
-const CREDIT_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-
-impl Gen<'_> {
-    fn is_workday(&self, d: NaiveDate) -> bool {
-        self.cal
-            .is_workday(d)
-            .unwrap_or(d.weekday().num_days_from_monday() < 5)
-    }
-
-    /// `d` or the next working day.
-    fn workday(&self, mut d: NaiveDate) -> NaiveDate {
-        while !self.is_workday(d) {
-            d += Duration::days(1);
-        }
-        d
-    }
-
-    /// `d` or the working day before it.
-    fn workday_back(&self, mut d: NaiveDate) -> NaiveDate {
-        while !self.is_workday(d) {
-            d -= Duration::days(1);
-        }
-        d
-    }
-
-    /// The working day `n` working days after `d`.
-    fn add_wd(&self, d: NaiveDate, n: i64) -> NaiveDate {
-        self.cal
-            .due(d, Length::WorkingDays(n.max(0) as u32), &[], &[])
-            .map(|due| due.date)
-            .unwrap_or(d + Duration::days(n * 7 / 5 + 1))
-    }
-
-    /// The last day of a period of `n` calendar days from `d` (a rest day moves on).
-    fn period_end(&self, d: NaiveDate, n: u32) -> NaiveDate {
-        self.cal
-            .due(d, Length::CalendarDays(n), &[], &[])
-            .map(|due| due.date)
-            .unwrap_or(d + Duration::days(i64::from(n)))
-    }
-
-    /// A random working day within [from, to].
-    fn between(&mut self, from: NaiveDate, to: NaiveDate) -> NaiveDate {
-        let span = (to - from).num_days().max(0);
-        let d = from + Duration::days(self.rng.range(0, span));
-        let forward = self.workday(d);
-        if forward <= to {
-            forward
-        } else {
-            self.workday_back(d).max(from)
-        }
-    }
-
-    fn later_wd(&mut self, d: NaiveDate, lo: i64, hi: i64) -> NaiveDate {
-        let n = self.rng.range(lo, hi);
-        self.add_wd(d, n)
-    }
-
-    /// `lo..=hi` calendar days later, on a working day.
-    fn later(&mut self, d: NaiveDate, lo: i64, hi: i64) -> NaiveDate {
-        let n = self.rng.range(lo, hi);
-        self.workday(d + Duration::days(n))
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        self.rng.pick(items)
-    }
-
-    fn name_of(&mut self, male: bool) -> String {
-        let surname = self.pick(SURNAMES);
-        let given = if male {
-            self.pick(GIVEN_MALE)
-        } else {
-            self.pick(GIVEN_FEMALE)
-        };
-        format!("{surname}{given}")
-    }
-
-    fn name(&mut self) -> String {
-        let male = self.rng.chance(60);
-        self.name_of(male)
-    }
-
-    fn phone(&mut self) -> String {
-        let head = self.pick(PHONE_HEADS);
-        format!("{head}{:08}", self.rng.range(0, 99_999_999))
-    }
-
-    /// A GB 11643 number: birth place, birth date, sequence (odd for men), check character.
-    fn id_number(&mut self, male: bool, birth: NaiveDate) -> String {
-        let area = self.pick(BIRTH_AREAS);
-        let sequence = self.rng.range(1, 99);
-        let sex = self.rng.range(0, 4) * 2 + i64::from(male);
-        let first17 = format!("{area}{}{sequence:02}{sex}", birth.format("%Y%m%d"));
-        let check = IdNumber::check_char(&first17) as char;
-        format!("{first17}{check}")
-    }
-
-    /// A GB 32100 code: `head`, random characters, the check character.
-    fn credit_code(&mut self, head: &str, digits_only: bool) -> String {
-        let chars: &[u8] = if digits_only {
-            &CREDIT_CHARS[..10]
-        } else {
-            CREDIT_CHARS
-        };
-        let mut first17 = head.to_string();
-        while first17.len() < 17 {
-            first17.push(chars[self.rng.below(chars.len())] as char);
-        }
-        let check = CreditCode::check_char(&first17).expect("credit-code characters");
-        format!("{first17}{check}")
-    }
-
-    /// A state organ's code (registration authority 1, kind 1: 机关).
-    fn organ_credit_code(&mut self) -> String {
-        self.credit_code("11210212", true)
-    }
-
-    fn address(&mut self) -> String {
-        if self.rng.chance(30) {
-            let village = self.pick(VILLAGES);
-            format!("大连市旅顺口区{village}{}号", self.rng.range(1, 320))
-        } else {
-            let street = self.pick(STREETS);
-            let road = self.pick(ROADS);
-            format!("大连市旅顺口区{street}{road}{}号", self.rng.range(1, 260))
-        }
-    }
-
-    fn person_named(&mut self, name: &str, male: bool, from: i32, to: i32) -> Value {
-        let year = self.rng.range(i64::from(from), i64::from(to)) as i32;
-        let birth = ymd(year, 1, 1) + Duration::days(self.rng.range(0, 364));
-        let id = self.id_number(male, birth);
-        json!({"kind": "person", "name": name, "id_number": id})
-    }
-
-    /// A natural person with ID number, phone and address.
-    fn person(&mut self) -> Value {
-        let male = self.rng.chance(75);
-        let name = self.name_of(male);
-        let mut p = self.person_named(&name, male, 1958, 1996);
-        p["phone"] = json!(self.phone());
-        p["address"] = json!(self.address());
-        p
-    }
-
-    /// An organisation: a company (91…) or an individual business (92…).
-    fn organisation(&mut self, name: String, individual: bool) -> Value {
-        let code = if individual {
-            self.credit_code("92210212MA0", false)
-        } else {
-            self.credit_code("91210212MA0", false)
-        };
-        let representative = self.name();
-        let phone = self.phone();
-        let address = self.address();
-        json!({"kind": "organisation", "name": name, "credit_code": code,
-               "representative": representative, "phone": phone, "address": address})
-    }
-
-    fn firm_word(&mut self) -> &'static str {
-        self.pick(FIRM_WORDS)
-    }
+/// A party that is a business: a company (91…) or an individual business (92…), with an
+/// address.
+fn business(g: &mut Gen, name: String, individual: bool) -> Value {
+    let head = if individual {
+        "92210212MA0"
+    } else {
+        "91210212MA0"
+    };
+    let mut party = g.organisation(name, head);
+    party["address"] = json!(g.address());
+    party
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3035,7 +2779,7 @@ fn offence_plan(
         PartyKind::Shop(kind) => {
             let street = g.pick(STREETS);
             let word = g.firm_word();
-            let mut shop = g.organisation(format!("旅顺口区{street}{word}{kind}"), true);
+            let mut shop = business(g, format!("旅顺口区{street}{word}{kind}"), true);
             // The shop is in the street its name says.
             let road = g.pick(ROADS);
             let number = g.rng.range(1, 260);
@@ -3045,7 +2789,7 @@ fn offence_plan(
         PartyKind::Company(trade) => {
             let word = g.firm_word();
             (
-                g.organisation(format!("大连旅顺{word}{trade}有限公司"), false),
+                business(g, format!("大连旅顺{word}{trade}有限公司"), false),
                 false,
             )
         }
@@ -3647,7 +3391,7 @@ fn gas_plan(
     let (lead, officers) = officers_for(g, w, b);
     let officer = Who::Officer(b, lead);
     let staff = Who::Staff(b);
-    let party = g.organisation(name.to_string(), false);
+    let party = business(g, name.to_string(), false);
     let listed: Vec<String> = hazards
         .iter()
         .enumerate()
@@ -4039,6 +3783,7 @@ fn summarise(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fazhi_core::codes::{CreditCode, IdNumber};
     use fazhi_store::testing::TestDb;
 
     #[tokio::test]

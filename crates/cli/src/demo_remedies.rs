@@ -12,11 +12,11 @@
 //! through the engine's own actions, dated in the past, so histories, clocks, case numbers and
 //! the event log are the ones real work would leave.
 
+use crate::demo_gen::{Gen, Profile, day, ymd};
 use anyhow::{Context, Result, anyhow};
 use chrono::{Datelike, Duration, NaiveDate};
 use fazhi_core::authz::Principal;
-use fazhi_core::calendar::{Calendar, Length};
-use fazhi_core::codes::{CreditCode, IdNumber};
+use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{Actor, Command};
 use fazhi_core::procedure::{Definition, Registry};
 use fazhi_core::region::RegionCode;
@@ -95,10 +95,7 @@ pub async fn seed_remedies(
     offices: &Offices,
 ) -> Result<Summary> {
     let started = std::time::Instant::now();
-    let mut g = Gen {
-        rng: Rng(0x5eed_2019_0212_u64),
-        cal: calendar,
-    };
+    let mut g = Gen::new(0x5eed_2019_0212_u64, calendar, PEOPLE);
     let justice = Arc::new(offices.justice.clone());
     let government = Arc::new(offices.government_office.clone());
     let petitions = Arc::new(offices.petitions.clone());
@@ -318,146 +315,17 @@ async fn follow(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The generator: a fixed-seed xorshift, the working-day calendar, people and organisations
+// The generator (crate::demo_gen), with these records' people
 // ---------------------------------------------------------------------------------------------
 
-struct Rng(u64);
+const PEOPLE: Profile = Profile {
+    men: 55,
+    person_men: 55,
+    born: (1944, 1998),
+    villages: 35,
+    flats: true,
+};
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    /// lo..=hi
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo + 1).max(1) as u64)) as i64
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-
-    fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = self.below(i + 1);
-            items.swap(i, j);
-        }
-    }
-}
-
-struct Gen<'a> {
-    rng: Rng,
-    cal: &'a Calendar,
-}
-
-fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("a valid date")
-}
-
-fn day(d: NaiveDate) -> Value {
-    json!(d.format("%Y-%m-%d").to_string())
-}
-
-const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "赵", "孙", "于", "曲", "姜", "隋", "宫", "高", "徐", "周",
-    "吴", "郭", "马", "林", "宋", "郑", "谢", "韩", "唐", "冯", "董", "程", "曹", "袁", "邓", "许",
-    "沈", "吕", "苏", "卢", "蒋", "蔡", "丁", "魏", "薛", "叶", "潘", "杜", "夏", "田", "任", "范",
-    "方", "石", "姚", "谭", "邹", "金", "陆", "郝", "孔", "白", "崔", "康", "毛", "邱", "秦", "史",
-    "顾", "侯", "邵", "孟", "段", "栾", "初", "衣", "鞠", "迟", "矫", "修", "臧", "车", "牟", "滕",
-];
-const GIVEN_MALE: &[&str] = &[
-    "建国", "建军", "志刚", "志强", "海涛", "海波", "国庆", "立新", "振华", "德胜", "永刚", "春雷",
-    "晓东", "宏伟", "洪亮", "明", "伟", "强", "磊", "军", "勇", "斌", "鹏", "浩", "宇", "俊杰",
-    "金龙", "长海", "福来", "宝林", "玉山", "成林", "庆丰", "守信", "传福", "树森", "世杰", "春生",
-    "继东", "明远", "大鹏", "立军", "文斌", "学军", "洪涛", "振东", "铁军", "广利", "德顺", "连生",
-];
-const GIVEN_FEMALE: &[&str] = &[
-    "秀英", "桂兰", "玉梅", "淑珍", "丽华", "红梅", "海燕", "晓红", "春燕", "丽娜", "静", "敏",
-    "婷", "雪", "颖", "丹", "晓丽", "美玲", "凤霞", "淑琴", "玉兰", "秀芝", "桂芳", "丽君", "艳华",
-    "淑华", "春梅", "晓燕", "文静", "佳怡", "思雨", "欣悦", "凤英", "玉华", "秀云", "丽萍",
-];
-const BIRTH_AREAS: &[&str] = &[
-    "210212", "210212", "210212", "210212", "210211", "210202", "210203", "210204", "210213",
-    "210281", "210283", "370683", "230103", "220104",
-];
-const STREETS: &[&str] = &[
-    "登峰街道",
-    "市场街道",
-    "得胜街道",
-    "光荣街道",
-    "水师营街道",
-    "龙王塘街道",
-    "铁山街道",
-    "双岛湾街道",
-    "三涧堡街道",
-    "长城街道",
-];
-const VILLAGES: &[&str] = &[
-    "水师营街道三里桥村",
-    "三涧堡街道小黑石村",
-    "龙王塘街道黄泥川村",
-    "铁山街道柏岚子村",
-    "双岛湾街道石河村",
-    "长城街道长城村",
-    "水师营街道小南村",
-    "三涧堡街道袁家村",
-    "龙王塘街道塔河湾村",
-    "铁山街道郭家沟村",
-];
-const ROADS: &[&str] = &[
-    "黄河路",
-    "长江路",
-    "顺乐街",
-    "井冈山路",
-    "登峰路",
-    "友谊路",
-    "华侨路",
-    "滨港路",
-];
-const PROJECTS: &[&str] = &[
-    "旅顺中心区棚户区改造项目",
-    "黄河路拓宽改造工程",
-    "旅顺新港疏港路改造工程",
-    "太阳沟历史街区保护更新项目",
-    "水师营棚户区改造二期项目",
-    "龙河两岸综合整治工程",
-    "三涧堡工业园区配套道路工程",
-];
-const FIRM_WORDS: &[&str] = &[
-    "恒泰", "海旭", "鑫源", "德丰", "华顺", "盛达", "远航", "龙腾", "金港", "博海", "旅港", "北湾",
-    "蓝湾", "樱城", "双岛", "铁山", "黄渤", "晟世", "宏信", "福瑞", "安泰", "东升", "润泽", "鼎盛",
-    "祥和", "新港", "海韵", "金山", "顺达", "嘉禾",
-];
-const INDUSTRIES: &[&str] = &[
-    "商贸",
-    "建筑工程",
-    "海产品",
-    "物流",
-    "房地产开发",
-    "餐饮管理",
-    "旅游开发",
-    "水产养殖",
-    "船舶修造",
-    "物业管理",
-    "建材",
-    "食品",
-    "果蔬种植",
-    "机械制造",
-    "酒店管理",
-];
 const LAW_FIRMS: &[&str] = &[
     "辽宁樱城律师事务所",
     "辽宁海韵律师事务所",
@@ -465,216 +333,6 @@ const LAW_FIRMS: &[&str] = &[
     "辽宁旅港律师事务所",
     "辽宁渤海明德律师事务所",
 ];
-const PHONE_HEADS: &[&str] = &[
-    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155",
-    "158", "159", "180", "186", "187", "188", "189",
-];
-const CREDIT_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-
-impl Gen<'_> {
-    fn is_workday(&self, d: NaiveDate) -> bool {
-        self.cal
-            .is_workday(d)
-            .unwrap_or(d.weekday().num_days_from_monday() < 5)
-    }
-
-    /// `d` or the next working day.
-    fn workday(&self, mut d: NaiveDate) -> NaiveDate {
-        while !self.is_workday(d) {
-            d += Duration::days(1);
-        }
-        d
-    }
-
-    /// `d` or the working day before it.
-    fn workday_back(&self, mut d: NaiveDate) -> NaiveDate {
-        while !self.is_workday(d) {
-            d -= Duration::days(1);
-        }
-        d
-    }
-
-    /// The working day `n` working days after `d`.
-    fn add_wd(&self, d: NaiveDate, n: i64) -> NaiveDate {
-        self.cal
-            .due(d, Length::WorkingDays(n.max(0) as u32), &[], &[])
-            .map(|due| due.date)
-            .unwrap_or(d + Duration::days(n * 7 / 5 + 1))
-    }
-
-    /// `n` calendar days after `d`, moved to a working day.
-    fn add_days(&self, d: NaiveDate, n: i64) -> NaiveDate {
-        self.workday(d + Duration::days(n))
-    }
-
-    /// The last day of a period of `n` calendar days from `d` (a rest day moves on).
-    fn period_end(&self, d: NaiveDate, n: u32) -> NaiveDate {
-        self.cal
-            .due(d, Length::CalendarDays(n), &[], &[])
-            .map(|due| due.date)
-            .unwrap_or(d + Duration::days(i64::from(n)))
-    }
-
-    /// A random working day within [from, to].
-    fn between(&mut self, from: NaiveDate, to: NaiveDate) -> NaiveDate {
-        let span = (to - from).num_days().max(0);
-        let d = from + Duration::days(self.rng.range(0, span));
-        let forward = self.workday(d);
-        if forward <= to {
-            forward
-        } else {
-            self.workday_back(d).max(from)
-        }
-    }
-
-    fn later(&mut self, d: NaiveDate, lo: i64, hi: i64) -> NaiveDate {
-        let n = self.rng.range(lo, hi);
-        self.add_days(d, n)
-    }
-
-    fn later_wd(&mut self, d: NaiveDate, lo: i64, hi: i64) -> NaiveDate {
-        let n = self.rng.range(lo, hi);
-        self.add_wd(d, n)
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        self.rng.pick(items)
-    }
-
-    fn name_of(&mut self, male: bool) -> String {
-        let surname = self.pick(SURNAMES);
-        let given = if male {
-            self.pick(GIVEN_MALE)
-        } else {
-            self.pick(GIVEN_FEMALE)
-        };
-        format!("{surname}{given}")
-    }
-
-    fn name(&mut self) -> String {
-        let male = self.rng.chance(55);
-        self.name_of(male)
-    }
-
-    fn phone(&mut self) -> String {
-        let head = self.pick(PHONE_HEADS);
-        format!("{head}{:08}", self.rng.range(0, 99_999_999))
-    }
-
-    /// A GB 11643 number: birth place, birth date, sequence (odd for men), check character.
-    fn id_number(&mut self, male: bool, birth: NaiveDate) -> String {
-        let area = self.pick(BIRTH_AREAS);
-        let sequence = self.rng.range(1, 99);
-        let sex = self.rng.range(0, 4) * 2 + i64::from(male);
-        let first17 = format!("{area}{}{sequence:02}{sex}", birth.format("%Y%m%d"));
-        let check = IdNumber::check_char(&first17) as char;
-        format!("{first17}{check}")
-    }
-
-    /// A GB 32100 code: `head` (registration authority, kind and region), then the
-    /// organisation code, then the check character.
-    fn credit_code(&mut self, head: &str) -> String {
-        let mut first17 = head.to_string();
-        while first17.len() < 17 {
-            first17.push(CREDIT_CHARS[self.rng.below(CREDIT_CHARS.len())] as char);
-        }
-        let check = CreditCode::check_char(&first17).expect("credit-code characters");
-        format!("{first17}{check}")
-    }
-
-    fn address(&mut self) -> String {
-        if self.rng.chance(35) {
-            let village = self.pick(VILLAGES);
-            format!("大连市旅顺口区{village}{}号", self.rng.range(1, 320))
-        } else {
-            let street = self.pick(STREETS);
-            let road = self.pick(ROADS);
-            format!(
-                "大连市旅顺口区{street}{road}{}号{}单元{}室",
-                self.rng.range(1, 180),
-                self.rng.range(1, 6),
-                self.rng.range(101, 1802)
-            )
-        }
-    }
-
-    /// A natural person born between the given years.
-    fn person_born(&mut self, from: i32, to: i32) -> Value {
-        let male = self.rng.chance(55);
-        let name = self.name_of(male);
-        let year = self.rng.range(i64::from(from), i64::from(to)) as i32;
-        let birth = ymd(year, 1, 1) + Duration::days(self.rng.range(0, 364));
-        let id = self.id_number(male, birth);
-        let phone = self.phone();
-        let address = self.address();
-        json!({"kind": "person", "name": name, "id_number": id, "phone": phone, "address": address})
-    }
-
-    fn person(&mut self) -> Value {
-        self.person_born(1944, 1998)
-    }
-
-    fn company_name(&mut self) -> String {
-        let word = self.pick(FIRM_WORDS);
-        let industry = self.pick(INDUSTRIES);
-        if self.rng.chance(50) {
-            format!("大连旅顺{word}{industry}有限公司")
-        } else {
-            format!("旅顺口区{word}{industry}有限公司")
-        }
-    }
-
-    fn organisation(&mut self, name: String, head: &str) -> Value {
-        let code = self.credit_code(head);
-        let representative = self.name();
-        let phone = self.phone();
-        json!({"kind": "organisation", "name": name, "credit_code": code, "representative": representative, "phone": phone})
-    }
-
-    fn company(&mut self) -> Value {
-        let name = self.company_name();
-        self.organisation(name, "91210212MA0")
-    }
-
-    /// Fills `{street}`, `{village}`, `{road}`, `{project}`, `{company}`, `{amount}`,
-    /// `{year}` (a recent year before `year`) and `{n}` with fresh picks.
-    fn fill(&mut self, text: &str, year: i32) -> String {
-        let mut out = text.to_string();
-        if out.contains("{street}") {
-            let v = self.pick(STREETS);
-            out = out.replace("{street}", v);
-        }
-        if out.contains("{village}") {
-            let v = self.pick(VILLAGES);
-            out = out.replace("{village}", v);
-        }
-        if out.contains("{road}") {
-            let v = self.pick(ROADS);
-            out = out.replace("{road}", v);
-        }
-        if out.contains("{project}") {
-            let v = self.pick(PROJECTS);
-            out = out.replace("{project}", v);
-        }
-        if out.contains("{company}") {
-            let v = self.company_name();
-            out = out.replace("{company}", &v);
-        }
-        if out.contains("{amount}") {
-            let v = self.rng.range(18, 460) * 100;
-            out = out.replace("{amount}", &v.to_string());
-        }
-        if out.contains("{year}") {
-            let v = year - self.rng.range(1, 6) as i32;
-            out = out.replace("{year}", &v.to_string());
-        }
-        if out.contains("{n}") {
-            let v = self.rng.range(3, 96);
-            out = out.replace("{n}", &v.to_string());
-        }
-        out
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // 依申请公开 (政府办公室)
@@ -1037,10 +695,7 @@ fn disclosure_requests(g: &mut Gen, office: &Arc<Office>, plans: &mut Vec<Plan>)
     for request in requests {
         let mut received = request.received;
         loop {
-            let mut attempt = Gen {
-                rng: Rng(g.rng.next() | 1),
-                cal: g.cal,
-            };
+            let mut attempt = g.fork();
             let (plan, outcome) = disclosure_plan(&mut attempt, office, &request, received);
             let concluded = plan.last_on();
             if request.by.is_some_and(|by| concluded > by) {
@@ -3726,10 +3381,7 @@ fn mediation(g: &mut Gen, committees: &[Arc<Office>], plans: &mut Vec<Plan>) {
             let c = pick_committee(g, committees.len());
             let mut applied = g.between(from, to);
             loop {
-                let mut attempt = Gen {
-                    rng: Rng(g.rng.next() | 1),
-                    cal: g.cal,
-                };
+                let mut attempt = g.fork();
                 let plan = mediation_plan(
                     &mut attempt,
                     &committees[c],
@@ -3954,44 +3606,4 @@ fn mediation_plan(
         ],
     );
     plan
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_codes_parse() {
-        let mut g = Gen {
-            rng: Rng(42),
-            cal: Calendar::embedded(),
-        };
-        for _ in 0..500 {
-            let p = g.person();
-            IdNumber::parse(p["id_number"].as_str().unwrap()).unwrap();
-            for head in [
-                "91210212MA0",
-                "31210000E",
-                "12210200MB",
-                "52210212MJ",
-                "51210212MJ",
-            ] {
-                CreditCode::parse(&g.credit_code(head)).unwrap();
-            }
-        }
-    }
-
-    #[test]
-    fn working_days_are_working_days() {
-        let mut g = Gen {
-            rng: Rng(7),
-            cal: Calendar::embedded(),
-        };
-        for _ in 0..200 {
-            let d = g.between(ymd(2019, 1, 1), ymd(2019, 12, 31));
-            assert!(g.is_workday(d), "{d}");
-        }
-        // 2019-10-01..07 is the National Day holiday.
-        assert_eq!(g.workday(ymd(2019, 10, 1)), ymd(2019, 10, 8));
-    }
 }

@@ -6,6 +6,7 @@ mod bench;
 mod config;
 mod demo;
 mod demo_enforcement;
+mod demo_gen;
 mod demo_remedies;
 
 use anyhow::{Context, Result, anyhow, bail};
