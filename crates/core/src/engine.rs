@@ -858,13 +858,18 @@ pub fn apply(definition: &Definition, case: &mut Case, step: &Step) {
         let starting = clock.starts.contains(action)
             || (clock.restarts.contains(action) && existing.is_some());
         if starting {
-            let started_on = clock
-                .start_field
+            // The start day: the starting action's date field, or for a restart the date the
+            // restarting action gives (taken from this step only, never an older value).
+            let (field, given) = if clock.starts.contains(action) {
+                (&clock.start_field, &case.fields)
+            } else {
+                (&clock.restart_field, &step.fields)
+            };
+            let started_on = field
                 .as_ref()
-                .and_then(|f| case.fields.get(f))
+                .and_then(|f| given.get(f))
                 .and_then(|v| v.as_str())
                 .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-                .filter(|_| clock.starts.contains(action))
                 .unwrap_or(on);
             let fixed_due = match &clock.length {
                 ClockLength::FromField(f) => case

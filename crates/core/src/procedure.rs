@@ -218,6 +218,10 @@ pub struct Clock {
     /// A date field that, when given with the starting action, is the start date instead of
     /// the day the action was recorded (e.g. the receipt date by channel).
     pub start_field: Option<String>,
+    /// A date field that, when given with a restarting action, is the day the clock starts
+    /// afresh (e.g. the day the supplemented request was received), instead of the day the
+    /// action was recorded.
+    pub restart_field: Option<String>,
     pub pauses: Vec<String>,
     pub resumes: Vec<String>,
     pub restarts: Vec<String>,
@@ -509,6 +513,8 @@ struct RawClock {
     starts: Vec<String>,
     #[serde(default)]
     start_field: Option<String>,
+    #[serde(default)]
+    restart_field: Option<String>,
     #[serde(default)]
     pauses: Vec<String>,
     #[serde(default)]
@@ -975,13 +981,15 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 None
             }
         };
-        if let Some(f) = &k.start_field
-            && field_kind(f) != Some(FieldType::Date)
-        {
-            c.error(
-                format!("{at}.start_field"),
-                format!("“{f}” is not a date field"),
-            );
+        for (key, field) in [
+            ("start_field", &k.start_field),
+            ("restart_field", &k.restart_field),
+        ] {
+            if let Some(f) = field
+                && field_kind(f) != Some(FieldType::Date)
+            {
+                c.error(format!("{at}.{key}"), format!("“{f}” is not a date field"));
+            }
         }
         let on_expiry = match k.on_expiry {
             None => Expiry::Overdue,
@@ -1012,6 +1020,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 length,
                 starts: k.starts,
                 start_field: k.start_field,
+                restart_field: k.restart_field,
                 pauses: k.pauses,
                 resumes: k.resumes,
                 restarts: k.restarts,

@@ -281,6 +281,24 @@ fn a_supplement_must_be_asked_for_within_7_working_days() {
 }
 
 #[test]
+fn a_supplemented_request_entered_late_counts_from_its_receipt() {
+    let mut run = registered("2019-05-20", "2019-05-20");
+    request_supplement(&mut run, "2019-05-22", "2019-06-05");
+    // Recorded on 06-05, received on 06-03: the 20 working days run from 06-03 (Art 30).
+    run.act(
+        Actor::User(&staff()),
+        "supplement_received",
+        "2019-06-05",
+        &[("supplement_received_on", json!("2019-06-03"))],
+    );
+    assert_eq!(
+        run.case.clock("reply").unwrap().started_on,
+        date("2019-06-03")
+    );
+    assert_eq!(run.due("reply", "2019-06-05"), date("2019-07-02"));
+}
+
+#[test]
 fn the_reply_period_restarts_on_receipt_of_the_supplemented_request() {
     let mut run = registered("2019-05-20", "2019-05-20");
     request_supplement(&mut run, "2019-05-22", "2019-06-05");

@@ -839,3 +839,39 @@ fn records_after_the_end_keep_the_case_ended_and_its_conclusion_date() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn a_restart_counts_from_the_date_the_action_gives() {
+    let clerk = person(Role::WindowClerk, Some("d-market"));
+    let mut run = new_run();
+    run.register(&clerk, "2019-03-01");
+    run.act(
+        Actor::User(&clerk),
+        "request_supplement",
+        "2019-03-04",
+        &[
+            ("supplement_items", json!("营业执照复印件")),
+            ("supplement_deadline", json!("2019-03-15")),
+        ],
+    );
+    // Entered on the 14th, the supplements arrived on the 8th: the period runs from the 8th.
+    run.act(
+        Actor::User(&clerk),
+        "supplement_received",
+        "2019-03-14",
+        &[("supplements_received_on", json!("2019-03-08"))],
+    );
+    let acceptance = run.case.clock("acceptance").unwrap();
+    assert_eq!(acceptance.started_on, date("2019-03-08"));
+    assert_eq!(run.due("acceptance", "2019-03-14"), date("2019-03-15"));
+    // A restart field must be a date field.
+    let broken = SAMPLE.replace(
+        "restart_field = \"supplements_received_on\"",
+        "restart_field = \"matter\"",
+    );
+    let errors = errors_of(&broken);
+    assert!(
+        errors.iter().any(|e| e.contains("restart_field")),
+        "{errors:?}"
+    );
+}
