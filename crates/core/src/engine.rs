@@ -376,16 +376,12 @@ pub fn decide_with(
             });
         }
     }
-    // The few rules that are arithmetic rather than conditions (a case file's score adds up
-    // and matches its grade) are checked here, so no path can record a wrong one.
-    if definition.code == crate::evaluation::PROCEDURE
-        && action.code == crate::evaluation::SCORE_ACTION
-        && let Err(message) =
-            crate::evaluation::check_recorded(&merged, &crate::evaluation::Bands::default())
+    if let Some(rule) = &action.rule
+        && let Err(message) = crate::rules::check(rule, &merged)
     {
         return Err(Refusal::GuardFailed {
             message,
-            basis: "行政执法案卷评查标准（本地规定）".into(),
+            basis: action.basis.clone(),
         });
     }
     if let Some(ext) = &action.extends {

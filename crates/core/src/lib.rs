@@ -19,6 +19,7 @@ pub mod org;
 pub mod penalty;
 pub mod procedure;
 pub mod region;
+pub mod rules;
 pub mod time;
 
 pub use authz::Principal;

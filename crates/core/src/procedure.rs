@@ -173,6 +173,8 @@ pub struct Action {
     /// action hands the case over (e.g. the service hall registers, the competent department
     /// decides; a petition transferred to the body with the power to handle it).
     pub transfers_to: Option<String>,
+    /// An arithmetic rule of law the step must satisfy (see [`crate::rules`]).
+    pub rule: Option<String>,
     pub basis: String,
 }
 
@@ -488,6 +490,8 @@ struct RawAction {
     extends: Option<RawExtension>,
     #[serde(default)]
     transfers_to: Option<String>,
+    #[serde(default)]
+    rule: Option<String>,
     #[serde(default)]
     basis: String,
 }
@@ -904,6 +908,17 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 );
             }
         }
+        if let Some(rule) = &a.rule
+            && !crate::rules::KNOWN.contains(&rule.as_str())
+        {
+            c.error(
+                format!("{at}.rule"),
+                format!(
+                    "unknown rule “{rule}” (known: {})",
+                    crate::rules::KNOWN.join(", ")
+                ),
+            );
+        }
         actions.push(Action {
             code: a.code,
             label: Label { zh: a.zh, en: a.en },
@@ -916,6 +931,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
             guards,
             extends,
             transfers_to: a.transfers_to,
+            rule: a.rule,
             basis: a.basis,
         });
     }

@@ -227,6 +227,18 @@ fn unknown_placeholders_and_bad_number_fields_are_definition_errors() {
         errors.iter().any(|e| e.at == "procedure.number_field"),
         "{errors:?}"
     );
+    let ruled = DEFINITION.replace(
+        "code = \"close\"\nzh = \"结案\"",
+        "code = \"close\"\nrule = \"golden_ratio\"\nzh = \"结案\"",
+    );
+    assert_ne!(ruled, DEFINITION);
+    let errors = Definition::parse("x.toml", &ruled).unwrap_err();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("unknown rule “golden_ratio”")),
+        "{errors:?}"
+    );
 }
 
 #[test]
