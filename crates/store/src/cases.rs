@@ -384,26 +384,39 @@ impl Store {
                     continue;
                 };
                 let value = command.fields.get(field).or(case.fields.get(field));
-                for number in engine::certificate_numbers(value) {
-                    let snapshot: Option<String> = on_db!(&self.db, pool => {
-                        sqlx::query_scalar(
-                            "SELECT snapshot FROM cases WHERE region = $1 AND procedure = $2 AND number = $3",
-                        )
-                        .bind(case.region.as_str().to_string())
-                        .bind(certificates.clone())
-                        .bind(number.clone())
-                        .fetch_optional(pool)
-                        .await?
-                    });
-                    if let Some(snapshot) = snapshot {
-                        let certificate: Case = serde_json::from_str(&snapshot).map_err(|e| {
-                            StoreError::Invalid(format!("certificate {number} snapshot: {e}"))
-                        })?;
-                        facts.insert(
-                            number.clone(),
-                            engine::Certificate::of_case(&certificate, &number),
-                        );
+                let numbers = engine::certificate_numbers(value);
+                if numbers.is_empty() {
+                    continue;
+                }
+                // All the named certificates in one query.
+                let mut params: Vec<Value> =
+                    vec![case.region.as_str().into(), certificates.clone().into()];
+                let list: Vec<String> = numbers
+                    .iter()
+                    .take(MAX_IDS)
+                    .map(|n| bind(n.clone().into(), &mut params))
+                    .collect();
+                let sql = format!(
+                    "SELECT number, snapshot FROM cases WHERE region = $1 AND procedure = $2 AND number IN ({})",
+                    list.join(", ")
+                );
+                let rows: Vec<(String, String)> = on_db!(&self.db, pool => {
+                    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                    for p in &params {
+                        if let Value::Text(t) = p {
+                            query = query.bind(t.clone());
+                        }
                     }
+                    query.fetch_all(pool).await?
+                });
+                for (number, snapshot) in rows {
+                    let certificate: Case = serde_json::from_str(&snapshot).map_err(|e| {
+                        StoreError::Invalid(format!("certificate {number} snapshot: {e}"))
+                    })?;
+                    facts.insert(
+                        number.clone(),
+                        engine::Certificate::of_case(&certificate, &number),
+                    );
                 }
             }
         }
