@@ -31,6 +31,28 @@ async fn a_case_moves_to_the_competent_department(engine: Engine) {
     let def = Definition::parse("sample-permit.toml", SAMPLE).unwrap();
     let cal = Calendar::embedded();
     let clerk = person(Role::WindowClerk, &district.market.id);
+    // A member of the receiving department, to be told of the case when it arrives.
+    let receiver = db
+        .store
+        .add_user(
+            "system",
+            fazhi_store::accounts::NewUser {
+                name: fazhi_core::org::UserName::parse("receiver").unwrap(),
+                display_name: "司法局收件人".into(),
+                region: region("210212"),
+                password: "correct horse battery".into(),
+                grants: vec![
+                    Grant::new(
+                        Role::DepartmentStaff,
+                        region("210212"),
+                        Some(district.justice.id.clone()),
+                    )
+                    .unwrap(),
+                ],
+            },
+        )
+        .await
+        .unwrap();
     let fields = [
         ("applicant", json!({"kind": "person", "name": "张三"})),
         ("matter", json!("燃气经营许可")),
@@ -117,6 +139,11 @@ async fn a_case_moves_to_the_competent_department(engine: Engine) {
         moved.case.department.as_deref(),
         Some(district.justice.id.as_str())
     );
+    assert_eq!(
+        db.store.unread_count(&receiver.id).await.unwrap(),
+        1,
+        "told of the hand-over"
+    );
     let read = db.store.case(&case.case.id).await.unwrap().unwrap();
     assert_eq!(
         read.case.department.as_deref(),
@@ -159,6 +186,41 @@ async fn a_case_moves_to_the_competent_department(engine: Engine) {
     assert!(
         matches!(late, Err(Refusal::DepartmentNotAllowed { .. })),
         "{late:?}"
+    );
+    // A case recorded long after the fact (a paper ledger entered now) is history: nobody is
+    // notified of it.
+    let long_ago = db.store.today() - chrono::Duration::days(200);
+    let old_fields = [
+        ("applicant", json!({"kind": "person", "name": "李四"})),
+        ("matter", json!("旧案登记")),
+        (
+            "received_on",
+            json!(long_ago.format("%Y-%m-%d").to_string()),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let clerk_of_justice = person(Role::WindowClerk, &district.justice.id);
+    db.store
+        .open_case(fazhi_store::cases::NewCase {
+            definition: &def,
+            calendar: cal,
+            actor: Actor::User(&clerk_of_justice),
+            region: &region("210212"),
+            department: Some(district.justice.id.clone()),
+            action: "register",
+            fields: old_fields,
+            on: long_ago,
+            receipt: None,
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        db.store.unread_count(&receiver.id).await.unwrap(),
+        1,
+        "no news of history"
     );
     assert!(db.store.verify().await.unwrap().ok());
 }
