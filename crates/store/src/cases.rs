@@ -54,6 +54,40 @@ struct Origin {
     receipt: Option<String>,
 }
 
+/// One step of a case history loaded in bulk ([`Store::history_batch`]).
+pub struct HistoryStep<'a> {
+    pub actor: Actor<'a>,
+    pub action: &'a str,
+    pub on: NaiveDate,
+    pub fields: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// The `case.step` event of a step: what the engine decided, under which definition.
+fn step_event(
+    definition: &Definition,
+    case: &Case,
+    step: &Step,
+    actor: &str,
+    receipt: Option<&str>,
+) -> NewEvent {
+    let mut payload = json!({
+        "procedure": definition.code,
+        "definition_version": definition.version,
+        "department": case.department,
+        "step": step,
+    });
+    if let Some(receipt) = receipt {
+        payload["receipt"] = json!(receipt);
+    }
+    NewEvent::new(
+        case.region.clone(),
+        Subject::new("case", &case.id),
+        "case.step",
+        actor,
+        payload,
+    )
+}
+
 /// A case to open: its first action, taken by a user or by the system (an online application).
 pub struct NewCase<'a> {
     pub definition: &'a Definition,
@@ -500,6 +534,90 @@ impl Store {
         }
     }
 
+    /// A case's whole recorded history as one write, for loading histories in bulk (the
+    /// benchmark's generated districts; ledgers entered after the fact). The engine decides
+    /// every step in memory exactly as [`Store::open_case`] and [`Store::act_on`] would; the write
+    /// holds one `case.step` event per step and the case's rows as they stand after the last
+    /// one. Being a record of the past it notifies nobody. A refused step is returned with its
+    /// index, and nothing is written. Guards that read outside facts (certificates) see none.
+    pub fn history_batch(
+        &self,
+        definition: &Definition,
+        calendar: &Calendar,
+        region: &RegionCode,
+        department: Option<String>,
+        steps: &[HistoryStep<'_>],
+    ) -> std::result::Result<WriteBatch, (usize, Refusal)> {
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        let mut case = Case::new(&id, region.clone(), department, definition);
+        let mut batch = WriteBatch::new();
+        let mut created_by = String::new();
+        for (i, history) in steps.iter().enumerate() {
+            let command = Command {
+                action: history.action.to_string(),
+                expected_version: case.version,
+                fields: history.fields.clone(),
+                on: history.on,
+            };
+            if i == 0
+                && !definition
+                    .action(history.action)
+                    .is_some_and(|a| a.creates())
+            {
+                return Err((
+                    0,
+                    Refusal::UnknownAction {
+                        procedure: definition.code.clone(),
+                        action: history.action.to_string(),
+                    },
+                ));
+            }
+            let step = engine::decide(definition, &case, history.actor, &command)
+                .map_err(|refusal| (i, refusal))?;
+            engine::apply(definition, &mut case, &step);
+            let actor = actor_text(history.actor);
+            if i == 0 {
+                created_by = actor.clone();
+            }
+            batch = batch.event(step_event(definition, &case, &step, &actor, None));
+        }
+        let origin = Origin {
+            created_by: created_by.clone(),
+            created_at: self.now(),
+            number: definition
+                .number_field
+                .as_ref()
+                .and_then(|f| case.fields.get(f))
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+            receipt: None,
+        };
+        let due = deadlines(definition, &case, calendar, self.today());
+        let mut row = self.case_row_columns(definition, &case, &due);
+        row.extend(self.case_creation_columns(&case, &created_by));
+        row.push(("number", origin.number.clone().into()));
+        batch = batch.insert("cases", row);
+        if origin.number.is_none()
+            && let Some(first) = steps.first()
+        {
+            batch.number = definition.number_template(first.on.year()).map(|template| {
+                crate::batch::NumberRequest {
+                    counter: format!("{}|{}|{}", case.region, definition.code, first.on.year()),
+                    template,
+                    case_id: case.id.clone(),
+                }
+            });
+        }
+        if !definition.publications.is_empty() {
+            batch = self.publication_ops(definition, &case, &origin, batch);
+            // A new case has no earlier public rows to replace.
+            batch
+                .ops
+                .retain(|op| !matches!(op, RowOp::DeleteAll { .. }));
+        }
+        Ok(batch)
+    }
+
     /// Writes a step; `creating` when it is the case's first.
     #[allow(clippy::too_many_arguments)]
     async fn record(
@@ -537,22 +655,12 @@ impl Store {
                 }));
             }
         }
-        let mut payload = json!({
-            "procedure": definition.code,
-            "definition_version": definition.version,
-            "department": case.department,
-            "step": step,
-        });
-        if creating && let Some(receipt) = &origin.receipt {
-            payload["receipt"] = json!(receipt);
-        }
-        let event = NewEvent::new(
-            case.region.clone(),
-            Subject::new("case", &case.id),
-            "case.step",
-            actor,
-            payload,
-        );
+        let receipt = if creating {
+            origin.receipt.as_deref()
+        } else {
+            None
+        };
+        let event = step_event(definition, &case, &step, actor, receipt);
         let due = deadlines(definition, &case, calendar, self.today());
         let mut batch =
             self.case_row_batch(definition, &case, actor, creating, before, event, &due);
@@ -678,38 +786,10 @@ impl Store {
         event: NewEvent,
         d: &Deadlines,
     ) -> WriteBatch {
-        let now = self.now();
-        let snapshot = serde_json::to_string(case).expect("a case serialises");
-        let mut columns: Vec<(&'static str, Value)> = vec![
-            ("title", title(definition, case).into()),
-            ("state", case.state.clone().into()),
-            ("terminal", definition.is_terminal(&case.state).into()),
-            ("snapshot", snapshot.into()),
-            ("next_due", d.next_due.clone().into()),
-            ("warn_from", d.warn_from.clone().into()),
-            ("next_check", d.next_check.clone().into()),
-            ("updated_at", now.0.into()),
-            (
-                "department",
-                case.department.clone().unwrap_or_default().into(),
-            ),
-            (
-                "concluded_on",
-                case.concluded_on(definition).map(date_text).into(),
-            ),
-        ];
+        let mut columns = self.case_row_columns(definition, case, d);
         let batch = WriteBatch::new().event(event);
         if creating {
-            columns.extend([
-                ("id", case.id.clone().into()),
-                ("region", case.region.as_str().into()),
-                ("procedure", case.procedure.clone().into()),
-                ("definition_version", case.definition_version.clone().into()),
-                ("version", case.version.into()),
-                ("created_by", actor.into()),
-                ("created_at", now.0.into()),
-                ("opened_on", case.opened_on().map(date_text).into()),
-            ]);
+            columns.extend(self.case_creation_columns(case, actor));
             batch.insert("cases", columns)
         } else {
             batch.update(
@@ -719,6 +799,48 @@ impl Store {
                 Some(before),
             )
         }
+    }
+
+    /// The columns of a case's row that every step rewrites.
+    fn case_row_columns(
+        &self,
+        definition: &Definition,
+        case: &Case,
+        d: &Deadlines,
+    ) -> Vec<(&'static str, Value)> {
+        let snapshot = serde_json::to_string(case).expect("a case serialises");
+        vec![
+            ("title", title(definition, case).into()),
+            ("state", case.state.clone().into()),
+            ("terminal", definition.is_terminal(&case.state).into()),
+            ("snapshot", snapshot.into()),
+            ("next_due", d.next_due.clone().into()),
+            ("warn_from", d.warn_from.clone().into()),
+            ("next_check", d.next_check.clone().into()),
+            ("updated_at", self.now().0.into()),
+            (
+                "department",
+                case.department.clone().unwrap_or_default().into(),
+            ),
+            (
+                "concluded_on",
+                case.concluded_on(definition).map(date_text).into(),
+            ),
+        ]
+    }
+
+    /// The columns a case's row gets once, when it is created.
+    fn case_creation_columns(&self, case: &Case, actor: &str) -> Vec<(&'static str, Value)> {
+        vec![
+            ("id", case.id.clone().into()),
+            ("region", case.region.as_str().into()),
+            ("procedure", case.procedure.clone().into()),
+            ("definition_version", case.definition_version.clone().into()),
+            ("version", case.version.into()),
+            ("created_by", actor.into()),
+            ("created_at", self.now().0.into()),
+            ("opened_on", case.opened_on().map(date_text).into()),
+        ]
     }
 
     /// Records that a clock ran out, and takes the action its definition names (as the system,

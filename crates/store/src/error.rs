@@ -19,6 +19,9 @@ pub enum StoreError {
     Closed,
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    /// From the SQLite writer's own connection.
+    #[error("database error: {0}")]
+    Embedded(#[source] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("{context}: {source}")]
@@ -37,6 +40,25 @@ impl From<sqlx::Error> for StoreError {
             }
             sqlx::Error::RowNotFound => StoreError::NotFound("row".into()),
             _ => StoreError::Database(e),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match &e {
+            rusqlite::Error::SqliteFailure(code, message)
+                if code.code == rusqlite::ErrorCode::ConstraintViolation
+                    && matches!(
+                        code.extended_code,
+                        rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                            | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                    ) =>
+            {
+                StoreError::Duplicate(message.clone().unwrap_or_else(|| e.to_string()))
+            }
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound("row".into()),
+            _ => StoreError::Embedded(e),
         }
     }
 }

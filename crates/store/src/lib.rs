@@ -87,7 +87,14 @@ impl Store {
     pub async fn open(options: OpenOptions) -> Result<Store> {
         let (read, write) = db::connect(&options.location).await?;
         db::migrate(&write).await?;
-        let writer = writer::spawn(write, options.clock.clone());
+        let conn = match &options.location {
+            Location::DataDir(dir) => {
+                write.close().await;
+                writer::WriteConn::sqlite(&dir.join(db::SQLITE_FILE))?
+            }
+            Location::Postgres(_) => writer::WriteConn::postgres(write),
+        };
+        let writer = writer::spawn(conn, options.clock.clone());
         Ok(Store {
             db: read,
             writer,
@@ -115,6 +122,13 @@ impl Store {
     /// whatever other batches arrived at the same time). Returns once committed.
     pub async fn submit(&self, batch: WriteBatch) -> Result<Committed> {
         self.writer.submit(batch).await
+    }
+
+    /// Appends many batches in one transaction, all or nothing (bulk loads: histories made
+    /// by [`Store::history_batch`]). Their row changes must be inserts of new rows. Returns the
+    /// number of events appended.
+    pub async fn load_history(&self, batches: Vec<WriteBatch>) -> Result<usize> {
+        self.writer.submit_bulk(batches).await
     }
 
     /// The applied schema version (the highest migration number).
