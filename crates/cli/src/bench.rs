@@ -3,14 +3,16 @@
 //! Measured: the machine's raw rate of durable SQLite commits (one small row per commit, WAL,
 //! `synchronous=FULL`, same disk as the store); durable event appends through the store with one
 //! writer and with 64 concurrent writers (group commit is what puts the 64-writer rate far above
-//! one commit per fsync); case actions through the HTTP API with 64 keep-alive clients; a
-//! filtered, sorted, paged case list; full audit verification; the server's memory.
+//! one commit per fsync); the generation of a district, a city or a province of records
+//! ([`crate::bench_data`]); case actions through the HTTP API with 64 keep-alive clients; filtered,
+//! sorted, paged case lists over the generated records; full audit verification; the server's
+//! memory.
 
+use crate::bench_data::{self, Scale};
 use anyhow::{Context, Result};
 use fazhi_core::{NewEvent, RegionCode, Subject};
 use fazhi_store::{Location, OpenOptions, Store, WriteBatch};
 use serde_json::json;
-use sqlx::Connection;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,6 +21,9 @@ pub struct BenchOptions {
     pub quick: bool,
     pub database: Option<String>,
     pub json: bool,
+    pub scale: Scale,
+    /// Also write the JSON figures to this file.
+    pub save: Option<std::path::PathBuf>,
 }
 
 struct Sizes {
@@ -73,7 +78,7 @@ pub async fn run(options: BenchOptions) -> Result<()> {
         Location::DataDir(_) => "sqlite",
         Location::Postgres(_) => "postgres",
     };
-    let store = Store::open(OpenOptions::new(location)).await?;
+    let store = Store::open(OpenOptions::new(location.clone())).await?;
     let region = RegionCode::parse("990101")?;
     let single = appends_per_s(&store, &region, 1, sizes.single_events).await?;
     let concurrent = appends_per_s(
@@ -83,7 +88,25 @@ pub async fn run(options: BenchOptions) -> Result<()> {
         sizes.events_per_writer,
     )
     .await?;
-    let cases = http_and_list(&store, &sizes).await?;
+    let registry = fazhi_web::load_procedures(None).map_err(|e| anyhow::anyhow!(e))?;
+    let calendar = fazhi_web::load_calendar(&store)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let copies = if options.quick {
+        1
+    } else {
+        bench_data::COPIES_PER_DISTRICT
+    };
+    if !options.json {
+        eprintln!(
+            "generating {} district(s) × {copies} copies of the demo's records …",
+            options.scale.districts()
+        );
+    }
+    let generated =
+        bench_data::generate(&store, &registry, &calendar, options.scale, copies).await?;
+    let cases = http_and_list(store, &location, scratch.path(), &sizes, &generated).await?;
+    let store = Store::open(OpenOptions::new(location)).await?;
     let verify_started = Instant::now();
     let report = store.verify().await?;
     let verify_rate = report.events() as f64 / verify_started.elapsed().as_secs_f64();
@@ -99,6 +122,15 @@ pub async fn run(options: BenchOptions) -> Result<()> {
             "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
             "engine": engine,
             "quick": options.quick,
+            "scale": options.scale.name(),
+        },
+        "generate": {
+            "districts": generated.districts.len(),
+            "cases": generated.cases,
+            "events": generated.events,
+            "events_total": report.events(),
+            "seconds": round(generated.seconds),
+            "events_per_s": round(generated.events as f64 / generated.seconds),
         },
         "baseline": { "sqlite_durable_commits_per_s": round(baseline) },
         "append": {
@@ -111,7 +143,7 @@ pub async fn run(options: BenchOptions) -> Result<()> {
             "p99_ms": round(cases.http_p99_ms),
         },
         "list": {
-            "cases": sizes.cases,
+            "cases": generated.cases,
             "p50_ms": round(cases.list_p50_ms),
             "p99_ms": round(cases.list_p99_ms),
         },
@@ -121,10 +153,23 @@ pub async fn run(options: BenchOptions) -> Result<()> {
             "rss_mb_peak": round(cases.rss_peak_mb),
         },
     });
+    if let Some(path) = &options.save {
+        std::fs::write(path, serde_json::to_string_pretty(&result)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     if options.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {
         println!("engine                                {engine}");
+        println!(
+            "scale                                 {} ({} districts, {} cases, {} events in {:.1} s: {:.0}/s)",
+            options.scale.name(),
+            generated.districts.len(),
+            generated.cases,
+            generated.events,
+            generated.seconds,
+            generated.events as f64 / generated.seconds
+        );
         println!("baseline.sqlite_durable_commits_per_s {:>10.0}", baseline);
         println!("append.single_writer_per_s            {:>10.0}", single);
         println!(
@@ -141,8 +186,8 @@ pub async fn run(options: BenchOptions) -> Result<()> {
             cases.http_p50_ms, cases.http_p99_ms
         );
         println!(
-            "list.p50_ms / p99_ms ({:>5} cases)   {:>10.2} / {:.2}",
-            sizes.cases, cases.list_p50_ms, cases.list_p99_ms
+            "list.p50_ms / p99_ms                  {:>10.2} / {:.2}",
+            cases.list_p50_ms, cases.list_p99_ms
         );
         println!(
             "audit.verify_events_per_s             {:>10.0}",
@@ -160,29 +205,26 @@ fn round(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// One small row per transaction, durable (WAL + synchronous=FULL): the physical reference.
+/// One small row per transaction, durable (WAL + synchronous=FULL): the physical reference,
+/// straight through SQLite's C API (rusqlite), as close to the disk as SQLite gets.
 async fn sqlite_durable_commits_per_s(dir: &Path, commits: usize) -> Result<f64> {
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(dir.join("baseline.db"))
-        .create_if_missing(true)
-        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-        .synchronous(sqlx::sqlite::SqliteSynchronous::Full);
-    let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
-    sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
-        .execute(&mut conn)
-        .await?;
-    let started = Instant::now();
-    for i in 0..commits {
-        let mut tx = conn.begin().await?;
-        sqlx::query("INSERT INTO t (v) VALUES ($1)")
-            .bind(format!("row {i}"))
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-    }
-    let rate = commits as f64 / started.elapsed().as_secs_f64();
-    conn.close().await?;
-    Ok(rate)
+    let path = dir.join("baseline.db");
+    tokio::task::spawn_blocking(move || -> Result<f64> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+             CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL);",
+        )?;
+        let started = Instant::now();
+        for i in 0..commits {
+            conn.execute_batch("BEGIN")?;
+            conn.prepare_cached("INSERT INTO t (v) VALUES (?1)")?
+                .execute([format!("row {i}")])?;
+            conn.execute_batch("COMMIT")?;
+        }
+        Ok(commits as f64 / started.elapsed().as_secs_f64())
+    })
+    .await?
 }
 
 /// `writers` tasks each append `each` events one at a time, waiting for each acknowledgement.
@@ -291,9 +333,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-/// This process's resident memory (current and peak), in MiB.
-fn rss_mb() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+/// A process's resident memory (current and peak), in MiB.
+fn rss_mb(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
         status
             .lines()
@@ -306,9 +348,17 @@ fn rss_mb() -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-/// Serves the store on loopback, opens `sizes.cases` cases, then: 64 keep-alive clients take
-/// actions on their own cases through the API for a while; then list queries.
-async fn http_and_list(store: &Store, sizes: &Sizes) -> Result<CaseFigures> {
+/// Opens `sizes.cases` cases, closes the store and serves it from a `fazhi serve` process on
+/// loopback (as deployed; its memory is the server's alone), then: 64 keep-alive clients take
+/// actions on their own cases through the API for a while; then list queries over the
+/// generated records by a leader of the region holding them all.
+async fn http_and_list(
+    store: Store,
+    location: &Location,
+    scratch: &Path,
+    sizes: &Sizes,
+    generated: &bench_data::Generated,
+) -> Result<CaseFigures> {
     use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
     use fazhi_core::procedure::{Definition, Registry};
     let region = RegionCode::parse("990102")?;
@@ -342,6 +392,21 @@ async fn http_and_list(store: &Store, sizes: &Sizes) -> Result<CaseFigures> {
         .await?;
     let token = store
         .create_token("system:bench", &user.id, "bench")
+        .await?;
+    let leader = store
+        .add_user(
+            "system:bench",
+            fazhi_store::accounts::NewUser {
+                name: UserName::parse("bench-leader")?,
+                display_name: "基准测试领导".into(),
+                region: generated.top.clone(),
+                password: "bench-password".into(),
+                grants: vec![Grant::new(Role::Leader, generated.top.clone(), None)?],
+            },
+        )
+        .await?;
+    let leader_token = store
+        .create_token("system:bench", &leader.id, "bench")
         .await?;
     let definition =
         Definition::parse("bench.toml", BENCH_PROCEDURE).map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -393,19 +458,15 @@ async fn http_and_list(store: &Store, sizes: &Sizes) -> Result<CaseFigures> {
     }
     let ids: Vec<String> = std::mem::take(&mut *ids.lock().expect("ids"));
 
-    let state = fazhi_web::AppState::new(store.clone(), fazhi_web::WebConfig::default())
-        .with_procedures(registry);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(fazhi_web::serve(state, listener, async {
-        let _ = stopped.await;
-    }));
-    let base = format!("http://{address}");
+    drop(registry);
+    store.close().await;
+    let server = Server::start(location, scratch).await?;
+    let base = server.base.clone();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()?;
-    let (rss_idle_mb, _) = rss_mb();
+    // Idle: started, the first request answered.
+    let (rss_idle_mb, _) = rss_mb(server.pid);
 
     // 64 clients, each on its own case, for a fixed time.
     let deadline = Instant::now() + std::time::Duration::from_secs_f64(sizes.http_seconds);
@@ -443,15 +504,34 @@ async fn http_and_list(store: &Store, sizes: &Sizes) -> Result<CaseFigures> {
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_by(f64::total_cmp);
 
-    // Lists: filtered by procedure and state, sorted by due date, random pages.
+    // Lists over the generated records, as a leader of the whole scale would page through
+    // them: one procedure's open cases by due date, and all its cases (closed too) newest
+    // first, the first 20 pages.
     let mut list_ms = Vec::with_capacity(sizes.list_queries);
-    let pages = (sizes.cases / 50).max(1);
+    const LISTED: &[&str] = &[
+        "petition",
+        "mediation",
+        "disclosure_request",
+        "legal_aid",
+        "legal_consultation",
+        "reconsideration",
+        "litigation",
+    ];
     for q in 0..sizes.list_queries {
-        let page = (q * 7919) % pages + 1;
+        let procedure = LISTED[q % LISTED.len()];
+        let page = (q * 7919) % 20 + 1;
+        let query = if q % 2 == 0 {
+            format!(
+                "procedure={procedure}&sort=due&per_page=50&page={}",
+                page % 3 + 1
+            )
+        } else {
+            format!("procedure={procedure}&closed=true&sort=created&per_page=50&page={page}")
+        };
         let t = Instant::now();
         let reply = client
-            .get(format!("{base}/api/v1/cases?procedure=bench_case&state=open&sort=due&per_page=50&page={page}"))
-            .bearer_auth(&token)
+            .get(format!("{base}/api/v1/cases?{query}"))
+            .bearer_auth(&leader_token)
             .send()
             .await?;
         anyhow::ensure!(
@@ -463,9 +543,8 @@ async fn http_and_list(store: &Store, sizes: &Sizes) -> Result<CaseFigures> {
         list_ms.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     list_ms.sort_by(f64::total_cmp);
-    let (_, rss_peak_mb) = rss_mb();
-    let _ = stop.send(());
-    server.await??;
+    let (_, rss_peak_mb) = rss_mb(server.pid);
+    server.stop().await?;
     Ok(CaseFigures {
         actions_per_s: latencies.len() as f64 / elapsed,
         http_p50_ms: percentile(&latencies, 0.50),
@@ -475,4 +554,69 @@ async fn http_and_list(store: &Store, sizes: &Sizes) -> Result<CaseFigures> {
         rss_idle_mb,
         rss_peak_mb,
     })
+}
+
+/// A `fazhi serve` child process on a free loopback port, with the benchmark's procedure.
+struct Server {
+    child: tokio::process::Child,
+    pid: u32,
+    base: String,
+}
+
+impl Server {
+    async fn start(location: &Location, scratch: &Path) -> Result<Server> {
+        let procedures = scratch.join("procedures");
+        std::fs::create_dir_all(&procedures)?;
+        std::fs::write(procedures.join("bench_case.toml"), BENCH_PROCEDURE)?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let mut command = tokio::process::Command::new(std::env::current_exe()?);
+        command
+            .arg("serve")
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--procedures")
+            .arg(&procedures)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true);
+        match location {
+            Location::DataDir(dir) => command.arg("--data").arg(dir),
+            Location::Postgres(url) => command.arg("--database").arg(url),
+        };
+        let child = command.spawn().context("cannot start `fazhi serve`")?;
+        let pid = child.id().context("the server exited at once")?;
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        loop {
+            if let Ok(reply) = client.get(format!("{base}/healthz")).send().await
+                && reply.status().is_success()
+            {
+                break;
+            }
+            anyhow::ensure!(
+                started.elapsed().as_secs() < 60,
+                "`fazhi serve` did not answer within 60 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Ok(Server { child, pid, base })
+    }
+
+    /// Stops the server as an operator would (SIGTERM: it finishes what it is doing).
+    async fn stop(mut self) -> Result<()> {
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.pid.to_string())
+            .status();
+        match tokio::time::timeout(std::time::Duration::from_secs(30), self.child.wait()).await {
+            Ok(status) => {
+                status?;
+            }
+            Err(_) => self.child.kill().await?,
+        }
+        Ok(())
+    }
 }

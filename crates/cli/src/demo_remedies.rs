@@ -95,22 +95,7 @@ pub async fn seed_remedies(
     offices: &Offices,
 ) -> Result<Summary> {
     let started = std::time::Instant::now();
-    let mut g = Gen::new(0x5eed_2019_0212_u64, calendar, PEOPLE);
-    let justice = Arc::new(offices.justice.clone());
-    let government = Arc::new(offices.government_office.clone());
-    let petitions = Arc::new(offices.petitions.clone());
-    let aid = Arc::new(offices.legal_aid.clone());
-    let committees: Vec<Arc<Office>> = offices.committees.iter().cloned().map(Arc::new).collect();
-
-    let mut plans = Vec::new();
-    let chain = disclosure_requests(&mut g, &government, &mut plans);
-    let decided = reconsiderations(&mut g, &justice, &chain, &mut plans);
-    litigation(&mut g, &justice, &chain, decided, &mut plans);
-    petitions_plans(&mut g, &petitions, &mut plans);
-    legal_aid(&mut g, &aid, &mut plans);
-    consultations(&mut g, &aid, &mut plans);
-    mediation(&mut g, &committees, &mut plans);
-
+    let plans = plans(0x5eed_2019_0212_u64, calendar, offices);
     let mut summary = Summary {
         cases: plans.len(),
         steps: plans.iter().map(|p| p.steps.len()).sum(),
@@ -127,24 +112,47 @@ pub async fn seed_remedies(
     Ok(summary)
 }
 
+/// The records' plans, from a seed: the demo's own seed gives the demo's records (and the
+/// seed's figures); other seeds give other records of the same mix, which is how the
+/// benchmark fills its generated districts.
+pub fn plans(seed: u64, calendar: &Calendar, offices: &Offices) -> Vec<Plan> {
+    let mut g = Gen::new(seed, calendar, PEOPLE);
+    let justice = Arc::new(offices.justice.clone());
+    let government = Arc::new(offices.government_office.clone());
+    let petitions = Arc::new(offices.petitions.clone());
+    let aid = Arc::new(offices.legal_aid.clone());
+    let committees: Vec<Arc<Office>> = offices.committees.iter().cloned().map(Arc::new).collect();
+
+    let mut plans = Vec::new();
+    let chain = disclosure_requests(&mut g, &government, &mut plans);
+    let decided = reconsiderations(&mut g, &justice, &chain, &mut plans);
+    litigation(&mut g, &justice, &chain, decided, &mut plans);
+    petitions_plans(&mut g, &petitions, &mut plans);
+    legal_aid(&mut g, &aid, &mut plans);
+    consultations(&mut g, &aid, &mut plans);
+    mediation(&mut g, &committees, &mut plans);
+    plans
+}
+
 // ---------------------------------------------------------------------------------------------
 // Plans and their execution
 // ---------------------------------------------------------------------------------------------
 
-type Fields = BTreeMap<String, Value>;
+pub type Fields = BTreeMap<String, Value>;
 
-struct Step {
-    action: &'static str,
-    on: NaiveDate,
-    fields: Fields,
-    system: bool,
+pub struct Step {
+    pub action: &'static str,
+    pub on: NaiveDate,
+    pub fields: Fields,
+    /// Taken by the system (a clock ran out), not by the office's staff.
+    pub system: bool,
 }
 
 /// One case's history: its first action opens it, the others follow in order.
-struct Plan {
-    procedure: &'static str,
-    office: Arc<Office>,
-    steps: Vec<Step>,
+pub struct Plan {
+    pub procedure: &'static str,
+    pub office: Arc<Office>,
+    pub steps: Vec<Step>,
 }
 
 impl Plan {

@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod bench_data;
+mod bench_plot;
 mod config;
 mod demo;
 mod demo_enforcement;
@@ -105,6 +107,17 @@ enum Command {
         /// Print JSON
         #[arg(long, value_parser = ["json", "text"], default_value = "text")]
         format: String,
+        /// How many records to generate first: one district, a city of 10, a province of 100
+        #[arg(long, value_enum, default_value = "district")]
+        scale: bench_data::Scale,
+        /// Also write the JSON figures to this file
+        #[arg(long)]
+        save: Option<PathBuf>,
+        /// Instead of measuring, draw how cost grows with scale from saved runs (`--save`) into this SVG file
+        #[arg(long, requires = "runs")]
+        plot: Option<PathBuf>,
+        /// The saved runs to plot
+        runs: Vec<PathBuf>,
     },
     /// Write a consistent backup of the store (while it is in use)
     Backup {
@@ -676,14 +689,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             quick,
             database,
             format,
-        } => {
-            bench::run(bench::BenchOptions {
-                quick,
-                database,
-                json: format == "json",
-            })
-            .await?;
-        }
+            scale,
+            save,
+            plot,
+            runs,
+        } => match plot {
+            Some(out) => bench_plot::write(&runs, &out)?,
+            None => {
+                bench::run(bench::BenchOptions {
+                    quick,
+                    database,
+                    json: format == "json",
+                    scale,
+                    save,
+                })
+                .await?
+            }
+        },
         Command::Backup { out, store } => {
             let store = store.open().await?;
             let summary = store.backup(&out).await?;
