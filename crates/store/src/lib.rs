@@ -131,6 +131,25 @@ impl Store {
         self.writer.submit_bulk(batches).await
     }
 
+    /// Refreshes the planner's statistics of the case and publication tables (after a bulk
+    /// load, and now and then while serving): SQLite has none until told, and without them it
+    /// takes any region range for a narrow one.
+    pub async fn optimize(&self) -> Result<()> {
+        match &self.db {
+            db::Db::Sqlite(pool) => {
+                sqlx::raw_sql("PRAGMA analysis_limit = 0; ANALYZE cases; ANALYZE publications;")
+                    .execute(pool)
+                    .await?;
+            }
+            db::Db::Postgres(pool) => {
+                sqlx::raw_sql("ANALYZE cases, publications")
+                    .execute(pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// The applied schema version (the highest migration number).
     pub async fn schema_version(&self) -> Result<i64> {
         db::schema_version(&self.db).await

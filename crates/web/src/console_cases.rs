@@ -281,7 +281,8 @@ pub struct CasesPage {
     pub c: Chrome,
     pub title: String,
     pub rows: Vec<Row>,
-    pub total: i64,
+    /// The count shown: exact, or "10000+" past the store's count cap.
+    pub total: String,
     pub page: u32,
     pub pages: u32,
     pub prev: Option<String>,
@@ -338,7 +339,11 @@ async fn list_page(
             c: Chrome::new(&staff.user, staff.lang, active, path),
             title,
             rows: rows(state, &result.items, t, &departments),
-            total: result.total,
+            total: if result.total_exact {
+                result.total.to_string()
+            } else {
+                format!("{}+", result.total)
+            },
             page: page_no,
             pages,
             prev: (page_no > 1).then(|| format!("{base}?{}", query.with_page(page_no - 1))),
@@ -443,7 +448,8 @@ async fn export(
                 );
                 out.push_str("\r\n");
             }
-            if i64::from(page_no) * 500 >= result.total {
+            // A short page is the last (the count stops at the store's cap; the export does not).
+            if result.items.len() < 500 {
                 break;
             }
             page_no += 1;
