@@ -651,48 +651,66 @@ impl Store {
         Ok(())
     }
 
-    async fn grants_of(&self, user_id: &str) -> Result<Vec<Grant>> {
-        let rows: Vec<(String, String, String)> = on_db!(&self.db, pool => {
-            sqlx::query_as(
-                "SELECT role, region, department FROM grants WHERE user_id = $1 ORDER BY region, role, department",
-            )
-            .bind(user_id.to_string())
-            .fetch_all(pool)
-            .await?
-        });
-        rows.into_iter()
-            .map(|(role, region, department)| grant_from(role, region, department))
-            .collect()
-    }
-
     async fn user_where(&self, column: &'static str, value: &str) -> Result<Option<User>> {
-        let row: Option<UserRow> = on_db!(&self.db, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE {column} = $1"
-            )))
-            .bind(value.to_string())
-            .fetch_optional(pool)
-            .await?
-        });
-        match row {
-            Some(row) => Ok(Some(self.user_from(row).await?)),
-            None => Ok(None),
-        }
+        self.user_joined(
+            &format!("users u WHERE u.{column} = $1"),
+            crate::Value::from(value),
+        )
+        .await
     }
 
-    async fn user_from(&self, row: UserRow) -> Result<User> {
-        let (id, name, display_name, region, active, version, created_at) = row;
-        let grants = self.grants_of(&id).await?;
-        Ok(User {
-            id,
-            name,
-            display_name,
-            region,
-            active,
-            version,
-            grants,
-            created_at: Timestamp(created_at),
-        })
+    /// The user a `FROM … WHERE` (binding `$1` to `value`, naming the users table `u`) finds,
+    /// with their grants, in one query: every request reads its user, so this is a hot path.
+    async fn user_joined(&self, from_where: &str, value: crate::Value) -> Result<Option<User>> {
+        let (from, condition) = from_where
+            .split_once(" WHERE ")
+            .expect("a FROM … WHERE clause");
+        type Joined = (
+            String,
+            String,
+            String,
+            String,
+            bool,
+            i64,
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<Joined> = on_db!(&self.db, pool => {
+            let query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT u.id, u.name, u.display_name, u.region, u.active, u.version, u.created_at, \
+                 g.role, g.region, g.department \
+                 FROM {from} LEFT JOIN grants g ON g.user_id = u.id WHERE {condition} \
+                 ORDER BY g.region, g.role, g.department"
+            )));
+            let query = match value.clone() {
+                crate::Value::Text(v) => query.bind(v),
+                crate::Value::Bytes(v) => query.bind(v),
+                crate::Value::I64(v) => query.bind(v),
+                crate::Value::Bool(v) => query.bind(v),
+            };
+            query.fetch_all(pool).await?
+        });
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let mut user = User {
+            id: first.0.clone(),
+            name: first.1.clone(),
+            display_name: first.2.clone(),
+            region: first.3.clone(),
+            active: first.4,
+            version: first.5,
+            grants: Vec::new(),
+            created_at: Timestamp(first.6),
+        };
+        for row in rows {
+            if let (Some(role), Some(region), Some(department)) = (row.7, row.8, row.9) {
+                user.grants.push(grant_from(role, region, department)?);
+            }
+        }
+        Ok(Some(user))
     }
 
     /// The user, or [`StoreError::NotFound`].
@@ -1013,19 +1031,12 @@ impl Store {
 
     /// The user behind a bearer token that has not been revoked.
     pub async fn token_user(&self, token: &str) -> Result<Option<User>> {
-        let user_id: Option<String> = on_db!(&self.db, pool => {
-            sqlx::query_scalar(
-                "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active",
-            )
-            .bind(token_hash(token))
-            .fetch_optional(pool)
-            .await?
-        });
-        match user_id {
-            Some(id) => self.user(&id).await,
-            None => Ok(None),
-        }
+        self.user_joined(
+            "api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active",
+            crate::Value::from(token_hash(token)),
+        )
+        .await
     }
 }
 
