@@ -336,32 +336,43 @@ impl Store {
         // meanwhile (the server keeps running) are neither half-seen nor taken for tampering.
         let postgres = matches!(self.engine(), crate::Engine::Postgres);
         let snapshot_heads;
-        let fault: Option<Fault> = on_db!(&self.db, pool => {
-            let mut tx = pool.begin().await?;
-            if postgres {
-                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let rows: Vec<(String, i64, Vec<u8>)> =
-                sqlx::query_as("SELECT region, height, hash FROM chain_heads").fetch_all(&mut *tx).await?;
-            walk.heads = rows.into_iter().map(|(r, h, x)| (r, (h, x))).collect();
-            snapshot_heads = walk.heads.clone();
-            let sql = format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY region, seq");
-            let mut fault = None;
-            {
-                let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *tx);
-                while let Some(row) = rows.try_next().await? {
-                    let event = event_from_row(&row)?;
-                    if let Err(f) = walk.event(&event) {
-                        fault = Some(f);
-                        break;
+        let fault: Option<Fault> = if let crate::Location::DataDir(dir) = &self.location {
+            let path = dir.join(crate::db::SQLITE_FILE);
+            let (returned, heads, fault) =
+                tokio::task::spawn_blocking(move || walk_sqlite(&path, walk))
+                    .await
+                    .map_err(|e| StoreError::Invalid(format!("verification stopped: {e}")))??;
+            walk = returned;
+            snapshot_heads = heads;
+            fault
+        } else {
+            on_db!(&self.db, pool => {
+                let mut tx = pool.begin().await?;
+                if postgres {
+                    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let rows: Vec<(String, i64, Vec<u8>)> =
+                    sqlx::query_as("SELECT region, height, hash FROM chain_heads").fetch_all(&mut *tx).await?;
+                walk.heads = rows.into_iter().map(|(r, h, x)| (r, (h, x))).collect();
+                snapshot_heads = walk.heads.clone();
+                let sql = format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY region, seq");
+                let mut fault = None;
+                {
+                    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *tx);
+                    while let Some(row) = rows.try_next().await? {
+                        let event = event_from_row(&row)?;
+                        if let Err(f) = walk.event(&event) {
+                            fault = Some(f);
+                            break;
+                        }
                     }
                 }
-            }
-            tx.rollback().await?;
-            fault
-        });
+                tx.rollback().await?;
+                fault
+            })
+        };
         let fault = match fault {
             Some(f) => Some(f),
             None => walk.finish().err(),
@@ -386,6 +397,77 @@ impl Store {
             trusted_key: walk.trusted.is_some(),
         })
     }
+}
+
+type Heads = BTreeMap<String, (i64, Vec<u8>)>;
+
+/// Rows per hand-over from the reading thread to the checking one.
+const VERIFY_BATCH: usize = 2_048;
+
+/// Walks a SQLite store's chains straight from the file: one thread reads rows through SQLite's
+/// C API (rusqlite) inside one read transaction (a snapshot, as on PostgreSQL), another
+/// recomputes the hashes, so reading and hashing overlap on two cores.
+fn walk_sqlite(path: &Path, mut walk: Walk) -> Result<(Walk, Heads, Option<Fault>)> {
+    use rusqlite::OpenFlags;
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.execute_batch("PRAGMA cache_size = -64000; BEGIN")?;
+    let mut heads = Heads::new();
+    {
+        let mut statement = conn.prepare("SELECT region, height, hash FROM chain_heads")?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            heads.insert(row.get(0)?, (row.get(1)?, row.get(2)?));
+        }
+    }
+    walk.heads = heads.clone();
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<fazhi_core::EventRecord>>(8);
+    let (walk, fault) = std::thread::scope(|scope| -> Result<(Walk, Option<Fault>)> {
+        let checker = scope.spawn(move || {
+            for batch in receiver {
+                for event in &batch {
+                    if let Err(fault) = walk.event(event) {
+                        return (walk, Some(fault));
+                    }
+                }
+            }
+            (walk, None)
+        });
+        let read = (|| -> Result<()> {
+            let mut statement = conn.prepare(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events ORDER BY region, seq"
+            ))?;
+            let mut rows = statement.query([])?;
+            let mut batch = Vec::with_capacity(VERIFY_BATCH);
+            while let Some(row) = rows.next()? {
+                batch.push(fazhi_core::EventRecord {
+                    region: row.get(0)?,
+                    seq: row.get(1)?,
+                    subject: row.get(2)?,
+                    kind: row.get(3)?,
+                    actor: row.get(4)?,
+                    at: fazhi_core::Timestamp(row.get(5)?),
+                    payload: row.get(6)?,
+                    prev_hash: to_hash(&row.get::<_, Vec<u8>>(7)?)?,
+                    hash: to_hash(&row.get::<_, Vec<u8>>(8)?)?,
+                });
+                // A checker that stopped at a fault hangs up: stop reading.
+                if batch.len() == VERIFY_BATCH && sender.send(std::mem::take(&mut batch)).is_err() {
+                    return Ok(());
+                }
+            }
+            let _ = sender.send(batch);
+            Ok(())
+        })();
+        drop(sender);
+        let (walk, fault) = checker.join().expect("the checking thread does not panic");
+        read?;
+        Ok((walk, fault))
+    })?;
+    conn.execute_batch("ROLLBACK")?;
+    Ok((walk, heads, fault))
 }
 
 impl Store {
