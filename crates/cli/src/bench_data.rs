@@ -55,6 +55,9 @@ impl Scale {
 /// district's yearly volume in the scale model (design.md §4).
 pub const COPIES_PER_DISTRICT: usize = 28;
 
+/// One case in this many is left open, part-way through its steps.
+const OPEN_EVERY: usize = 30;
+
 /// Cases per bulk transaction.
 const CASES_PER_LOAD: usize = 2_000;
 
@@ -136,7 +139,14 @@ pub async fn generate(
             for (d, offices) in offices.iter().enumerate() {
                 for copy in 0..copies {
                     let seed = 0x5eed_0000_0000 ^ ((d as u64) << 20) ^ (copy as u64 + 1);
-                    for plan in crate::demo_remedies::plans(seed, &calendar, offices) {
+                    for (n, mut plan) in crate::demo_remedies::plans(seed, &calendar, offices)
+                        .into_iter()
+                        .enumerate()
+                    {
+                        // Some cases are still open at the end of the records, part-way through.
+                        if n % OPEN_EVERY == 0 && plan.steps.len() > 1 {
+                            plan.steps.truncate(plan.steps.len().div_ceil(2));
+                        }
                         let batch = history(&store, &registry, &calendar, &mut definitions, &plan)?;
                         load.push(batch);
                         cases += 1;

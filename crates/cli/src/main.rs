@@ -118,6 +118,9 @@ enum Command {
         plot: Option<PathBuf>,
         /// The saved runs to plot
         runs: Vec<PathBuf>,
+        /// Keep the scratch folder with the generated store (to inspect or profile it)
+        #[arg(long)]
+        keep: bool,
     },
     /// Write a consistent backup of the store (while it is in use)
     Backup {
@@ -693,6 +696,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             save,
             plot,
             runs,
+            keep,
         } => match plot {
             Some(out) => bench_plot::write(&runs, &out)?,
             None => {
@@ -702,6 +706,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     json: format == "json",
                     scale,
                     save,
+                    keep,
                 })
                 .await?
             }
@@ -818,6 +823,7 @@ async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Res
             .map_err(|e| anyhow!(e))?,
     );
     let checkpoints = tokio::spawn(periodic_checkpoints(store.clone()));
+    let statistics = tokio::spawn(periodic_statistics(store.clone()));
     let scheduler = tokio::spawn(fazhi_web::scheduler::run(state.clone()));
     let deliveries = tokio::spawn(fazhi_notify::run(store.clone(), channels));
     println!(
@@ -828,6 +834,7 @@ async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Res
         .await
         .context("server failed")?;
     checkpoints.abort();
+    statistics.abort();
     scheduler.abort();
     deliveries.abort();
     store.close().await;
@@ -866,6 +873,20 @@ fn notification_channels(file: &FileConfig) -> Result<fazhi_notify::Channels> {
 }
 
 /// Signs the chain heads every six hours, so the portal always has recent checkpoints.
+/// Refreshes the query planner's statistics an hour after start and then daily (lists pick
+/// their indexes by them).
+async fn periodic_statistics(store: Store) {
+    let day = std::time::Duration::from_secs(24 * 3600);
+    let first = tokio::time::Instant::now() + std::time::Duration::from_secs(3600);
+    let mut tick = tokio::time::interval_at(first, day);
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.optimize().await {
+            tracing::warn!(error = %e, "refreshing planner statistics failed");
+        }
+    }
+}
+
 async fn periodic_checkpoints(store: Store) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
     loop {
