@@ -677,21 +677,49 @@ impl Store {
             Option<String>,
             Option<String>,
         );
-        let rows: Vec<Joined> = on_db!(&self.db, pool => {
-            let query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT u.id, u.name, u.display_name, u.region, u.active, u.version, u.created_at, \
-                 g.role, g.region, g.department \
-                 FROM {from} LEFT JOIN grants g ON g.user_id = u.id WHERE {condition} \
-                 ORDER BY g.region, g.role, g.department"
-            )));
-            let query = match value.clone() {
-                crate::Value::Text(v) => query.bind(v),
-                crate::Value::Bytes(v) => query.bind(v),
-                crate::Value::I64(v) => query.bind(v),
-                crate::Value::Bool(v) => query.bind(v),
-            };
-            query.fetch_all(pool).await?
-        });
+        let sql = format!(
+            "SELECT u.id, u.name, u.display_name, u.region, u.active, u.version, u.created_at, \
+             g.role, g.region, g.department \
+             FROM {from} LEFT JOIN grants g ON g.user_id = u.id WHERE {condition} \
+             ORDER BY g.region, g.role, g.department"
+        );
+        let rows: Vec<Joined> = if let Some(point) = &self.point {
+            point.with(|conn| {
+                let mut statement = conn.prepare_cached(&sql.replace('$', "?"))?;
+                let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Joined> {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                    ))
+                };
+                match &value {
+                    crate::Value::Bytes(Some(bytes)) => {
+                        statement.query_map([bytes], read)?.collect()
+                    }
+                    crate::Value::Text(Some(text)) => statement.query_map([text], read)?.collect(),
+                    _ => Ok(Vec::new()),
+                }
+            })?
+        } else {
+            on_db!(&self.db, pool => {
+                let query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                let query = match value.clone() {
+                    crate::Value::Text(v) => query.bind(v),
+                    crate::Value::Bytes(v) => query.bind(v),
+                    crate::Value::I64(v) => query.bind(v),
+                    crate::Value::Bool(v) => query.bind(v),
+                };
+                query.fetch_all(pool).await?
+            })
+        };
         let Some(first) = rows.first() else {
             return Ok(None);
         };

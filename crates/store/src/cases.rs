@@ -968,14 +968,34 @@ impl Store {
     }
 
     pub async fn case(&self, id: &str) -> Result<Option<StoredCase>> {
-        let row: Option<CaseRow> = on_db!(&self.db, pool => {
-            sqlx::query_as(
-                "SELECT snapshot, title, terminal, next_due, created_by, created_at, updated_at, number, receipt FROM cases WHERE id = $1",
-            )
-            .bind(id.to_string())
-            .fetch_optional(pool)
-            .await?
-        });
+        const SQL: &str = "SELECT snapshot, title, terminal, next_due, created_by, created_at, updated_at, number, receipt FROM cases WHERE id = $1";
+        let row: Option<CaseRow> = if let Some(point) = &self.point {
+            point.with(|conn| {
+                use rusqlite::OptionalExtension;
+                conn.prepare_cached(&SQL.replace('$', "?"))?
+                    .query_row([id], |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                            r.get(7)?,
+                            r.get(8)?,
+                        ))
+                    })
+                    .optional()
+            })?
+        } else {
+            on_db!(&self.db, pool => {
+                sqlx::query_as(SQL)
+                    .bind(id.to_string())
+                    .fetch_optional(pool)
+                    .await?
+            })
+        };
         row.map(|row| stored_case(id, row)).transpose()
     }
 
@@ -1124,7 +1144,11 @@ impl Store {
             COUNT_CAP + 1
         );
         let (total, rows) = on_db!(&self.db, pool => {
-            let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
+            // Not kept as prepared statements: region ranges and filters differ in selectivity by
+            // orders of magnitude from one request to the next, so PostgreSQL plans each list with
+            // its values rather than with a generic plan cached from others.
+            let mut count =
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql)).persistent(false);
             for p in &params {
                 count = match p.clone() {
                     Value::I64(v) => count.bind(v),
@@ -1134,7 +1158,8 @@ impl Store {
                 };
             }
             let total = count.fetch_one(pool).await?;
-            let list_where = if total > SORT_AT_MOST {
+            // PostgreSQL estimates region ranges from its statistics; only SQLite needs the hint.
+            let list_where = if total > SORT_AT_MOST && self.engine() == crate::Engine::Sqlite {
                 opaque(&where_sql)
             } else {
                 sargable(&where_sql)
@@ -1144,7 +1169,7 @@ impl Store {
                  FROM cases WHERE {list_where} ORDER BY {order} LIMIT {per_page} OFFSET {}",
                 (page - 1) * per_page
             );
-            let mut list = sqlx::query(sqlx::AssertSqlSafe(list_sql));
+            let mut list = sqlx::query(sqlx::AssertSqlSafe(list_sql)).persistent(false);
             for p in &params {
                 list = match p.clone() {
                     Value::I64(v) => list.bind(v),

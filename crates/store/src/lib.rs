@@ -24,6 +24,7 @@ mod error;
 pub mod events;
 pub mod files;
 pub mod notifications;
+mod point;
 pub mod publications;
 mod schema;
 #[cfg(feature = "testing")]
@@ -53,6 +54,8 @@ pub struct Store {
     /// Login attempts for one name or from one address are checked one at a time, so that
     /// parallel guesses cannot all slip under the throttle.
     login_locks: accounts::LoginLocks,
+    /// SQLite only: key lookups on the caller's thread (point.rs).
+    point: Option<Arc<point::PointReads>>,
 }
 
 /// Options for opening a store.
@@ -87,12 +90,16 @@ impl Store {
     pub async fn open(options: OpenOptions) -> Result<Store> {
         let (read, write) = db::connect(&options.location).await?;
         db::migrate(&write).await?;
-        let conn = match &options.location {
+        let (conn, point) = match &options.location {
             Location::DataDir(dir) => {
                 write.close().await;
-                writer::WriteConn::sqlite(&dir.join(db::SQLITE_FILE))?
+                let file = dir.join(db::SQLITE_FILE);
+                (
+                    writer::WriteConn::sqlite(&file)?,
+                    Some(Arc::new(point::PointReads::new(file))),
+                )
             }
-            Location::Postgres(_) => writer::WriteConn::postgres(write),
+            Location::Postgres(_) => (writer::WriteConn::postgres(write), None),
         };
         let writer = writer::spawn(conn, options.clock.clone());
         Ok(Store {
@@ -103,6 +110,7 @@ impl Store {
             files_dir: options.files_dir,
             location: options.location,
             login_locks: Default::default(),
+            point,
         })
     }
 
@@ -133,7 +141,7 @@ impl Store {
 
     /// Refreshes the planner's statistics of the case and publication tables (after a bulk
     /// load, and now and then while serving): SQLite has none until told, and without them it
-    /// takes any region range for a narrow one.
+    /// takes any region range for a narrow one; PostgreSQL's autovacuum would get there, later.
     pub async fn optimize(&self) -> Result<()> {
         match &self.db {
             db::Db::Sqlite(pool) => {
@@ -142,7 +150,9 @@ impl Store {
                     .await?;
             }
             db::Db::Postgres(pool) => {
-                sqlx::raw_sql("ANALYZE cases, publications")
+                // VACUUM too: it marks pages all-visible, which index-only scans (the capped
+                // counts) need to skip the table.
+                sqlx::raw_sql("VACUUM (ANALYZE) cases, publications")
                     .execute(pool)
                     .await?;
             }
