@@ -1136,7 +1136,20 @@ impl Store {
         let per_page = filter.per_page.clamp(1, 500);
         let page = filter.page.max(1);
         let where_sql = conditions.join(" AND ");
-        let count_where = sargable(&where_sql);
+        // SQLite has no statistics of ranges and takes any region range for a narrow one: a
+        // scope of a city or a province (which holds most of the cases anyway) is checked on
+        // the list indexes instead; a district's is looked up by region.
+        let sqlite = self.engine() == crate::Engine::Sqlite;
+        let wide = sqlite
+            && principal
+                .regions()
+                .iter()
+                .any(|r| r.significant_prefix().len() <= 4);
+        let count_where = if wide {
+            opaque(&where_sql)
+        } else {
+            sargable(&where_sql)
+        };
         // Counting is capped: past [`COUNT_CAP`] rows nobody pages, they narrow the filter, and an
         // exact count of a province's cases would cost more than the page itself.
         let count_sql = format!(
@@ -1159,7 +1172,7 @@ impl Store {
             }
             let total = count.fetch_one(pool).await?;
             // PostgreSQL estimates region ranges from its statistics; only SQLite needs the hint.
-            let list_where = if total > SORT_AT_MOST && self.engine() == crate::Engine::Sqlite {
+            let list_where = if wide || (sqlite && total > SORT_AT_MOST) {
                 opaque(&where_sql)
             } else {
                 sargable(&where_sql)
