@@ -10,10 +10,9 @@
 
 use crate::demo_remedies::{Office, Offices, Plan};
 use anyhow::{Context, Result, anyhow};
-use fazhi_core::authz::Principal;
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::Actor;
-use fazhi_core::org::{DepartmentKind, Grant, Role};
+use fazhi_core::org::DepartmentKind;
 use fazhi_core::procedure::{Definition, Registry};
 use fazhi_core::region::RegionCode;
 use fazhi_store::cases::HistoryStep;
@@ -254,7 +253,7 @@ async fn district_offices(
         Ok(Office {
             place: format!("基准测试{n}区"),
             region: district.clone(),
-            staff: staff(&format!("bench-{code}-{n}"), district, &department)?,
+            staff: crate::demo::history_staff(&format!("bench-{code}-{n}"), district, &department)?,
             department,
         })
     };
@@ -275,7 +274,7 @@ async fn district_offices(
             .await?;
         committees.push(Office {
             place: street.to_string(),
-            staff: staff(&format!("bench-tjwyh-{n}-{i}"), &region, &d.id)?,
+            staff: crate::demo::history_staff(&format!("bench-tjwyh-{n}-{i}"), &region, &d.id)?,
             region,
             department: d.id,
         });
@@ -286,18 +285,5 @@ async fn district_offices(
         petitions: office("xfj")?,
         legal_aid: office("flyz")?,
         committees,
-    })
-}
-
-/// A member of staff made in code (the generated records' actor; not a login).
-fn staff(name: &str, region: &RegionCode, department: &str) -> Result<Principal> {
-    Ok(Principal {
-        user_id: name.to_string(),
-        user_name: name.to_string(),
-        grants: vec![Grant::new(
-            Role::DepartmentStaff,
-            region.clone(),
-            Some(department.to_string()),
-        )?],
     })
 }

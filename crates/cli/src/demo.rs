@@ -214,7 +214,7 @@ const HISTORY_STAFF: &[(&str, &str)] = &[
     ("flyz", "示例·宫晓雪（法律援助中心）"),
 ];
 
-fn history_staff(
+pub fn history_staff(
     user_id: &str,
     region: &RegionCode,
     department: &str,

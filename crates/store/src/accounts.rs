@@ -685,7 +685,7 @@ impl Store {
         );
         let rows: Vec<Joined> = if let Some(point) = &self.point {
             point.with(|conn| {
-                let mut statement = conn.prepare_cached(&sql.replace('$', "?"))?;
+                let mut statement = conn.prepare_cached(&crate::writer::numbered(&sql))?;
                 let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Joined> {
                     Ok((
                         r.get(0)?,

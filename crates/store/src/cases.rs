@@ -972,7 +972,7 @@ impl Store {
         let row: Option<CaseRow> = if let Some(point) = &self.point {
             point.with(|conn| {
                 use rusqlite::OptionalExtension;
-                conn.prepare_cached(&SQL.replace('$', "?"))?
+                conn.prepare_cached(&crate::writer::numbered(SQL))?
                     .query_row([id], |r| {
                         Ok((
                             r.get(0)?,

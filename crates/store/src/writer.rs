@@ -728,7 +728,7 @@ macro_rules! impl_exec {
 pub(crate) struct EmbeddedConn(rusqlite::Connection);
 
 /// `$n` placeholders as SQLite's `?n` (the same parameter by number; `$n` would be a name).
-fn numbered(sql: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn numbered(sql: &str) -> std::borrow::Cow<'_, str> {
     if sql.contains('$') {
         sql.replace('$', "?").into()
     } else {

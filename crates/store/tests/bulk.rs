@@ -18,18 +18,6 @@ use fazhi_store::{Engine, RowOp, Store, StoreError, WriteBatch};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-const SAMPLE: &str = include_str!("../../../demo/sample-permit.toml");
-
-/// The sample procedure, with the system allowed to register (as for online applications).
-fn definition() -> Definition {
-    let text = SAMPLE.replacen(
-        "roles = [\"window_clerk\"]",
-        "roles = [\"window_clerk\", \"system\"]",
-        1,
-    );
-    Definition::parse("sample-permit.toml", &text).unwrap()
-}
-
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
@@ -88,6 +76,22 @@ fn steps(staff: &Principal, name: &str) -> Vec<HistoryStep<'static>> {
     ]
 }
 
+/// A history of the sample procedure for the market department of 210212, as one write.
+fn history(
+    store: &Store,
+    def: &Definition,
+    department: &str,
+    steps: &[HistoryStep<'_>],
+) -> Result<WriteBatch, (usize, Refusal)> {
+    store.history_batch(
+        def,
+        Calendar::embedded(),
+        &region("210212"),
+        Some(department.to_string()),
+        steps,
+    )
+}
+
 /// The same steps taken one at a time, as the console would.
 async fn step_by_step(
     store: &Store,
@@ -130,7 +134,7 @@ async fn step_by_step(
 async fn a_loaded_history_reads_like_one_taken_step_by_step(engine: Engine) {
     let db = TestDb::new(engine).await;
     let district = seed_district(&db.store).await;
-    let def = definition();
+    let def = sample_definition();
     let market = district.market.id.clone();
     let staff = staff(&market);
     let one_by_one = step_by_step(&db.store, &def, &market, &steps(&staff, "李四")).await;
@@ -138,15 +142,7 @@ async fn a_loaded_history_reads_like_one_taken_step_by_step(engine: Engine) {
 
     let mut batches = Vec::new();
     for name in ["王五", "赵六", "孙七"] {
-        let batch = db
-            .store
-            .history_batch(
-                &def,
-                Calendar::embedded(),
-                &region("210212"),
-                Some(market.clone()),
-                &steps(&staff, name),
-            )
+        let batch = history(&db.store, &def, &market, &steps(&staff, name))
             .unwrap_or_else(|(i, r)| panic!("step {i} refused: {r}"));
         assert_eq!(batch.events.len(), 3, "one event per step");
         assert!(
@@ -223,38 +219,20 @@ async fn a_loaded_history_reads_like_one_taken_step_by_step(engine: Engine) {
 async fn a_refused_step_or_a_bad_load_writes_nothing(engine: Engine) {
     let db = TestDb::new(engine).await;
     let district = seed_district(&db.store).await;
-    let def = definition();
+    let def = sample_definition();
     let market = district.market.id.clone();
     let staff = staff(&market);
 
     // Deciding before accepting is refused, and the refusal names the step.
     let mut wrong = steps(&staff, "李四");
     wrong.remove(1);
-    let (index, refusal) = db
-        .store
-        .history_batch(
-            &def,
-            Calendar::embedded(),
-            &region("210212"),
-            Some(market.clone()),
-            &wrong,
-        )
-        .unwrap_err();
+    let (index, refusal) = history(&db.store, &def, &market, &wrong).unwrap_err();
     assert_eq!(index, 1);
     assert!(matches!(refusal, Refusal::WrongState { .. }), "{refusal:?}");
 
     // A load that would change existing rows is refused whole: the good history with it.
     let events_before = db.store.count_events().await.unwrap();
-    let good = db
-        .store
-        .history_batch(
-            &def,
-            Calendar::embedded(),
-            &region("210212"),
-            Some(market.clone()),
-            &steps(&staff, "王五"),
-        )
-        .unwrap();
+    let good = history(&db.store, &def, &market, &steps(&staff, "王五")).unwrap();
     let good_id = good.events[0]
         .subject
         .0
@@ -272,16 +250,7 @@ async fn a_refused_step_or_a_bad_load_writes_nothing(engine: Engine) {
     assert!(db.store.case(&good_id).await.unwrap().is_none());
 
     // A load whose rows collide with existing ones is rolled back whole.
-    let first = db
-        .store
-        .history_batch(
-            &def,
-            Calendar::embedded(),
-            &region("210212"),
-            Some(market.clone()),
-            &steps(&staff, "赵六"),
-        )
-        .unwrap();
+    let first = history(&db.store, &def, &market, &steps(&staff, "赵六")).unwrap();
     let first_id = first.events[0]
         .subject
         .0
@@ -289,16 +258,7 @@ async fn a_refused_step_or_a_bad_load_writes_nothing(engine: Engine) {
         .to_string();
     db.store.load_history(vec![first.clone()]).await.unwrap();
     let after_first = db.store.count_events().await.unwrap();
-    let other = db
-        .store
-        .history_batch(
-            &def,
-            Calendar::embedded(),
-            &region("210212"),
-            Some(market.clone()),
-            &steps(&staff, "孙七"),
-        )
-        .unwrap();
+    let other = history(&db.store, &def, &market, &steps(&staff, "孙七")).unwrap();
     let other_id = other.events[0]
         .subject
         .0

@@ -15,18 +15,6 @@ use fazhi_store::{Engine, StoreError};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-const SAMPLE: &str = include_str!("../../../demo/sample-permit.toml");
-
-/// The sample procedure, with the system allowed to register (as for online applications).
-fn definition() -> Definition {
-    let text = SAMPLE.replacen(
-        "roles = [\"window_clerk\"]",
-        "roles = [\"window_clerk\", \"system\"]",
-        1,
-    );
-    Definition::parse("sample-permit.toml", &text).unwrap()
-}
-
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
@@ -72,7 +60,7 @@ async fn open(
 async fn numbers_run_per_year_without_gaps(engine: Engine) {
     let db = TestDb::new(engine).await;
     let district = seed_district(&db.store).await;
-    let def = definition();
+    let def = sample_definition();
     let market = district.market.id.clone();
     let first = open(&db.store, &def, &market, "2018-12-28", None).await;
     assert_eq!(first.number.as_deref(), Some("示许〔2018〕001号"));
@@ -111,7 +99,7 @@ async fn numbers_run_per_year_without_gaps(engine: Engine) {
 async fn receipts_find_their_case(engine: Engine) {
     let db = TestDb::new(engine).await;
     let district = seed_district(&db.store).await;
-    let def = definition();
+    let def = sample_definition();
     let case = open(
         &db.store,
         &def,

@@ -90,3 +90,15 @@ pub async fn seed_district(store: &Store) -> District {
         admin,
     }
 }
+
+const SAMPLE: &str = include_str!("../../../../demo/sample-permit.toml");
+
+/// The sample procedure, with the system allowed to register (as for online applications).
+pub fn sample_definition() -> fazhi_core::procedure::Definition {
+    let text = SAMPLE.replacen(
+        "roles = [\"window_clerk\"]",
+        "roles = [\"window_clerk\", \"system\"]",
+        1,
+    );
+    fazhi_core::procedure::Definition::parse("sample-permit.toml", &text).unwrap()
+}
