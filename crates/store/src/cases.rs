@@ -1375,6 +1375,6 @@ mod tests {
         assert_eq!(next_prefix("99"), None);
         // Every code inside sorts below the end; the next region's does not.
         let end = next_prefix("2102").unwrap();
-        assert!("210299999".to_string() < end && "2103" >= end.as_str());
+        assert!(*"210299999" < *end && "2103" >= end.as_str());
     }
 }
