@@ -90,9 +90,13 @@ impl EventRecord {
     }
 
     pub fn recompute_hash(&self) -> Hash32 {
-        chain_hash(
-            &self.prev_hash,
-            &EventFields {
+        self.as_stored().recompute_hash()
+    }
+
+    /// The event borrowed, as verification reads it.
+    pub fn as_stored(&self) -> StoredEvent<'_> {
+        StoredEvent {
+            fields: EventFields {
                 region: &self.region,
                 seq: self.seq,
                 subject: &self.subject,
@@ -101,11 +105,29 @@ impl EventRecord {
                 at: self.at,
                 payload: &self.payload,
             },
-        )
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        }
+    }
+}
+
+/// A stored event borrowed from wherever it was read (a row, a buffer of rows), so that a
+/// walk over millions of events need not copy each into owned strings.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredEvent<'a> {
+    pub fields: EventFields<'a>,
+    pub prev_hash: Hash32,
+    pub hash: Hash32,
+}
+
+impl StoredEvent<'_> {
+    pub fn recompute_hash(&self) -> Hash32 {
+        chain_hash(&self.prev_hash, &self.fields)
     }
 }
 
 /// The hashed fields of an event, borrowed.
+#[derive(Debug, Clone, Copy)]
 pub struct EventFields<'a> {
     pub region: &'a str,
     pub seq: i64,
@@ -230,10 +252,14 @@ impl Default for ChainVerifier {
 
 impl ChainVerifier {
     pub fn check(&mut self, event: &EventRecord) -> Result<(), ChainFault> {
-        if event.seq != self.next_seq {
+        self.check_stored(&event.as_stored())
+    }
+
+    pub fn check_stored(&mut self, event: &StoredEvent<'_>) -> Result<(), ChainFault> {
+        if event.fields.seq != self.next_seq {
             return Err(ChainFault::Gap {
                 expected: self.next_seq,
-                found: event.seq,
+                found: event.fields.seq,
             });
         }
         if event.prev_hash != self.head {

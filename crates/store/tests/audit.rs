@@ -407,3 +407,46 @@ on_both_engines!(
     a_restored_store_keeps_its_key,
     a_tampered_backup_is_refused_before_anything_changes,
 );
+
+/// SQLite keeps whatever bytes it is given as TEXT (PostgreSQL refuses bad UTF-8 itself):
+/// verification names the event instead of stopping with a decoding error.
+#[tokio::test]
+async fn text_that_is_not_utf8_is_named() {
+    let db = district_with_notes(Engine::Sqlite).await;
+    // The first two bytes of 法 (E6 B3 95), cut short.
+    db.tamper(
+        "UPDATE events SET actor = CAST(X'E6B3' AS TEXT) WHERE region = '210212' AND seq = 9",
+    )
+    .await;
+    let fault = fault_of(&db).await;
+    assert_eq!((fault.region.as_str(), fault.seq), ("210212", Some(9)));
+    assert!(fault.what.contains("UTF-8"), "{fault}");
+}
+
+/// Verification hands rows over in batches: a chain longer than a batch, with the altered
+/// event beyond the first, is checked across the hand-over and the fault still named exactly.
+#[tokio::test]
+async fn a_fault_beyond_the_first_batch_is_named() {
+    let db = TestDb::new(Engine::Sqlite).await;
+    seed_district(&db.store).await;
+    let mut batch = WriteBatch::new();
+    for i in 0..5_000 {
+        batch = batch.event(NewEvent::new(
+            region("210212"),
+            Subject::new("note", &i.to_string()),
+            "note.added",
+            "user:clerk",
+            json!({"text": format!("第{i}条记录")}),
+        ));
+    }
+    db.store.submit(batch).await.unwrap();
+    let report = db.store.verify().await.unwrap();
+    assert!(report.ok(), "{:?}", report.fault);
+    assert_eq!(report.events(), db.store.count_events().await.unwrap());
+    db.tamper(
+        "UPDATE events SET payload = '{\"text\":\"篡改\"}' WHERE region = '210212' AND seq = 4500",
+    )
+    .await;
+    let fault = fault_of(&db).await;
+    assert_eq!((fault.region.as_str(), fault.seq), ("210212", Some(4500)));
+}
