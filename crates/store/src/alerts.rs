@@ -60,6 +60,10 @@ impl Store {
             .collect())
     }
 
+    /// Deadlines that turned yellow (warning day reached) or red (past due) and have not been
+    /// announced at that level. A clock's warning day is never after its due date, so the
+    /// cases to look at are those whose warning day has come: the `cases_alert_pending` index
+    /// holds just the open ones not yet announced as overdue.
     pub async fn pending_deadline_alerts(&self, today: NaiveDate) -> Result<Vec<DeadlineAlert>> {
         let today = today.format("%Y-%m-%d").to_string();
         let rows: Vec<(String, String, String, String, String, String, String)> = on_db!(&self.db, pool => {
@@ -67,10 +71,10 @@ impl Store {
                 "SELECT c.id, c.region, c.department, c.procedure, c.title, \
                         CASE WHEN c.next_due < $1 THEN 'overdue' ELSE 'due_soon' END AS level, c.next_due \
                  FROM cases c \
-                 WHERE NOT c.terminal AND c.next_due IS NOT NULL AND (c.next_due < $1 OR c.warn_from <= $1) \
-                   AND NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = 'case:' || c.id \
-                        AND e.kind = 'case.deadline_' || (CASE WHEN c.next_due < $1 THEN 'overdue' ELSE 'due_soon' END) \
-                        AND e.payload LIKE '%\"due\":\"' || c.next_due || '\"%') \
+                 WHERE NOT c.terminal AND c.next_due IS NOT NULL \
+                   AND (c.alerted IS NULL OR c.alerted <> 'overdue:' || c.next_due) \
+                   AND c.warn_from <= $1 \
+                   AND (c.alerted IS NULL OR c.alerted <> 'due_soon:' || c.next_due OR c.next_due < $1) \
                  ORDER BY c.next_due",
             )
             .bind(today)
@@ -149,6 +153,11 @@ impl Store {
             "system",
             json!({"due": alert.due, "level": alert.level, "procedure": alert.procedure}),
         );
+        rows.push(RowOp::UpdateAll {
+            table: "cases",
+            key: vec![("id", alert.case_id.clone().into())],
+            set: vec![("alerted", format!("{}:{}", alert.level, alert.due).into())],
+        });
         self.notify(rows, event).await?;
         Ok(())
     }

@@ -16,7 +16,7 @@ use futures_util::TryStreamExt;
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Rows copied per INSERT statement.
 const ROWS_PER_INSERT: usize = 200;
@@ -136,6 +136,7 @@ impl Store {
         let theirs = crate::db::schema_version(&Db::Sqlite(source.clone()))
             .await
             .map_err(|_| StoreError::Invalid(format!("{} 不是 Fazhi 备份文件", from.display())))?;
+        source.close().await;
         let ours = self.schema_version().await?;
         if theirs > ours {
             return Err(StoreError::Invalid(format!(
@@ -147,7 +148,21 @@ impl Store {
                 "目标库中已有数据，恢复会覆盖它们：确认后请加 --force".into(),
             ));
         }
-        self.verify_backup(from).await?;
+        let scratch =
+            std::env::temp_dir().join(format!("fazhi-restore-{}", uuid::Uuid::now_v7().simple()));
+        let restored = async {
+            // Rows are copied from the checked scratch copy, which opening has brought up to
+            // this binary's schema: a backup made by an older Fazhi restores as well.
+            let copy = self.checked_copy(from, &scratch).await?;
+            self.copy_rows_from(&copy).await
+        }
+        .await;
+        let _ = std::fs::remove_dir_all(&scratch);
+        restored
+    }
+
+    async fn copy_rows_from(&self, copy: &Path) -> Result<RestoreSummary> {
+        let source = open_backup_file(copy, false).await?;
         let mut rows = Vec::new();
         let mut src = source.acquire().await?;
         on_db!(&self.db, pool => {
@@ -177,40 +192,34 @@ impl Store {
         source.close().await;
         Ok(RestoreSummary { rows })
     }
-}
 
-impl Store {
-    /// Checks a backup's chains and checkpoints before anything is replaced, on a scratch copy.
-    async fn verify_backup(&self, from: &Path) -> Result<()> {
-        let scratch =
-            std::env::temp_dir().join(format!("fazhi-restore-{}", uuid::Uuid::now_v7().simple()));
-        std::fs::create_dir_all(&scratch)
+    /// Copies a backup into `scratch`, opens it as a store (migrating it to this binary's
+    /// schema) and checks its chains and checkpoints before anything is replaced; returns the
+    /// copy's database file.
+    async fn checked_copy(&self, from: &Path, scratch: &Path) -> Result<PathBuf> {
+        std::fs::create_dir_all(scratch)
             .map_err(|e| StoreError::io(format!("cannot create {}", scratch.display()), e))?;
-        let outcome = async {
-            std::fs::copy(from, scratch.join(crate::db::SQLITE_FILE))
-                .map_err(|e| StoreError::io(format!("cannot copy {}", from.display()), e))?;
-            // Chains and checkpoint signatures are checked; the key folder's log is not, since
-            // a backup may rightly be older than the latest checkpoint.
-            let copy = Store::open(crate::OpenOptions {
-                location: crate::Location::DataDir(scratch.clone()),
-                key_dir: None,
-                // Files are not in the backup; the copy's chain is checked against ours.
-                files_dir: self.files_dir.clone(),
-                clock: self.clock.clone(),
-            })
-            .await?;
-            let report = copy.verify().await;
-            copy.close().await;
-            match report?.fault {
-                None => Ok(()),
-                Some(fault) => Err(StoreError::Invalid(format!(
-                    "备份文件未通过完整性校验，未做任何改动：{fault}"
-                ))),
-            }
+        let copied = scratch.join(crate::db::SQLITE_FILE);
+        std::fs::copy(from, &copied)
+            .map_err(|e| StoreError::io(format!("cannot copy {}", from.display()), e))?;
+        // Chains and checkpoint signatures are checked; the key folder's log is not, since
+        // a backup may rightly be older than the latest checkpoint.
+        let copy = Store::open(crate::OpenOptions {
+            location: crate::Location::DataDir(scratch.to_path_buf()),
+            key_dir: None,
+            // Files are not in the backup; the copy's chain is checked against ours.
+            files_dir: self.files_dir.clone(),
+            clock: self.clock.clone(),
+        })
+        .await?;
+        let report = copy.verify().await;
+        copy.close().await;
+        match report?.fault {
+            None => Ok(copied),
+            Some(fault) => Err(StoreError::Invalid(format!(
+                "备份文件未通过完整性校验，未做任何改动：{fault}"
+            ))),
         }
-        .await;
-        let _ = std::fs::remove_dir_all(&scratch);
-        outcome
     }
 }
 

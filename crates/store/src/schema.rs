@@ -124,6 +124,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("receipt", Text),
             ("opened_on", Text),
             ("concluded_on", Text),
+            ("alerted", Text),
         ],
         order_by: "id",
     },

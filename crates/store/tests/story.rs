@@ -239,8 +239,41 @@ async fn a_backup_that_is_not_one_is_refused(engine: Engine) {
     assert!(matches!(&missing, Err(StoreError::Invalid(m)) if m.contains("不存在")));
 }
 
+/// A backup made before migration 0007 (no `alerted` column on cases) restores into today's
+/// schema: restore copies from a checked copy that opening has migrated.
+async fn a_backup_from_an_older_fazhi_restores(engine: Engine) {
+    let source = TestDb::new(Engine::Sqlite).await;
+    seed_district(&source.store).await;
+    let file = source.scratch().join("old.fazhi");
+    let summary = source.store.backup(&file).await.unwrap();
+    {
+        use sqlx::ConnectOptions;
+        let mut old = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&file)
+            .connect()
+            .await
+            .unwrap();
+        for step in [
+            "DROP INDEX cases_alert_pending",
+            "ALTER TABLE cases DROP COLUMN alerted",
+            "DELETE FROM _sqlx_migrations WHERE version >= 7",
+        ] {
+            sqlx::query(step).execute(&mut old).await.unwrap();
+        }
+    }
+    let target = TestDb::new(engine).await;
+    let latest = target.store.schema_version().await.unwrap();
+    assert!(latest >= 7);
+    let restored = target.store.restore(&file, false).await.unwrap();
+    assert_eq!(restored.events(), summary.events);
+    assert_eq!(target.store.schema_version().await.unwrap(), latest);
+    assert!(target.store.verify().await.unwrap().ok());
+    assert!(target.store.user_by_name("admin").await.unwrap().is_some());
+}
+
 on_both_engines!(
     story,
+    a_backup_from_an_older_fazhi_restores,
     stale_versions_conflict,
     duplicates_are_refused_without_damage,
     the_schema_list_matches_the_database,

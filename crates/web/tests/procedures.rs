@@ -736,6 +736,12 @@ async fn the_department_hears_of_new_cases_and_of_deadlines_turning_yellow_then_
             .await
             .unwrap();
     assert!(latest.iter().any(|n| n.title.starts_with("已超期")));
+    w.clock.set(at("2019-10-20"));
+    assert_eq!(
+        fazhi_web::scheduler::alert(&w.state).await,
+        0,
+        "an overdue case is announced once, not every minute after"
+    );
     let events: Vec<String> =
         w.db.store
             .history(&format!("case:{id}"))
