@@ -823,7 +823,7 @@ async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Res
             .map_err(|e| anyhow!(e))?,
     );
     let checkpoints = tokio::spawn(periodic_checkpoints(store.clone()));
-    let statistics = tokio::spawn(periodic_statistics(store.clone()));
+    let upkeep = tokio::spawn(daily_upkeep(store.clone()));
     let scheduler = tokio::spawn(fazhi_web::scheduler::run(state.clone()));
     let deliveries = tokio::spawn(fazhi_notify::run(store.clone(), channels));
     println!(
@@ -834,7 +834,7 @@ async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Res
         .await
         .context("server failed")?;
     checkpoints.abort();
-    statistics.abort();
+    upkeep.abort();
     scheduler.abort();
     deliveries.abort();
     store.close().await;
@@ -872,10 +872,11 @@ fn notification_channels(file: &FileConfig) -> Result<fazhi_notify::Channels> {
     Ok(channels)
 }
 
-/// Signs the chain heads every six hours, so the portal always has recent checkpoints.
-/// Refreshes the query planner's statistics an hour after start and then daily (lists pick
-/// their indexes by them).
-async fn periodic_statistics(store: Store) {
+/// Daily upkeep, first an hour after start: refreshes the query planner's statistics (lists
+/// pick their indexes by them), then verifies every chain from its first event — the full proof
+/// that the six-hourly checkpoints (which check only what is new) do not repeat. A fault is
+/// logged as an error naming the event.
+async fn daily_upkeep(store: Store) {
     let day = std::time::Duration::from_secs(24 * 3600);
     let first = tokio::time::Instant::now() + std::time::Duration::from_secs(3600);
     let mut tick = tokio::time::interval_at(first, day);
@@ -884,9 +885,18 @@ async fn periodic_statistics(store: Store) {
         if let Err(e) = store.optimize().await {
             tracing::warn!(error = %e, "refreshing planner statistics failed");
         }
+        match store.verify().await {
+            Ok(report) => match report.fault {
+                None => tracing::info!(events = report.events(), "event log verified"),
+                Some(fault) => tracing::error!(%fault, "the event log was altered"),
+            },
+            Err(e) => tracing::warn!(error = %e, "verification could not run"),
+        }
     }
 }
 
+/// Signs the chain heads at start and every six hours, so the portal always has recent
+/// checkpoints.
 async fn periodic_checkpoints(store: Store) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
     loop {

@@ -251,6 +251,15 @@ impl Default for ChainVerifier {
 }
 
 impl ChainVerifier {
+    /// Picks a chain up after an event already proved (by a signed checkpoint): the next
+    /// event must be `height + 1` and link to `head`.
+    pub fn resume(height: i64, head: Hash32) -> Self {
+        ChainVerifier {
+            next_seq: height + 1,
+            head,
+        }
+    }
+
     pub fn check(&mut self, event: &EventRecord) -> Result<(), ChainFault> {
         self.check_stored(&event.as_stored())
     }

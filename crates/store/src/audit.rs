@@ -241,9 +241,12 @@ impl Store {
         include: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Vec<Checkpoint>> {
         let key = self.signing_key().await?;
-        // Never sign a head that does not verify: that would bless a tampered chain. Only the
-        // heads of the verified snapshot are signed (writes may land meanwhile).
-        let report = self.verify().await?;
+        // Never sign a head that does not verify: that would bless a tampered chain. What came
+        // before a region's latest checkpoint is already signed (and `verify` re-proves it), so
+        // only what was written since is walked: a periodic checkpoint of a province's store
+        // reads the last hours' events, not ten million. Only the heads of the verified
+        // snapshot are signed (writes may land meanwhile).
+        let report = self.verify_since_checkpoints().await?;
         if let Some(fault) = report.fault {
             return Err(StoreError::Invalid(format!(
                 "事件链未通过校验，拒绝签署检查点：{fault}"
@@ -325,6 +328,7 @@ impl Store {
             checkpoints.entry(c.region.clone()).or_default().push(c);
         }
         let mut walk = Walk {
+            resume: BTreeMap::new(),
             trusted,
             heads: BTreeMap::new(),
             checkpoints,
@@ -373,6 +377,77 @@ impl Store {
                 fault
             })
         };
+        self.finish_report(walk, fault, snapshot_heads).await
+    }
+}
+
+impl Store {
+    /// Verifies what was written since each region's latest checkpoint: that checkpoint's
+    /// signature, then every later event (hash, link to the signed head, sequence), the
+    /// recorded chain heads and the checkpoint log; regions without a checkpoint from their
+    /// first event. [`Store::verify`] is the full proof; this is what signing a new
+    /// checkpoint needs, in time proportional to the events since the last one.
+    pub async fn verify_since_checkpoints(&self) -> Result<VerifyReport> {
+        let trusted = self.trusted_public_key()?;
+        let mut latest: BTreeMap<String, Checkpoint> = BTreeMap::new();
+        for c in self.checkpoints().await? {
+            latest.insert(c.region.clone(), c);
+        }
+        let mut walk = Walk {
+            resume: BTreeMap::new(),
+            trusted,
+            heads: BTreeMap::new(),
+            checkpoints: BTreeMap::new(),
+            current: None,
+            summaries: Vec::new(),
+            files: Vec::new(),
+        };
+        let postgres = matches!(self.engine(), crate::Engine::Postgres);
+        let snapshot_heads;
+        let fault: Option<Fault> = on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            if postgres {
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let rows: Vec<(String, i64, Vec<u8>)> =
+                sqlx::query_as("SELECT region, height, hash FROM chain_heads").fetch_all(&mut *tx).await?;
+            walk.heads = rows.into_iter().map(|(r, h, x)| (r, (h, x))).collect();
+            snapshot_heads = walk.heads.clone();
+            let mut fault = walk.resume_after(latest).err();
+            let regions: Vec<String> = walk.heads.keys().cloned().collect();
+            let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE region = $1 AND seq > $2 ORDER BY seq");
+            'regions: for region in regions {
+                if fault.is_some() {
+                    break;
+                }
+                let after = walk.resume.get(&region).map_or(0, |(height, _)| *height);
+                let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(&region)
+                    .bind(after)
+                    .fetch(&mut *tx);
+                while let Some(row) = rows.try_next().await? {
+                    let event = event_from_row(&row)?;
+                    if let Err(f) = walk.event(&event.as_stored()) {
+                        fault = Some(f);
+                        break 'regions;
+                    }
+                }
+            }
+            tx.rollback().await?;
+            fault
+        });
+        self.finish_report(walk, fault, snapshot_heads).await
+    }
+
+    /// The checks after the walk (chain ends, the checkpoint log, stored files), and the report.
+    async fn finish_report(
+        &self,
+        mut walk: Walk,
+        fault: Option<Fault>,
+        heads: Heads,
+    ) -> Result<VerifyReport> {
         let fault = match fault {
             Some(f) => Some(f),
             None => walk.finish().err(),
@@ -390,10 +465,11 @@ impl Store {
                 })
             })
         });
+        walk.summaries.sort_by(|a, b| a.region.cmp(&b.region));
         Ok(VerifyReport {
             regions: walk.summaries,
             fault,
-            heads: snapshot_heads,
+            heads,
             trusted_key: walk.trusted.is_some(),
         })
     }
@@ -598,6 +674,9 @@ struct RegionWalk {
 }
 
 struct Walk {
+    /// Regions whose chain is picked up after their latest checkpoint (height, head) rather
+    /// than from the first event.
+    resume: BTreeMap<String, (i64, Hash32)>,
     trusted: Option<VerifyingKey>,
     heads: BTreeMap<String, (i64, Vec<u8>)>,
     checkpoints: BTreeMap<String, Vec<Checkpoint>>,
@@ -621,9 +700,13 @@ impl Walk {
                 .unwrap_or_default()
                 .into_iter();
             let next_checkpoint = checkpoints.next();
+            let verifier = match self.resume.remove(event.region) {
+                Some((height, head)) => ChainVerifier::resume(height, head),
+                None => ChainVerifier::default(),
+            };
             self.current = Some(RegionWalk {
                 region: event.region.to_string(),
-                verifier: ChainVerifier::default(),
+                verifier,
                 checkpoints,
                 next_checkpoint,
                 checked: 0,
@@ -655,6 +738,51 @@ impl Walk {
             })?;
             walk.checked += 1;
             walk.next_checkpoint = walk.checkpoints.next();
+        }
+        Ok(())
+    }
+
+    /// Sets the walk to pick each region up after its latest checkpoint, once the checkpoint's
+    /// signature holds and the recorded head has not gone below it. A region with nothing
+    /// written since is done: its recorded head must be the signed one.
+    fn resume_after(&mut self, latest: BTreeMap<String, Checkpoint>) -> Result<(), Fault> {
+        for (region, c) in latest {
+            let fault = |what: String| Fault {
+                region: region.clone(),
+                seq: Some(c.height),
+                what,
+            };
+            check_checkpoint(&c, &c.head, self.trusted.as_ref()).map_err(fault)?;
+            match self.heads.get(&region) {
+                None => {
+                    return Err(fault(format!(
+                        "a checkpoint records height {} but the region has no chain head: its events were deleted",
+                        c.height
+                    )));
+                }
+                Some((height, _)) if *height < c.height => {
+                    return Err(fault(format!(
+                        "a checkpoint records height {} but the chain head is at {height}: events were deleted",
+                        c.height
+                    )));
+                }
+                Some((height, hash)) if *height == c.height => {
+                    if hash.as_slice() != c.head.as_slice() {
+                        return Err(fault(
+                            "the recorded chain head differs from the signed one at the same height: history was rewritten".into(),
+                        ));
+                    }
+                    self.heads.remove(&region);
+                    self.summaries.push(RegionSummary {
+                        region,
+                        events: c.height,
+                        checkpoints: 0,
+                    });
+                }
+                Some(_) => {
+                    self.resume.insert(region, (c.height, c.head));
+                }
+            }
         }
         Ok(())
     }

@@ -318,6 +318,77 @@ async fn a_tampered_chain_is_never_signed(engine: Engine) {
     assert!(db.store.checkpoints().await.unwrap().is_empty());
 }
 
+async fn add_notes(db: &TestDb, from: usize, n: usize) {
+    for i in from..from + n {
+        db.store
+            .submit(WriteBatch::new().event(NewEvent::new(
+                region("210212"),
+                Subject::new("note", &i.to_string()),
+                "note.added",
+                "user:clerk",
+                json!({"text": format!("第{i}条记录")}),
+            )))
+            .await
+            .unwrap();
+    }
+}
+
+/// A new checkpoint walks only what was written since the region's last one: tampering there
+/// is refused; what lies before it is already signed, and `verify` (the full proof) names it.
+async fn a_checkpoint_checks_what_came_since_the_last_one(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    let first = db.store.checkpoint().await.unwrap();
+    let signed_height = |cs: &[fazhi_store::audit::Checkpoint]| {
+        cs.iter().find(|c| c.region == "210212").map(|c| c.height)
+    };
+    assert_eq!(signed_height(&first), Some(14));
+    assert!(
+        db.store.checkpoint().await.unwrap().is_empty(),
+        "nothing new, nothing to sign"
+    );
+    add_notes(&db, 10, 3).await;
+    let recent = db.store.verify_since_checkpoints().await.unwrap();
+    assert!(recent.ok(), "{:?}", recent.fault);
+    assert_eq!(recent.heads["210212"].0, 17);
+
+    // Tampering after the last checkpoint: never signed.
+    db.tamper("UPDATE events SET payload = '{}' WHERE region = '210212' AND seq = 16")
+        .await;
+    let refused = db.store.checkpoint().await;
+    assert!(
+        matches!(&refused, Err(fazhi_store::StoreError::Invalid(m)) if m.contains("拒绝签署") && m.contains("event 16")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        db.store
+            .checkpoints()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|c| c.region == "210212")
+            .count(),
+        1
+    );
+}
+
+/// The checkpoint a new one starts from must itself be genuine: a forged head in the
+/// checkpoints table (signature no longer matching) stops signing.
+async fn a_forged_last_checkpoint_stops_signing(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    db.store.checkpoint().await.unwrap();
+    add_notes(&db, 10, 2).await;
+    db.tamper(&format!(
+        "UPDATE checkpoints SET head = {} WHERE region = '210212'",
+        blob(engine, &[7u8; 32])
+    ))
+    .await;
+    let refused = db.store.checkpoint().await;
+    assert!(
+        matches!(&refused, Err(fazhi_store::StoreError::Invalid(m)) if m.contains("拒绝签署")),
+        "{refused:?}"
+    );
+}
+
 async fn a_restored_store_keeps_its_key(engine: Engine) {
     let db = district_with_notes(engine).await;
     db.store.checkpoint().await.unwrap();
@@ -402,6 +473,8 @@ async fn verify_and_checkpoint_while_writes_continue(engine: Engine) {
 }
 
 on_both_engines!(
+    a_checkpoint_checks_what_came_since_the_last_one,
+    a_forged_last_checkpoint_stops_signing,
     cutting_history_back_with_its_checkpoints_is_caught,
     a_tampered_chain_is_never_signed,
     a_restored_store_keeps_its_key,
