@@ -1,5 +1,6 @@
 //! `fazhi bench --plot OUT.svg RUN.json…`: how cost grows with scale, drawn from saved runs
-//! (`fazhi bench --save`) as a log–log SVG chart, and printed as a Markdown table.
+//! (`fazhi bench --save`) as a log–log SVG chart, and printed as Markdown: every figure of every
+//! run beside its target (docs/benchmarks.md, Results) and the growth table.
 
 use anyhow::{Context, Result};
 use serde_json::Value;
@@ -30,7 +31,32 @@ struct Run {
     scale: String,
     events: f64,
     figures: Vec<Option<f64>>,
+    /// The run as saved, for the table of every figure.
+    saved: Value,
 }
+
+/// The rows of the results table: the JSON key and the target for it.
+const RESULTS: &[(&str, &str)] = &[
+    ("generate.districts", ""),
+    ("generate.cases", ""),
+    ("generate.events_total", ""),
+    ("generate.seconds", ""),
+    ("generate.events_per_s", ""),
+    ("generate.catch_up_s", ""),
+    ("baseline.sqlite_durable_commits_per_s", ""),
+    ("append.single_writer_per_s", ""),
+    ("append.concurrent_64_per_s", "≥ 20 × baseline"),
+    ("http.actions_per_s", "≥ 5,000"),
+    ("http.p50_ms", ""),
+    ("http.p99_ms", "≤ 50"),
+    ("list.p50_ms", ""),
+    ("list.p99_ms", "≤ 20 (province)"),
+    ("audit.verify_events_per_s", "≥ 1,000,000"),
+    ("server.rss_mb_idle", "≤ 100 (district)"),
+    ("server.rss_mb_peak", ""),
+];
+
+const SCALES: &[&str] = &["district", "city", "province"];
 
 fn read(path: &Path) -> Result<Run> {
     let text =
@@ -45,6 +71,7 @@ fn read(path: &Path) -> Result<Run> {
         scale: run["machine"]["scale"].as_str().unwrap_or("?").to_string(),
         events,
         figures: FIGURES.iter().map(|(_, get)| get(&run)).collect(),
+        saved: run,
     })
 }
 
@@ -56,8 +83,70 @@ pub fn write(runs: &[PathBuf], out: &Path) -> Result<()> {
             .expect("finite")
     });
     std::fs::write(out, svg(&runs)).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("{}", results(&runs));
     print!("{}", table(&runs));
     Ok(())
+}
+
+/// Every figure (a row per key) of every run (a column per run, by scale, SQLite first).
+fn results(runs: &[Run]) -> String {
+    let mut columns: Vec<&Run> = runs.iter().collect();
+    let rank = |r: &Run| {
+        (
+            SCALES
+                .iter()
+                .position(|s| *s == r.scale)
+                .unwrap_or(SCALES.len()),
+            r.engine != "sqlite",
+        )
+    };
+    columns.sort_by_key(|r| rank(r));
+    let mut t = String::from("| figure |");
+    for run in &columns {
+        let _ = write!(t, " {} {} |", run.engine, run.scale);
+    }
+    t.push_str(" target |\n|---|");
+    t.push_str(&"---:|".repeat(columns.len()));
+    t.push_str("---|\n");
+    for (key, target) in RESULTS {
+        let _ = write!(t, "| `{key}` |");
+        for run in &columns {
+            let value = key.split('.').fold(&run.saved, |v, part| &v[part]).as_f64();
+            let cell = match value {
+                Some(v) if *key == "append.concurrent_64_per_s" => {
+                    match run.saved["baseline"]["sqlite_durable_commits_per_s"].as_f64() {
+                        Some(base) if base > 0.0 => format!("{} ({:.1}×)", figure(v), v / base),
+                        _ => figure(v),
+                    }
+                }
+                Some(v) => figure(v),
+                None => "—".into(),
+            };
+            let _ = write!(t, " {cell} |");
+        }
+        let _ = writeln!(t, " {target} |");
+    }
+    t
+}
+
+/// A figure as the docs print it: thousands separated, decimals only where they say something.
+fn figure(v: f64) -> String {
+    if v.abs() < 100.0 {
+        return format!("{v:.1}");
+    }
+    let digits = format!("{:.0}", v.abs());
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if v < 0.0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
 }
 
 fn table(runs: &[Run]) -> String {
@@ -219,7 +308,33 @@ mod tests {
             scale: "city".into(),
             events,
             figures: vec![Some(1.0), Some(list_p99), None, Some(100.0), Some(5_000.0)],
+            saved: serde_json::json!({
+                "baseline": {"sqlite_durable_commits_per_s": 3_000.0},
+                "append": {"concurrent_64_per_s": 27_195.4},
+                "list": {"p99_ms": list_p99},
+            }),
         }
+    }
+
+    #[test]
+    fn the_results_have_a_row_per_key_and_a_column_per_run_by_scale() {
+        let mut district = run("postgres", 1e5, 4.0);
+        district.scale = "district".into();
+        let runs = vec![run("sqlite", 1e6, 9.0), district];
+        let t = results(&runs);
+        assert_eq!(t.lines().count(), 2 + RESULTS.len());
+        assert!(t.starts_with("| figure | postgres district | sqlite city | target |"));
+        assert!(t.contains("| `list.p99_ms` | 4.0 | 9.0 | ≤ 20 (province) |"));
+        assert!(t.contains("| 27,195 (9.1×) | 27,195 (9.1×) |"));
+        assert!(t.contains("| `http.p99_ms` | — | — | ≤ 50 |"));
+    }
+
+    #[test]
+    fn figures_are_grouped_by_thousands() {
+        assert_eq!(figure(1_234_567.4), "1,234,567");
+        assert_eq!(figure(999.6), "1,000");
+        assert_eq!(figure(150.0), "150");
+        assert_eq!(figure(36.74), "36.7");
     }
 
     #[test]

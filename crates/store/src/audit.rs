@@ -393,6 +393,10 @@ impl Store {
         for c in self.checkpoints().await? {
             latest.insert(c.region.clone(), c);
         }
+        if latest.is_empty() {
+            // Nothing signed yet: the whole log is new, and the full walk reads it fastest.
+            return self.verify().await;
+        }
         let mut walk = Walk {
             resume: BTreeMap::new(),
             trusted,
