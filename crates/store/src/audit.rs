@@ -327,18 +327,9 @@ impl Store {
         for c in self.checkpoints().await? {
             checkpoints.entry(c.region.clone()).or_default().push(c);
         }
-        let mut walk = Walk {
-            resume: BTreeMap::new(),
-            trusted,
-            heads: BTreeMap::new(),
-            checkpoints,
-            current: None,
-            summaries: Vec::new(),
-            files: Vec::new(),
-        };
+        let mut walk = Walk::new(trusted, checkpoints);
         // Heads and events are read in one transaction, from one snapshot: writes that land
         // meanwhile (the server keeps running) are neither half-seen nor taken for tampering.
-        let postgres = matches!(self.engine(), crate::Engine::Postgres);
         let snapshot_heads;
         let fault: Option<Fault> = if let crate::Location::DataDir(dir) = &self.location {
             let path = dir.join(crate::db::SQLITE_FILE);
@@ -350,32 +341,9 @@ impl Store {
             snapshot_heads = heads;
             fault
         } else {
-            on_db!(&self.db, pool => {
-                let mut tx = pool.begin().await?;
-                if postgres {
-                    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let rows: Vec<(String, i64, Vec<u8>)> =
-                    sqlx::query_as("SELECT region, height, hash FROM chain_heads").fetch_all(&mut *tx).await?;
-                walk.heads = rows.into_iter().map(|(r, h, x)| (r, (h, x))).collect();
-                snapshot_heads = walk.heads.clone();
-                let sql = format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY region, seq");
-                let mut fault = None;
-                {
-                    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *tx);
-                    while let Some(row) = rows.try_next().await? {
-                        let event = event_from_row(&row)?;
-                        if let Err(f) = walk.event(&event.as_stored()) {
-                            fault = Some(f);
-                            break;
-                        }
-                    }
-                }
-                tx.rollback().await?;
-                fault
-            })
+            let (heads, fault) = self.walk_with_sqlx(&mut walk, None).await?;
+            snapshot_heads = heads;
+            fault
         };
         self.finish_report(walk, fault, snapshot_heads).await
     }
@@ -397,18 +365,21 @@ impl Store {
             // Nothing signed yet: the whole log is new, and the full walk reads it fastest.
             return self.verify().await;
         }
-        let mut walk = Walk {
-            resume: BTreeMap::new(),
-            trusted,
-            heads: BTreeMap::new(),
-            checkpoints: BTreeMap::new(),
-            current: None,
-            summaries: Vec::new(),
-            files: Vec::new(),
-        };
+        let mut walk = Walk::new(trusted, BTreeMap::new());
+        let (heads, fault) = self.walk_with_sqlx(&mut walk, Some(latest)).await?;
+        self.finish_report(walk, fault, heads).await
+    }
+
+    /// Walks the chains through sqlx in one read transaction (one snapshot: writes that land
+    /// meanwhile are neither half-seen nor taken for tampering): every event in (region, seq)
+    /// order, or, given each region's latest checkpoint, only the events after it.
+    async fn walk_with_sqlx(
+        &self,
+        walk: &mut Walk,
+        since: Option<BTreeMap<String, Checkpoint>>,
+    ) -> Result<(Heads, Option<Fault>)> {
         let postgres = matches!(self.engine(), crate::Engine::Postgres);
-        let snapshot_heads;
-        let fault: Option<Fault> = on_db!(&self.db, pool => {
+        on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
             if postgres {
                 sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -418,31 +389,46 @@ impl Store {
             let rows: Vec<(String, i64, Vec<u8>)> =
                 sqlx::query_as("SELECT region, height, hash FROM chain_heads").fetch_all(&mut *tx).await?;
             walk.heads = rows.into_iter().map(|(r, h, x)| (r, (h, x))).collect();
-            snapshot_heads = walk.heads.clone();
-            let mut fault = walk.resume_after(latest).err();
-            let regions: Vec<String> = walk.heads.keys().cloned().collect();
-            let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE region = $1 AND seq > $2 ORDER BY seq");
-            'regions: for region in regions {
-                if fault.is_some() {
-                    break;
+            let heads = walk.heads.clone();
+            let mut fault = None;
+            match since {
+                None => {
+                    let sql = format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY region, seq");
+                    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *tx);
+                    while let Some(row) = rows.try_next().await? {
+                        if let Err(f) = walk.event(&event_from_row(&row)?.as_stored()) {
+                            fault = Some(f);
+                            break;
+                        }
+                    }
                 }
-                let after = walk.resume.get(&region).map_or(0, |(height, _)| *height);
-                let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(&region)
-                    .bind(after)
-                    .fetch(&mut *tx);
-                while let Some(row) = rows.try_next().await? {
-                    let event = event_from_row(&row)?;
-                    if let Err(f) = walk.event(&event.as_stored()) {
-                        fault = Some(f);
-                        break 'regions;
+                Some(latest) => {
+                    fault = walk.resume_after(latest).err();
+                    let regions: Vec<String> = walk.heads.keys().cloned().collect();
+                    let sql = format!(
+                        "SELECT {EVENT_COLUMNS} FROM events WHERE region = $1 AND seq > $2 ORDER BY seq"
+                    );
+                    'regions: for region in regions {
+                        if fault.is_some() {
+                            break;
+                        }
+                        let after = walk.resume.get(&region).map_or(0, |(height, _)| *height);
+                        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                            .bind(&region)
+                            .bind(after)
+                            .fetch(&mut *tx);
+                        while let Some(row) = rows.try_next().await? {
+                            if let Err(f) = walk.event(&event_from_row(&row)?.as_stored()) {
+                                fault = Some(f);
+                                break 'regions;
+                            }
+                        }
                     }
                 }
             }
             tx.rollback().await?;
-            fault
-        });
-        self.finish_report(walk, fault, snapshot_heads).await
+            Ok((heads, fault))
+        })
     }
 
     /// The checks after the walk (chain ends, the checkpoint log, stored files), and the report.
@@ -692,6 +678,18 @@ struct Walk {
 }
 
 impl Walk {
+    fn new(trusted: Option<VerifyingKey>, checkpoints: BTreeMap<String, Vec<Checkpoint>>) -> Self {
+        Walk {
+            resume: BTreeMap::new(),
+            trusted,
+            heads: BTreeMap::new(),
+            checkpoints,
+            current: None,
+            summaries: Vec::new(),
+            files: Vec::new(),
+        }
+    }
+
     fn event(&mut self, stored: &StoredEvent<'_>) -> Result<(), Fault> {
         let event = &stored.fields;
         if self.current.as_ref().map(|c| c.region.as_str()) != Some(event.region) {

@@ -13,18 +13,7 @@ use serde_json::json;
 async fn district_with_notes(engine: Engine) -> TestDb {
     let db = TestDb::new(engine).await;
     seed_district(&db.store).await;
-    for i in 0..10 {
-        db.store
-            .submit(WriteBatch::new().event(NewEvent::new(
-                region("210212"),
-                Subject::new("note", &i.to_string()),
-                "note.added",
-                "user:clerk",
-                json!({"text": format!("第{i}条记录")}),
-            )))
-            .await
-            .unwrap();
-    }
+    add_notes(&db, 0, 10).await;
     assert!(db.store.verify().await.unwrap().ok());
     db
 }
