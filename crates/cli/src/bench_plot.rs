@@ -132,7 +132,11 @@ fn results(runs: &[Run]) -> String {
 /// A figure as the docs print it: thousands separated, decimals only where they say something.
 fn figure(v: f64) -> String {
     if v.abs() < 100.0 {
-        return format!("{v:.1}");
+        return if v.fract() == 0.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        };
     }
     let digits = format!("{:.0}", v.abs());
     let mut grouped = String::new();
@@ -318,13 +322,13 @@ mod tests {
 
     #[test]
     fn the_results_have_a_row_per_key_and_a_column_per_run_by_scale() {
-        let mut district = run("postgres", 1e5, 4.0);
+        let mut district = run("postgres", 1e5, 4.5);
         district.scale = "district".into();
-        let runs = vec![run("sqlite", 1e6, 9.0), district];
+        let runs = vec![run("sqlite", 1e6, 9.5), district];
         let t = results(&runs);
         assert_eq!(t.lines().count(), 2 + RESULTS.len());
         assert!(t.starts_with("| figure | postgres district | sqlite city | target |"));
-        assert!(t.contains("| `list.p99_ms` | 4.0 | 9.0 | ≤ 20 (province) |"));
+        assert!(t.contains("| `list.p99_ms` | 4.5 | 9.5 | ≤ 20 (province) |"));
         assert!(t.contains("| 27,195 (9.1×) | 27,195 (9.1×) |"));
         assert!(t.contains("| `http.p99_ms` | — | — | ≤ 50 |"));
     }
@@ -335,6 +339,7 @@ mod tests {
         assert_eq!(figure(999.6), "1,000");
         assert_eq!(figure(150.0), "150");
         assert_eq!(figure(36.74), "36.7");
+        assert_eq!(figure(10.0), "10", "counts without decimals");
     }
 
     #[test]
