@@ -375,7 +375,7 @@ fn rss_mb(pid: u32) -> (f64, f64) {
 
 /// Opens `sizes.cases` cases, closes the store and serves it from a `fazhi serve` process on
 /// loopback (as deployed; its memory is the server's alone), then: 64 keep-alive clients take
-/// actions on their own cases through the API for a while; then list queries over the
+/// actions on their own shares of those cases through the API for a while; then list queries over the
 /// generated records by a leader of the region holding them all.
 async fn http_and_list(
     store: Store,
@@ -493,31 +493,38 @@ async fn http_and_list(
     // Idle: started, the first request answered.
     let (rss_idle_mb, _) = rss_mb(server.pid);
 
-    // 64 clients, each on its own case, for a fixed time.
+    // 64 clients for a fixed time, each working through its own share of the opened cases in
+    // turn: a case file grows by a few steps in the run, as real ones do (a few to a few dozen
+    // steps), rather than one case per client growing by hundreds — whose snapshot (its actions
+    // and their dates) every step reads and writes again.
     let deadline = Instant::now() + std::time::Duration::from_secs_f64(sizes.http_seconds);
     let started = Instant::now();
     let mut clients = Vec::new();
     for c in 0..64usize {
-        let (client, base, token, id) = (
-            client.clone(),
-            base.clone(),
-            token.clone(),
-            ids[c % ids.len()].clone(),
-        );
+        let (client, base, token) = (client.clone(), base.clone(), token.clone());
+        let mut cases: Vec<(String, i64)> = ids
+            .iter()
+            .skip(c % ids.len())
+            .step_by(64)
+            .map(|id| (id.clone(), 1))
+            .collect();
         clients.push(tokio::spawn(async move {
-            let mut version = 1i64;
             let mut latencies = Vec::new();
+            let mut turn = 0;
             while Instant::now() < deadline {
+                let share = cases.len();
+                let (id, version) = &mut cases[turn % share];
+                turn += 1;
                 let t = Instant::now();
                 let reply = client
                     .post(format!("{base}/api/v1/cases/{id}/actions"))
                     .bearer_auth(&token)
-                    .json(&json!({"action": "note", "expected_version": version, "fields": {"note": "已电话联系申请人"}}))
+                    .json(&json!({"action": "note", "expected_version": *version, "fields": {"note": "已电话联系申请人"}}))
                     .send()
                     .await?;
                 anyhow::ensure!(reply.status().is_success(), "action refused: {}", reply.status());
                 latencies.push(t.elapsed().as_secs_f64() * 1000.0);
-                version += 1;
+                *version += 1;
             }
             Ok::<_, anyhow::Error>(latencies)
         }));
