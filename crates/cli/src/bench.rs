@@ -90,10 +90,9 @@ pub async fn run(options: BenchOptions) -> Result<()> {
         sizes.events_per_writer,
     )
     .await?;
-    let registry = fazhi_web::load_procedures(None).map_err(|e| anyhow::anyhow!(e))?;
-    let calendar = fazhi_web::load_calendar(&store)
+    let app = fazhi_app::App::load(store.clone(), None, fazhi_app::AppConfig::default())
         .await
-        .map_err(|e| anyhow::anyhow!(e))?;
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let copies = if options.quick {
         1
     } else {
@@ -105,18 +104,14 @@ pub async fn run(options: BenchOptions) -> Result<()> {
             options.scale.districts()
         );
     }
-    let generated =
-        bench_data::generate(&store, &registry, &calendar, options.scale, copies).await?;
+    let generated = bench_data::generate(&app, options.scale, copies).await?;
     // What a live store would have done with these records long ago: expired clocks handled,
     // deadline alerts sent, checkpoints signed. Done before serving, so that the server is measured in its steady
     // state rather than catching up.
     let catch_up_started = Instant::now();
-    let state = fazhi_web::AppState::new(store.clone(), fazhi_web::WebConfig::default())
-        .with_procedures(registry.clone());
-    state.set_calendar(calendar.clone());
-    let expiries = fazhi_web::scheduler::tick(&state).await;
-    let alerts = fazhi_web::scheduler::alert(&state).await;
-    drop(state);
+    let expiries = fazhi_app::scheduler::tick(&app).await;
+    let alerts = fazhi_app::scheduler::alert(&app).await;
+    drop(app);
     store.optimize().await?;
     // A live store is signed as it goes: the server's start-up checkpoint then has only what
     // is new to check, as in production, instead of the whole generated log.
@@ -433,20 +428,26 @@ async fn http_and_list(
     let leader_token = store
         .create_token("system:bench", &leader.id, "bench")
         .await?;
-    let definition =
-        Definition::parse("bench.toml", BENCH_PROCEDURE).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let registry = Registry::from_sources(&[("bench.toml".into(), BENCH_PROCEDURE.into())])
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let procedure = Definition::parse("bench.toml", BENCH_PROCEDURE)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .code;
+    let app = fazhi_app::App::new(
+        store.clone(),
+        registry,
+        fazhi_core::calendar::Calendar::embedded().clone(),
+        fazhi_app::AppConfig::default(),
+    );
 
     // Open the cases, 64 at a time.
     let principal = user.principal();
-    let calendar = fazhi_core::calendar::Calendar::embedded();
     let ids = Arc::new(std::sync::Mutex::new(Vec::with_capacity(sizes.cases)));
     let mut tasks = Vec::new();
     for w in 0..64usize {
-        let (store, definition, principal, region, department, ids) = (
-            store.clone(),
-            definition.clone(),
+        let (app, procedure, principal, region, department, ids) = (
+            app.clone(),
+            procedure.clone(),
             principal.clone(),
             region.clone(),
             department.id.clone(),
@@ -461,17 +462,18 @@ async fn http_and_list(
                 )]
                 .into_iter()
                 .collect();
-                let case = store
-                    .create_case(
-                        &definition,
-                        calendar,
-                        &principal,
-                        &region,
-                        Some(department.clone()),
-                        "open",
+                let case = app
+                    .open(fazhi_app::cases::Opening {
+                        procedure: &procedure,
+                        action: Some("open"),
+                        actor: fazhi_core::engine::Actor::User(&principal),
+                        region: &region,
+                        department: Some(department.clone()),
                         fields,
-                    )
-                    .await?
+                        on: app.today(),
+                        receipt: None,
+                    })
+                    .await
                     .map_err(|r| anyhow::anyhow!("{r}"))?;
                 ids.lock().expect("ids").push(case.case.id);
             }
@@ -483,7 +485,7 @@ async fn http_and_list(
     }
     let ids: Vec<String> = std::mem::take(&mut *ids.lock().expect("ids"));
 
-    drop(registry);
+    drop(app);
     store.close().await;
     let server = Server::start(location, scratch).await?;
     let base = server.base.clone();

@@ -4,18 +4,18 @@
 //! legal-aid centre, a mediation committee per street) and copies of the demo's remedies
 //! records — the same generator with other seeds, so the same mix of procedures, steps,
 //! clocks and field values. The engine decides every step in memory
-//! ([`Store::history_batch`]) and the store appends whole histories per transaction
+//! ([`App::history`]) and the store appends whole histories per transaction
 //! ([`Store::load_history`]): every event is hash-chained as usual, so `fazhi audit verify`
 //! accepts the result.
 
 use crate::demo_remedies::{Office, Offices, Plan};
 use anyhow::{Context, Result, anyhow};
-use fazhi_core::calendar::Calendar;
+use fazhi_app::App;
+use fazhi_app::cases::HistoryStep;
 use fazhi_core::engine::Actor;
 use fazhi_core::org::DepartmentKind;
-use fazhi_core::procedure::{Definition, Registry};
+use fazhi_core::procedure::Definition;
 use fazhi_core::region::RegionCode;
-use fazhi_store::cases::HistoryStep;
 use fazhi_store::{Store, WriteBatch};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -84,13 +84,8 @@ const STREETS: &[&str] = &["城关街道", "海滨街道", "山前街道"];
 
 /// Creates the regions and offices of `scale`, then loads `copies` copies of the demo's records
 /// into each district.
-pub async fn generate(
-    store: &Store,
-    registry: &Registry,
-    calendar: &Calendar,
-    scale: Scale,
-    copies: usize,
-) -> Result<Generated> {
+pub async fn generate(app: &App, scale: Scale, copies: usize) -> Result<Generated> {
+    let store = app.store();
     let started = Instant::now();
     let province = RegionCode::parse(PROVINCE)?;
     store
@@ -129,7 +124,8 @@ pub async fn generate(
     // Plans are made and decided on a blocking thread, while the store writes the previous load.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<WriteBatch>>(2);
     let producer = {
-        let (store, registry, calendar) = (store.clone(), registry.clone(), calendar.clone());
+        let app = app.clone();
+        let calendar = app.calendar();
         let offices = offices.clone();
         tokio::task::spawn_blocking(move || -> Result<usize> {
             let mut definitions: HashMap<(&'static str, String), Arc<Definition>> = HashMap::new();
@@ -146,7 +142,7 @@ pub async fn generate(
                         if n % OPEN_EVERY == 0 && plan.steps.len() > 1 {
                             plan.steps.truncate(plan.steps.len().div_ceil(2));
                         }
-                        let batch = history(&store, &registry, &calendar, &mut definitions, &plan)?;
+                        let batch = history(&app, &mut definitions, &plan)?;
                         load.push(batch);
                         cases += 1;
                         if load.len() == CASES_PER_LOAD
@@ -179,9 +175,7 @@ pub async fn generate(
 
 /// A plan's whole history as one write.
 fn history(
-    store: &Store,
-    registry: &Registry,
-    calendar: &Calendar,
+    app: &App,
     definitions: &mut HashMap<(&'static str, String), Arc<Definition>>,
     plan: &Plan,
 ) -> Result<WriteBatch> {
@@ -191,7 +185,7 @@ fn history(
         Some(d) => d.clone(),
         None => {
             let d = Arc::new(
-                registry
+                app.procedures()
                     .current(plan.procedure, first.on)
                     .with_context(|| format!("no procedure definition “{}”", plan.procedure))?
                     .clone(),
@@ -214,22 +208,21 @@ fn history(
             fields: s.fields.clone(),
         })
         .collect();
-    store
-        .history_batch(
-            &definition,
-            calendar,
-            &plan.office.region,
-            Some(plan.office.department.clone()),
-            &steps,
+    app.history(
+        &definition,
+        &plan.office.region,
+        Some(plan.office.department.clone()),
+        &steps,
+    )
+    .map(|write| app.store().case_batch(&write))
+    .map_err(|(i, refusal)| {
+        anyhow!(
+            "generated step refused: {} {} ({}): {refusal}",
+            plan.procedure,
+            plan.steps[i].action,
+            plan.steps[i].on
         )
-        .map_err(|(i, refusal)| {
-            anyhow!(
-                "generated step refused: {} {} ({}): {refusal}",
-                plan.procedure,
-                plan.steps[i].action,
-                plan.steps[i].on
-            )
-        })
+    })
 }
 
 async fn district_offices(

@@ -244,10 +244,9 @@ async fn seed_history(
         Location::DataDir(dir) => Some(dir.join("procedures")),
         Location::Postgres(_) => None,
     };
-    let registry = fazhi_web::load_procedures(folder.as_deref()).map_err(|e| anyhow::anyhow!(e))?;
-    let calendar = fazhi_web::load_calendar(store)
+    let app = fazhi_app::App::load(store.clone(), folder.as_deref(), Default::default())
         .await
-        .map_err(|e| anyhow::anyhow!(e))?;
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let office = |code: &str| -> Result<Office> {
         let department = department_ids
             .iter()
@@ -287,8 +286,7 @@ async fn seed_history(
             })
             .collect::<Result<_>>()?,
     };
-    let summary =
-        crate::demo_remedies::seed_remedies(store, &registry, &calendar, &offices).await?;
+    let summary = crate::demo_remedies::seed_remedies(&app, &offices).await?;
     eprintln!("{summary}");
     let departments: Vec<(String, String, String)> = department_ids
         .iter()
@@ -301,14 +299,8 @@ async fn seed_history(
             (code.to_string(), id.clone(), name)
         })
         .collect();
-    let enforcement = crate::demo_enforcement::seed_enforcement(
-        store,
-        &registry,
-        &calendar,
-        district,
-        &departments,
-    )
-    .await?;
+    let enforcement =
+        crate::demo_enforcement::seed_enforcement(&app, district, &departments).await?;
     eprintln!("{enforcement}");
     Ok(())
 }
@@ -331,11 +323,18 @@ pub fn install_sample_procedure(location: &Location) -> Result<()> {
 async fn seed_cases(store: &Store) -> Result<()> {
     use fazhi_core::calendar::Calendar;
     use fazhi_core::engine::{Actor, Command};
-    use fazhi_core::procedure::Definition;
+    use fazhi_core::procedure::Registry;
     use serde_json::json;
-    let definition = Definition::parse("sample-permit.toml", SAMPLE_PROCEDURE)
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let calendar = Calendar::embedded();
+    let registry =
+        Registry::from_sources(&[("sample-permit.toml".into(), SAMPLE_PROCEDURE.into())])
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let procedure = registry.procedures(store.today())[0].code.clone();
+    let app = fazhi_app::App::new(
+        store.clone(),
+        registry,
+        Calendar::embedded().clone(),
+        Default::default(),
+    );
     let district = RegionCode::parse(DISTRICT)?;
     let clerk = store
         .user_by_name("clerk")
@@ -388,17 +387,18 @@ async fn seed_cases(store: &Store) -> Result<()> {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
         let department = clerk.grants[0].department.clone();
-        let case = store
-            .create_case(
-                &definition,
-                calendar,
-                &clerk,
-                &district,
+        let case = app
+            .open(fazhi_app::cases::Opening {
+                procedure: &procedure,
+                action: Some("register"),
+                actor: Actor::User(&clerk),
+                region: &district,
                 department,
-                "register",
                 fields,
-            )
-            .await?
+                on: today,
+                receipt: None,
+            })
+            .await
             .map_err(|r| anyhow::anyhow!("demo case refused: {r}"))?;
         let mut version = case.case.version;
         let mut take = |action: &'static str,
@@ -419,22 +419,14 @@ async fn seed_cases(store: &Store) -> Result<()> {
         if let Some(days) = accepted {
             let who = Actor::User(&clerk);
             let command = take("accept", day(days), vec![]);
-            store
-                .act(&definition, calendar, who, &case.case.id, command)
-                .await?
+            app.act(who, &case.case.id, command)
+                .await
                 .map_err(|r| anyhow::anyhow!("{r}"))?;
         } else if decided {
             let reason = "申请事项不属于本机关职权范围，已告知向有关行政机关申请";
             let command = take("refuse", day(received - 1), vec![("reason", json!(reason))]);
-            store
-                .act(
-                    &definition,
-                    calendar,
-                    Actor::User(&clerk),
-                    &case.case.id,
-                    command,
-                )
-                .await?
+            app.act(Actor::User(&clerk), &case.case.id, command)
+                .await
                 .map_err(|r| anyhow::anyhow!("{r}"))?;
         } else if received >= 10 {
             let command = take(
@@ -448,15 +440,8 @@ async fn seed_cases(store: &Store) -> Result<()> {
                     ("supplement_deadline", date(day(-5))),
                 ],
             );
-            store
-                .act(
-                    &definition,
-                    calendar,
-                    Actor::User(&clerk),
-                    &case.case.id,
-                    command,
-                )
-                .await?
+            app.act(Actor::User(&clerk), &case.case.id, command)
+                .await
                 .map_err(|r| anyhow::anyhow!("{r}"))?;
         }
     }

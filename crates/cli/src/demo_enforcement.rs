@@ -21,16 +21,18 @@
 use crate::demo_gen::{FIRM_WORDS, Gen, Profile, ROADS, STREETS, day, ymd, zh_date};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{Datelike, Duration, NaiveDate};
+use fazhi_app::App;
+use fazhi_app::cases::Opening;
 use fazhi_core::authz::Principal;
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{Actor, ClockStatus, Command};
 use fazhi_core::org::{DepartmentKind, Grant, Role};
-use fazhi_core::procedure::{Definition, Registry};
+use fazhi_core::procedure::Registry;
 use fazhi_core::region::RegionCode;
 use fazhi_store::Store;
-use fazhi_store::cases::{NewCase, StoredCase};
+use fazhi_store::cases::StoredCase;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const ACTOR: &str = "system:demo";
@@ -124,13 +126,13 @@ impl std::fmt::Display for EnforcementSummary {
 /// added. Fails on the first refused step.
 // Until demo.rs calls it (another change), only the tests do.
 pub async fn seed_enforcement(
-    store: &Store,
-    registry: &Registry,
-    calendar: &Calendar,
+    app: &App,
     region: &RegionCode,
     departments: &[(String, String, String)],
 ) -> Result<EnforcementSummary> {
     let started = std::time::Instant::now();
+    let (store, registry) = (app.store(), &**app.procedures());
+    let calendar = &*app.calendar();
     let (justice_id, body_ids, added) = ensure_departments(store, region, departments).await?;
     let today = store.today();
     let mut g = Gen::new(0x0e4f_2019_0212_5eed, calendar, PEOPLE);
@@ -173,15 +175,10 @@ pub async fn seed_enforcement(
     item_plans(&mut g, &world, &mut plans);
     let mut steps: usize = plans.iter().map(|p| p.steps.len()).sum();
     let mut cases = plans.len();
-    let mut first = execute(store, registry, calendar, &ctx, plans).await?;
+    let mut first = execute(app, &ctx, plans).await?;
     // The certificate left to run out: the system expires it, as the scheduler would.
     let expired = &first[certificates_from + expired_at];
-    let definition = registry
-        .get(CERTIFICATE, &expired.case.definition_version)
-        .context("the certificate definition")?;
-    let handled = store
-        .handle_expiries(definition, calendar, &expired.case.id)
-        .await?;
+    let handled = app.expire(&expired.case.id).await?;
     if handled == 0 {
         bail!(
             "the expired certificate {} was not expired",
@@ -197,14 +194,14 @@ pub async fn seed_enforcement(
     let specs = penalty_plans(&mut g, &world, &mut plans)?;
     steps += plans.iter().map(|p| p.steps.len()).sum::<usize>();
     cases += plans.len();
-    let penalties = execute(store, registry, calendar, &ctx, plans).await?;
+    let penalties = execute(app, &ctx, plans).await?;
 
     // Phase 3: the evaluation of some of their files.
     let mut plans = Vec::new();
     evaluation_plans(&mut g, &world, &specs, &penalties, &mut plans)?;
     steps += plans.iter().map(|p| p.steps.len()).sum::<usize>();
     cases += plans.len();
-    let evaluations = execute(store, registry, calendar, &ctx, plans).await?;
+    let evaluations = execute(app, &ctx, plans).await?;
 
     let all: Vec<StoredCase> = first
         .into_iter()
@@ -624,50 +621,29 @@ impl Plan {
 /// Runs the plans: cases are opened in date order per procedure (so that case numbers follow
 /// the dates), the later steps of many cases run concurrently (the store group-commits them).
 /// Returns each plan's case as it ends, in the order of `plans`.
-async fn execute(
-    store: &Store,
-    registry: &Registry,
-    calendar: &Calendar,
-    ctx: &Arc<Ctx>,
-    plans: Vec<Plan>,
-) -> Result<Vec<StoredCase>> {
+async fn execute(app: &App, ctx: &Arc<Ctx>, plans: Vec<Plan>) -> Result<Vec<StoredCase>> {
     let n = plans.len();
-    let calendar = Arc::new(calendar.clone());
-    let mut definitions: HashMap<(String, String), Arc<Definition>> = HashMap::new();
-    type Stream = Vec<(usize, Arc<Definition>, Plan)>;
-    let mut streams: BTreeMap<&'static str, Stream> = BTreeMap::new();
+    let mut streams: BTreeMap<&'static str, Vec<(usize, Plan)>> = BTreeMap::new();
     for (i, plan) in plans.into_iter().enumerate() {
-        let first = plan.steps.first().context("a plan without steps")?.on;
-        let definition = registry
-            .current(plan.procedure, first)
-            .with_context(|| format!("no procedure definition “{}”", plan.procedure))?;
-        let definition = definitions
-            .entry((definition.code.clone(), definition.version.clone()))
-            .or_insert_with(|| Arc::new(definition.clone()))
-            .clone();
-        streams
-            .entry(plan.procedure)
-            .or_default()
-            .push((i, definition, plan));
+        anyhow::ensure!(!plan.steps.is_empty(), "a plan without steps");
+        streams.entry(plan.procedure).or_default().push((i, plan));
     }
     let permits = Arc::new(tokio::sync::Semaphore::new(64));
     let mut openers = Vec::new();
     for (_, mut list) in streams {
-        list.sort_by_key(|(i, _, p)| (p.steps[0].on, *i));
-        let store = store.clone();
-        let calendar = calendar.clone();
+        list.sort_by_key(|(i, p)| (p.steps[0].on, *i));
+        let app = app.clone();
         let permits = permits.clone();
         let ctx = ctx.clone();
         openers.push(tokio::spawn(async move {
             let mut followers = Vec::new();
-            for (i, definition, plan) in list {
+            for (i, plan) in list {
                 let permit = permits.clone().acquire_owned().await?;
-                let stored = open(&store, &definition, &calendar, &ctx, &plan).await?;
-                let store = store.clone();
-                let calendar = calendar.clone();
+                let stored = open(&app, &ctx, &plan).await?;
+                let app = app.clone();
                 let ctx = ctx.clone();
                 followers.push(tokio::spawn(async move {
-                    let last = follow(&store, &definition, &calendar, &ctx, plan, stored).await;
+                    let last = follow(&app, &ctx, plan, stored).await;
                     drop(permit);
                     last.map(|c| (i, c))
                 }));
@@ -697,38 +673,23 @@ fn describe(plan: &Plan, step: &Step) -> String {
     )
 }
 
-async fn open(
-    store: &Store,
-    definition: &Definition,
-    calendar: &Calendar,
-    ctx: &Ctx,
-    plan: &Plan,
-) -> Result<StoredCase> {
+async fn open(app: &App, ctx: &Ctx, plan: &Plan) -> Result<StoredCase> {
     let first = &plan.steps[0];
-    store
-        .open_case(NewCase {
-            definition,
-            calendar,
-            actor: ctx.actor(first.who),
-            region: &ctx.region,
-            department: Some(plan.department.clone()),
-            action: first.action,
-            fields: first.fields.clone(),
-            on: first.on,
-            receipt: None,
-        })
-        .await?
-        .map_err(|r| anyhow!("demo case refused: {}: {r}", describe(plan, first)))
+    app.open(Opening {
+        procedure: plan.procedure,
+        action: Some(first.action),
+        actor: ctx.actor(first.who),
+        region: &ctx.region,
+        department: Some(plan.department.clone()),
+        fields: first.fields.clone(),
+        on: first.on,
+        receipt: None,
+    })
+    .await
+    .map_err(|r| anyhow!("demo case refused: {}: {r}", describe(plan, first)))
 }
 
-async fn follow(
-    store: &Store,
-    definition: &Definition,
-    calendar: &Calendar,
-    ctx: &Ctx,
-    plan: Plan,
-    mut current: StoredCase,
-) -> Result<StoredCase> {
+async fn follow(app: &App, ctx: &Ctx, plan: Plan, mut current: StoredCase) -> Result<StoredCase> {
     for step in plan.steps.iter().skip(1) {
         let command = Command {
             action: step.action.to_string(),
@@ -736,9 +697,9 @@ async fn follow(
             fields: step.fields.clone(),
             on: step.on,
         };
-        current = store
-            .act_on(definition, calendar, ctx.actor(step.who), current, command)
-            .await?
+        current = app
+            .act_on(ctx.actor(step.who), current, command)
+            .await
             .map_err(|r| anyhow!("demo step refused: {}: {r}", describe(&plan, step)))?;
     }
     Ok(current)
@@ -3820,11 +3781,15 @@ mod tests {
                 .unwrap();
             departments.push((code.to_string(), d.id, name.to_string()));
         }
-        let registry = fazhi_web::load_procedures(None).unwrap();
+        let registry = fazhi_app::loading::procedures(None).unwrap();
         let calendar = Calendar::embedded().clone();
-        let summary = seed_enforcement(store, &registry, &calendar, &region, &departments)
-            .await
-            .unwrap();
+        let app = App::new(
+            store.clone(),
+            registry.clone(),
+            calendar.clone(),
+            Default::default(),
+        );
+        let summary = seed_enforcement(&app, &region, &departments).await.unwrap();
         eprintln!("{summary}");
         let today = store.today();
 
@@ -3948,7 +3913,7 @@ mod tests {
 
         // The supervision report sees the same.
         let supervision =
-            fazhi_web::reports::supervision(store, &registry, &calendar, &region, YEAR)
+            fazhi_app::reports::supervision(store, &registry, &calendar, &region, YEAR)
                 .await
                 .unwrap();
         assert_eq!(supervision.bodies_confirmed.value, 10);

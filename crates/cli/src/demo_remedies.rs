@@ -13,15 +13,15 @@
 //! the event log are the ones real work would leave.
 
 use crate::demo_gen::{Gen, Profile, day, ymd};
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use chrono::{Datelike, Duration, NaiveDate};
+use fazhi_app::App;
+use fazhi_app::cases::Opening;
 use fazhi_core::authz::Principal;
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{Actor, Command};
-use fazhi_core::procedure::{Definition, Registry};
 use fazhi_core::region::RegionCode;
-use fazhi_store::Store;
-use fazhi_store::cases::{NewCase, StoredCase};
+use fazhi_store::cases::StoredCase;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -88,14 +88,9 @@ impl std::fmt::Display for Summary {
 }
 
 /// Seeds the records. The store must hold the demo district, its departments and `offices`.
-pub async fn seed_remedies(
-    store: &Store,
-    registry: &Registry,
-    calendar: &Calendar,
-    offices: &Offices,
-) -> Result<Summary> {
+pub async fn seed_remedies(app: &App, offices: &Offices) -> Result<Summary> {
     let started = std::time::Instant::now();
-    let plans = plans(0x5eed_2019_0212_u64, calendar, offices);
+    let plans = plans(0x5eed_2019_0212_u64, &app.calendar(), offices);
     let mut summary = Summary {
         cases: plans.len(),
         steps: plans.iter().map(|p| p.steps.len()).sum(),
@@ -107,7 +102,7 @@ pub async fn seed_remedies(
             .entry((plan.procedure, plan.steps[0].on.year()))
             .or_default() += 1;
     }
-    execute(store, registry, calendar, plans).await?;
+    execute(app, plans).await?;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
@@ -195,51 +190,32 @@ impl Plan {
     }
 }
 
-/// Plans by numbering counter (procedure, region), each with its definition.
-type Streams = BTreeMap<(&'static str, String), Vec<(Arc<Definition>, Plan)>>;
-
 /// Runs the plans: cases are opened in date order per procedure and region (so that case
 /// numbers follow the dates), the later steps of many cases run concurrently (the store
 /// group-commits them).
-async fn execute(
-    store: &Store,
-    registry: &Registry,
-    calendar: &Calendar,
-    plans: Vec<Plan>,
-) -> Result<usize> {
-    let calendar = Arc::new(calendar.clone());
-    let mut definitions: HashMap<(String, String), Arc<Definition>> = HashMap::new();
-    let mut streams: Streams = BTreeMap::new();
+async fn execute(app: &App, plans: Vec<Plan>) -> Result<usize> {
+    let mut streams: BTreeMap<(&'static str, String), Vec<Plan>> = BTreeMap::new();
     for plan in plans {
-        let first = plan.steps.first().context("a plan without steps")?.on;
-        let definition = registry
-            .current(plan.procedure, first)
-            .with_context(|| format!("no procedure definition “{}”", plan.procedure))?;
-        let definition = definitions
-            .entry((definition.code.clone(), definition.version.clone()))
-            .or_insert_with(|| Arc::new(definition.clone()))
-            .clone();
+        anyhow::ensure!(!plan.steps.is_empty(), "a plan without steps");
         streams
             .entry((plan.procedure, plan.office.region.to_string()))
             .or_default()
-            .push((definition, plan));
+            .push(plan);
     }
     let permits = Arc::new(tokio::sync::Semaphore::new(64));
     let mut openers = Vec::new();
     for (_, mut list) in streams {
-        list.sort_by_key(|(_, p)| p.steps[0].on);
-        let store = store.clone();
-        let calendar = calendar.clone();
+        list.sort_by_key(|p| p.steps[0].on);
+        let app = app.clone();
         let permits = permits.clone();
         openers.push(tokio::spawn(async move {
             let mut followers = Vec::new();
-            for (definition, plan) in list {
+            for plan in list {
                 let permit = permits.clone().acquire_owned().await?;
-                let stored = open(&store, &definition, &calendar, &plan).await?;
-                let store = store.clone();
-                let calendar = calendar.clone();
+                let stored = open(&app, &plan).await?;
+                let app = app.clone();
                 followers.push(tokio::spawn(async move {
-                    let steps = follow(&store, &definition, &calendar, plan, stored).await;
+                    let steps = follow(&app, plan, stored).await;
                     drop(permit);
                     steps
                 }));
@@ -265,41 +241,28 @@ fn describe(plan: &Plan, step: &Step) -> String {
     )
 }
 
-async fn open(
-    store: &Store,
-    definition: &Definition,
-    calendar: &Calendar,
-    plan: &Plan,
-) -> Result<StoredCase> {
+async fn open(app: &App, plan: &Plan) -> Result<StoredCase> {
     let first = &plan.steps[0];
     let actor = if first.system {
         Actor::System
     } else {
         Actor::User(&plan.office.staff)
     };
-    store
-        .open_case(NewCase {
-            definition,
-            calendar,
-            actor,
-            region: &plan.office.region,
-            department: Some(plan.office.department.clone()),
-            action: first.action,
-            fields: first.fields.clone(),
-            on: first.on,
-            receipt: None,
-        })
-        .await?
-        .map_err(|r| anyhow!("demo case refused: {}: {r}", describe(plan, first)))
+    app.open(Opening {
+        procedure: plan.procedure,
+        action: Some(first.action),
+        actor,
+        region: &plan.office.region,
+        department: Some(plan.office.department.clone()),
+        fields: first.fields.clone(),
+        on: first.on,
+        receipt: None,
+    })
+    .await
+    .map_err(|r| anyhow!("demo case refused: {}: {r}", describe(plan, first)))
 }
 
-async fn follow(
-    store: &Store,
-    definition: &Definition,
-    calendar: &Calendar,
-    plan: Plan,
-    mut current: StoredCase,
-) -> Result<usize> {
+async fn follow(app: &App, plan: Plan, mut current: StoredCase) -> Result<usize> {
     let mut taken = 1;
     for step in plan.steps.iter().skip(1) {
         let actor = if step.system {
@@ -313,9 +276,9 @@ async fn follow(
             fields: step.fields.clone(),
             on: step.on,
         };
-        current = store
-            .act_on(definition, calendar, actor, current, command)
-            .await?
+        current = app
+            .act_on(actor, current, command)
+            .await
             .map_err(|r| anyhow!("demo step refused: {}: {r}", describe(&plan, step)))?;
         taken += 1;
     }

@@ -633,7 +633,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             store,
         }) => {
             let settings = store.settings("fazhi-data")?;
-            let registry = fazhi_web::load_procedures(settings.procedures_dir.as_deref())
+            let registry = fazhi_app::loading::procedures(settings.procedures_dir.as_deref())
                 .map_err(|e| anyhow!(e))?;
             let store = open(&settings).await?;
             let regions = store.regions().await?;
@@ -657,7 +657,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let table_format = table_format
                 .as_deref()
                 .and_then(fazhi_report::disclosure::Format::from_code);
-            let report = fazhi_web::reports::disclosure_report(
+            let report = fazhi_app::reports::disclosure_report(
                 &store,
                 &registry,
                 &region,
@@ -665,7 +665,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 table_format,
             )
             .await
-            .map_err(|e| anyhow!("{}", e.public_message()))?;
+            .map_err(|e| anyhow!("{e}"))?;
             store.close().await;
             let document = report.to_document(&body, &|_| None);
             let bytes = match format.as_str() {
@@ -811,28 +811,32 @@ async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Res
     let config = fazhi_web::WebConfig {
         secure_cookies: settings.file.secure_cookies.unwrap_or(false),
         trust_proxy: settings.file.trust_proxy.unwrap_or(false),
-        alert_webhook: settings.file.alert_webhook.clone(),
     };
     let channels = notification_channels(&settings.file)?;
-    let registry =
-        fazhi_web::load_procedures(settings.procedures_dir.as_deref()).map_err(|e| anyhow!(e))?;
-    let state = fazhi_web::AppState::new(store.clone(), config).with_procedures(registry);
-    state.set_calendar(
-        fazhi_web::load_calendar(&store)
-            .await
-            .map_err(|e| anyhow!(e))?,
-    );
+    let app = fazhi_app::App::load(
+        store.clone(),
+        settings.procedures_dir.as_deref(),
+        fazhi_app::AppConfig {
+            alert_webhook: settings.file.alert_webhook.clone(),
+        },
+    )
+    .await
+    .map_err(|e| anyhow!("{e}"))?;
     let checkpoints = tokio::spawn(periodic_checkpoints(store.clone()));
     let upkeep = tokio::spawn(daily_upkeep(store.clone()));
-    let scheduler = tokio::spawn(fazhi_web::scheduler::run(state.clone()));
+    let scheduler = tokio::spawn(fazhi_app::scheduler::run(app.clone()));
     let deliveries = tokio::spawn(fazhi_notify::run(store.clone(), channels));
     println!(
         "Fazhi 正在运行 / running: http://{listen}  ({})",
         settings.location.describe()
     );
-    fazhi_web::serve(state, listener, shutdown_signal())
-        .await
-        .context("server failed")?;
+    fazhi_web::serve(
+        fazhi_web::AppState::of(app, config),
+        listener,
+        shutdown_signal(),
+    )
+    .await
+    .context("server failed")?;
     checkpoints.abort();
     upkeep.abort();
     scheduler.abort();

@@ -355,8 +355,8 @@ async fn check(data: std::path::PathBuf) {
     assert!(requests(&|c| c.case.taken.iter().any(|a| a == "extend_reply")) >= 1);
     assert!(requests(&|c| c.case.taken.iter().any(|a| a == "start_consultation")) >= 1);
     // The 2019 disclosure annual report balances, and its section 四 has the reconsideration.
-    let registry = fazhi_web::load_procedures(Some(&data.join("procedures"))).unwrap();
-    let report = fazhi_web::reports::disclosure_report(&store, &registry, &district, 2019, None)
+    let registry = fazhi_app::loading::procedures(Some(&data.join("procedures"))).unwrap();
+    let report = fazhi_app::reports::disclosure_report(&store, &registry, &district, 2019, None)
         .await
         .unwrap();
     assert!(report.consistency.ok, "{:?}", report.consistency.violations);
@@ -375,7 +375,7 @@ async fn check(data: std::path::PathBuf) {
     );
 
     // So does 2018's, with the requests carried into 2019.
-    let report = fazhi_web::reports::disclosure_report(&store, &registry, &district, 2018, None)
+    let report = fazhi_app::reports::disclosure_report(&store, &registry, &district, 2018, None)
         .await
         .unwrap();
     assert!(report.consistency.ok, "{:?}", report.consistency.violations);
@@ -423,10 +423,10 @@ async fn check(data: std::path::PathBuf) {
     assert!(count(&cases, "mediation", |c| c.case.state == "failed") >= 1);
 
     // No historical case ended after a statutory time limit had run out.
-    let calendar = fazhi_web::load_calendar(&store).await.unwrap();
+    let calendar = fazhi_app::loading::calendar(&store).await.unwrap();
     for procedure in procedures {
         for year in [2018, 2019] {
-            let stats = fazhi_web::reports::statistics(
+            let stats = fazhi_app::reports::statistics(
                 &store, &registry, &calendar, &district, procedure, year, false,
             )
             .await

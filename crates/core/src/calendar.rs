@@ -53,32 +53,9 @@ pub const WEEKEND_NAME: &str = "周末";
 /// Years a calendar file may describe.
 const YEAR_RANGE: std::ops::RangeInclusive<i32> = 1990..=2100;
 
-/// The calendar files, embedded at compile time.
-const EMBEDDED: [(i32, &str); 23] = [
-    (2004, include_str!("../../../calendars/2004.toml")),
-    (2005, include_str!("../../../calendars/2005.toml")),
-    (2006, include_str!("../../../calendars/2006.toml")),
-    (2007, include_str!("../../../calendars/2007.toml")),
-    (2008, include_str!("../../../calendars/2008.toml")),
-    (2009, include_str!("../../../calendars/2009.toml")),
-    (2010, include_str!("../../../calendars/2010.toml")),
-    (2011, include_str!("../../../calendars/2011.toml")),
-    (2012, include_str!("../../../calendars/2012.toml")),
-    (2013, include_str!("../../../calendars/2013.toml")),
-    (2014, include_str!("../../../calendars/2014.toml")),
-    (2015, include_str!("../../../calendars/2015.toml")),
-    (2016, include_str!("../../../calendars/2016.toml")),
-    (2017, include_str!("../../../calendars/2017.toml")),
-    (2018, include_str!("../../../calendars/2018.toml")),
-    (2019, include_str!("../../../calendars/2019.toml")),
-    (2020, include_str!("../../../calendars/2020.toml")),
-    (2021, include_str!("../../../calendars/2021.toml")),
-    (2022, include_str!("../../../calendars/2022.toml")),
-    (2023, include_str!("../../../calendars/2023.toml")),
-    (2024, include_str!("../../../calendars/2024.toml")),
-    (2025, include_str!("../../../calendars/2025.toml")),
-    (2026, include_str!("../../../calendars/2026.toml")),
-];
+/// The calendar files of `calendars/`, embedded at compile time (the list is made by build.rs
+/// from the folder's `YYYY.toml` files).
+const EMBEDDED: &[(i32, &str)] = include!(concat!(env!("OUT_DIR"), "/calendars.rs"));
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -480,7 +457,7 @@ fn skipped_line(days: &[Day]) -> String {
 // ---------------------------------------------------------------------------------------------
 
 impl Calendar {
-    /// The calendar of the embedded files (2004–2026).
+    /// The calendar of the embedded files (`calendars/`, 2004 to the latest year shipped).
     pub fn embedded() -> &'static Calendar {
         static EMBEDDED_CALENDAR: OnceLock<Calendar> = OnceLock::new();
         EMBEDDED_CALENDAR.get_or_init(|| {
@@ -941,7 +918,7 @@ mod tests {
         for (year, text) in EMBEDDED {
             let parsed = Calendar::parse_year(&format!("{year}.toml"), text)
                 .unwrap_or_else(|e| panic!("{year}: {e}"));
-            assert_eq!(parsed.year, year);
+            assert_eq!(parsed.year, *year);
             assert!(!parsed.holidays.is_empty(), "{year} has no holidays");
         }
     }

@@ -38,28 +38,6 @@ impl Store {
         })
     }
 
-    /// In-app notifications for everyone in `department` but `except` (the one who acted).
-    #[allow(clippy::too_many_arguments)]
-    pub async fn department_notifications(
-        &self,
-        department: &str,
-        except: &str,
-        region: &RegionCode,
-        subject: &str,
-        kind: &str,
-        title: &str,
-        body: &str,
-        link: &str,
-    ) -> Result<Vec<RowOp>> {
-        Ok(self
-            .department_users(department)
-            .await?
-            .into_iter()
-            .filter(|u| format!("user:{u}") != except)
-            .map(|u| self.notification_row(&u, region, subject, kind, title, body, link))
-            .collect())
-    }
-
     /// Deadlines that turned yellow (warning day reached) or red (past due) and have not been
     /// announced at that level. A clock's warning day is never after its due date, so the
     /// cases to look at are those whose warning day has come: the `cases_alert_pending` index
@@ -97,55 +75,30 @@ impl Store {
             .collect())
     }
 
-    /// Records the alert as an event of the case, tells the department in the console, and
-    /// queues it for the webhook when one is configured.
-    pub async fn send_deadline_alert(
+    /// Records the alert as an event of the case, with the notices it causes (rendered by the
+    /// application), and marks the case as announced at this level for this due date.
+    pub async fn record_deadline_alert(
         &self,
         alert: &DeadlineAlert,
-        webhook: Option<&str>,
+        notices: Vec<crate::cases::NoticeRow>,
+        outbox: Vec<crate::cases::OutboxMessage>,
     ) -> Result<()> {
         let region = RegionCode::parse(&alert.region)
             .map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
         let subject = format!("case:{}", alert.case_id);
-        let (word, kind) = match alert.level.as_str() {
-            "overdue" => ("已超期", "deadline.overdue"),
-            _ => ("临期", "deadline.due_soon"),
-        };
-        let title = format!("{word}：{}", alert.title);
-        let body = format!("到期日 {}", alert.due);
-        let link = format!("/console/cases/{}", alert.case_id);
-        let mut rows = if alert.department.is_empty() {
-            Vec::new()
-        } else {
-            self.department_notifications(
-                &alert.department,
-                "",
-                &region,
-                &subject,
-                kind,
-                &title,
-                &body,
-                &link,
-            )
-            .await?
-        };
-        if let Some(url) = webhook {
-            let payload = json!({
-                "type": kind,
-                "case": alert.case_id,
-                "procedure": alert.procedure,
-                "region": alert.region,
-                "department": alert.department,
-                "title": alert.title,
-                "due": alert.due,
-            });
-            rows.push(self.outbox_row(
-                crate::notifications::WEBHOOK,
-                url,
-                &title,
-                &payload.to_string(),
-            ));
-        }
+        let mut rows: Vec<RowOp> = notices
+            .iter()
+            .map(|n| {
+                self.notification_row(
+                    &n.user_id, &region, &subject, &n.kind, &n.title, &n.body, &n.link,
+                )
+            })
+            .collect();
+        rows.extend(
+            outbox
+                .iter()
+                .map(|m| self.outbox_row(m.channel, &m.target, &m.subject, &m.body)),
+        );
         let event = NewEvent::new(
             region,
             Subject(subject),

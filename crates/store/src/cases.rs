@@ -1,20 +1,17 @@
-//! Cases of every procedure: created and moved by the engine's steps, stored as a snapshot row
-//! per case (the projection) beside their events. Deadline columns (`next_due`, `warn_from`,
-//! `next_check`) are derived with the official calendar when a case changes or the calendar does.
+//! Cases of every procedure, stored as a snapshot row per case (the projection) beside their
+//! events. What a write holds — the events, the row's title and deadline columns, the public
+//! rows, the notices — is decided by the application (`fazhi-app`) and handed over as one
+//! [`CaseWrite`]; this module writes it in one transaction and answers the case queries.
 
 use crate::batch::{RowOp, Value, WriteBatch};
 use crate::db::on_db;
 use crate::{Result, Store, StoreError};
-use chrono::Datelike;
 use chrono::NaiveDate;
 use fazhi_core::authz::{DepartmentScope, Principal};
-use fazhi_core::calendar::Calendar;
-use fazhi_core::engine::{self, Actor, Case, ClockStatus, Command, Refusal, Step};
-use fazhi_core::procedure::{Definition, FieldType};
+use fazhi_core::engine::Case;
 use fazhi_core::region::RegionCode;
-use fazhi_core::{NewEvent, Subject, Timestamp};
+use fazhi_core::{NewEvent, Timestamp};
 use serde::Serialize;
-use serde_json::json;
 use sqlx::Row;
 
 /// A stored case with what lists and pages show beside the engine's snapshot.
@@ -46,164 +43,87 @@ type CaseRow = (
     Option<String>,
 );
 
-/// What a case's later steps keep from its creation.
-struct Origin {
-    created_by: String,
-    created_at: Timestamp,
-    number: Option<String>,
-    receipt: Option<String>,
+/// The deadline columns of a case (dates as `YYYY-MM-DD`), computed by the application with
+/// the calendar: the nearest due date of a running clock, the day it turns yellow, and the
+/// day after which an expiry must be handled.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeadlineColumns {
+    pub next_due: Option<String>,
+    pub warn_from: Option<String>,
+    pub next_check: Option<String>,
 }
 
-/// One step of a case history loaded in bulk ([`Store::history_batch`]).
-pub struct HistoryStep<'a> {
-    pub actor: Actor<'a>,
-    pub action: &'a str,
-    pub on: NaiveDate,
-    pub fields: std::collections::BTreeMap<String, serde_json::Value>,
+/// What a case's row shows beside its snapshot, computed by the application.
+#[derive(Debug, Clone, Default)]
+pub struct CaseColumns {
+    pub title: String,
+    pub terminal: bool,
+    pub concluded_on: Option<NaiveDate>,
+    pub deadlines: DeadlineColumns,
 }
 
-/// The `case.step` event of a step: what the engine decided, under which definition.
-fn step_event(
-    definition: &Definition,
-    case: &Case,
-    step: &Step,
-    actor: &str,
-    receipt: Option<&str>,
-) -> NewEvent {
-    let mut payload = json!({
-        "procedure": definition.code,
-        "definition_version": definition.version,
-        "department": case.department,
-        "step": step,
-    });
-    if let Some(receipt) = receipt {
-        payload["receipt"] = json!(receipt);
-    }
-    NewEvent::new(
-        case.region.clone(),
-        Subject::new("case", &case.id),
-        "case.step",
-        actor,
-        payload,
-    )
-}
-
-/// A case to open: its first action, taken by a user or by the system (an online application).
-pub struct NewCase<'a> {
-    pub definition: &'a Definition,
-    pub calendar: &'a Calendar,
-    pub actor: Actor<'a>,
-    pub region: &'a RegionCode,
-    pub department: Option<String>,
-    pub action: &'a str,
-    pub fields: std::collections::BTreeMap<String, serde_json::Value>,
-    /// The day the first action takes effect (today, or the day a paper record was received).
-    pub on: NaiveDate,
-    /// A receipt number for the applicant to follow the case with.
+/// A case written for the first time.
+#[derive(Debug, Clone, Default)]
+pub struct Creation {
+    /// Who took the first step (`user:<id>` or `system`).
+    pub created_by: String,
+    /// A number to draw in the write's transaction from `{counter}` with `{template}`.
+    pub draw_number: Option<(String, String)>,
+    /// The receipt number given to a public applicant.
     pub receipt: Option<String>,
 }
 
-/// The deadline columns of a case.
-struct Deadlines {
-    next_due: Option<String>,
-    warn_from: Option<String>,
-    next_check: Option<String>,
+/// A row of the public projection: what a definition publishes of a case, already masked.
+#[derive(Debug, Clone)]
+pub struct PublicRow {
+    pub code: String,
+    pub label: String,
+    pub title: String,
+    pub since: Option<NaiveDate>,
+    /// (label, masked value) pairs, in the definition's order.
+    pub fields: Vec<(String, String)>,
 }
 
-fn deadlines(
-    definition: &Definition,
-    case: &Case,
-    calendar: &Calendar,
-    today: NaiveDate,
-) -> Deadlines {
-    let mut next_due: Option<(NaiveDate, NaiveDate)> = None;
-    let mut next_check: Option<NaiveDate> = None;
-    for state in case
-        .clocks
-        .iter()
-        .filter(|c| c.status == ClockStatus::Running)
-    {
-        let Some(clock) = definition.clock(&state.code) else {
-            continue;
-        };
-        // A date without calendar data cannot be computed yet; the case shows it on its page.
-        let Ok(due) = engine::clock_due(clock, state, calendar, today) else {
-            continue;
-        };
-        let warn = due.date - chrono::Duration::days(i64::from(clock.warn_days));
-        if next_due.is_none_or(|(d, _)| due.date < d) {
-            next_due = Some((due.date, warn));
-        }
-        if !state.expiry_handled && next_check.is_none_or(|d| due.date < d) {
-            next_check = Some(due.date);
-        }
-    }
-    let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-    Deadlines {
-        next_due: next_due.map(|(d, _)| fmt(d)),
-        warn_from: next_due.map(|(_, w)| fmt(w)),
-        next_check: next_check.map(fmt),
-    }
+/// An in-app notice for one user, already rendered in the reader's language.
+#[derive(Debug, Clone)]
+pub struct NoticeRow {
+    pub user_id: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub link: String,
 }
 
-/// A short title for lists: the parties' names and the first text fields.
-fn title(definition: &Definition, case: &Case) -> String {
-    // The fields the case was opened with come first, in the order its action lists them:
-    // they are what the matter is about (the applicant, then the subject).
-    let opening: Vec<&str> = definition
-        .actions
-        .iter()
-        .find(|a| a.creates())
-        .map(|a| a.needs.iter().chain(&a.may).map(String::as_str).collect())
-        .unwrap_or_default();
-    let mut ordered: Vec<&fazhi_core::procedure::Field> = opening
-        .iter()
-        .filter_map(|code| definition.field(code))
-        .collect();
-    ordered.extend(
-        definition
-            .fields
-            .iter()
-            .filter(|f| !opening.contains(&f.code.as_str())),
-    );
-    let mut parts = Vec::new();
-    for field in ordered {
-        let Some(value) = case.fields.get(&field.code) else {
-            continue;
-        };
-        match field.kind {
-            FieldType::Party => {
-                if let Some(name) = value["name"].as_str() {
-                    parts.push(name.to_string());
-                }
-            }
-            FieldType::List if field.of == Some(FieldType::Party) => {
-                let names: Vec<&str> = value
-                    .as_array()
-                    .map(|items| items.iter().filter_map(|p| p["name"].as_str()).collect())
-                    .unwrap_or_default();
-                if !names.is_empty() {
-                    parts.push(names.join("、"));
-                }
-            }
-            // Personal text (an e-mail address, a phone number) stays out of titles.
-            FieldType::Text if !field.personal && !field.contact => {
-                if let Some(text) = value.as_str() {
-                    parts.push(text.to_string());
-                }
-            }
-            _ => {}
-        }
-        if parts.len() >= 2 {
-            break;
-        }
-    }
-    let title = if parts.is_empty() {
-        definition.name.zh.clone()
-    } else {
-        parts.join(" · ")
-    };
-    title.chars().take(120).collect()
+/// A message for the outbox (e-mail or webhook), already rendered.
+#[derive(Debug, Clone)]
+pub struct OutboxMessage {
+    /// [`crate::notifications::EMAIL`] or [`crate::notifications::WEBHOOK`].
+    pub channel: &'static str,
+    pub target: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Everything one write of a case holds: its events, its row as it now stands, its public
+/// rows and the notices it causes — all decided by the application; the store only writes it,
+/// in one transaction.
+#[derive(Debug, Clone)]
+pub struct CaseWrite {
+    /// The case after the write.
+    pub case: Case,
+    pub events: Vec<NewEvent>,
+    pub columns: CaseColumns,
+    /// `Some` for a new case; otherwise the row's version before the write (the write is
+    /// refused as a conflict if somebody moved the case meanwhile).
+    pub creation: Option<Creation>,
+    pub expected_version: i64,
+    /// The case's number as known before the write (a new case's `number_field` value; a
+    /// drawn number is filled in by the writer).
+    pub number: Option<String>,
+    /// `Some` replaces the case's public rows.
+    pub publications: Option<Vec<PublicRow>>,
+    pub notices: Vec<NoticeRow>,
+    pub outbox: Vec<OutboxMessage>,
 }
 
 /// What a case list can be narrowed to.
@@ -259,16 +179,6 @@ pub struct CasePage {
 /// The most matching cases a list counts.
 pub const COUNT_CAP: i64 = 10_000;
 
-/// The outcome of a command: the case as it now is, or why it was refused.
-pub type Acted = std::result::Result<StoredCase, Refusal>;
-
-fn actor_text(actor: Actor<'_>) -> String {
-    match actor {
-        Actor::User(p) => p.actor(),
-        Actor::System => "system".to_string(),
-    }
-}
-
 fn date_text(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
@@ -279,118 +189,119 @@ impl Store {
         self.now().to_china_time().date_naive()
     }
 
-    /// Starts a case with the definition's creating action.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn create_case(
-        &self,
-        definition: &Definition,
-        calendar: &Calendar,
-        principal: &Principal,
-        region: &RegionCode,
-        department: Option<String>,
-        action: &str,
-        fields: std::collections::BTreeMap<String, serde_json::Value>,
-    ) -> Result<Acted> {
-        self.open_case(NewCase {
-            definition,
-            calendar,
-            actor: Actor::User(principal),
-            region,
-            department,
-            action,
-            fields,
-            on: self.today(),
-            receipt: None,
-        })
-        .await
-    }
-
-    /// Opens a case with its definition's creating action.
-    pub async fn open_case(&self, new: NewCase<'_>) -> Result<Acted> {
-        let definition = new.definition;
-        let id = uuid::Uuid::now_v7().simple().to_string();
-        let case = Case::new(&id, new.region.clone(), new.department, definition);
-        let command = Command {
-            action: new.action.to_string(),
-            expected_version: 0,
-            fields: new.fields,
-            on: new.on,
-        };
-        let facts = self.facts_for(definition, &case, &command).await?;
-        let step = match engine::decide_with(definition, &case, new.actor, &command, &facts) {
-            Ok(step) => step,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        if let Some(field) = &definition.number_field
-            && let Some(number) = step.fields.get(field).and_then(|v| v.as_str())
-            && self.number_taken(new.region, number).await?
-        {
-            return Ok(Err(Refusal::InvalidField {
-                field: definition
-                    .field(field)
-                    .map(|f| f.label.zh.clone())
-                    .unwrap_or_default(),
-                reason: format!("“{number}”已登记"),
-            }));
+    /// The batch of a case write (for [`Store::submit`], or many at once for
+    /// [`Store::load_history`]).
+    pub fn case_batch(&self, write: &CaseWrite) -> WriteBatch {
+        let case = &write.case;
+        let now = self.now().0;
+        let snapshot = serde_json::to_string(case).expect("a case serialises");
+        let d = &write.columns.deadlines;
+        let mut columns: Vec<(&'static str, Value)> = vec![
+            ("title", write.columns.title.clone().into()),
+            ("state", case.state.clone().into()),
+            ("terminal", write.columns.terminal.into()),
+            ("snapshot", snapshot.into()),
+            ("next_due", d.next_due.clone().into()),
+            ("warn_from", d.warn_from.clone().into()),
+            ("next_check", d.next_check.clone().into()),
+            ("updated_at", now.into()),
+            (
+                "department",
+                case.department.clone().unwrap_or_default().into(),
+            ),
+            (
+                "concluded_on",
+                write.columns.concluded_on.map(date_text).into(),
+            ),
+        ];
+        let mut batch = WriteBatch::new();
+        for event in &write.events {
+            batch = batch.event(event.clone());
         }
-        if !definition.action(new.action).is_some_and(|a| a.creates()) {
-            return Ok(Err(Refusal::UnknownAction {
-                procedure: definition.code.clone(),
-                action: new.action.to_string(),
-            }));
-        }
-        let actor = actor_text(new.actor);
-        let origin = Origin {
-            created_by: actor.clone(),
-            created_at: self.now(),
-            number: None,
-            receipt: new.receipt,
-        };
-        self.record(definition, new.calendar, case, step, &actor, origin, true)
-            .await
-    }
-
-    /// The case's public rows, rewritten: what its definition publishes now, masked.
-    fn publication_ops(
-        &self,
-        definition: &Definition,
-        case: &Case,
-        origin: &Origin,
-        mut batch: WriteBatch,
-    ) -> WriteBatch {
-        batch = batch.op(RowOp::DeleteAll {
-            table: "publications",
-            key: vec![("case_id", case.id.clone().into())],
-        });
-        for p in engine::published(definition, case) {
-            let fields = serde_json::to_string(&p.fields).expect("pairs of text serialise");
-            // The case's own title may hold personal names: the public one is the first
-            // published (masked) value.
-            let public_title = p.fields.first().map(|(_, v)| v.clone()).unwrap_or_default();
-            batch = batch.insert(
-                "publications",
-                vec![
-                    ("case_id", case.id.clone().into()),
-                    ("code", p.code.into()),
+        let key = || vec![("id", Value::from(case.id.clone()))];
+        match &write.creation {
+            Some(creation) => {
+                columns.extend([
+                    ("id", case.id.clone().into()),
                     ("region", case.region.as_str().into()),
-                    (
-                        "department",
-                        case.department.clone().unwrap_or_default().into(),
-                    ),
-                    ("procedure", definition.code.clone().into()),
-                    ("label", p.label.into()),
-                    ("title", public_title.into()),
-                    ("number", origin.number.clone().into()),
-                    ("since", p.since.map(date_text).into()),
-                    ("fields", fields.into()),
-                ],
-            );
+                    ("procedure", case.procedure.clone().into()),
+                    ("definition_version", case.definition_version.clone().into()),
+                    ("version", case.version.into()),
+                    ("created_by", creation.created_by.clone().into()),
+                    ("created_at", now.into()),
+                    ("opened_on", case.opened_on().map(date_text).into()),
+                    ("number", write.number.clone().into()),
+                    ("receipt", creation.receipt.clone().into()),
+                ]);
+                batch = batch.insert("cases", columns);
+                batch.number = creation.draw_number.as_ref().map(|(counter, template)| {
+                    crate::batch::NumberRequest {
+                        counter: counter.clone(),
+                        template: template.clone(),
+                        case_id: case.id.clone(),
+                    }
+                });
+            }
+            None => {
+                batch = batch.update("cases", key(), columns, Some(write.expected_version));
+            }
+        }
+        if let Some(publications) = &write.publications {
+            if write.creation.is_none() {
+                batch = batch.op(RowOp::DeleteAll {
+                    table: "publications",
+                    key: vec![("case_id", case.id.clone().into())],
+                });
+            }
+            let number = write.number.clone();
+            for p in publications {
+                let fields = serde_json::to_string(&p.fields).expect("pairs of text serialise");
+                batch = batch.insert(
+                    "publications",
+                    vec![
+                        ("case_id", case.id.clone().into()),
+                        ("code", p.code.clone().into()),
+                        ("region", case.region.as_str().into()),
+                        (
+                            "department",
+                            case.department.clone().unwrap_or_default().into(),
+                        ),
+                        ("procedure", case.procedure.clone().into()),
+                        ("label", p.label.clone().into()),
+                        ("title", p.title.clone().into()),
+                        ("number", number.clone().into()),
+                        ("since", p.since.map(date_text).into()),
+                        ("fields", fields.into()),
+                    ],
+                );
+            }
+        }
+        let subject = format!("case:{}", case.id);
+        for n in &write.notices {
+            batch = batch.op(self.notification_row(
+                &n.user_id,
+                &case.region,
+                &subject,
+                &n.kind,
+                &n.title,
+                &n.body,
+                &n.link,
+            ));
+        }
+        for m in &write.outbox {
+            batch = batch.op(self.outbox_row(m.channel, &m.target, &m.subject, &m.body));
         }
         batch
     }
 
+    /// Writes a case in one transaction. A new case's drawn number is in the answer; a case
+    /// moved by somebody else since it was read is a [`StoreError::Conflict`].
+    pub async fn write_case(&self, write: &CaseWrite) -> Result<crate::Committed> {
+        self.submit(self.case_batch(write)).await
+    }
+
     /// Whether a case of the region already has this number.
-    async fn number_taken(&self, region: &RegionCode, number: &str) -> Result<bool> {
+    pub async fn number_taken(&self, region: &RegionCode, number: &str) -> Result<bool> {
         on_db!(&self.db, pool => {
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE region = $1 AND number = $2")
                 .bind(region.as_str().to_string())
@@ -401,66 +312,43 @@ impl Store {
         })
     }
 
-    /// The certificates an action's `certified` guards name (in the command or on the case),
-    /// read from the certificate cases of the case's region.
-    async fn facts_for(
+    /// The cases of `procedure` in the region with one of these numbers (certificates named by
+    /// a guard), by number.
+    pub async fn cases_by_number(
         &self,
-        definition: &Definition,
-        case: &Case,
-        command: &Command,
-    ) -> Result<std::collections::BTreeMap<String, engine::Certificate>> {
-        let mut facts = std::collections::BTreeMap::new();
-        let Some(action) = definition.action(&command.action) else {
-            return Ok(facts);
-        };
-        for guard in &action.guards {
-            for condition in std::iter::once(&guard.require).chain(guard.when.as_ref()) {
-                let fazhi_core::procedure::Condition::Certified {
-                    field,
-                    certificates,
-                    ..
-                } = condition
-                else {
-                    continue;
-                };
-                let value = command.fields.get(field).or(case.fields.get(field));
-                let numbers = engine::certificate_numbers(value);
-                if numbers.is_empty() {
-                    continue;
-                }
-                // All the named certificates in one query.
-                let mut params: Vec<Value> =
-                    vec![case.region.as_str().into(), certificates.clone().into()];
-                let list: Vec<String> = numbers
-                    .iter()
-                    .take(MAX_IDS)
-                    .map(|n| bind(n.clone().into(), &mut params))
-                    .collect();
-                let sql = format!(
-                    "SELECT number, snapshot FROM cases WHERE region = $1 AND procedure = $2 AND number IN ({})",
-                    list.join(", ")
-                );
-                let rows: Vec<(String, String)> = on_db!(&self.db, pool => {
-                    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-                    for p in &params {
-                        if let Value::Text(t) = p {
-                            query = query.bind(t.clone());
-                        }
-                    }
-                    query.fetch_all(pool).await?
-                });
-                for (number, snapshot) in rows {
-                    let certificate: Case = serde_json::from_str(&snapshot).map_err(|e| {
-                        StoreError::Invalid(format!("certificate {number} snapshot: {e}"))
-                    })?;
-                    facts.insert(
-                        number.clone(),
-                        engine::Certificate::of_case(&certificate, &number),
-                    );
+        region: &RegionCode,
+        procedure: &str,
+        numbers: &[String],
+    ) -> Result<Vec<(String, Case)>> {
+        if numbers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut params: Vec<Value> = vec![region.as_str().into(), procedure.into()];
+        let list: Vec<String> = numbers
+            .iter()
+            .take(MAX_IDS)
+            .map(|n| bind(n.clone().into(), &mut params))
+            .collect();
+        let sql = format!(
+            "SELECT number, snapshot FROM cases WHERE region = $1 AND procedure = $2 AND number IN ({})",
+            list.join(", ")
+        );
+        let rows: Vec<(String, String)> = on_db!(&self.db, pool => {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            for p in &params {
+                if let Value::Text(t) = p {
+                    query = query.bind(t.clone());
                 }
             }
-        }
-        Ok(facts)
+            query.fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|(number, snapshot)| {
+                let case: Case = serde_json::from_str(&snapshot)
+                    .map_err(|e| StoreError::Invalid(format!("case {number} snapshot: {e}")))?;
+                Ok((number, case))
+            })
+            .collect()
     }
 
     /// The case an applicant follows by its receipt number.
@@ -475,442 +363,6 @@ impl Store {
             Some(id) => self.case(&id).await,
             None => Ok(None),
         }
-    }
-
-    /// Takes an action on a case as a user or as the system.
-    pub async fn act(
-        &self,
-        definition: &Definition,
-        calendar: &Calendar,
-        actor: Actor<'_>,
-        case_id: &str,
-        command: Command,
-    ) -> Result<Acted> {
-        let stored = self
-            .case(case_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("案件 {case_id}")))?;
-        self.act_on(definition, calendar, actor, stored, command)
-            .await
-    }
-
-    /// [`Store::act`] on a case the caller has just read (saves reading it again).
-    pub async fn act_on(
-        &self,
-        definition: &Definition,
-        calendar: &Calendar,
-        actor: Actor<'_>,
-        stored: StoredCase,
-        command: Command,
-    ) -> Result<Acted> {
-        let facts = self.facts_for(definition, &stored.case, &command).await?;
-        let step = match engine::decide_with(definition, &stored.case, actor, &command, &facts) {
-            Ok(step) => step,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        let case_id = stored.case.id.clone();
-        let origin = Origin {
-            created_by: stored.created_by,
-            created_at: stored.created_at,
-            number: stored.number,
-            receipt: stored.receipt,
-        };
-        match self
-            .record(
-                definition,
-                calendar,
-                stored.case,
-                step,
-                &actor_text(actor),
-                origin,
-                false,
-            )
-            .await
-        {
-            // Someone else's step landed between our read and our write.
-            Err(StoreError::Conflict { expected, .. }) => Ok(Err(Refusal::Stale {
-                expected,
-                actual: self
-                    .case(&case_id)
-                    .await?
-                    .map(|c| c.case.version)
-                    .unwrap_or(expected),
-            })),
-            other => other,
-        }
-    }
-
-    /// A case's whole recorded history as one write, for loading histories in bulk (the
-    /// benchmark's generated districts; ledgers entered after the fact). The engine decides
-    /// every step in memory exactly as [`Store::open_case`] and [`Store::act_on`] would; the write
-    /// holds one `case.step` event per step and the case's rows as they stand after the last
-    /// one. Being a record of the past it notifies nobody. A refused step is returned with its
-    /// index, and nothing is written. Guards that read outside facts (certificates) see none.
-    pub fn history_batch(
-        &self,
-        definition: &Definition,
-        calendar: &Calendar,
-        region: &RegionCode,
-        department: Option<String>,
-        steps: &[HistoryStep<'_>],
-    ) -> std::result::Result<WriteBatch, (usize, Refusal)> {
-        let id = uuid::Uuid::now_v7().simple().to_string();
-        let mut case = Case::new(&id, region.clone(), department, definition);
-        let mut batch = WriteBatch::new();
-        let mut created_by = String::new();
-        for (i, history) in steps.iter().enumerate() {
-            let command = Command {
-                action: history.action.to_string(),
-                expected_version: case.version,
-                fields: history.fields.clone(),
-                on: history.on,
-            };
-            if i == 0
-                && !definition
-                    .action(history.action)
-                    .is_some_and(|a| a.creates())
-            {
-                return Err((
-                    0,
-                    Refusal::UnknownAction {
-                        procedure: definition.code.clone(),
-                        action: history.action.to_string(),
-                    },
-                ));
-            }
-            let step = engine::decide(definition, &case, history.actor, &command)
-                .map_err(|refusal| (i, refusal))?;
-            engine::apply(definition, &mut case, &step);
-            let actor = actor_text(history.actor);
-            if i == 0 {
-                created_by = actor.clone();
-            }
-            batch = batch.event(step_event(definition, &case, &step, &actor, None));
-        }
-        let origin = Origin {
-            created_by: created_by.clone(),
-            created_at: self.now(),
-            number: definition
-                .number_field
-                .as_ref()
-                .and_then(|f| case.fields.get(f))
-                .and_then(|v| v.as_str())
-                .map(str::to_string),
-            receipt: None,
-        };
-        let due = deadlines(definition, &case, calendar, self.today());
-        let mut row = self.case_row_columns(definition, &case, &due);
-        row.extend(self.case_creation_columns(&case, &created_by));
-        row.push(("number", origin.number.clone().into()));
-        batch = batch.insert("cases", row);
-        if origin.number.is_none()
-            && let Some(first) = steps.first()
-        {
-            batch.number = definition.number_template(first.on.year()).map(|template| {
-                crate::batch::NumberRequest {
-                    counter: format!("{}|{}|{}", case.region, definition.code, first.on.year()),
-                    template,
-                    case_id: case.id.clone(),
-                }
-            });
-        }
-        if !definition.publications.is_empty() {
-            batch = self.publication_ops(definition, &case, &origin, batch);
-            // A new case has no earlier public rows to replace.
-            batch
-                .ops
-                .retain(|op| !matches!(op, RowOp::DeleteAll { .. }));
-        }
-        Ok(batch)
-    }
-
-    /// Writes a step; `creating` when it is the case's first.
-    #[allow(clippy::too_many_arguments)]
-    async fn record(
-        &self,
-        definition: &Definition,
-        calendar: &Calendar,
-        mut case: Case,
-        step: Step,
-        actor: &str,
-        mut origin: Origin,
-        creating: bool,
-    ) -> Result<Acted> {
-        let before = case.version;
-        let department_before = case.department.clone();
-        engine::apply(definition, &mut case, &step);
-        let handed_over = !creating && case.department != department_before;
-        if handed_over {
-            // The receiving department must be a working department of the case's region.
-            let target = case.department.clone().unwrap_or_default();
-            let known = self
-                .departments(Some(&case.region))
-                .await?
-                .into_iter()
-                .any(|d| d.id == target && d.active);
-            if !known {
-                let field = definition
-                    .action(&step.action)
-                    .and_then(|a| a.transfers_to.as_ref())
-                    .and_then(|f| definition.field(f))
-                    .map(|f| f.label.zh.clone())
-                    .unwrap_or_default();
-                return Ok(Err(Refusal::InvalidField {
-                    field,
-                    reason: "不是本区划内在用的部门".into(),
-                }));
-            }
-        }
-        let receipt = if creating {
-            origin.receipt.as_deref()
-        } else {
-            None
-        };
-        let event = step_event(definition, &case, &step, actor, receipt);
-        let due = deadlines(definition, &case, calendar, self.today());
-        let mut batch =
-            self.case_row_batch(definition, &case, actor, creating, before, event, &due);
-        if creating {
-            batch.number = definition.number_template(step.on.year()).map(|template| {
-                crate::batch::NumberRequest {
-                    counter: format!("{}|{}|{}", case.region, definition.code, step.on.year()),
-                    template,
-                    case_id: case.id.clone(),
-                }
-            });
-            if let Some(number) = definition
-                .number_field
-                .as_ref()
-                .and_then(|f| case.fields.get(f))
-                .and_then(|v| v.as_str())
-            {
-                origin.number = Some(number.to_string());
-                batch = batch.op(RowOp::Update {
-                    table: "cases",
-                    key: vec![("id", case.id.clone().into())],
-                    set: vec![("number", number.into())],
-                    expect_version: None,
-                });
-            }
-            if let Some(receipt) = &origin.receipt {
-                batch = batch.op(RowOp::Update {
-                    table: "cases",
-                    key: vec![("id", case.id.clone().into())],
-                    set: vec![("receipt", receipt.clone().into())],
-                    expect_version: None,
-                });
-            }
-        }
-        // A step recorded long after it happened (a paper ledger entered, a demo history) is a
-        // record of the past, not news: nobody is notified or e-mailed about it.
-        let historical = step.on < self.today() - chrono::Duration::days(HISTORICAL_AFTER_DAYS);
-        if (creating || handed_over)
-            && !historical
-            && let Some(department) = &case.department
-        {
-            // The department hears of a case registered for it (but not the one who registered it).
-            let rows = self
-                .department_notifications(
-                    department,
-                    actor,
-                    &case.region,
-                    &format!("case:{}", case.id),
-                    if creating {
-                        "case.created"
-                    } else {
-                        "case.handed_over"
-                    },
-                    &format!(
-                        "{}：{}",
-                        if creating {
-                            "新案件"
-                        } else {
-                            "转来案件"
-                        },
-                        title(definition, &case)
-                    ),
-                    &definition.name.zh,
-                    &format!("/console/cases/{}", case.id),
-                )
-                .await?;
-            for row in rows {
-                batch = batch.op(row);
-            }
-        }
-        if step.from != step.to && !historical {
-            // The applicant hears of every change of state, at the address they gave.
-            let state = definition.state_label(&case.state, false);
-            for field in definition.fields.iter().filter(|f| f.contact) {
-                if let Some(address) = case.fields.get(&field.code).and_then(|v| v.as_str())
-                    && address.contains('@')
-                {
-                    let subject = format!("【{}】您的申请：{state}", definition.name.zh);
-                    let body = format!(
-                        "您的申请（受理编号 {}）于 {} 办理至“{state}”。\n{}",
-                        origin.receipt.as_deref().unwrap_or(&case.id),
-                        step.on.format("%Y-%m-%d"),
-                        title(definition, &case)
-                    );
-                    batch = batch.op(self.outbox_row(
-                        crate::notifications::EMAIL,
-                        address,
-                        &subject,
-                        &body,
-                    ));
-                }
-            }
-        }
-        if !definition.publications.is_empty() {
-            batch = self.publication_ops(definition, &case, &origin, batch);
-        }
-        let committed = self.submit(batch).await?;
-        if committed.number.is_some() {
-            origin.number = committed.number;
-        }
-        // The row as just written, without reading it back.
-        Ok(Ok(StoredCase {
-            title: title(definition, &case),
-            terminal: definition.is_terminal(&case.state),
-            next_due: due.next_due,
-            created_by: origin.created_by,
-            created_at: origin.created_at,
-            updated_at: self.now(),
-            number: origin.number,
-            receipt: origin.receipt,
-            case,
-        }))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn case_row_batch(
-        &self,
-        definition: &Definition,
-        case: &Case,
-        actor: &str,
-        creating: bool,
-        before: i64,
-        event: NewEvent,
-        d: &Deadlines,
-    ) -> WriteBatch {
-        let mut columns = self.case_row_columns(definition, case, d);
-        let batch = WriteBatch::new().event(event);
-        if creating {
-            columns.extend(self.case_creation_columns(case, actor));
-            batch.insert("cases", columns)
-        } else {
-            batch.update(
-                "cases",
-                vec![("id", case.id.clone().into())],
-                columns,
-                Some(before),
-            )
-        }
-    }
-
-    /// The columns of a case's row that every step rewrites.
-    fn case_row_columns(
-        &self,
-        definition: &Definition,
-        case: &Case,
-        d: &Deadlines,
-    ) -> Vec<(&'static str, Value)> {
-        let snapshot = serde_json::to_string(case).expect("a case serialises");
-        vec![
-            ("title", title(definition, case).into()),
-            ("state", case.state.clone().into()),
-            ("terminal", definition.is_terminal(&case.state).into()),
-            ("snapshot", snapshot.into()),
-            ("next_due", d.next_due.clone().into()),
-            ("warn_from", d.warn_from.clone().into()),
-            ("next_check", d.next_check.clone().into()),
-            ("updated_at", self.now().0.into()),
-            (
-                "department",
-                case.department.clone().unwrap_or_default().into(),
-            ),
-            (
-                "concluded_on",
-                case.concluded_on(definition).map(date_text).into(),
-            ),
-        ]
-    }
-
-    /// The columns a case's row gets once, when it is created.
-    fn case_creation_columns(&self, case: &Case, actor: &str) -> Vec<(&'static str, Value)> {
-        vec![
-            ("id", case.id.clone().into()),
-            ("region", case.region.as_str().into()),
-            ("procedure", case.procedure.clone().into()),
-            ("definition_version", case.definition_version.clone().into()),
-            ("version", case.version.into()),
-            ("created_by", actor.into()),
-            ("created_at", self.now().0.into()),
-            ("opened_on", case.opened_on().map(date_text).into()),
-        ]
-    }
-
-    /// Records that a clock ran out, and takes the action its definition names (as the system,
-    /// effective the day after the last day). Idempotent: a clock whose expiry is handled is left.
-    pub async fn handle_expiries(
-        &self,
-        definition: &Definition,
-        calendar: &Calendar,
-        case_id: &str,
-    ) -> Result<usize> {
-        let Some(stored) = self.case(case_id).await? else {
-            return Ok(0);
-        };
-        let today = self.today();
-        let mut handled = 0;
-        for (clock, expiry, effective) in engine::expired(definition, &stored.case, calendar, today)
-        {
-            let Some(current) = self.case(case_id).await? else {
-                break;
-            };
-            if let fazhi_core::procedure::Expiry::Action(action) = &expiry {
-                let command = Command {
-                    action: action.clone(),
-                    expected_version: current.case.version,
-                    fields: Default::default(),
-                    on: effective,
-                };
-                match self
-                    .act(definition, calendar, Actor::System, case_id, command)
-                    .await?
-                {
-                    Ok(_) => {
-                        handled += 1;
-                        continue;
-                    }
-                    Err(refusal) => {
-                        tracing::info!(case = case_id, %clock, %refusal, "expiry action not taken");
-                    }
-                }
-            }
-            // Overdue only, or the action no longer applies: record the expiry itself.
-            let Some(current) = self.case(case_id).await? else {
-                break;
-            };
-            let mut case = current.case.clone();
-            let before = case.version;
-            engine::apply_expiry(&mut case, &clock);
-            let event = NewEvent::new(
-                case.region.clone(),
-                Subject::new("case", &case.id),
-                "case.clock_expired",
-                "system",
-                json!({"clock": clock, "effective": date_text(effective), "procedure": definition.code}),
-            );
-            let due = deadlines(definition, &case, calendar, self.today());
-            let batch =
-                self.case_row_batch(definition, &case, "system", false, before, event, &due);
-            match self.submit(batch).await {
-                Ok(_) => handled += 1,
-                Err(StoreError::Conflict { .. }) => break, // someone acted meanwhile; next run
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(handled)
     }
 
     /// Cases with a running clock past its last day whose expiry has not been dealt with.
@@ -928,27 +380,30 @@ impl Store {
         })
     }
 
-    /// Recomputes the deadline columns of open cases (after the calendar changed).
-    pub async fn recompute_deadlines(
-        &self,
-        calendar: &Calendar,
-        definition_of: &(dyn Fn(&str, &str) -> Option<Definition> + Sync),
-    ) -> Result<usize> {
-        let rows: Vec<(String, String, String, String)> = on_db!(&self.db, pool => {
-            sqlx::query_as("SELECT id, procedure, definition_version, snapshot FROM cases WHERE NOT terminal")
+    /// The snapshots of every open case (to recompute their deadlines after the calendar
+    /// changed).
+    pub async fn open_cases(&self) -> Result<Vec<Case>> {
+        let rows: Vec<(String, String)> = on_db!(&self.db, pool => {
+            sqlx::query_as("SELECT id, snapshot FROM cases WHERE NOT terminal")
                 .fetch_all(pool)
                 .await?
         });
-        let today = self.today();
+        rows.into_iter()
+            .map(|(id, snapshot)| {
+                serde_json::from_str(&snapshot)
+                    .map_err(|e| StoreError::Invalid(format!("case {id} snapshot: {e}")))
+            })
+            .collect()
+    }
+
+    /// Rewrites the deadline columns of cases, in one transaction.
+    pub async fn set_deadlines(&self, deadlines: Vec<(String, DeadlineColumns)>) -> Result<usize> {
+        let n = deadlines.len();
+        if n == 0 {
+            return Ok(0);
+        }
         let mut batch = WriteBatch::new();
-        let mut n = 0;
-        for (id, procedure, version, snapshot) in rows {
-            let Some(definition) = definition_of(&procedure, &version) else {
-                continue;
-            };
-            let case: Case = serde_json::from_str(&snapshot)
-                .map_err(|e| StoreError::Invalid(format!("case {id} snapshot: {e}")))?;
-            let d = deadlines(&definition, &case, calendar, today);
+        for (id, d) in deadlines {
             batch = batch.update(
                 "cases",
                 vec![("id", id.into())],
@@ -959,11 +414,8 @@ impl Store {
                 ],
                 None,
             );
-            n += 1;
         }
-        if n > 0 {
-            self.submit(batch).await?;
-        }
+        self.submit(batch).await?;
         Ok(n)
     }
 
@@ -1282,9 +734,6 @@ fn stored_case(id: &str, row: CaseRow) -> Result<StoredCase> {
         receipt,
     })
 }
-
-/// Steps dated more than this many days back are history: they notify nobody.
-const HISTORICAL_AFTER_DAYS: i64 = 90;
 
 /// The most case ids a list may be narrowed to (a report figure's records).
 pub const MAX_IDS: usize = 5000;

@@ -133,7 +133,7 @@ impl Store {
     }
 
     /// Appends many batches in one transaction, all or nothing (bulk loads: histories made
-    /// by [`Store::history_batch`]). Their row changes must be inserts of new rows. Returns the
+    /// by `fazhi_app`'s `App::history`, through [`Store::case_batch`]). Their row changes must be inserts of new rows. Returns the
     /// number of events appended.
     pub async fn load_history(&self, batches: Vec<WriteBatch>) -> Result<usize> {
         self.writer.submit_bulk(batches).await

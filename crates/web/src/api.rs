@@ -11,8 +11,10 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
+use fazhi_app::cases::Opening;
 use fazhi_core::EventRecord;
 use fazhi_core::authz::Principal;
+use fazhi_core::engine::{Actor, Command};
 use fazhi_core::org::DepartmentKind;
 use fazhi_core::region::RegionCode;
 use fazhi_store::accounts::{Department, DepartmentChange};
@@ -286,36 +288,20 @@ pub async fn create_case(
     Json(input): Json<NewCase>,
 ) -> Result<(StatusCode, Json<crate::cases::CaseView>), ApiError> {
     let principal = user.principal();
-    let definition = state
-        .procedures
-        .current(&input.procedure, state.store.today())
-        .ok_or_else(|| {
-            WebError::Invalid(format!("字段 procedure：没有程序“{}”", input.procedure))
-        })?;
-    let action = match input.action {
-        Some(a) => a,
-        None => definition
-            .actions
-            .iter()
-            .find(|a| a.creates())
-            .map(|a| a.code.clone())
-            .ok_or_else(|| WebError::Internal("no creating action".into()))?,
-    };
     let (region, department) = state.home_of(&principal, input.department.as_deref())?;
-    let calendar = state.calendar();
     let stored = state
-        .store
-        .create_case(
-            definition,
-            &calendar,
-            &principal,
-            &region,
+        .app
+        .open(Opening {
+            procedure: &input.procedure,
+            action: input.action.as_deref(),
+            actor: Actor::User(&principal),
+            region: &region,
             department,
-            &action,
-            input.fields,
-        )
-        .await?
-        .map_err(crate::cases::refusal_error)?;
+            fields: input.fields,
+            on: state.app.today(),
+            receipt: None,
+        })
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(state.case_view(&stored, &principal, false)?),
@@ -373,25 +359,16 @@ pub async fn take_action(
 ) -> Result<Json<crate::cases::CaseView>, ApiError> {
     let principal = user.principal();
     let stored = state.readable_case(&principal, &id).await?;
-    let definition = state.definition_of(&stored)?;
-    let command = fazhi_core::engine::Command {
+    let command = Command {
         action: input.action,
         expected_version: input.expected_version,
         fields: input.fields,
-        on: state.store.today(),
+        on: state.app.today(),
     };
-    let calendar = state.calendar();
     let updated = state
-        .store
-        .act_on(
-            definition,
-            &calendar,
-            fazhi_core::engine::Actor::User(&principal),
-            stored,
-            command,
-        )
-        .await?
-        .map_err(crate::cases::refusal_error)?;
+        .app
+        .act_on(Actor::User(&principal), stored, command)
+        .await?;
     Ok(Json(state.case_view(&updated, &principal, false)?))
 }
 

@@ -266,14 +266,8 @@ async fn save(
             .store
             .save_calendar_year(&staff.user.principal().actor(), parsed.year, &text)
             .await?;
-        state.set_calendar(calendar.clone());
-        let procedures = state.procedures.clone();
-        let recomputed = state
-            .store
-            .recompute_deadlines(&calendar, &|code, version| {
-                procedures.get(code, version).cloned()
-            })
-            .await?;
+        state.set_calendar(calendar);
+        let recomputed = state.app.recompute_deadlines().await?;
         Ok::<_, WebError>((parsed.year, recomputed))
     }
     .await;

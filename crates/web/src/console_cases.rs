@@ -3,7 +3,7 @@
 //! and a form for each action the user may take now), "my deadlines" and the leaders' dashboard.
 
 use crate::AppState;
-use crate::cases::{CaseQuery, CaseView, refusal_error};
+use crate::cases::{CaseQuery, CaseView};
 use crate::error::{OrErrorPage, PageError, WebError, render_page};
 use crate::i18n::{Lang, Tr};
 use crate::session::Staff;
@@ -15,6 +15,7 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use fazhi_app::cases::Opening;
 use fazhi_core::engine::{Actor, Command};
 use fazhi_core::procedure::{Definition, FieldType};
 use fazhi_store::cases::CaseListItem;
@@ -614,26 +615,24 @@ async fn create(
     let procedure = value_of(&form, "procedure").unwrap_or("").to_string();
     let result = async {
         let principal = staff.user.principal();
-        let definition = state
-            .procedures
-            .current(&procedure, state.store.today())
-            .ok_or_else(|| WebError::Invalid("请选择程序".into()))?;
+        if procedure.is_empty() {
+            return Err(WebError::Invalid("请选择程序".into()));
+        }
         let action = value_of(&form, "action").unwrap_or("").to_string();
         let (region, department) = state.home_of(&principal, value_of(&form, "department"))?;
-        let calendar = state.calendar();
         let stored = state
-            .store
-            .create_case(
-                definition,
-                &calendar,
-                &principal,
-                &region,
+            .app
+            .open(Opening {
+                procedure: &procedure,
+                action: Some(&action),
+                actor: Actor::User(&principal),
+                region: &region,
                 department,
-                &action,
-                form_fields(&form),
-            )
-            .await?
-            .map_err(refusal_error)?;
+                fields: form_fields(&form),
+                on: state.app.today(),
+                receipt: None,
+            })
+            .await?;
         Ok::<_, WebError>(stored.case.id)
     }
     .await;
@@ -912,7 +911,6 @@ async fn take(
     let result = async {
         let principal = staff.user.principal();
         let stored = state.readable_case(&principal, &id).await?;
-        let definition = state.definition_of(&stored)?;
         let expected_version = value_of(&form, "expected_version")
             .and_then(|v| v.parse().ok())
             .ok_or_else(|| WebError::Invalid("缺少案件版本".into()))?;
@@ -920,20 +918,12 @@ async fn take(
             action: value_of(&form, "action").unwrap_or("").to_string(),
             expected_version,
             fields: form_fields(&form),
-            on: state.store.today(),
+            on: state.app.today(),
         };
-        let calendar = state.calendar();
         state
-            .store
-            .act_on(
-                definition,
-                &calendar,
-                Actor::User(&principal),
-                stored,
-                command,
-            )
-            .await?
-            .map_err(refusal_error)?;
+            .app
+            .act_on(Actor::User(&principal), stored, command)
+            .await?;
         Ok::<_, WebError>(())
     }
     .await;

@@ -6,7 +6,6 @@
 use crate::AppState;
 use crate::error::{OrErrorPage, WebError, render_page};
 use crate::i18n::Tr;
-use crate::reports::{self, Figure, Statistics};
 use crate::session::Staff;
 use crate::views::Chrome;
 use askama::Template;
@@ -16,6 +15,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::Datelike;
+use fazhi_app::reports::{self, Figure, Statistics};
 use fazhi_core::region::RegionCode;
 use fazhi_report::disclosure::Format;
 use serde::Deserialize;

@@ -106,6 +106,17 @@ impl WebError {
     }
 }
 
+impl From<fazhi_app::AppError> for WebError {
+    fn from(e: fazhi_app::AppError) -> Self {
+        match e {
+            fazhi_app::AppError::Refused(refusal) => crate::cases::refusal_error(refusal),
+            fazhi_app::AppError::NotFound(m) => WebError::NotFound(m),
+            fazhi_app::AppError::Invalid(m) => WebError::Invalid(m),
+            fazhi_app::AppError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<StoreError> for WebError {
     fn from(e: StoreError) -> Self {
         match e {

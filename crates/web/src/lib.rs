@@ -1,8 +1,9 @@
 //! Fazhi's web layer: the public portal (`/`), the staff console (`/console`), the JSON API
 //! (`/api/v1`), health and metrics, and the embedded static assets.
 //!
-//! Handlers parse requests into typed calls on the store and render the results; rules live in
-//! `fazhi-core` and persistence in `fazhi-store`. Every state-changing route is behind the CSRF
+//! Handlers parse requests into typed calls on the application (`fazhi-app`: cases, reports,
+//! the calendar in force) or, for plain reads, the store, and render the results; rules live in
+//! `fazhi-core`. Every state-changing route is behind the CSRF
 //! layer (`Sec-Fetch-Site`/`Origin` checks) and every response carries the security headers.
 #![forbid(unsafe_code)]
 
@@ -21,8 +22,6 @@ pub mod openapi;
 mod portal;
 mod portal_apply;
 mod portal_publicity;
-pub mod reports;
-pub mod scheduler;
 pub mod session;
 mod views;
 
@@ -33,6 +32,7 @@ use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use fazhi_app::{App, AppConfig};
 use fazhi_core::calendar::Calendar;
 use fazhi_core::procedure::Registry;
 use fazhi_store::Store;
@@ -49,16 +49,15 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy: bool,
-    /// Where deadline alerts are also posted (signed webhook, e.g. an SMS gateway), if anywhere.
-    pub alert_webhook: Option<String>,
 }
 
 #[derive(Clone)]
 pub struct AppState {
+    /// What the application does: cases, reports, the calendar in force.
+    pub app: App,
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub procedures: Arc<Registry>,
-    calendar: Arc<std::sync::RwLock<Arc<Calendar>>>,
     /// Recent public status lookups per address (rate limit).
     pub lookups: Arc<portal_apply::LookupLimiter>,
 }
@@ -66,80 +65,47 @@ pub struct AppState {
 impl AppState {
     /// A state with the embedded procedures and calendar.
     pub fn new(store: Store, config: WebConfig) -> Self {
-        AppState {
+        let procedures =
+            fazhi_app::loading::procedures(None).expect("embedded procedures are tested");
+        let app = App::new(
             store,
+            procedures,
+            Calendar::embedded().clone(),
+            AppConfig::default(),
+        );
+        AppState::of(app, config)
+    }
+
+    /// The web layer of an application.
+    pub fn of(app: App, config: WebConfig) -> Self {
+        AppState {
+            store: app.store().clone(),
+            procedures: app.procedures().clone(),
+            app,
             config: Arc::new(config),
-            procedures: Arc::new(load_procedures(None).expect("embedded procedures are tested")),
-            calendar: Arc::new(std::sync::RwLock::new(Arc::new(
-                Calendar::embedded().clone(),
-            ))),
             lookups: Default::default(),
         }
     }
 
-    pub fn with_procedures(mut self, registry: Registry) -> Self {
-        self.procedures = Arc::new(registry);
-        self
+    /// The same state with other procedure definitions.
+    pub fn with_procedures(self, registry: Registry) -> Self {
+        let app = App::new(
+            self.store.clone(),
+            registry,
+            (*self.app.calendar()).clone(),
+            self.app.config().clone(),
+        );
+        AppState::of(app, (*self.config).clone())
     }
 
     /// The calendar in force (the embedded years plus any entered by an administrator).
     pub fn calendar(&self) -> Arc<Calendar> {
-        self.calendar.read().expect("calendar lock").clone()
+        self.app.calendar()
     }
 
     pub fn set_calendar(&self, calendar: Calendar) {
-        *self.calendar.write().expect("calendar lock") = Arc::new(calendar);
+        self.app.set_calendar(calendar)
     }
-}
-
-/// The embedded calendar plus the years an administrator entered (kept in the store).
-pub async fn load_calendar(store: &Store) -> Result<Calendar, String> {
-    let mut calendar = Calendar::embedded().clone();
-    for (year, source) in store.calendar_years().await.map_err(|e| e.to_string())? {
-        let arrangement =
-            Calendar::parse_year(&format!("{year}.toml"), &source).map_err(|e| e.to_string())?;
-        calendar = calendar.with_year(arrangement).map_err(|e| e.to_string())?;
-    }
-    Ok(calendar)
-}
-
-#[derive(RustEmbed)]
-#[folder = "../../procedures/"]
-#[include = "*.toml"]
-struct EmbeddedProcedures;
-
-/// The embedded procedure definitions, plus (replacing or adding) the `*.toml` files of
-/// `folder`. Every mistake in every file is reported, with file and place.
-pub fn load_procedures(folder: Option<&std::path::Path>) -> Result<Registry, String> {
-    let mut sources: Vec<(String, String)> = EmbeddedProcedures::iter()
-        .filter_map(|name| {
-            let file = EmbeddedProcedures::get(&name)?;
-            Some((
-                format!("procedures/{name}"),
-                String::from_utf8_lossy(&file.data).into_owned(),
-            ))
-        })
-        .collect();
-    if let Some(folder) = folder.filter(|f| f.exists()) {
-        let mut paths: Vec<_> = std::fs::read_dir(folder)
-            .map_err(|e| format!("无法读取程序定义目录 {}：{e}", folder.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("无法读取 {}：{e}", path.display()))?;
-            sources.push((path.display().to_string(), text));
-        }
-    }
-    Registry::from_sources(&sources).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        format!(
-            "程序定义有误 / procedure definitions have errors:\n{}",
-            lines.join("\n")
-        )
-    })
 }
 
 /// Largest request body accepted (forms and JSON; attachments get their own limit later).

@@ -15,11 +15,12 @@ use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use fazhi_app::cases::Opening;
 use fazhi_core::disclosure::{Channel, receipt_date};
 use fazhi_core::engine::Actor;
 use fazhi_core::procedure::Definition;
 use fazhi_core::region::RegionCode;
-use fazhi_store::cases::{NewCase, StoredCase};
+use fazhi_store::cases::StoredCase;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{HashMap, VecDeque};
@@ -370,20 +371,18 @@ async fn apply(state: &AppState, code: &str, submission: &Submission) -> Result<
     }
     let receipt = new_receipt(&online.receipt_prefix, today)?;
     state
-        .store
-        .open_case(NewCase {
-            definition,
-            calendar: &calendar,
+        .app
+        .open(Opening {
+            procedure: &definition.code,
+            action: Some(&online.action),
             actor: Actor::System,
             region: &region,
             department: Some(department.id),
-            action: &online.action,
             fields,
             on: received_on,
             receipt: Some(receipt.clone()),
         })
-        .await?
-        .map_err(crate::cases::refusal_error)?;
+        .await?;
     Ok(receipt)
 }
 

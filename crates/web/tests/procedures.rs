@@ -84,7 +84,7 @@ async fn world() -> World {
         include_str!("../../../demo/sample-permit.toml"),
     )
     .unwrap();
-    let registry = fazhi_web::load_procedures(Some(folder.path())).unwrap();
+    let registry = fazhi_app::loading::procedures(Some(folder.path())).unwrap();
     let state = AppState::new(db.store.clone(), WebConfig::default()).with_procedures(registry);
     let app = fazhi_web::router(state.clone());
     World {
@@ -482,20 +482,20 @@ async fn the_scheduler_takes_the_timed_action_once() {
     .await;
     let id = case["id"].as_str().unwrap().to_string();
     assert_eq!(
-        fazhi_web::scheduler::tick(&w.state).await,
+        fazhi_app::scheduler::tick(&w.state.app).await,
         0,
         "nothing has expired yet"
     );
     w.clock.set(at("2019-10-09"));
     assert_eq!(
-        fazhi_web::scheduler::tick(&w.state).await,
+        fazhi_app::scheduler::tick(&w.state.app).await,
         0,
         "the last day is still within the period"
     );
     w.clock.set(at("2019-10-14"));
-    assert_eq!(fazhi_web::scheduler::tick(&w.state).await, 1);
+    assert_eq!(fazhi_app::scheduler::tick(&w.state.app).await, 1);
     assert_eq!(
-        fazhi_web::scheduler::tick(&w.state).await,
+        fazhi_app::scheduler::tick(&w.state.app).await,
         0,
         "and only once"
     );
@@ -613,7 +613,7 @@ async fn entering_next_years_calendar_recomputes_open_deadlines() {
     let history = w.db.store.history("calendar:2027").await.unwrap();
     assert_eq!(history[0].kind, "calendar.year_entered");
     assert_eq!(history[0].region, "000000");
-    let reloaded = fazhi_web::load_calendar(&w.db.store).await.unwrap();
+    let reloaded = fazhi_app::loading::calendar(&w.db.store).await.unwrap();
     assert!(reloaded.has_year(2027));
 }
 
@@ -621,14 +621,17 @@ async fn entering_next_years_calendar_recomputes_open_deadlines() {
 async fn the_department_hears_of_new_cases_and_of_deadlines_turning_yellow_then_red() {
     let mut w = world().await;
     // Deadline alerts also go to another system through the outbox.
-    w.state = AppState::new(
-        w.db.store.clone(),
-        WebConfig {
-            alert_webhook: Some("http://127.0.0.1:9/sms".into()),
-            ..Default::default()
-        },
-    )
-    .with_procedures(w.state.procedures.as_ref().clone());
+    w.state = AppState::of(
+        fazhi_app::App::new(
+            w.db.store.clone(),
+            w.state.procedures.as_ref().clone(),
+            fazhi_core::calendar::Calendar::embedded().clone(),
+            fazhi_app::AppConfig {
+                alert_webhook: Some("http://127.0.0.1:9/sms".into()),
+            },
+        ),
+        WebConfig::default(),
+    );
     w.app = fazhi_web::router(w.state.clone());
     let clerk = token(&w, "clerk").await;
     let (_, case) = api(
@@ -676,7 +679,7 @@ async fn the_department_hears_of_new_cases_and_of_deadlines_turning_yellow_then_
     );
 
     assert_eq!(
-        fazhi_web::scheduler::alert(&w.state).await,
+        fazhi_app::scheduler::alert(&w.state.app).await,
         0,
         "2019-09-26: due 10-09, still normal"
     );
@@ -687,9 +690,9 @@ async fn the_department_hears_of_new_cases_and_of_deadlines_turning_yellow_then_
         mine.contains("旅顺某燃气有限公司") && mine.contains("临期"),
         "my deadlines list yellow cases"
     );
-    assert_eq!(fazhi_web::scheduler::alert(&w.state).await, 1);
+    assert_eq!(fazhi_app::scheduler::alert(&w.state.app).await, 1);
     assert_eq!(
-        fazhi_web::scheduler::alert(&w.state).await,
+        fazhi_app::scheduler::alert(&w.state.app).await,
         0,
         "once per level"
     );
@@ -729,7 +732,7 @@ async fn the_department_hears_of_new_cases_and_of_deadlines_turning_yellow_then_
 
     // Red once the last day has passed (the expiry action is the scheduler's other job).
     w.clock.set(at("2019-10-10"));
-    assert_eq!(fazhi_web::scheduler::alert(&w.state).await, 1);
+    assert_eq!(fazhi_app::scheduler::alert(&w.state.app).await, 1);
     let latest =
         w.db.store
             .notifications_for(&staff.id, true, 10)
@@ -738,7 +741,7 @@ async fn the_department_hears_of_new_cases_and_of_deadlines_turning_yellow_then_
     assert!(latest.iter().any(|n| n.title.starts_with("已超期")));
     w.clock.set(at("2019-10-20"));
     assert_eq!(
-        fazhi_web::scheduler::alert(&w.state).await,
+        fazhi_app::scheduler::alert(&w.state.app).await,
         0,
         "an overdue case is announced once, not every minute after"
     );

@@ -6,12 +6,12 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::NaiveDate;
+use fazhi_app::cases::Opening;
 use fazhi_core::authz::Principal;
 use fazhi_core::engine::{Actor, Command};
 use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
 use fazhi_core::region::RegionCode;
 use fazhi_store::accounts::NewUser;
-use fazhi_store::cases::NewCase;
 use fazhi_store::testing::TestDb;
 use fazhi_web::{AppState, WebConfig};
 use http_body_util::BodyExt;
@@ -135,7 +135,6 @@ async fn world() -> World {
     }
     let state = AppState::new(store.clone(), WebConfig::default());
     let registry = state.procedures.clone();
-    let calendar = state.calendar();
     let clerk = Principal {
         user_id: "clerk".into(),
         user_name: "clerk".into(),
@@ -159,14 +158,14 @@ async fn world() -> World {
         let definition = registry
             .current("disclosure_request", day(received))
             .unwrap();
-        let case = store
-            .open_case(NewCase {
-                definition,
-                calendar: &calendar,
+        let case = state
+            .app
+            .open(Opening {
+                procedure: &definition.code,
                 actor: Actor::User(&clerk),
                 region: &region("210212"),
                 department: Some(office.id.clone()),
-                action: "register",
+                action: Some("register"),
                 fields: fields(&[
                     (
                         "applicant",
@@ -181,16 +180,14 @@ async fn world() -> World {
                 receipt: None,
             })
             .await
-            .unwrap()
             .unwrap();
         ids.push((case.case.id.clone(), case.case.version, definition.clone()));
     }
     for (i, reply_on) in [(0usize, "2019-01-10"), (1, "2019-03-20")] {
-        let (id, version, definition) = &ids[i];
-        store
+        let (id, version, _) = &ids[i];
+        state
+            .app
             .act(
-                definition,
-                &calendar,
                 Actor::User(&clerk),
                 id,
                 Command {
@@ -204,7 +201,6 @@ async fn world() -> World {
                 },
             )
             .await
-            .unwrap()
             .unwrap();
     }
     let app = fazhi_web::router(state);
@@ -433,14 +429,14 @@ async fn supervision_counts_certificates_and_is_for_the_justice_bureau() {
         ("21020001", today + chrono::Duration::days(800)),
         ("21020002", today + chrono::Duration::days(10)),
     ] {
-        w.db.store
-            .open_case(NewCase {
-                definition: &definition,
-                calendar: &state.calendar(),
+        state
+            .app
+            .open(Opening {
+                procedure: &definition.code,
                 actor: Actor::User(&justice),
                 region: &region("210212"),
                 department: Some(offices[0].id.clone()),
-                action: "register_issued",
+                action: Some("register_issued"),
                 fields: fields(&[
                     ("holder", json!({"kind": "person", "name": "张执法"})),
                     ("certificate_number", json!(number)),
@@ -452,7 +448,6 @@ async fn supervision_counts_certificates_and_is_for_the_justice_bureau() {
                 receipt: None,
             })
             .await
-            .unwrap()
             .unwrap();
     }
     let cookie = login(&w.app, "justice").await;
@@ -512,14 +507,14 @@ async fn every_file_attached_at_any_step_stays_listed_and_downloadable() {
         .current("disclosure_request", today)
         .unwrap()
         .clone();
-    let case = store
-        .open_case(NewCase {
-            definition: &definition,
-            calendar: &state.calendar(),
+    let case = state
+        .app
+        .open(Opening {
+            procedure: &definition.code,
             actor: Actor::User(&clerk),
             region: &region("210212"),
             department: Some(office.id.clone()),
-            action: "register",
+            action: Some("register"),
             fields: fields(&[
                 (
                     "applicant",
@@ -535,12 +530,10 @@ async fn every_file_attached_at_any_step_stays_listed_and_downloadable() {
             receipt: None,
         })
         .await
-        .unwrap()
         .unwrap();
-    store
+    state
+        .app
         .act(
-            &definition,
-            &state.calendar(),
             Actor::User(&clerk),
             &case.case.id,
             Command {
@@ -555,7 +548,6 @@ async fn every_file_attached_at_any_step_stays_listed_and_downloadable() {
             },
         )
         .await
-        .unwrap()
         .unwrap();
     let cookie = login(&w.app, "clerk").await;
     let page = get(&w.app, &format!("/console/cases/{}", case.case.id), &cookie)

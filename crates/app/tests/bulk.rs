@@ -2,21 +2,46 @@
 //! fact): the engine decides every step as it would one by one, the rows and the numbers come
 //! out the same, the chain verifies — and a bad history or a bad load writes nothing. Both engines.
 
+#[path = "../../store/tests/common/mod.rs"]
 mod common;
 
 use chrono::NaiveDate;
 use common::*;
+use fazhi_app::cases::{HistoryStep, Opening};
+use fazhi_app::{App, AppConfig};
 use fazhi_core::authz::Principal;
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{Actor, Command, Refusal};
 use fazhi_core::org::{Grant, Role};
-use fazhi_core::procedure::Definition;
-use fazhi_store::cases::{HistoryStep, NewCase};
+use fazhi_core::procedure::{Definition, Registry};
 use fazhi_store::publications::PublicFilter;
 use fazhi_store::testing::TestDb;
 use fazhi_store::{Engine, RowOp, Store, StoreError, WriteBatch};
 use serde_json::json;
 use std::collections::BTreeMap;
+
+const SAMPLE: &str = include_str!("../../../demo/sample-permit.toml");
+
+/// An application over `store` with the sample procedure as [`sample_definition`] has it (the
+/// system may register, as for online applications) and the embedded calendar.
+fn app(store: &Store) -> App {
+    let text = SAMPLE.replacen(
+        "roles = [\"window_clerk\"]",
+        "roles = [\"window_clerk\", \"system\"]",
+        1,
+    );
+    let procedures = Registry::from_sources(&[("sample-permit.toml".to_string(), text)]).unwrap();
+    assert_eq!(
+        procedures.get("sample_permit", &sample_definition().version),
+        Some(&sample_definition())
+    );
+    App::new(
+        store.clone(),
+        procedures,
+        Calendar::embedded().clone(),
+        AppConfig::default(),
+    )
+}
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -78,42 +103,35 @@ fn steps(staff: &Principal, name: &str) -> Vec<HistoryStep<'static>> {
 
 /// A history of the sample procedure for the market department of 210212, as one write.
 fn history(
-    store: &Store,
+    app: &App,
     def: &Definition,
     department: &str,
     steps: &[HistoryStep<'_>],
 ) -> Result<WriteBatch, (usize, Refusal)> {
-    store.history_batch(
-        def,
-        Calendar::embedded(),
-        &region("210212"),
-        Some(department.to_string()),
-        steps,
-    )
+    app.history(def, &region("210212"), Some(department.to_string()), steps)
+        .map(|write| app.store().case_batch(&write))
 }
 
 /// The same steps taken one at a time, as the console would.
 async fn step_by_step(
-    store: &Store,
+    app: &App,
     def: &Definition,
     department: &str,
     steps: &[HistoryStep<'_>],
 ) -> fazhi_store::cases::StoredCase {
     let first = &steps[0];
-    let mut case = store
-        .open_case(NewCase {
-            definition: def,
-            calendar: Calendar::embedded(),
+    let mut case = app
+        .open(Opening {
+            procedure: &def.code,
+            action: Some(first.action),
             actor: first.actor,
             region: &region("210212"),
             department: Some(department.to_string()),
-            action: first.action,
             fields: first.fields.clone(),
             on: first.on,
             receipt: None,
         })
         .await
-        .unwrap()
         .unwrap();
     for step in &steps[1..] {
         let command = Command {
@@ -122,11 +140,7 @@ async fn step_by_step(
             fields: step.fields.clone(),
             on: step.on,
         };
-        case = store
-            .act_on(def, Calendar::embedded(), step.actor, case, command)
-            .await
-            .unwrap()
-            .unwrap();
+        case = app.act_on(step.actor, case, command).await.unwrap();
     }
     case
 }
@@ -134,15 +148,16 @@ async fn step_by_step(
 async fn a_loaded_history_reads_like_one_taken_step_by_step(engine: Engine) {
     let db = TestDb::new(engine).await;
     let district = seed_district(&db.store).await;
+    let app = app(&db.store);
     let def = sample_definition();
     let market = district.market.id.clone();
     let staff = staff(&market);
-    let one_by_one = step_by_step(&db.store, &def, &market, &steps(&staff, "李四")).await;
+    let one_by_one = step_by_step(&app, &def, &market, &steps(&staff, "李四")).await;
     assert_eq!(one_by_one.number.as_deref(), Some("示许〔2019〕001号"));
 
     let mut batches = Vec::new();
     for name in ["王五", "赵六", "孙七"] {
-        let batch = history(&db.store, &def, &market, &steps(&staff, name))
+        let batch = history(&app, &def, &market, &steps(&staff, name))
             .unwrap_or_else(|(i, r)| panic!("step {i} refused: {r}"));
         assert_eq!(batch.events.len(), 3, "one event per step");
         assert!(
@@ -219,6 +234,7 @@ async fn a_loaded_history_reads_like_one_taken_step_by_step(engine: Engine) {
 async fn a_refused_step_or_a_bad_load_writes_nothing(engine: Engine) {
     let db = TestDb::new(engine).await;
     let district = seed_district(&db.store).await;
+    let app = app(&db.store);
     let def = sample_definition();
     let market = district.market.id.clone();
     let staff = staff(&market);
@@ -226,13 +242,13 @@ async fn a_refused_step_or_a_bad_load_writes_nothing(engine: Engine) {
     // Deciding before accepting is refused, and the refusal names the step.
     let mut wrong = steps(&staff, "李四");
     wrong.remove(1);
-    let (index, refusal) = history(&db.store, &def, &market, &wrong).unwrap_err();
+    let (index, refusal) = history(&app, &def, &market, &wrong).unwrap_err();
     assert_eq!(index, 1);
     assert!(matches!(refusal, Refusal::WrongState { .. }), "{refusal:?}");
 
     // A load that would change existing rows is refused whole: the good history with it.
     let events_before = db.store.count_events().await.unwrap();
-    let good = history(&db.store, &def, &market, &steps(&staff, "王五")).unwrap();
+    let good = history(&app, &def, &market, &steps(&staff, "王五")).unwrap();
     let good_id = good.events[0]
         .subject
         .0
@@ -250,7 +266,7 @@ async fn a_refused_step_or_a_bad_load_writes_nothing(engine: Engine) {
     assert!(db.store.case(&good_id).await.unwrap().is_none());
 
     // A load whose rows collide with existing ones is rolled back whole.
-    let first = history(&db.store, &def, &market, &steps(&staff, "赵六")).unwrap();
+    let first = history(&app, &def, &market, &steps(&staff, "赵六")).unwrap();
     let first_id = first.events[0]
         .subject
         .0
@@ -258,7 +274,7 @@ async fn a_refused_step_or_a_bad_load_writes_nothing(engine: Engine) {
         .to_string();
     db.store.load_history(vec![first.clone()]).await.unwrap();
     let after_first = db.store.count_events().await.unwrap();
-    let other = history(&db.store, &def, &market, &steps(&staff, "孙七")).unwrap();
+    let other = history(&app, &def, &market, &steps(&staff, "孙七")).unwrap();
     let other_id = other.events[0]
         .subject
         .0
@@ -270,7 +286,7 @@ async fn a_refused_step_or_a_bad_load_writes_nothing(engine: Engine) {
     assert!(db.store.case(&other_id).await.unwrap().is_none());
     assert!(db.store.case(&first_id).await.unwrap().is_some());
     // The counter did not move for the rolled-back load: the next number follows the first.
-    let next = step_by_step(&db.store, &def, &market, &steps(&staff, "周八")).await;
+    let next = step_by_step(&app, &def, &market, &steps(&staff, "周八")).await;
     assert_eq!(next.number.as_deref(), Some("示许〔2019〕002号"));
     let report = db.store.verify().await.unwrap();
     assert!(report.ok(), "{:?}", report.fault);

@@ -2,14 +2,17 @@
 //! department of the region; afterwards the case is listed and notified there, and the
 //! department it left can no longer act on it — on both engines.
 
+#[path = "../../store/tests/common/mod.rs"]
 mod common;
 
 use common::*;
+use fazhi_app::cases::Opening;
+use fazhi_app::{App, AppConfig, AppError};
 use fazhi_core::authz::Principal;
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{Actor, Command, Refusal};
 use fazhi_core::org::{Grant, Role};
-use fazhi_core::procedure::Definition;
+use fazhi_core::procedure::Registry;
 use fazhi_store::Engine;
 use fazhi_store::cases::CaseFilter;
 use fazhi_store::testing::TestDb;
@@ -28,8 +31,14 @@ fn person(role: Role, department: &str) -> Principal {
 async fn a_case_moves_to_the_competent_department(engine: Engine) {
     let db = TestDb::new(engine).await;
     let district = seed_district(&db.store).await;
-    let def = Definition::parse("sample-permit.toml", SAMPLE).unwrap();
-    let cal = Calendar::embedded();
+    let procedures =
+        Registry::from_sources(&[("sample-permit.toml".to_string(), SAMPLE.to_string())]).unwrap();
+    let app = App::new(
+        db.store.clone(),
+        procedures,
+        Calendar::embedded().clone(),
+        AppConfig::default(),
+    );
     let clerk = person(Role::WindowClerk, &district.market.id);
     // A member of the receiving department, to be told of the case when it arrives.
     let receiver = db
@@ -64,19 +73,18 @@ async fn a_case_moves_to_the_competent_department(engine: Engine) {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    let case = db
-        .store
-        .create_case(
-            &def,
-            cal,
-            &clerk,
-            &region("210212"),
-            Some(district.market.id.clone()),
-            "register",
+    let case = app
+        .open(Opening {
+            procedure: "sample_permit",
+            action: Some("register"),
+            actor: Actor::User(&clerk),
+            region: &region("210212"),
+            department: Some(district.market.id.clone()),
             fields,
-        )
+            on: app.today(),
+            receipt: None,
+        })
         .await
-        .unwrap()
         .unwrap();
     let command = |action: &str, version: i64, fields: &[(&str, serde_json::Value)]| Command {
         action: action.into(),
@@ -87,24 +95,17 @@ async fn a_case_moves_to_the_competent_department(engine: Engine) {
             .collect(),
         on: db.store.today(),
     };
-    let accepted = db
-        .store
+    let accepted = app
         .act(
-            &def,
-            cal,
             Actor::User(&clerk),
             &case.case.id,
             command("accept", 1, &[]),
         )
         .await
-        .unwrap()
         .unwrap();
     // An unknown department is refused, and nothing changes.
-    let refused = db
-        .store
+    let refused = app
         .act(
-            &def,
-            cal,
             Actor::User(&clerk),
             &case.case.id,
             command(
@@ -113,17 +114,16 @@ async fn a_case_moves_to_the_competent_department(engine: Engine) {
                 &[("competent_department", json!("no-such"))],
             ),
         )
-        .await
-        .unwrap();
+        .await;
     assert!(
-        matches!(refused, Err(Refusal::InvalidField { .. })),
+        matches!(
+            refused,
+            Err(AppError::Refused(Refusal::InvalidField { .. }))
+        ),
         "{refused:?}"
     );
-    let moved = db
-        .store
+    let moved = app
         .act(
-            &def,
-            cal,
             Actor::User(&clerk),
             &case.case.id,
             command(
@@ -133,7 +133,6 @@ async fn a_case_moves_to_the_competent_department(engine: Engine) {
             ),
         )
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(
         moved.case.department.as_deref(),
@@ -168,11 +167,8 @@ async fn a_case_moves_to_the_competent_department(engine: Engine) {
         .unwrap();
     assert_eq!(left.total, 0);
     // The clerk of the old department can no longer act.
-    let late = db
-        .store
+    let late = app
         .act(
-            &def,
-            cal,
             Actor::User(&clerk),
             &case.case.id,
             command(
@@ -181,10 +177,12 @@ async fn a_case_moves_to_the_competent_department(engine: Engine) {
                 &[("competent_department", json!(district.market.id.clone()))],
             ),
         )
-        .await
-        .unwrap();
+        .await;
     assert!(
-        matches!(late, Err(Refusal::DepartmentNotAllowed { .. })),
+        matches!(
+            late,
+            Err(AppError::Refused(Refusal::DepartmentNotAllowed { .. }))
+        ),
         "{late:?}"
     );
     // A case recorded long after the fact (a paper ledger entered now) is history: nobody is
@@ -202,21 +200,18 @@ async fn a_case_moves_to_the_competent_department(engine: Engine) {
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     let clerk_of_justice = person(Role::WindowClerk, &district.justice.id);
-    db.store
-        .open_case(fazhi_store::cases::NewCase {
-            definition: &def,
-            calendar: cal,
-            actor: Actor::User(&clerk_of_justice),
-            region: &region("210212"),
-            department: Some(district.justice.id.clone()),
-            action: "register",
-            fields: old_fields,
-            on: long_ago,
-            receipt: None,
-        })
-        .await
-        .unwrap()
-        .unwrap();
+    app.open(Opening {
+        procedure: "sample_permit",
+        action: Some("register"),
+        actor: Actor::User(&clerk_of_justice),
+        region: &region("210212"),
+        department: Some(district.justice.id.clone()),
+        fields: old_fields,
+        on: long_ago,
+        receipt: None,
+    })
+    .await
+    .unwrap();
     assert_eq!(
         db.store.unread_count(&receiver.id).await.unwrap(),
         1,

@@ -1,26 +1,37 @@
 //! Cases on both engines: the engine's steps stored with their events, lists with deadline
 //! filters, optimistic concurrency, and timed actions at expiry — also after a restart.
 
+#[path = "../../store/tests/common/mod.rs"]
 mod common;
 
 use chrono::NaiveDate;
 use common::*;
+use fazhi_app::cases::Opening;
+use fazhi_app::{App, AppConfig, AppError};
 use fazhi_core::Timestamp;
 use fazhi_core::authz::Principal;
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{Actor, Command, Refusal};
 use fazhi_core::org::{Grant, Role};
-use fazhi_core::procedure::Definition;
+use fazhi_core::procedure::Registry;
 use fazhi_store::cases::CaseFilter;
 use fazhi_store::testing::TestDb;
-use fazhi_store::{Engine, ManualClock};
+use fazhi_store::{Engine, ManualClock, Store};
 use serde_json::json;
 use std::sync::Arc;
 
 const SAMPLE: &str = include_str!("../../../demo/sample-permit.toml");
 
-fn definition() -> Definition {
-    Definition::parse("sample-permit.toml", SAMPLE).unwrap()
+/// An application over `store` with the sample procedure and the embedded calendar.
+fn app(store: &Store) -> App {
+    let procedures =
+        Registry::from_sources(&[("sample-permit.toml".to_string(), SAMPLE.to_string())]).unwrap();
+    App::new(
+        store.clone(),
+        procedures,
+        Calendar::embedded().clone(),
+        AppConfig::default(),
+    )
 }
 
 /// 10:00 Beijing time on a date.
@@ -58,22 +69,20 @@ async fn cases_story(engine: Engine) {
     let clock = Arc::new(ManualClock::new(at("2019-09-26")));
     let db = TestDb::with_clock(engine, clock.clone()).await;
     let district = seed_district(&db.store).await;
-    let def = definition();
-    let cal = Calendar::embedded();
+    let app = app(&db.store);
     let p = clerk(&district.market.id);
-    let created = db
-        .store
-        .create_case(
-            &def,
-            cal,
-            &p,
-            &region("210212"),
-            Some(district.market.id.clone()),
-            "register",
-            applicant("2019-09-26"),
-        )
+    let created = app
+        .open(Opening {
+            procedure: "sample_permit",
+            action: Some("register"),
+            actor: Actor::User(&p),
+            region: &region("210212"),
+            department: Some(district.market.id.clone()),
+            fields: applicant("2019-09-26"),
+            on: app.today(),
+            receipt: None,
+        })
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(created.case.state, "received");
     assert_eq!(created.case.version, 1);
@@ -166,11 +175,8 @@ async fn cases_story(engine: Engine) {
 
     // A stale command is refused, and nothing is written.
     let events = db.store.count_events().await.unwrap();
-    let stale = db
-        .store
+    let stale = app
         .act(
-            &def,
-            cal,
             Actor::User(&p),
             &created.case.id,
             Command {
@@ -180,10 +186,12 @@ async fn cases_story(engine: Engine) {
                 on: NaiveDate::from_ymd_opt(2019, 10, 8).unwrap(),
             },
         )
-        .await
-        .unwrap();
+        .await;
+    let Err(AppError::Refused(stale)) = stale else {
+        panic!("{stale:?}")
+    };
     assert_eq!(
-        stale.unwrap_err(),
+        stale,
         Refusal::Stale {
             expected: 0,
             actual: 1
@@ -224,13 +232,7 @@ async fn cases_story(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(waiting.len(), 1);
-    assert_eq!(
-        db.store
-            .handle_expiries(&def, cal, &created.case.id)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(app.expire(&created.case.id).await.unwrap(), 1);
     let accepted = db.store.case(&created.case.id).await.unwrap().unwrap();
     assert_eq!(accepted.case.state, "accepted");
     assert_eq!(
@@ -238,13 +240,7 @@ async fn cases_story(engine: Engine) {
         NaiveDate::from_ymd_opt(2019, 10, 10).unwrap()
     );
     // Idempotent: a second run does nothing.
-    assert_eq!(
-        db.store
-            .handle_expiries(&def, cal, &created.case.id)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(app.expire(&created.case.id).await.unwrap(), 0);
     let history = db
         .store
         .history(&format!("case:{}", created.case.id))
@@ -274,28 +270,23 @@ async fn timed_actions_catch_up_after_a_restart(engine: Engine) {
     let clock = Arc::new(ManualClock::new(at("2019-03-01")));
     let db = TestDb::with_clock(engine, clock.clone()).await;
     let district = seed_district(&db.store).await;
-    let def = definition();
-    let cal = Calendar::embedded();
+    let first_run = app(&db.store);
     let p = clerk(&district.market.id);
-    let case = db
-        .store
-        .create_case(
-            &def,
-            cal,
-            &p,
-            &region("210212"),
-            Some(district.market.id.clone()),
-            "register",
-            applicant("2019-03-01"),
-        )
+    let case = first_run
+        .open(Opening {
+            procedure: "sample_permit",
+            action: Some("register"),
+            actor: Actor::User(&p),
+            region: &region("210212"),
+            department: Some(district.market.id.clone()),
+            fields: applicant("2019-03-01"),
+            on: first_run.today(),
+            receipt: None,
+        })
         .await
-        .unwrap()
         .unwrap();
-    let asked = db
-        .store
+    let asked = first_run
         .act(
-            &def,
-            cal,
             Actor::User(&p),
             &case.case.id,
             Command {
@@ -311,7 +302,6 @@ async fn timed_actions_catch_up_after_a_restart(engine: Engine) {
             },
         )
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(asked.next_due.as_deref(), Some("2019-03-15"));
     db.store.close().await;
@@ -319,18 +309,13 @@ async fn timed_actions_catch_up_after_a_restart(engine: Engine) {
     // Fazhi was down while the supplement period ran out; it starts again much later.
     let later = Arc::new(ManualClock::new(at("2019-04-20")));
     let restarted = db.reopen(later).await;
+    let app = app(&restarted);
     let waiting = restarted
         .cases_needing_attention(restarted.today())
         .await
         .unwrap();
     assert_eq!(waiting.len(), 1);
-    assert_eq!(
-        restarted
-            .handle_expiries(&def, cal, &case.case.id)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(app.expire(&case.case.id).await.unwrap(), 1);
     let withdrawn = restarted.case(&case.case.id).await.unwrap().unwrap();
     assert_eq!(withdrawn.case.state, "withdrawn");
     assert!(withdrawn.terminal);
@@ -355,13 +340,7 @@ async fn timed_actions_catch_up_after_a_restart(engine: Engine) {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(
-        restarted
-            .handle_expiries(&def, cal, &case.case.id)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(app.expire(&case.case.id).await.unwrap(), 0);
 }
 
 on_both_engines!(cases_story, timed_actions_catch_up_after_a_restart);

@@ -3,7 +3,7 @@
 //! figures for a year. Every figure keeps the cases behind it, so pages link each number to its
 //! records. Used by the console and by `fazhi report`.
 
-use crate::error::WebError;
+use crate::AppError;
 use chrono::{Datelike, NaiveDate};
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{ClockStatus, clock_due};
@@ -58,7 +58,7 @@ pub async fn records(
     registry: &Registry,
     region: &RegionCode,
     procedures: &[&str],
-) -> Result<Vec<CaseRecord>, WebError> {
+) -> Result<Vec<CaseRecord>, AppError> {
     Ok(store
         .cases_in(region, procedures)
         .await?
@@ -77,9 +77,9 @@ pub async fn disclosure_report(
     region: &RegionCode,
     year: i32,
     format: Option<Format>,
-) -> Result<DisclosureReport, WebError> {
+) -> Result<DisclosureReport, AppError> {
     if !(2008..=9999).contains(&year) {
-        return Err(WebError::Invalid(format!("年度“{year}”无效")));
+        return Err(AppError::Invalid(format!("年度“{year}”无效")));
     }
     let records = records(store, registry, region, DISCLOSURE_SOURCES).await?;
     let format = format.unwrap_or_else(|| Format::for_year(year));
@@ -182,14 +182,14 @@ pub async fn statistics(
     procedure: &str,
     year: i32,
     english: bool,
-) -> Result<Statistics, WebError> {
+) -> Result<Statistics, AppError> {
     let today = store.today();
     let current = registry
         .current(procedure, today)
-        .ok_or_else(|| WebError::NotFound(format!("没有程序“{procedure}”")))?;
+        .ok_or_else(|| AppError::NotFound(format!("没有程序“{procedure}”")))?;
     let stored = store.cases_in(region, &[procedure]).await?;
     let start = NaiveDate::from_ymd_opt(year, 1, 1)
-        .ok_or_else(|| WebError::Invalid(format!("年度“{year}”无效")))?;
+        .ok_or_else(|| AppError::Invalid(format!("年度“{year}”无效")))?;
     let end = NaiveDate::from_ymd_opt(year, 12, 31).expect("31 December");
     let end = end.min(today.max(start));
     let mut records = Vec::with_capacity(stored.len());
@@ -345,7 +345,7 @@ pub async fn supervision(
     calendar: &Calendar,
     region: &RegionCode,
     year: i32,
-) -> Result<Supervision, WebError> {
+) -> Result<Supervision, AppError> {
     let today = store.today();
     let cases = store
         .cases_in(region, &[PENALTY, CERTIFICATE, BODY, ITEM, EVALUATION])

@@ -2,18 +2,43 @@
 //! series each year), receipt numbers for applicants, and stored files whose bytes the event
 //! chain vouches for — on both engines.
 
+#[path = "../../store/tests/common/mod.rs"]
 mod common;
 
 use chrono::NaiveDate;
 use common::*;
+use fazhi_app::cases::Opening;
+use fazhi_app::{App, AppConfig, AppError};
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::Actor;
-use fazhi_core::procedure::Definition;
-use fazhi_store::cases::NewCase;
+use fazhi_core::procedure::{Definition, Registry};
 use fazhi_store::testing::TestDb;
-use fazhi_store::{Engine, StoreError};
+use fazhi_store::{Engine, Store, StoreError};
 use serde_json::json;
 use std::collections::BTreeMap;
+
+const SAMPLE: &str = include_str!("../../../demo/sample-permit.toml");
+
+/// An application over `store` with the sample procedure as [`sample_definition`] has it (the
+/// system may register, as for online applications) and the embedded calendar.
+fn app(store: &Store) -> App {
+    let text = SAMPLE.replacen(
+        "roles = [\"window_clerk\"]",
+        "roles = [\"window_clerk\", \"system\"]",
+        1,
+    );
+    let procedures = Registry::from_sources(&[("sample-permit.toml".to_string(), text)]).unwrap();
+    assert_eq!(
+        procedures.get("sample_permit", &sample_definition().version),
+        Some(&sample_definition())
+    );
+    App::new(
+        store.clone(),
+        procedures,
+        Calendar::embedded().clone(),
+        AppConfig::default(),
+    )
+}
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -34,44 +59,42 @@ fn application(on: &str, name: &str) -> BTreeMap<String, serde_json::Value> {
 }
 
 async fn open(
-    store: &fazhi_store::Store,
+    app: &App,
     def: &Definition,
     department: &str,
     on: &str,
     receipt: Option<&str>,
 ) -> fazhi_store::cases::StoredCase {
-    store
-        .open_case(NewCase {
-            definition: def,
-            calendar: Calendar::embedded(),
-            actor: Actor::System,
-            region: &region("210212"),
-            department: Some(department.to_string()),
-            action: "register",
-            fields: application(on, "李四"),
-            on: date(on),
-            receipt: receipt.map(str::to_string),
-        })
-        .await
-        .unwrap()
-        .unwrap_or_else(|r| panic!("{r}"))
+    app.open(Opening {
+        procedure: &def.code,
+        action: Some("register"),
+        actor: Actor::System,
+        region: &region("210212"),
+        department: Some(department.to_string()),
+        fields: application(on, "李四"),
+        on: date(on),
+        receipt: receipt.map(str::to_string),
+    })
+    .await
+    .unwrap_or_else(|r| panic!("{r}"))
 }
 
 async fn numbers_run_per_year_without_gaps(engine: Engine) {
     let db = TestDb::new(engine).await;
     let district = seed_district(&db.store).await;
+    let app = app(&db.store);
     let def = sample_definition();
     let market = district.market.id.clone();
-    let first = open(&db.store, &def, &market, "2018-12-28", None).await;
+    let first = open(&app, &def, &market, "2018-12-28", None).await;
     assert_eq!(first.number.as_deref(), Some("示许〔2018〕001号"));
     // Sixteen cases at once: all numbered, none twice, none skipped.
     let mut tasks = Vec::new();
     for _ in 0..16 {
-        let store = db.store.clone();
+        let app = app.clone();
         let def = def.clone();
         let market = market.clone();
         tasks.push(tokio::spawn(async move {
-            open(&store, &def, &market, "2019-01-02", None).await
+            open(&app, &def, &market, "2019-01-02", None).await
         }));
     }
     let mut numbers = Vec::new();
@@ -99,9 +122,10 @@ async fn numbers_run_per_year_without_gaps(engine: Engine) {
 async fn receipts_find_their_case(engine: Engine) {
     let db = TestDb::new(engine).await;
     let district = seed_district(&db.store).await;
+    let app = app(&db.store);
     let def = sample_definition();
     let case = open(
-        &db.store,
+        &app,
         &def,
         &district.market.id,
         "2019-03-01",
@@ -124,21 +148,22 @@ async fn receipts_find_their_case(engine: Engine) {
             .is_none()
     );
     // A receipt is given once.
-    let twice = db
-        .store
-        .open_case(NewCase {
-            definition: &def,
-            calendar: Calendar::embedded(),
+    let twice = app
+        .open(Opening {
+            procedure: &def.code,
+            action: Some("register"),
             actor: Actor::System,
             region: &region("210212"),
             department: Some(district.market.id.clone()),
-            action: "register",
             fields: application("2019-03-01", "王五"),
             on: date("2019-03-01"),
             receipt: Some("R2019-ABCD-2345".into()),
         })
         .await;
-    assert!(matches!(twice, Err(StoreError::Duplicate(_))), "{twice:?}");
+    assert!(
+        matches!(twice, Err(AppError::Store(StoreError::Duplicate(_)))),
+        "{twice:?}"
+    );
     // The failed write left nothing behind: still one case.
     let report = db.store.verify().await.unwrap();
     assert!(report.ok());

@@ -1,17 +1,20 @@
-//! A `certified` guard through the store, on both engines: the store finds the named
-//! certificates (cases of the certificate procedure, by their own number, in the case's region)
-//! and the engine counts only those in force and covering the case's field.
+//! A `certified` guard through the application and the store, on both engines: the application
+//! looks up the named certificates in the store (cases of the certificate procedure, by their
+//! own number, in the case's region) and the engine counts only those in force and covering the
+//! case's field.
 
+#[path = "../../store/tests/common/mod.rs"]
 mod common;
 
 use common::*;
+use fazhi_app::cases::Opening;
+use fazhi_app::{App, AppConfig, AppError};
 use fazhi_core::authz::Principal;
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{Actor, Command, Refusal};
 use fazhi_core::org::{Grant, Role};
-use fazhi_core::procedure::Definition;
+use fazhi_core::procedure::Registry;
 use fazhi_store::Engine;
-use fazhi_store::cases::NewCase;
 use fazhi_store::testing::TestDb;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -71,9 +74,20 @@ fn fields(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
 async fn evidence_counts_only_valid_certificates_for_the_field(engine: Engine) {
     let db = TestDb::new(engine).await;
     let district = seed_district(&db.store).await;
-    let cal = Calendar::embedded();
-    let certificate = Definition::parse("certificate.toml", CERTIFICATE).unwrap();
-    let inspection = Definition::parse("inspection.toml", INSPECTION).unwrap();
+    let procedures = Registry::from_sources(&[
+        ("certificate.toml".to_string(), CERTIFICATE.to_string()),
+        ("inspection.toml".to_string(), INSPECTION.to_string()),
+    ])
+    .unwrap();
+    let app = App::new(
+        db.store.clone(),
+        procedures,
+        Calendar::embedded().clone(),
+        AppConfig::default(),
+    );
+    let today = db.store.today();
+    let certificate = "enforcement_certificate";
+    let inspection = "inspection";
     let justice = Principal {
         user_id: "justice".into(),
         user_name: "justice".into(),
@@ -91,7 +105,6 @@ async fn evidence_counts_only_valid_certificates_for_the_field(engine: Engine) {
             .unwrap(),
         ],
     };
-    let today = db.store.today();
     let until = (today + chrono::Duration::days(400))
         .format("%Y-%m-%d")
         .to_string();
@@ -100,46 +113,40 @@ async fn evidence_counts_only_valid_certificates_for_the_field(engine: Engine) {
         ("21020002", "market"),
         ("21020003", "urban"),
     ] {
-        db.store
-            .open_case(NewCase {
-                definition: &certificate,
-                calendar: cal,
-                actor: Actor::User(&justice),
-                region: &region("210212"),
-                department: Some(district.market.id.clone()),
-                action: "register_issued",
-                fields: fields(&[
-                    (
-                        "holder",
-                        json!({"kind": "person", "name": format!("执法员{number}")}),
-                    ),
-                    ("certificate_number", json!(number)),
-                    ("scopes", json!([scope])),
-                    ("valid_from", json!("2021-01-01")),
-                    ("valid_until", json!(until)),
-                ]),
-                on: today,
-                receipt: None,
-            })
-            .await
-            .unwrap()
-            .unwrap();
+        app.open(Opening {
+            procedure: certificate,
+            action: Some("register_issued"),
+            actor: Actor::User(&justice),
+            region: &region("210212"),
+            department: Some(district.market.id.clone()),
+            fields: fields(&[
+                (
+                    "holder",
+                    json!({"kind": "person", "name": format!("执法员{number}")}),
+                ),
+                ("certificate_number", json!(number)),
+                ("scopes", json!([scope])),
+                ("valid_from", json!("2021-01-01")),
+                ("valid_until", json!(until)),
+            ]),
+            on: today,
+            receipt: None,
+        })
+        .await
+        .unwrap();
     }
-    let case = db
-        .store
-        .open_case(NewCase {
-            definition: &inspection,
-            calendar: cal,
+    let case = app
+        .open(Opening {
+            procedure: inspection,
+            action: Some("open"),
             actor: Actor::User(&officer),
             region: &region("210212"),
             department: Some(district.market.id.clone()),
-            action: "open",
             fields: fields(&[("field_area", json!("market"))]),
             on: today,
             receipt: None,
         })
         .await
-        .unwrap()
         .unwrap();
     let evidence = |officers: Value| Command {
         action: "gather_evidence".into(),
@@ -148,45 +155,37 @@ async fn evidence_counts_only_valid_certificates_for_the_field(engine: Engine) {
         on: today,
     };
     // One market certificate and one for another field: refused, naming the other one.
-    let refused = db
-        .store
+    let refused = app
         .act(
-            &inspection,
-            cal,
             Actor::User(&officer),
             &case.case.id,
             evidence(json!(["21020001", "21020003"])),
         )
-        .await
-        .unwrap()
-        .unwrap_err();
+        .await;
+    let Err(AppError::Refused(refused)) = refused else {
+        panic!("{refused:?}")
+    };
     assert!(
         matches!(refused, Refusal::NotCertified { usable: 1, .. }),
         "{refused:?}"
     );
     assert!(refused.to_string().contains("21020003"), "{refused}");
     // Two market certificates: accepted.
-    db.store
-        .act(
-            &inspection,
-            cal,
-            Actor::User(&officer),
-            &case.case.id,
-            evidence(json!(["21020001", "21020002"])),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    app.act(
+        Actor::User(&officer),
+        &case.case.id,
+        evidence(json!(["21020001", "21020002"])),
+    )
+    .await
+    .unwrap();
     // A certificate number is registered once in a region.
-    let twice = db
-        .store
-        .open_case(NewCase {
-            definition: &certificate,
-            calendar: cal,
+    let twice = app
+        .open(Opening {
+            procedure: certificate,
+            action: Some("register_issued"),
             actor: Actor::User(&justice),
             region: &region("210212"),
             department: Some(district.market.id.clone()),
-            action: "register_issued",
             fields: fields(&[
                 ("holder", json!({"kind": "person", "name": "重复"})),
                 ("certificate_number", json!("21020001")),
@@ -197,10 +196,9 @@ async fn evidence_counts_only_valid_certificates_for_the_field(engine: Engine) {
             on: today,
             receipt: None,
         })
-        .await
-        .unwrap();
+        .await;
     assert!(
-        matches!(twice, Err(Refusal::InvalidField { .. })),
+        matches!(twice, Err(AppError::Refused(Refusal::InvalidField { .. }))),
         "{twice:?}"
     );
     assert!(db.store.verify().await.unwrap().ok());

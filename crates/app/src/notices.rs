@@ -1,0 +1,191 @@
+//! Who is told what, as data. A write of a case derives its notices ([`Notice`]: a kind and
+//! its parameters); [`resolve`] finds the people behind them and renders their texts from the
+//! locale file (`locales/zh-CN.toml`, keyed by kind) into the rows the store writes in the same
+//! transaction as the event that causes them.
+
+use fazhi_store::Store;
+use fazhi_store::cases::{NoticeRow, OutboxMessage};
+use fazhi_store::notifications::{EMAIL, WEBHOOK};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// What somebody is told about a case.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    /// The staff of a department, except the one who acted, hear of a case in the console.
+    Department {
+        department: String,
+        /// The actor (`user:<id>`) who caused it, who is not told of their own act.
+        except: String,
+        kind: NoticeKind,
+        case_id: String,
+        params: BTreeMap<&'static str, String>,
+    },
+    /// A message to an address outside (the applicant's e-mail, the alert webhook).
+    Outside {
+        channel: Channel,
+        target: String,
+        kind: NoticeKind,
+        params: BTreeMap<&'static str, String>,
+        /// For a webhook: the JSON body it receives (the text is its subject).
+        payload: Option<serde_json::Value>,
+    },
+}
+
+/// The kinds of notice, each with its texts in the locale file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    CaseCreated,
+    CaseHandedOver,
+    DeadlineDueSoon,
+    DeadlineOverdue,
+    ApplicantStateChanged,
+}
+
+impl NoticeKind {
+    /// The kind's code: the key of its texts, and what an in-app notice records.
+    pub fn code(self) -> &'static str {
+        match self {
+            NoticeKind::CaseCreated => "case.created",
+            NoticeKind::CaseHandedOver => "case.handed_over",
+            NoticeKind::DeadlineDueSoon => "deadline.due_soon",
+            NoticeKind::DeadlineOverdue => "deadline.overdue",
+            NoticeKind::ApplicantStateChanged => "applicant.state_changed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Webhook,
+}
+
+/// The rendered title and body of a notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub title: String,
+    pub body: String,
+}
+
+type Catalogue = BTreeMap<String, BTreeMap<String, String>>;
+
+fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE.get_or_init(|| {
+        #[derive(serde::Deserialize)]
+        struct File {
+            notice: Catalogue,
+        }
+        let file: File = toml::from_str(include_str!("../locales/zh-CN.toml"))
+            .expect("the notice texts are tested to parse");
+        file.notice
+    })
+}
+
+/// The texts of a notice of `kind` with its parameters filled in.
+pub fn render(kind: NoticeKind, params: &BTreeMap<&'static str, String>) -> Text {
+    let texts = catalogue().get(kind.code());
+    let fill = |key: &str| {
+        let mut text = texts
+            .and_then(|t| t.get(key))
+            .cloned()
+            .unwrap_or_else(|| kind.code().to_string());
+        for (name, value) in params {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    };
+    Text {
+        title: fill("title"),
+        body: fill("body"),
+    }
+}
+
+/// The rows that carry the notices: one in-app notice per member of each department told
+/// (active users granted a role there), one outbox message per outside address.
+pub async fn resolve(
+    store: &Store,
+    notices: &[Notice],
+) -> fazhi_store::Result<(Vec<NoticeRow>, Vec<OutboxMessage>)> {
+    let mut rows = Vec::new();
+    let mut outbox = Vec::new();
+    for notice in notices {
+        match notice {
+            Notice::Department {
+                department,
+                except,
+                kind,
+                case_id,
+                params,
+            } => {
+                let text = render(*kind, params);
+                for user in store.department_users(department).await? {
+                    if format!("user:{user}") == *except {
+                        continue;
+                    }
+                    rows.push(NoticeRow {
+                        user_id: user,
+                        kind: kind.code().to_string(),
+                        title: text.title.clone(),
+                        body: text.body.clone(),
+                        link: format!("/console/cases/{case_id}"),
+                    });
+                }
+            }
+            Notice::Outside {
+                channel,
+                target,
+                kind,
+                params,
+                payload,
+            } => {
+                let text = render(*kind, params);
+                outbox.push(match channel {
+                    Channel::Email => OutboxMessage {
+                        channel: EMAIL,
+                        target: target.clone(),
+                        subject: text.title,
+                        body: text.body,
+                    },
+                    Channel::Webhook => OutboxMessage {
+                        channel: WEBHOOK,
+                        target: target.clone(),
+                        subject: text.title,
+                        body: payload.clone().unwrap_or_default().to_string(),
+                    },
+                });
+            }
+        }
+    }
+    Ok((rows, outbox))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_texts() {
+        for kind in [
+            NoticeKind::CaseCreated,
+            NoticeKind::CaseHandedOver,
+            NoticeKind::DeadlineDueSoon,
+            NoticeKind::DeadlineOverdue,
+            NoticeKind::ApplicantStateChanged,
+        ] {
+            let texts = catalogue()
+                .get(kind.code())
+                .unwrap_or_else(|| panic!("no texts for {}", kind.code()));
+            assert!(texts.contains_key("title") && texts.contains_key("body"));
+        }
+    }
+
+    #[test]
+    fn parameters_are_filled_in() {
+        let params = BTreeMap::from([("title", "张三".to_string()), ("due", "2019-03-01".into())]);
+        let text = render(NoticeKind::DeadlineOverdue, &params);
+        assert_eq!(text.title, "已超期：张三");
+        assert_eq!(text.body, "到期日 2019-03-01");
+    }
+}
