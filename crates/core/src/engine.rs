@@ -429,7 +429,7 @@ pub fn decide_with(
         }
     }
     if let Some(rule) = &action.rule
-        && let Err(message) = crate::rules::check(rule, &merged)
+        && let Err(message) = crate::rules::check(rule, definition, &merged)
     {
         return Err(Refusal::GuardFailed {
             message,

@@ -378,6 +378,43 @@ pub struct Definition {
     pub publications: Vec<Publication>,
     /// How the public applies online, if they may.
     pub online: Option<Online>,
+    /// How scores are graded (`[grading]`), for actions with `rule = "case_file_score"`.
+    pub grading: Option<Grading>,
+}
+
+/// How a recorded score is graded, for an action's `rule = "case_file_score"` (案卷评查):
+/// the total is the sum of the parts; a veto item gives its grade whatever the total;
+/// otherwise the highest band the total reaches gives the grade. Local standards differ
+/// (domain.md §8), so the bands and veto items are data, not code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Grading {
+    /// Integer fields whose sum is the total (e.g. form and content).
+    pub parts: Vec<String>,
+    /// The integer field recording the total.
+    pub total: String,
+    /// The enum field recording the grade.
+    pub grade: String,
+    /// Grades by the lowest total that reaches them, from the highest band down to one from 0.
+    pub bands: Vec<Band>,
+    /// Veto items (否决项): a list-of-enum field, every value of which is one.
+    pub vetoes: Option<Veto>,
+}
+
+/// A grade and the lowest total that reaches it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Band {
+    pub grade: String,
+    pub at_least: u32,
+}
+
+/// The field of veto items and the grade any one of them gives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Veto {
+    pub field: String,
+    pub grade: String,
 }
 
 /// Online applications from the portal: the creating action the system takes for the
@@ -422,6 +459,33 @@ struct RawFile {
     publications: Vec<RawPublication>,
     #[serde(default)]
     online: Option<RawOnline>,
+    #[serde(default)]
+    grading: Option<RawGrading>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGrading {
+    parts: Vec<String>,
+    total: String,
+    grade: String,
+    bands: Vec<RawBand>,
+    #[serde(default)]
+    vetoes: Option<RawVeto>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBand {
+    grade: String,
+    at_least: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVeto {
+    field: String,
+    grade: String,
 }
 
 #[derive(Deserialize)]
@@ -1389,7 +1453,9 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         }
     }
 
-    Definition {
+    let grading = raw.grading.map(|g| grading(g, c, &fields));
+
+    let definition = Definition {
         code: h.code,
         name: h.name,
         version: h.version,
@@ -1404,6 +1470,98 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         clocks,
         publications,
         online,
+        grading,
+    };
+    // What a rule needs of the definition (the grading it reads), once the rest is known.
+    for (i, a) in definition.actions.iter().enumerate() {
+        if let Some(rule) = &a.rule
+            && crate::rules::KNOWN.contains(&rule.as_str())
+            && let Err(message) = crate::rules::check_definition(rule, &definition)
+        {
+            c.error(format!("actions[{i}] ({}).rule", a.code), message);
+        }
+    }
+    definition
+}
+
+/// `[grading]`: the fields it names exist with the right types, and the bands run from the
+/// highest down to one from 0, each a value of the grade field.
+fn grading(g: RawGrading, c: &mut Checker<'_>, fields: &[Field]) -> Grading {
+    let field = |code: &str| fields.iter().find(|f| f.code == code);
+    let need = |c: &mut Checker<'_>, key: &str, code: &str, ok: bool, what: &str| {
+        if field(code).is_none() {
+            c.error(format!("grading.{key}"), format!("unknown field “{code}”"));
+        } else if !ok {
+            c.error(format!("grading.{key}"), format!("“{code}” is not {what}"));
+        }
+    };
+    let integer = |code: &str| field(code).is_some_and(|f| f.kind == FieldType::Integer);
+    if g.parts.is_empty() {
+        c.error("grading.parts", "no score fields to add up");
+    }
+    for p in &g.parts {
+        need(c, "parts", p, integer(p), "an integer field");
+    }
+    need(c, "total", &g.total, integer(&g.total), "an integer field");
+    let grade_field = field(&g.grade).filter(|f| f.kind == FieldType::Enum);
+    need(c, "grade", &g.grade, grade_field.is_some(), "an enum field");
+    let is_grade = |code: &str| grade_field.is_none_or(|f| f.values.iter().any(|v| v.code == code));
+    if g.bands.is_empty() {
+        c.error("grading.bands", "no bands");
+    }
+    for (i, b) in g.bands.iter().enumerate() {
+        if !is_grade(&b.grade) {
+            c.error(
+                format!("grading.bands[{i}].grade"),
+                format!("“{}” is not a value of “{}”", b.grade, g.grade),
+            );
+        }
+        if g.bands[..i].iter().any(|x| x.grade == b.grade) {
+            c.error(
+                format!("grading.bands[{i}].grade"),
+                format!("“{}” has two bands", b.grade),
+            );
+        }
+        if i > 0 && b.at_least >= g.bands[i - 1].at_least {
+            c.error(
+                format!("grading.bands[{i}].at_least"),
+                "bands go from the highest down: each starts below the one before",
+            );
+        }
+    }
+    if g.bands.last().is_some_and(|b| b.at_least != 0) {
+        c.error(
+            format!("grading.bands[{}].at_least", g.bands.len() - 1),
+            "the lowest band starts at 0, so that every total has a grade",
+        );
+    }
+    if let Some(v) = &g.vetoes {
+        let list_of_enum = field(&v.field)
+            .is_some_and(|f| f.kind == FieldType::List && f.of == Some(FieldType::Enum));
+        need(c, "vetoes.field", &v.field, list_of_enum, "a list of enum");
+        if !is_grade(&v.grade) {
+            c.error(
+                "grading.vetoes.grade",
+                format!("“{}” is not a value of “{}”", v.grade, g.grade),
+            );
+        }
+    }
+    Grading {
+        parts: g.parts,
+        total: g.total,
+        grade: g.grade,
+        bands: g
+            .bands
+            .into_iter()
+            .map(|b| Band {
+                grade: b.grade,
+                at_least: b.at_least,
+            })
+            .collect(),
+        vetoes: g.vetoes.map(|v| Veto {
+            field: v.field,
+            grade: v.grade,
+        }),
     }
 }
 
