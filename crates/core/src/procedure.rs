@@ -1000,6 +1000,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
     let action_codes: Vec<String> = raw.actions.iter().map(|a| a.code.clone()).collect();
     let clock_codes: Vec<String> = raw.clocks.iter().map(|k| k.code.clone()).collect();
     let mut actions = Vec::new();
+    let mut unreadable_to = false;
     for (i, a) in raw.actions.into_iter().enumerate() {
         let at = format!("actions[{i}] ({})", a.code);
         if !is_code(&a.code) {
@@ -1021,7 +1022,12 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 c.error(format!("{at}.from"), format!("unknown state “{s}”"));
             }
         }
+        let before = c.errors.len();
         let to = targets(&a.to, &at, c, &fields, &action_codes, &clock_codes);
+        // A target that could not be read leads nowhere known: which states are reachable
+        // is then unknown, and saying they are not would only bury the real mistake.
+        unreadable_to |= to.len() != a.to.as_array().map_or(1, Vec::len)
+            || c.errors[before..].iter().any(|e| e.at.ends_with(".to"));
         for (j, t) in to.iter().enumerate() {
             if !state_known(&t.state) {
                 let place = if to.len() == 1 && a.to.is_str() {
@@ -1433,7 +1439,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         }
     }
     for s in &states {
-        if !reached.contains(s.code.as_str()) {
+        if !reached.contains(s.code.as_str()) && !unreadable_to {
             c.error(
                 format!("states.{}", s.code),
                 "unreachable: no action leads to this state",
