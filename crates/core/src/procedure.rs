@@ -1767,6 +1767,12 @@ fn condition(
                     return None;
                 }
             };
+            if other == ACTION_DAY && kind_of(ACTION_DAY).is_some() {
+                c.error(
+                    at,
+                    "“on” is the action's day in a comparison, so a field may not be called “on”",
+                );
+            }
             for name in [f.as_str()]
                 .into_iter()
                 .chain(Some(other.as_str()).filter(|o| *o != ACTION_DAY))

@@ -473,6 +473,15 @@ fn date_mistakes_are_named_with_file_and_place() {
         ]
     );
     assert_eq!(
+        errors_of(&replaced("[fields.note]", "[fields.on]\ntype = \"date\"\nzh = \"日期\"\n\n[fields.note]")),
+        [
+            "actions[0] (receive).guards[0]",
+            "actions[2] (notify_hearing).guards[0]",
+            "actions[3] (assess).guards[2]",
+        ]
+        .map(|at| format!("subsidy.toml: {at}: “on” is the action's day in a comparison, so a field may not be called “on”"))
+    );
+    assert_eq!(
         errors_of(&replaced(
             "{ field = \"score\", at_least = 0, at_most = 100 }",
             "{ field = \"score\", at_least = 0, plus_days = 3 }"
