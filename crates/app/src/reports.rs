@@ -430,7 +430,6 @@ pub async fn supervision(
                 .clock("publicity")
                 .is_some_and(|k| k.status == ClockStatus::Running)
     };
-    let bands = fazhi_core::evaluation::Bands::default();
     let scored: Vec<(String, fazhi_core::evaluation::Evaluation)> = cases
         .iter()
         .filter(|c| of(c, EVALUATION))
@@ -443,7 +442,10 @@ pub async fn supervision(
         })
         .filter_map(|c| {
             let body = c.case.fields.get("evaluated_body")?.as_str()?.to_string();
-            let evaluation = fazhi_core::evaluation::evaluation_of(&c.case.fields, &bands).ok()?;
+            // Graded by the bands of the definition the case started under.
+            let definition = registry.get(&c.case.procedure, &c.case.definition_version)?;
+            let evaluation =
+                fazhi_core::evaluation::evaluation_of(definition, &c.case.fields).ok()?;
             Some((body, evaluation))
         })
         .collect();

@@ -11,7 +11,8 @@ use crate::calendar::{Calendar, CalendarError, Due, Length, Pause};
 use crate::codes::{CreditCode, IdNumber};
 use crate::org::Role;
 use crate::procedure::{
-    Action, Clock, ClockLength, Condition, Definition, Expiry, FieldType, NEW_STATE, Scope,
+    Action, Clock, ClockLength, Condition, DateRef, Definition, Expiry, FieldType, NEW_STATE,
+    Order, Scope,
 };
 use crate::region::RegionCode;
 use chrono::NaiveDate;
@@ -159,9 +160,23 @@ pub struct Command {
 pub struct Step {
     pub action: String,
     pub from: String,
+    /// The state the step leads to: for an action with several targets, the one chosen when
+    /// it was decided (so a replay never re-chooses under other facts or definitions).
     pub to: String,
     pub on: NaiveDate,
     pub fields: BTreeMap<String, Value>,
+    /// The hand-over, when the step moves the case to another department (`transfers_to`).
+    /// Left out of steps that hand nothing over, so their recorded events keep their shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<Transfer>,
+}
+
+/// A case handed from one department to another, as its step records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transfer {
+    /// The department the case leaves (none for a case that had none).
+    pub from: Option<String>,
+    pub to: String,
 }
 
 /// Why a command was refused. The messages are for the person who tried.
@@ -306,6 +321,14 @@ pub fn decide_with(
             actual: case.version,
         });
     }
+    // A case begins only with an action that starts one: any other action is, for a case that
+    // does not exist yet, no action of its procedure.
+    if case.version == 0 && !action.creates() {
+        return Err(Refusal::UnknownAction {
+            procedure: definition.code.clone(),
+            action: command.action.clone(),
+        });
+    }
     let label = action.label.zh.clone();
     if !action.from.contains(&case.state) {
         return Err(Refusal::WrongState {
@@ -355,6 +378,30 @@ pub fn decide_with(
     }
     let mut merged = case.fields.clone();
     merged.extend(fields.clone());
+    // Facts of the world outside the case that make a value wrong: a number already
+    // registered in the region, a department that is not a working one of it.
+    if action.creates()
+        && let Some(code) = &definition.number_field
+        && let Some(number) = merged.get(code).and_then(Value::as_str)
+        && facts.number_taken(number)
+    {
+        return Err(Refusal::InvalidField {
+            field: label_zh(definition, code),
+            reason: format!("“{number}”已登记"),
+        });
+    }
+    let transfer = transfer(action, case, &merged);
+    if let Some(t) = &transfer
+        && facts.department_active(&t.to) == Some(false)
+    {
+        return Err(Refusal::InvalidField {
+            field: label_zh(
+                definition,
+                action.transfers_to.as_deref().unwrap_or_default(),
+            ),
+            reason: "不是本区划内在用的部门".into(),
+        });
+    }
     for guard in &action.guards {
         let applies = guard
             .when
@@ -370,14 +417,19 @@ pub fn decide_with(
                     basis: guard.basis.clone(),
                 });
             }
+            let message = if guard.message.trim().is_empty() {
+                worded(definition, &guard.require, &merged, command.on)
+            } else {
+                fill_message(definition, &guard.message, &merged)
+            };
             return Err(Refusal::GuardFailed {
-                message: fill_message(definition, &guard.message, &merged),
+                message,
                 basis: guard.basis.clone(),
             });
         }
     }
     if let Some(rule) = &action.rule
-        && let Err(message) = crate::rules::check(rule, &merged)
+        && let Err(message) = crate::rules::check(rule, definition, &merged)
     {
         return Err(Refusal::GuardFailed {
             message,
@@ -403,13 +455,146 @@ pub fn decide_with(
             }
         }
     }
+    // The first target whose condition holds; the last has none (checked at load).
+    let to = action
+        .to
+        .iter()
+        .find(|t| {
+            t.when
+                .as_ref()
+                .is_none_or(|w| holds(w, case, &merged, facts, command.on))
+        })
+        .or(action.to.last())
+        .map_or_else(|| case.state.clone(), |t| t.state.clone());
     Ok(Step {
         action: action.code.clone(),
         from: case.state.clone(),
-        to: action.to.clone(),
+        to,
         on: command.on,
         fields,
+        transfer,
     })
+}
+
+/// The hand-over a step of `action` makes: to the department its `transfers_to` field names,
+/// if that is not the case's own (a case handed to where it is moves nowhere).
+fn transfer(action: &Action, case: &Case, fields: &BTreeMap<String, Value>) -> Option<Transfer> {
+    let to = fields.get(action.transfers_to.as_ref()?)?.as_str()?;
+    (case.department.as_deref() != Some(to)).then(|| Transfer {
+        from: case.department.clone(),
+        to: to.to_string(),
+    })
+}
+
+/// A field's Chinese label (its code if the definition has no such field).
+fn label_zh(definition: &Definition, code: &str) -> String {
+    definition
+        .field(code)
+        .map_or_else(|| code.to_string(), |f| f.label.zh.clone())
+}
+
+/// A number as a field keeps it: integers, and money in fen.
+fn number_of(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn date_of(value: &Value) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(value.as_str()?.trim(), "%Y-%m-%d").ok()
+}
+
+/// The date a comparison's field is held against: the other date moved by `plus_days`.
+fn bound_date(
+    other: &DateRef,
+    plus_days: i64,
+    fields: &BTreeMap<String, Value>,
+    on: NaiveDate,
+) -> Option<NaiveDate> {
+    let base = match other {
+        DateRef::Field(f) => date_of(fields.get(f)?)?,
+        DateRef::ActionDay => on,
+    };
+    base.checked_add_signed(chrono::TimeDelta::try_days(plus_days)?)
+}
+
+/// A number as a person reads it: money in yuan.
+fn shown_number(definition: &Definition, field: &str, n: i64) -> String {
+    if definition
+        .field(field)
+        .is_some_and(|f| f.kind == FieldType::Money)
+    {
+        let sign = if n < 0 { "-" } else { "" };
+        let fen = n.unsigned_abs();
+        format!("{sign}{}.{:02}元", fen / 100, fen % 100)
+    } else {
+        n.to_string()
+    }
+}
+
+/// The refusal of a failed comparison, in the engine's words: the fields by their Chinese
+/// labels, with the values given and the bound they miss.
+fn worded(
+    definition: &Definition,
+    condition: &Condition,
+    fields: &BTreeMap<String, Value>,
+    on: NaiveDate,
+) -> String {
+    match condition {
+        Condition::InRange {
+            field,
+            at_least,
+            at_most,
+        } => {
+            let label = label_zh(definition, field);
+            let Some(value) = fields.get(field).and_then(number_of) else {
+                return format!("缺少“{label}”");
+            };
+            let show = |n: i64| shown_number(definition, field, n);
+            let range = match (at_least, at_most) {
+                (Some(lo), Some(hi)) => format!("应在 {} 至 {} 之间", show(*lo), show(*hi)),
+                (Some(lo), None) => format!("应不少于 {}", show(*lo)),
+                (None, Some(hi)) => format!("应不超过 {}", show(*hi)),
+                (None, None) => "超出范围".to_string(),
+            };
+            format!("“{label}”为 {}，{range}", show(value))
+        }
+        Condition::DateOrder {
+            field,
+            order,
+            other,
+            plus_days,
+        } => {
+            let label = label_zh(definition, field);
+            let (other_name, other_date) = match other {
+                DateRef::Field(f) => (
+                    format!("“{}”", label_zh(definition, f)),
+                    fields.get(f).and_then(date_of),
+                ),
+                DateRef::ActionDay => ("办理之日".to_string(), Some(on)),
+            };
+            let Some(value) = fields.get(field).and_then(date_of) else {
+                return format!("缺少“{label}”");
+            };
+            let Some(other_date) = other_date else {
+                return format!("缺少{other_name}，无法核对“{label}”");
+            };
+            let word = match order {
+                Order::NotBefore => "不得早于",
+                Order::NotAfter => "不得晚于",
+            };
+            let bound = bound_date(other, *plus_days, fields, on);
+            let offset = match (*plus_days, bound) {
+                (0, _) | (_, None) => String::new(),
+                (d, Some(b)) if d > 0 => format!("后 {d} 日（{b}）"),
+                (d, Some(b)) => format!("前 {} 日（{b}）", d.unsigned_abs()),
+            };
+            format!("“{label}”（{value}）{word}{other_name}（{other_date}）{offset}")
+        }
+        other => other.to_string(),
+    }
 }
 
 /// The actions `actor` could take on `case` now (right state, role and department), for
@@ -469,11 +654,27 @@ fn text_of(value: &Value) -> Option<String> {
     }
 }
 
-/// What the engine may need to know beyond the case itself — today, the certificates of
-/// enforcement officers — looked up by the caller (the store) before it decides.
+/// What the engine may need to know beyond the case itself — the certificates of enforcement
+/// officers, the region's departments, the numbers already registered — looked up by the
+/// caller (the store) before it decides, so that every refusal comes from the engine.
 pub trait Facts {
     /// The certificate with this number, a case of `procedure`, if it exists.
     fn certificate(&self, procedure: &str, number: &str) -> Option<Certificate>;
+
+    /// Whether `department` is a working department of the case's region: `Some(false)` if it
+    /// is not (unknown, closed, or of another region), `None` if the caller did not look (then
+    /// a hand-over to it is not checked here).
+    fn department_active(&self, department: &str) -> Option<bool> {
+        let _ = department;
+        None
+    }
+
+    /// Whether a case of the region already has this number (a procedure's `number_field`,
+    /// e.g. an enforcement certificate's number). Not looked up: not taken.
+    fn number_taken(&self, number: &str) -> bool {
+        let _ = number;
+        false
+    }
 }
 
 /// What a certificate case says, as a `certified` guard reads it.
@@ -616,6 +817,31 @@ fn holds(
         Condition::LastOf { among, is } => {
             case.taken.iter().rev().find(|a| among.contains(a)) == Some(is)
         }
+        Condition::InRange {
+            field,
+            at_least,
+            at_most,
+        } => fields
+            .get(field)
+            .and_then(number_of)
+            .is_some_and(|n| at_least.is_none_or(|lo| n >= lo) && at_most.is_none_or(|hi| n <= hi)),
+        Condition::DateOrder {
+            field,
+            order,
+            other,
+            plus_days,
+        } => {
+            let (Some(date), Some(bound)) = (
+                fields.get(field).and_then(date_of),
+                bound_date(other, *plus_days, fields, on),
+            ) else {
+                return false;
+            };
+            match order {
+                Order::NotBefore => date >= bound,
+                Order::NotAfter => date <= bound,
+            }
+        }
     }
 }
 
@@ -750,7 +976,7 @@ fn attachment(value: &Value) -> Result<Value, String> {
 }
 
 /// Money in fen (分), from an integer number of fen or a decimal amount in yuan ("12.50").
-fn money_fen(value: &Value) -> Result<i64, String> {
+pub(crate) fn money_fen(value: &Value) -> Result<i64, String> {
     match value {
         Value::Number(n) if n.is_i64() => Ok(n.as_i64().unwrap_or(0)),
         Value::String(s) => {
@@ -819,21 +1045,54 @@ fn party(value: &Value) -> Result<Value, String> {
 
 /// Applies a recorded step: state, fields, the list of actions taken, clocks, version.
 pub fn apply(definition: &Definition, case: &mut Case, step: &Step) {
+    let action = &step.action;
+    let on = step.on;
+    // Clocks that run only under a condition, and would start or restart now but for it:
+    // the condition is read as guards read it, on the case before the step with the step's
+    // fields (so `taken` means taken before, and a date field may be given with the step).
+    let held_back: Vec<&str> = {
+        let conditional = || {
+            definition.clocks.iter().filter(|k| {
+                k.when.is_some() && (k.starts.contains(action) || k.restarts.contains(action))
+            })
+        };
+        if conditional().next().is_none() {
+            Vec::new()
+        } else {
+            let mut merged = case.fields.clone();
+            merged.extend(step.fields.clone());
+            conditional()
+                .filter(|k| {
+                    k.when
+                        .as_ref()
+                        .is_some_and(|w| !holds(w, case, &merged, &NoFacts, on))
+                })
+                .map(|k| k.code.as_str())
+                .collect()
+        }
+    };
     case.state = step.to.clone();
     case.fields.extend(step.fields.clone());
-    if let Some(target) = definition
-        .action(&step.action)
-        .and_then(|a| a.transfers_to.as_ref())
-        && let Some(department) = case.fields.get(target).and_then(Value::as_str)
-    {
-        case.department = Some(department.to_string());
+    match &step.transfer {
+        Some(t) => case.department = Some(t.to.clone()),
+        // Steps recorded before hand-overs were written into them: the field names it.
+        None => {
+            if let Some(target) = definition
+                .action(&step.action)
+                .and_then(|a| a.transfers_to.as_ref())
+                && let Some(department) = case.fields.get(target).and_then(Value::as_str)
+            {
+                case.department = Some(department.to_string());
+            }
+        }
     }
     case.taken.push(step.action.clone());
     case.taken_on.push(step.on);
     case.version += 1;
-    let action = &step.action;
-    let on = step.on;
     for clock in &definition.clocks {
+        if held_back.contains(&clock.code.as_str()) {
+            continue;
+        }
         let existing = case.clocks.iter().position(|c| c.code == clock.code);
         if clock.stops.contains(action) {
             if let Some(i) = existing

@@ -1,15 +1,15 @@
 //! 行政执法案卷评查: the scoring rules of a case-file evaluation, as pure functions.
 //!
 //! The procedure itself (registration, scoring, rectification) is data:
-//! `procedures/case_file_evaluation-2021-07-15.toml`. Its guards say what the definition format
-//! can (score ranges, a veto item forcing 不合格, the bands of 优秀 and 合格); this module says
-//! the rest — the total is the sum of the form and content scores, and a file without veto
-//! items is graded by its total — so that whoever records a score (the store, the console)
-//! can refuse an inconsistent entry with [`check_recorded`].
-//!
-//! Standards are local (domain.md §8): any veto item makes a 不合格卷; form is scored out of
-//! 20, content out of 80; the bands of the grades are local [U] and configurable ([`Bands`]).
+//! `procedures/case_file_evaluation-2021-07-15.toml`, and so are the standards it scores by —
+//! the score ranges (guards), the grade bands and the veto items (its `[grading]` table).
+//! Standards are local (domain.md §8) and change by a new version of the file, never of this
+//! module. What is here is the arithmetic the definition names with `rule =
+//! "case_file_score"`: the total is the sum of the parts, any veto item gives its grade, and
+//! otherwise the highest band the total reaches does — so that whoever records a score (the
+//! engine on every step, the statistics over stored cases) grades it the same way.
 
+use crate::procedure::{Definition, Grading};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -20,61 +20,49 @@ pub const PROCEDURE: &str = "case_file_evaluation";
 /// The action that records a score (where [`check_recorded`] applies).
 pub const SCORE_ACTION: &str = "score";
 
-/// Maximum score for the form of a file (案卷形式).
-pub const FORM_MAX: u32 = 20;
-
-/// Maximum score for the content of a file (案卷内容).
-pub const CONTENT_MAX: u32 = 80;
-
-/// The veto items (否决项), by code and Chinese name, as in the definition's `vetoes` field.
-pub const VETOES: [(&str, &str); 9] = [
-    ("unlawful_body", "执法主体不合法"),
-    ("unqualified_officer", "执法人员不具备资格"),
-    ("failure_to_refer", "应当移送而未移送"),
-    ("insufficient_evidence", "主要证据不足"),
-    ("unclear_facts", "事实不清"),
-    ("wrong_characterisation", "定性错误"),
-    ("wrong_law", "适用法律错误"),
-    ("illegal_procedure", "违反法定程序"),
-    ("fewer_than_two", "执法人员少于两人"),
-];
-
-/// The Chinese name of a veto item, if the code is one.
-pub fn veto_name(code: &str) -> Option<&'static str> {
-    VETOES.iter().find(|(c, _)| *c == code).map(|(_, zh)| *zh)
+/// The definition's grading table, or why there is none to grade by.
+fn grading(definition: &Definition) -> Result<&Grading, String> {
+    definition
+        .grading
+        .as_ref()
+        .ok_or_else(|| format!("程序“{}”没有评分定等标准（[grading]）", definition.name.zh))
 }
 
-/// The lowest totals of the grades (local rules [U]; default 优秀 from 90, 合格 from 70).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Bands {
-    pub excellent_from: u32,
-    pub qualified_from: u32,
+/// A field's Chinese label, its code if unknown.
+fn label<'d>(definition: &'d Definition, code: &'d str) -> &'d str {
+    definition.field(code).map_or(code, |f| f.label.zh.as_str())
 }
 
-impl Default for Bands {
-    fn default() -> Self {
-        Bands {
-            excellent_from: 90,
-            qualified_from: 70,
-        }
-    }
+/// The Chinese name of a veto item of the definition, if the code is one.
+pub fn veto_name<'d>(definition: &'d Definition, code: &str) -> Option<&'d str> {
+    let field = definition.field(&definition.grading.as_ref()?.vetoes.as_ref()?.field)?;
+    field
+        .values
+        .iter()
+        .find(|v| v.code == code)
+        .map(|v| v.zh.as_str())
 }
 
-impl Bands {
-    /// Checks that 0 < qualified_from ≤ excellent_from ≤ 100.
-    pub fn check(&self) -> Result<(), String> {
-        let max = FORM_MAX + CONTENT_MAX;
-        if self.qualified_from == 0
-            || self.qualified_from > self.excellent_from
-            || self.excellent_from > max
-        {
+/// What the rule needs of a definition that names it, checked when the definition is loaded:
+/// a `[grading]` table whose grades are the three of [`Grade`] (the statistics count them).
+pub fn check_definition(definition: &Definition) -> Result<(), String> {
+    let g = definition.grading.as_ref().ok_or(
+        "the rule “case_file_score” grades by the definition's [grading] table, which is missing",
+    )?;
+    for code in g
+        .bands
+        .iter()
+        .map(|b| b.grade.as_str())
+        .chain(g.vetoes.iter().map(|v| v.grade.as_str()))
+    {
+        if Grade::parse(code).is_none() {
             return Err(format!(
-                "评分档次设置有误：合格线 {} 分、优秀线 {} 分（应满足 0 < 合格线 ≤ 优秀线 ≤ {max}）",
-                self.qualified_from, self.excellent_from
+                "the grade “{code}” is not one of {}",
+                Grade::ALL.map(Grade::code).join(", ")
             ));
         }
-        Ok(())
     }
+    Ok(())
 }
 
 /// The grade of an evaluated file (评查等次).
@@ -123,66 +111,62 @@ pub struct Evaluation {
     pub reasons: Vec<String>,
 }
 
-/// Grades a file from its form score (0–20), content score (0–80) and veto items (codes of
-/// [`VETOES`]). Any veto item makes it 不合格 whatever the score; otherwise the total's band
-/// decides. Scores out of range, unknown veto items and inconsistent bands are errors.
-pub fn grade(
-    form: u32,
-    content: u32,
-    vetoes: &[&str],
-    bands: &Bands,
-) -> Result<Evaluation, String> {
-    bands.check()?;
-    if form > FORM_MAX {
-        return Err(format!("案卷形式得分 {form} 分超出范围（0–{FORM_MAX} 分）"));
-    }
-    if content > CONTENT_MAX {
-        return Err(format!(
-            "案卷内容得分 {content} 分超出范围（0–{CONTENT_MAX} 分）"
-        ));
-    }
+/// Grades a file of `definition` from its total and veto items (codes of the veto field's
+/// values): any veto item gives the veto grade whatever the total; otherwise the highest band
+/// the total reaches. Unknown veto items are errors.
+pub fn grade(definition: &Definition, total: u32, vetoes: &[&str]) -> Result<Evaluation, String> {
+    let g = grading(definition)?;
+    let grade_label = |code: &str| {
+        definition
+            .field(&g.grade)
+            .and_then(|f| f.values.iter().find(|v| v.code == code))
+            .map_or_else(|| code.to_string(), |v| v.zh.clone())
+    };
+    let as_grade = |code: &str| Grade::parse(code).ok_or_else(|| format!("“{code}”不是评查等次"));
     let mut found: Vec<&str> = Vec::new();
     for code in vetoes {
-        let name = veto_name(code).ok_or_else(|| format!("“{code}”不是否决项"))?;
+        let name = veto_name(definition, code).ok_or_else(|| format!("“{code}”不是否决项"))?;
         if !found.contains(&name) {
             found.push(name);
         }
     }
-    let total = form + content;
-    if !found.is_empty() {
-        let reasons = found
-            .iter()
-            .map(|name| format!("存在否决项“{name}”，评为不合格卷"))
-            .collect();
+    if let (Some(veto), false) = (&g.vetoes, found.is_empty()) {
+        let zh = grade_label(&veto.grade);
         return Ok(Evaluation {
             total,
-            grade: Grade::Unqualified,
-            reasons,
+            grade: as_grade(&veto.grade)?,
+            reasons: found
+                .iter()
+                .map(|name| format!("存在否决项“{name}”，评为{zh}卷"))
+                .collect(),
         });
     }
-    let (grade, reason) = if total >= bands.excellent_from {
-        (
-            Grade::Excellent,
-            format!("总分 {total} 分，达到优秀线 {} 分", bands.excellent_from),
+    let total_label = label(definition, &g.total);
+    let i = g
+        .bands
+        .iter()
+        .position(|b| total >= b.at_least)
+        .ok_or("评分档次设置有误：没有从 0 分起的档次")?;
+    let band = &g.bands[i];
+    let reached = format!("达到{}线 {} 分", grade_label(&band.grade), band.at_least);
+    let short_of = i.checked_sub(1).map(|h| {
+        let higher = &g.bands[h];
+        format!(
+            "不足{}线 {} 分",
+            grade_label(&higher.grade),
+            higher.at_least
         )
-    } else if total >= bands.qualified_from {
-        (
-            Grade::Qualified,
-            format!(
-                "总分 {total} 分，达到合格线 {} 分、不足优秀线 {} 分",
-                bands.qualified_from, bands.excellent_from
-            ),
-        )
-    } else {
-        (
-            Grade::Unqualified,
-            format!("总分 {total} 分，不足合格线 {} 分", bands.qualified_from),
-        )
+    });
+    // The lowest band starts at 0: reaching it says nothing.
+    let why = match (band.at_least, short_of) {
+        (0, Some(short)) => short,
+        (_, Some(short)) => format!("{reached}、{short}"),
+        (_, None) => reached,
     };
     Ok(Evaluation {
         total,
-        grade,
-        reasons: vec![reason],
+        grade: as_grade(&band.grade)?,
+        reasons: vec![format!("{total_label} {total} 分，{why}")],
     })
 }
 
@@ -198,15 +182,33 @@ fn score(fields: &BTreeMap<String, Value>, code: &str, label: &str) -> Result<u3
     u32::try_from(n).map_err(|_| format!("{label} {n} 分超出范围"))
 }
 
-/// The evaluation a case's fields call for, computed from `form_score`, `content_score` and
-/// `vetoes` (not from the recorded total and grade): for [`summary`] over stored cases.
-pub fn evaluation_of(
+/// The parts of a case's score, each with its label, as recorded in its fields.
+fn parts<'d>(
+    definition: &'d Definition,
     fields: &BTreeMap<String, Value>,
-    bands: &Bands,
+) -> Result<Vec<(&'d str, u32)>, String> {
+    grading(definition)?
+        .parts
+        .iter()
+        .map(|p| {
+            let l = label(definition, p);
+            Ok((l, score(fields, p, l)?))
+        })
+        .collect()
+}
+
+/// The evaluation a case's fields call for, computed from the parts and the veto items (not
+/// from the recorded total and grade): for [`summary`] over stored cases.
+pub fn evaluation_of(
+    definition: &Definition,
+    fields: &BTreeMap<String, Value>,
 ) -> Result<Evaluation, String> {
-    let form = score(fields, "form_score", "案卷形式得分")?;
-    let content = score(fields, "content_score", "案卷内容得分")?;
-    let vetoes: Vec<&str> = match fields.get("vetoes") {
+    let g = grading(definition)?;
+    let total = parts(definition, fields)?
+        .iter()
+        .try_fold(0u32, |sum, (_, n)| sum.checked_add(*n))
+        .ok_or("分数过大")?;
+    let vetoes: Vec<&str> = match g.vetoes.as_ref().and_then(|v| fields.get(&v.field)) {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items
             .iter()
@@ -215,29 +217,41 @@ pub fn evaluation_of(
         Some(Value::String(s)) => vec![s.as_str()],
         Some(_) => return Err("否决项应为代码列表".into()),
     };
-    grade(form, content, &vetoes, bands)
+    grade(definition, total, &vetoes)
 }
 
-/// Checks a recorded evaluation — the case's fields after a `score` (`form_score`,
-/// `content_score`, `vetoes`, `total_score`, `grade`) — against the rules: the total is the sum
-/// of the two scores and the grade is the one [`grade`] gives. The error says, in Chinese,
-/// what the entry should have been.
-pub fn check_recorded(fields: &BTreeMap<String, Value>, bands: &Bands) -> Result<(), String> {
-    let expected = evaluation_of(fields, bands)?;
-    let form = score(fields, "form_score", "案卷形式得分")?;
-    let content = score(fields, "content_score", "案卷内容得分")?;
-    let total = score(fields, "total_score", "总分")?;
+/// Checks a recorded evaluation — the case's fields after a score (the parts, the veto items,
+/// the total and the grade the definition's `[grading]` names) — against the rules: the total
+/// is the sum of the parts and the grade is the one [`grade`] gives. The error says, in
+/// Chinese, what the entry should have been.
+pub fn check_recorded(
+    definition: &Definition,
+    fields: &BTreeMap<String, Value>,
+) -> Result<(), String> {
+    let g = grading(definition)?;
+    let expected = evaluation_of(definition, fields)?;
+    let parts = parts(definition, fields)?;
+    let total_label = label(definition, &g.total);
+    let total = score(fields, &g.total, total_label)?;
     if total != expected.total {
+        let named: Vec<String> = parts.iter().map(|(l, n)| format!("{l} {n} 分")).collect();
+        let addends = match named.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{}与{last}", rest.join("、")),
+            None => String::new(),
+        };
         return Err(format!(
-            "总分应为案卷形式得分 {form} 分与案卷内容得分 {content} 分之和 {} 分，记录为 {total} 分",
+            "{total_label}应为{addends}之和 {} 分，记录为 {total} 分",
             expected.total
         ));
     }
+    let grade_label = label(definition, &g.grade);
     let recorded = fields
-        .get("grade")
+        .get(&g.grade)
         .and_then(Value::as_str)
-        .ok_or("缺少评查等次")?;
-    let recorded = Grade::parse(recorded).ok_or_else(|| format!("“{recorded}”不是评查等次"))?;
+        .ok_or_else(|| format!("缺少{grade_label}"))?;
+    let recorded =
+        Grade::parse(recorded).ok_or_else(|| format!("“{recorded}”不是{grade_label}"))?;
     if recorded != expected.grade {
         return Err(format!(
             "按评查标准应评为{}（{}），记录为{}",

@@ -136,6 +136,55 @@ pub enum Condition {
         certificates: String,
         covering: Option<String>,
     },
+    /// A number field lies within the bounds, both included (an integer; money in fen). A
+    /// field not given is in no range.
+    InRange {
+        field: String,
+        at_least: Option<i64>,
+        at_most: Option<i64>,
+    },
+    /// A date field is not before (or not after) another date — a date field of the case or
+    /// the action's day — moved by `plus_days` calendar days (e.g. a reply not before the
+    /// request was received; a hearing not before the third day after the notice). A date not
+    /// given compares with nothing, so the condition does not hold.
+    DateOrder {
+        field: String,
+        order: Order,
+        other: DateRef,
+        plus_days: i64,
+    },
+}
+
+/// Which way a date comparison goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Order {
+    /// The field's date is the other date or later.
+    NotBefore,
+    /// The field's date is the other date or earlier.
+    NotAfter,
+}
+
+/// The date a date field is compared with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum DateRef {
+    /// Another date field, of the case or given with the action.
+    Field(String),
+    /// The day the action takes effect (`on` in the definition).
+    ActionDay,
+}
+
+/// The word that names the action's day in a date comparison (`not_after = "on"`).
+pub const ACTION_DAY: &str = "on";
+
+impl Condition {
+    /// Whether the condition reads outside facts (certificates), which only guards are given.
+    pub fn needs_facts(&self) -> bool {
+        matches!(self, Condition::Certified { .. })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -144,8 +193,19 @@ pub struct Guard {
     pub require: Condition,
     /// The guard applies only when this holds.
     pub when: Option<Condition>,
+    /// What the refusal says; empty for a comparison (range or dates), whose refusal the
+    /// engine words itself from the fields' labels and values.
     pub message: String,
     pub basis: String,
+}
+
+/// A state an action may lead to: the first target whose `when` holds is taken; the last has
+/// no `when` and is taken otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Target {
+    pub state: String,
+    pub when: Option<Condition>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -162,7 +222,9 @@ pub struct Action {
     pub code: String,
     pub label: Label,
     pub from: Vec<String>,
-    pub to: String,
+    /// The states it leads to, in order: the first whose `when` holds (the last, without
+    /// `when`, otherwise). One target for most actions (`to = "x"`).
+    pub to: Vec<Target>,
     pub roles: Vec<String>,
     pub scope: Scope,
     pub needs: Vec<String>,
@@ -190,6 +252,22 @@ impl Action {
     /// Every field the action accepts.
     pub fn accepts(&self, field: &str) -> bool {
         self.needs.iter().chain(self.may.iter()).any(|f| f == field)
+    }
+
+    /// Every state the action may lead to, each once, in the definition's order.
+    pub fn targets(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for t in &self.to {
+            if !out.contains(&t.state.as_str()) {
+                out.push(&t.state);
+            }
+        }
+        out
+    }
+
+    /// Whether the action may lead to `state`.
+    pub fn leads_to(&self, state: &str) -> bool {
+        self.to.iter().any(|t| t.state == state)
     }
 }
 
@@ -231,6 +309,10 @@ pub struct Clock {
     pub on_expiry: Expiry,
     /// Days before the due date at which the deadline turns yellow (临期).
     pub warn_days: u32,
+    /// The clock starts (or restarts) only if this holds when its starting action is taken,
+    /// read as guards read it: on the case with the action's fields (e.g. a time limit that
+    /// the law sets only for requests received by post).
+    pub when: Option<Condition>,
     pub basis: String,
 }
 
@@ -296,6 +378,43 @@ pub struct Definition {
     pub publications: Vec<Publication>,
     /// How the public applies online, if they may.
     pub online: Option<Online>,
+    /// How scores are graded (`[grading]`), for actions with `rule = "case_file_score"`.
+    pub grading: Option<Grading>,
+}
+
+/// How a recorded score is graded, for an action's `rule = "case_file_score"` (案卷评查):
+/// the total is the sum of the parts; a veto item gives its grade whatever the total;
+/// otherwise the highest band the total reaches gives the grade. Local standards differ
+/// (domain.md §8), so the bands and veto items are data, not code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Grading {
+    /// Integer fields whose sum is the total (e.g. form and content).
+    pub parts: Vec<String>,
+    /// The integer field recording the total.
+    pub total: String,
+    /// The enum field recording the grade.
+    pub grade: String,
+    /// Grades by the lowest total that reaches them, from the highest band down to one from 0.
+    pub bands: Vec<Band>,
+    /// Veto items (否决项): a list-of-enum field, every value of which is one.
+    pub vetoes: Option<Veto>,
+}
+
+/// A grade and the lowest total that reaches it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Band {
+    pub grade: String,
+    pub at_least: u32,
+}
+
+/// The field of veto items and the grade any one of them gives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Veto {
+    pub field: String,
+    pub grade: String,
 }
 
 /// Online applications from the portal: the creating action the system takes for the
@@ -340,6 +459,33 @@ struct RawFile {
     publications: Vec<RawPublication>,
     #[serde(default)]
     online: Option<RawOnline>,
+    #[serde(default)]
+    grading: Option<RawGrading>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGrading {
+    parts: Vec<String>,
+    total: String,
+    grade: String,
+    bands: Vec<RawBand>,
+    #[serde(default)]
+    vetoes: Option<RawVeto>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBand {
+    grade: String,
+    at_least: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVeto {
+    field: String,
+    grade: String,
 }
 
 #[derive(Deserialize)]
@@ -441,11 +587,66 @@ struct RawCondition {
     #[serde(default)]
     certified: Option<String>,
     #[serde(default)]
-    at_least: Option<u32>,
+    at_least: Option<RawNumber>,
+    #[serde(default)]
+    at_most: Option<RawNumber>,
     #[serde(default)]
     certificates: Option<String>,
     #[serde(default)]
     covering: Option<String>,
+    #[serde(default)]
+    not_before: Option<String>,
+    #[serde(default)]
+    not_after: Option<String>,
+    #[serde(default)]
+    plus_days: Option<i64>,
+}
+
+/// A bound as written: an integer, or for money an amount in yuan (`12.5`, `"12.50"`).
+#[derive(Deserialize, Clone, Debug)]
+#[serde(untagged)]
+enum RawNumber {
+    Integer(i64),
+    Decimal(f64),
+    Text(String),
+}
+
+impl fmt::Display for RawNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RawNumber::Integer(n) => write!(f, "{n}"),
+            RawNumber::Decimal(x) => write!(f, "{x}"),
+            RawNumber::Text(t) => write!(f, "\"{t}\""),
+        }
+    }
+}
+
+impl RawNumber {
+    /// The bound in the unit the field keeps: integers as they are, money in fen from yuan
+    /// with at most two decimals (as the forms take it).
+    fn value(&self, kind: FieldType) -> Result<i64, String> {
+        match (kind, self) {
+            (FieldType::Integer, RawNumber::Integer(n)) => Ok(*n),
+            (FieldType::Integer, _) => Err(format!("{self} is not an integer")),
+            (FieldType::Money, RawNumber::Integer(n)) => n
+                .checked_mul(100)
+                .ok_or_else(|| format!("{self} is too large")),
+            (FieldType::Money, RawNumber::Decimal(x)) => {
+                let fen = (x * 100.0).round();
+                if (x * 100.0 - fen).abs() > 1e-6 || fen.abs() > 1e15 {
+                    return Err(format!(
+                        "{self} is not an amount in yuan with at most two decimals"
+                    ));
+                }
+                Ok(fen as i64)
+            }
+            (FieldType::Money, RawNumber::Text(t)) => {
+                crate::engine::money_fen(&serde_json::Value::String(t.clone()))
+                    .map_err(|_| format!("{self} is not an amount in yuan (\"12.50\")"))
+            }
+            _ => Err(format!("{self}: only integer and money fields have ranges")),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -455,9 +656,18 @@ struct RawGuard {
     require: RawCondition,
     #[serde(default)]
     when: Option<RawCondition>,
-    message: String,
+    #[serde(default)]
+    message: Option<String>,
     #[serde(default)]
     basis: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    state: String,
+    #[serde(default)]
+    when: Option<RawCondition>,
 }
 
 #[derive(Deserialize)]
@@ -476,7 +686,8 @@ struct RawAction {
     #[serde(default)]
     en: String,
     from: Vec<String>,
-    to: String,
+    /// A state, or a list of `{ state, when }` (read in `build`, to name each mistake's place).
+    to: toml::Value,
     roles: Vec<String>,
     #[serde(default)]
     scope: Option<Scope>,
@@ -531,6 +742,8 @@ struct RawClock {
     on_expiry: Option<RawExpiry>,
     #[serde(default)]
     warn_days: Option<u32>,
+    #[serde(default)]
+    when: Option<RawCondition>,
     #[serde(default)]
     basis: String,
 }
@@ -787,6 +1000,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
     let action_codes: Vec<String> = raw.actions.iter().map(|a| a.code.clone()).collect();
     let clock_codes: Vec<String> = raw.clocks.iter().map(|k| k.code.clone()).collect();
     let mut actions = Vec::new();
+    let mut unreadable_to = false;
     for (i, a) in raw.actions.into_iter().enumerate() {
         let at = format!("actions[{i}] ({})", a.code);
         if !is_code(&a.code) {
@@ -808,8 +1022,21 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 c.error(format!("{at}.from"), format!("unknown state “{s}”"));
             }
         }
-        if !state_known(&a.to) {
-            c.error(format!("{at}.to"), format!("unknown state “{}”", a.to));
+        let before = c.errors.len();
+        let to = targets(&a.to, &at, c, &fields, &action_codes, &clock_codes);
+        // A target that could not be read leads nowhere known: which states are reachable
+        // is then unknown, and saying they are not would only bury the real mistake.
+        unreadable_to |= to.len() != a.to.as_array().map_or(1, Vec::len)
+            || c.errors[before..].iter().any(|e| e.at.ends_with(".to"));
+        for (j, t) in to.iter().enumerate() {
+            if !state_known(&t.state) {
+                let place = if to.len() == 1 && a.to.is_str() {
+                    format!("{at}.to")
+                } else {
+                    format!("{at}.to[{j}].state")
+                };
+                c.error(place, format!("unknown state “{}”", t.state));
+            }
         }
         if a.roles.is_empty() {
             c.error(format!("{at}.roles"), "no role may take this action");
@@ -855,7 +1082,8 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                     &clock_codes,
                 )
             });
-            for name in placeholders(&raw_guard.message) {
+            let message = raw_guard.message.unwrap_or_default();
+            for name in placeholders(&message) {
                 if !fields.iter().any(|f| f.code == name) {
                     c.error(
                         &gat,
@@ -863,11 +1091,28 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                     );
                 }
             }
+            // The refusal of a comparison can be worded from the fields' labels and values,
+            // and a certificate's names each certificate that does not count; any other guard
+            // must say in its own words what is wrong.
+            let worded = matches!(
+                require,
+                Some(
+                    Condition::InRange { .. }
+                        | Condition::DateOrder { .. }
+                        | Condition::Certified { .. }
+                )
+            );
+            if message.trim().is_empty() && !worded && require.is_some() {
+                c.error(
+                    format!("{gat}.message"),
+                    "a guard needs a message (only ranges, date comparisons and certificates may leave it out)",
+                );
+            }
             if let Some(require) = require {
                 guards.push(Guard {
                     require,
                     when,
-                    message: raw_guard.message,
+                    message,
                     basis: raw_guard.basis,
                 });
             }
@@ -923,7 +1168,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
             code: a.code,
             label: Label { zh: a.zh, en: a.en },
             from: a.from,
-            to: a.to,
+            to,
             roles: a.roles,
             scope: a.scope.unwrap_or(Scope::Department),
             needs: a.needs,
@@ -1029,6 +1274,24 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 Expiry::Action(action)
             }
         };
+        let when = k.when.as_ref().and_then(|w| {
+            let cond = condition(
+                w,
+                &format!("{at}.when"),
+                c,
+                &fields,
+                &action_codes,
+                &clock_codes,
+            )?;
+            // A clock starts as a step is applied, where no outside facts are at hand.
+            if cond.needs_facts() {
+                c.error(
+                    format!("{at}.when"),
+                    "a clock cannot depend on certificates (only guards may)",
+                );
+            }
+            Some(cond)
+        });
         if let Some(length) = length {
             clocks.push(Clock {
                 code: k.code,
@@ -1043,6 +1306,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 stops: k.stops,
                 on_expiry,
                 warn_days: k.warn_days.unwrap_or(DEFAULT_WARN_DAYS),
+                when,
                 basis: k.basis,
             });
         }
@@ -1167,13 +1431,15 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
     let mut queue: VecDeque<&str> = VecDeque::from([NEW_STATE]);
     while let Some(s) = queue.pop_front() {
         for a in actions.iter().filter(|a| a.from.iter().any(|f| f == s)) {
-            if reached.insert(a.to.as_str()) {
-                queue.push_back(a.to.as_str());
+            for t in a.targets() {
+                if reached.insert(t) {
+                    queue.push_back(t);
+                }
             }
         }
     }
     for s in &states {
-        if !reached.contains(s.code.as_str()) {
+        if !reached.contains(s.code.as_str()) && !unreadable_to {
             c.error(
                 format!("states.{}", s.code),
                 "unreachable: no action leads to this state",
@@ -1184,7 +1450,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         if s.terminal
             && actions
                 .iter()
-                .any(|a| a.from.contains(&s.code) && a.to != s.code)
+                .any(|a| a.from.contains(&s.code) && a.targets().iter().any(|t| *t != s.code))
         {
             c.error(
                 format!("states.{}", s.code),
@@ -1193,7 +1459,9 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         }
     }
 
-    Definition {
+    let grading = raw.grading.map(|g| grading(g, c, &fields));
+
+    let definition = Definition {
         code: h.code,
         name: h.name,
         version: h.version,
@@ -1208,7 +1476,171 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         clocks,
         publications,
         online,
+        grading,
+    };
+    // What a rule needs of the definition (the grading it reads), once the rest is known.
+    for (i, a) in definition.actions.iter().enumerate() {
+        if let Some(rule) = &a.rule
+            && crate::rules::KNOWN.contains(&rule.as_str())
+            && let Err(message) = crate::rules::check_definition(rule, &definition)
+        {
+            c.error(format!("actions[{i}] ({}).rule", a.code), message);
+        }
     }
+    definition
+}
+
+/// `[grading]`: the fields it names exist with the right types, and the bands run from the
+/// highest down to one from 0, each a value of the grade field.
+fn grading(g: RawGrading, c: &mut Checker<'_>, fields: &[Field]) -> Grading {
+    let field = |code: &str| fields.iter().find(|f| f.code == code);
+    let need = |c: &mut Checker<'_>, key: &str, code: &str, ok: bool, what: &str| {
+        if field(code).is_none() {
+            c.error(format!("grading.{key}"), format!("unknown field “{code}”"));
+        } else if !ok {
+            c.error(format!("grading.{key}"), format!("“{code}” is not {what}"));
+        }
+    };
+    let integer = |code: &str| field(code).is_some_and(|f| f.kind == FieldType::Integer);
+    if g.parts.is_empty() {
+        c.error("grading.parts", "no score fields to add up");
+    }
+    for p in &g.parts {
+        need(c, "parts", p, integer(p), "an integer field");
+    }
+    need(c, "total", &g.total, integer(&g.total), "an integer field");
+    let grade_field = field(&g.grade).filter(|f| f.kind == FieldType::Enum);
+    need(c, "grade", &g.grade, grade_field.is_some(), "an enum field");
+    let is_grade = |code: &str| grade_field.is_none_or(|f| f.values.iter().any(|v| v.code == code));
+    if g.bands.is_empty() {
+        c.error("grading.bands", "no bands");
+    }
+    for (i, b) in g.bands.iter().enumerate() {
+        if !is_grade(&b.grade) {
+            c.error(
+                format!("grading.bands[{i}].grade"),
+                format!("“{}” is not a value of “{}”", b.grade, g.grade),
+            );
+        }
+        if g.bands[..i].iter().any(|x| x.grade == b.grade) {
+            c.error(
+                format!("grading.bands[{i}].grade"),
+                format!("“{}” has two bands", b.grade),
+            );
+        }
+        if i > 0 && b.at_least >= g.bands[i - 1].at_least {
+            c.error(
+                format!("grading.bands[{i}].at_least"),
+                "bands go from the highest down: each starts below the one before",
+            );
+        }
+    }
+    if g.bands.last().is_some_and(|b| b.at_least != 0) {
+        c.error(
+            format!("grading.bands[{}].at_least", g.bands.len() - 1),
+            "the lowest band starts at 0, so that every total has a grade",
+        );
+    }
+    if let Some(v) = &g.vetoes {
+        let list_of_enum = field(&v.field)
+            .is_some_and(|f| f.kind == FieldType::List && f.of == Some(FieldType::Enum));
+        need(c, "vetoes.field", &v.field, list_of_enum, "a list of enum");
+        if !is_grade(&v.grade) {
+            c.error(
+                "grading.vetoes.grade",
+                format!("“{}” is not a value of “{}”", v.grade, g.grade),
+            );
+        }
+    }
+    Grading {
+        parts: g.parts,
+        total: g.total,
+        grade: g.grade,
+        bands: g
+            .bands
+            .into_iter()
+            .map(|b| Band {
+                grade: b.grade,
+                at_least: b.at_least,
+            })
+            .collect(),
+        vetoes: g.vetoes.map(|v| Veto {
+            field: v.field,
+            grade: v.grade,
+        }),
+    }
+}
+
+/// An action's `to`: a state, or a list of `{ state, when }` whose last has no `when`.
+fn targets(
+    raw: &toml::Value,
+    at: &str,
+    c: &mut Checker<'_>,
+    fields: &[Field],
+    actions: &[String],
+    clocks: &[String],
+) -> Vec<Target> {
+    let list = match raw {
+        toml::Value::String(state) => {
+            return vec![Target {
+                state: state.clone(),
+                when: None,
+            }];
+        }
+        toml::Value::Array(list) if !list.is_empty() => list,
+        _ => {
+            c.error(
+                format!("{at}.to"),
+                "write a state (\"decided\") or a list of { state = \"…\", when = { … } } whose last has no `when`",
+            );
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for (j, item) in list.iter().enumerate() {
+        let tat = format!("{at}.to[{j}]");
+        let raw: RawTarget = match item.clone().try_into() {
+            Ok(t) => t,
+            Err(e) => {
+                c.error(&tat, e.message().to_string());
+                continue;
+            }
+        };
+        let last = j + 1 == list.len();
+        let when = match (&raw.when, last) {
+            (Some(w), false) => {
+                let cond = condition(w, &format!("{tat}.when"), c, fields, actions, clocks);
+                // The store looks up certificates for guards only.
+                if cond.as_ref().is_some_and(Condition::needs_facts) {
+                    c.error(
+                        format!("{tat}.when"),
+                        "a target cannot be chosen by certificates (only guards may read them)",
+                    );
+                }
+                cond
+            }
+            (None, false) => {
+                c.error(
+                    &tat,
+                    "every target but the last needs `when` (the last is taken otherwise)",
+                );
+                None
+            }
+            (Some(_), true) => {
+                c.error(
+                    &tat,
+                    "the last target has no `when`: it is taken when no other applies",
+                );
+                None
+            }
+            (None, true) => None,
+        };
+        out.push(Target {
+            state: raw.state,
+            when,
+        });
+    }
+    out
 }
 
 fn condition(
@@ -1229,6 +1661,39 @@ fn condition(
             c.error(at, format!("the guard names an unknown action “{a}”"));
         }
     };
+    let kind_of = |f: &str| fields.iter().find(|x| x.code == f).map(|x| x.kind);
+    // One condition says one thing: keys of two forms together (a range and a list of
+    // values, say) would leave one of them silently unread.
+    let ranged = raw.certified.is_none() && (raw.at_least.is_some() || raw.at_most.is_some());
+    let dated = raw.not_before.is_some() || raw.not_after.is_some();
+    let forms = [
+        ("in", raw.values.is_some()),
+        ("present", raw.present.is_some()),
+        ("at_least/at_most", ranged),
+        ("not_before/not_after", dated),
+        ("taken", raw.taken.is_some()),
+        ("not_taken", raw.not_taken.is_some()),
+        ("clock_running", raw.clock_running.is_some()),
+        ("last_of", raw.last_of.is_some()),
+        ("certified", raw.certified.is_some()),
+    ];
+    let given: Vec<&str> = forms.iter().filter(|(_, g)| *g).map(|(k, _)| *k).collect();
+    if given.len() > 1 {
+        c.error(
+            at,
+            format!(
+                "a condition has one form; this one has {}",
+                given.join(" and ")
+            ),
+        );
+        return None;
+    }
+    if raw.plus_days.is_some() && !dated {
+        c.error(
+            at,
+            "`plus_days` belongs to a date comparison (not_before / not_after)",
+        );
+    }
     let cond = match raw {
         RawCondition {
             field: Some(f),
@@ -1248,6 +1713,86 @@ fn condition(
         } => {
             check_field(f, c);
             Condition::FieldPresent { field: f.clone() }
+        }
+        RawCondition { field: Some(f), .. } if ranged => {
+            let kind = kind_of(f);
+            let kind = match kind {
+                None => {
+                    check_field(f, c);
+                    return None;
+                }
+                Some(k @ (FieldType::Integer | FieldType::Money)) => k,
+                Some(_) => {
+                    c.error(
+                        at,
+                        format!("“{f}” is not an integer or money field, so it has no range"),
+                    );
+                    return None;
+                }
+            };
+            let bound = |key: &str, raw: &Option<RawNumber>, c: &mut Checker<'_>| {
+                raw.as_ref().and_then(|n| match n.value(kind) {
+                    Ok(v) => Some(v),
+                    Err(m) => {
+                        c.error(format!("{at}.{key}"), m);
+                        None
+                    }
+                })
+            };
+            let at_least = bound("at_least", &raw.at_least, c);
+            let at_most = bound("at_most", &raw.at_most, c);
+            if let (Some(lo), Some(hi)) = (at_least, at_most)
+                && lo > hi
+            {
+                c.error(
+                    at,
+                    "at_least is more than at_most: no value lies in the range",
+                );
+            }
+            Condition::InRange {
+                field: f.clone(),
+                at_least,
+                at_most,
+            }
+        }
+        RawCondition { field: Some(f), .. } if dated => {
+            let (order, other) = match (&raw.not_before, &raw.not_after) {
+                (Some(o), None) => (Order::NotBefore, o),
+                (None, Some(o)) => (Order::NotAfter, o),
+                _ => {
+                    c.error(
+                        at,
+                        "give one of not_before or not_after (two comparisons are two guards)",
+                    );
+                    return None;
+                }
+            };
+            if other == ACTION_DAY && kind_of(ACTION_DAY).is_some() {
+                c.error(
+                    at,
+                    "“on” is the action's day in a comparison, so a field may not be called “on”",
+                );
+            }
+            for name in [f.as_str()]
+                .into_iter()
+                .chain(Some(other.as_str()).filter(|o| *o != ACTION_DAY))
+            {
+                match kind_of(name) {
+                    None => check_field(name, c),
+                    Some(FieldType::Date) => {}
+                    Some(_) => c.error(at, format!("“{name}” is not a date field")),
+                }
+            }
+            Condition::DateOrder {
+                field: f.clone(),
+                order,
+                other: if other == ACTION_DAY {
+                    DateRef::ActionDay
+                } else {
+                    DateRef::Field(other.clone())
+                },
+                plus_days: raw.plus_days.unwrap_or(0),
+            }
         }
         RawCondition { taken: Some(a), .. } => {
             check_action(a, c);
@@ -1296,9 +1841,20 @@ fn condition(
             if !is_code(procedure) {
                 c.error(at, format!("“{procedure}” is not a procedure code"));
             }
+            let at_least = match &raw.at_least {
+                None => 1,
+                Some(RawNumber::Integer(n)) if *n >= 1 && *n <= i64::from(u32::MAX) => *n as u32,
+                Some(other) => {
+                    c.error(
+                        format!("{at}.at_least"),
+                        format!("{other}: the number of certificates is a whole number from 1"),
+                    );
+                    1
+                }
+            };
             Condition::Certified {
                 field: f.clone(),
-                at_least: raw.at_least.unwrap_or(1).max(1),
+                at_least,
                 certificates: procedure.clone(),
                 covering: raw.covering.clone(),
             }
@@ -1306,7 +1862,7 @@ fn condition(
         _ => {
             c.error(
                 at,
-                "a guard needs one of: field + in, field + present = true, taken, not_taken, clock_running, last_of + is, certified + certificates",
+                "a guard needs one of: field + in, field + present = true, field + at_least and/or at_most, field + not_before or not_after (a date field, or \"on\" for the action's day; optional plus_days), taken, not_taken, clock_running, last_of + is, certified + certificates",
             );
             return None;
         }
@@ -1326,6 +1882,36 @@ impl fmt::Display for Condition {
             Condition::Certified {
                 field, at_least, ..
             } => write!(f, "{at_least} valid certificates in {field}"),
+            Condition::InRange {
+                field,
+                at_least,
+                at_most,
+            } => match (at_least, at_most) {
+                (Some(lo), Some(hi)) => write!(f, "{lo} ≤ {field} ≤ {hi}"),
+                (Some(lo), None) => write!(f, "{field} ≥ {lo}"),
+                (None, Some(hi)) => write!(f, "{field} ≤ {hi}"),
+                (None, None) => write!(f, "{field} any"),
+            },
+            Condition::DateOrder {
+                field,
+                order,
+                other,
+                plus_days,
+            } => {
+                let sign = match order {
+                    Order::NotBefore => "≥",
+                    Order::NotAfter => "≤",
+                };
+                let other = match other {
+                    DateRef::Field(o) => o.as_str(),
+                    DateRef::ActionDay => ACTION_DAY,
+                };
+                match plus_days {
+                    0 => write!(f, "{field} {sign} {other}"),
+                    d if *d > 0 => write!(f, "{field} {sign} {other} + {d}d"),
+                    d => write!(f, "{field} {sign} {other} - {}d", d.unsigned_abs()),
+                }
+            }
         }
     }
 }

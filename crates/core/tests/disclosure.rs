@@ -155,7 +155,7 @@ fn the_definition_loads_with_every_code_of_the_contract() {
     );
     let online = def.action("apply_online").unwrap();
     assert_eq!(online.roles, ["system"]);
-    assert_eq!(online.to, "received");
+    assert_eq!(online.targets(), ["received"]);
     for f in [
         "applicant",
         "received_on",

@@ -335,9 +335,10 @@ fn refusals_for_state_role_department_fields_and_staleness() {
     let other_clerk = person(Role::WindowClerk, Some("d-other"));
     let officer = person(Role::EnforcementOfficer, Some("d-market"));
     let mut run = new_run();
+    // A case that does not exist yet has only its starting actions.
     assert!(matches!(
         run.try_act(Actor::User(&clerk), "accept", "2019-03-01", &[]),
-        Err(Refusal::WrongState { .. })
+        Err(Refusal::UnknownAction { .. })
     ));
     assert!(matches!(
         run.try_act(Actor::User(&officer), "register", "2019-03-01", &[]),

@@ -1,12 +1,12 @@
 //! 行政执法案卷评查 (procedures/case_file_evaluation-2021-07-15.toml and
 //! `fazhi_core::evaluation`): the definition, its guards, the rectification clock on real
-//! dates, and the scoring rules the guards cannot express.
+//! dates, and the scoring rule that grades by the definition's `[grading]`.
 
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{Actor, ClockStatus, DeadlineStatus, Refusal};
 use fazhi_core::evaluation::{
-    Bands, Evaluation, Grade, PROCEDURE, SCORE_ACTION, VETOES, check_recorded, evaluation_of,
-    grade, summary,
+    Evaluation, Grade, PROCEDURE, SCORE_ACTION, check_recorded, evaluation_of, grade, summary,
+    veto_name,
 };
 use fazhi_core::org::Role;
 use fazhi_core::procedure::{Definition, FieldType};
@@ -24,6 +24,19 @@ const BODY: &str = "d-market";
 fn definition() -> Definition {
     load("case_file_evaluation-2021-07-15.toml", EVALUATION)
 }
+
+/// The veto items of the local standard, as the definition lists them.
+const VETOES: [(&str, &str); 9] = [
+    ("unlawful_body", "执法主体不合法"),
+    ("unqualified_officer", "执法人员不具备资格"),
+    ("failure_to_refer", "应当移送而未移送"),
+    ("insufficient_evidence", "主要证据不足"),
+    ("unclear_facts", "事实不清"),
+    ("wrong_characterisation", "定性错误"),
+    ("wrong_law", "适用法律错误"),
+    ("illegal_procedure", "违反法定程序"),
+    ("fewer_than_two", "执法人员少于两人"),
+];
 
 fn justice() -> fazhi_core::Principal {
     person(Role::JusticeStaff, Some(BUREAU))
@@ -97,7 +110,22 @@ fn guard_message(result: Result<(), Refusal>) -> String {
 }
 
 fn graded(form: u32, content: u32, vetoes: &[&str]) -> Evaluation {
-    grade(form, content, vetoes, &Bands::default()).unwrap()
+    grade(&definition(), form + content, vetoes).unwrap()
+}
+
+/// The definition with other bands, as another district's version of it would have.
+fn with_bands(excellent: u32, qualified: u32) -> Definition {
+    let text = EVALUATION
+        .replace(
+            "{ grade = \"excellent\", at_least = 90 }",
+            &format!("{{ grade = \"excellent\", at_least = {excellent} }}"),
+        )
+        .replace(
+            "{ grade = \"qualified\", at_least = 70 }",
+            &format!("{{ grade = \"qualified\", at_least = {qualified} }}"),
+        );
+    assert_ne!(text, EVALUATION);
+    load("other-bands.toml", &text)
 }
 
 // ----- the definition -----
@@ -117,6 +145,22 @@ fn the_definition_loads_and_agrees_with_the_rust_rules() {
         .map(|v| (v.code.as_str(), v.zh.as_str()))
         .collect();
     assert_eq!(listed, VETOES.to_vec());
+    for (code, zh) in VETOES {
+        assert_eq!(veto_name(&def, code), Some(zh));
+    }
+    let grading = def.grading.as_ref().expect("[grading]");
+    assert_eq!(grading.parts, ["form_score", "content_score"]);
+    assert_eq!(grading.total, "total_score");
+    let bands: Vec<(&str, u32)> = grading
+        .bands
+        .iter()
+        .map(|b| (b.grade.as_str(), b.at_least))
+        .collect();
+    assert_eq!(
+        bands,
+        [("excellent", 90), ("qualified", 70), ("unqualified", 0)]
+    );
+    assert_eq!(grading.vetoes.as_ref().unwrap().grade, "unqualified");
     let grades: Vec<(&str, &str)> = def
         .field("grade")
         .unwrap()
@@ -171,7 +215,7 @@ fn every_veto_item_makes_the_file_unqualified_and_is_named() {
     assert!(two.reasons[0].contains("事实不清"));
     assert!(two.reasons[1].contains("违反法定程序"));
     assert_eq!(
-        grade(20, 80, &["late_filing"], &Bands::default()).unwrap_err(),
+        grade(&definition(), 100, &["late_filing"]).unwrap_err(),
         "“late_filing”不是否决项"
     );
 }
@@ -192,40 +236,97 @@ fn bands_have_their_boundaries_where_the_local_rules_put_them() {
         graded(19, 50, &[]).reasons,
         ["总分 69 分，不足合格线 70 分"]
     );
-    // Bands are local: another district's.
-    let strict = Bands {
-        excellent_from: 95,
-        qualified_from: 80,
-    };
-    assert_eq!(grade(20, 74, &[], &strict).unwrap().grade, Grade::Qualified);
-    assert_eq!(grade(20, 75, &[], &strict).unwrap().grade, Grade::Excellent);
+    // Bands are local: another district's, in its own version of the file.
+    let strict = with_bands(95, 80);
+    assert_eq!(grade(&strict, 94, &[]).unwrap().grade, Grade::Qualified);
+    assert_eq!(grade(&strict, 95, &[]).unwrap().grade, Grade::Excellent);
+    assert_eq!(grade(&strict, 79, &[]).unwrap().grade, Grade::Unqualified);
     assert_eq!(
-        grade(20, 59, &[], &strict).unwrap().grade,
-        Grade::Unqualified
+        grade(&strict, 94, &[]).unwrap().reasons,
+        ["总分 94 分，达到合格线 80 分、不足优秀线 95 分"]
     );
-    let upside_down = Bands {
-        excellent_from: 60,
-        qualified_from: 80,
-    };
-    assert!(
-        grade(20, 70, &[], &upside_down)
-            .unwrap_err()
-            .contains("评分档次设置有误")
-    );
+    // Bands that do not go down are a mistake of the file, named where it is.
+    let errors = Definition::parse(
+        "upside-down.toml",
+        &EVALUATION.replace(
+            "{ grade = \"qualified\", at_least = 70 }",
+            "{ grade = \"qualified\", at_least = 95 }",
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].at, "grading.bands[1].at_least");
+    assert!(errors[0].message.contains("highest down"), "{errors:?}");
 }
 
 #[test]
 fn scores_out_of_range_are_refused_in_chinese() {
-    let bands = Bands::default();
+    // The ranges are the definition's guards (`at_least`/`at_most`), with its messages.
+    let run = registered("2019-09-02");
     assert_eq!(
-        grade(21, 60, &[], &bands).unwrap_err(),
-        "案卷形式得分 21 分超出范围（0–20 分）"
+        guard_message(try_score(&run, 21, 60, 81, "qualified", &[])),
+        "案卷形式得分 21 分超出范围（0–20 分）（依据：行政执法案卷评查标准（本地规定））"
     );
     assert_eq!(
-        grade(20, 81, &[], &bands).unwrap_err(),
-        "案卷内容得分 81 分超出范围（0–80 分）"
+        guard_message(try_score(&run, 20, 81, 101, "excellent", &[])),
+        "案卷内容得分 81 分超出范围（0–80 分）（依据：行政执法案卷评查标准（本地规定））"
     );
-    assert!(grade(20, 80, &[], &bands).is_ok());
+    assert!(try_score(&run, 20, 80, 100, "excellent", &[]).is_ok());
+    assert!(try_score(&run, 0, 0, 0, "unqualified", &[]).is_ok());
+}
+
+#[test]
+fn grading_mistakes_are_named_with_their_place() {
+    let errors = |from: &str, to: &str| -> Vec<String> {
+        let text = EVALUATION.replace(from, to);
+        assert_ne!(text, EVALUATION, "{from}");
+        Definition::parse("eval.toml", &text)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    assert_eq!(
+        errors(
+            "parts = [\"form_score\", \"content_score\"]",
+            "parts = [\"form_score\", \"problems\"]"
+        ),
+        ["eval.toml: grading.parts: “problems” is not an integer field"]
+    );
+    assert_eq!(
+        errors(
+            "{ grade = \"unqualified\", at_least = 0 }",
+            "{ grade = \"failed\", at_least = 0 }"
+        ),
+        [
+            "eval.toml: grading.bands[2].grade: “failed” is not a value of “grade”",
+            "eval.toml: actions[1] (score).rule: the grade “failed” is not one of excellent, qualified, unqualified",
+        ]
+    );
+    assert_eq!(
+        errors(
+            "{ grade = \"unqualified\", at_least = 0 }",
+            "{ grade = \"unqualified\", at_least = 10 }"
+        ),
+        [
+            "eval.toml: grading.bands[2].at_least: the lowest band starts at 0, so that every total has a grade"
+        ]
+    );
+    assert_eq!(
+        errors(
+            "vetoes = { field = \"vetoes\", grade = \"unqualified\" }",
+            "vetoes = { field = \"grade\", grade = \"unqualified\" }"
+        ),
+        ["eval.toml: grading.vetoes.field: “grade” is not a list of enum"]
+    );
+    let start = EVALUATION.find("\n[grading]\n").unwrap();
+    let end = start + EVALUATION[start..].find("\n\n").unwrap();
+    assert_eq!(
+        errors(&EVALUATION[start..end], ""),
+        [
+            "eval.toml: actions[1] (score).rule: the rule “case_file_score” grades by the definition's [grading] table, which is missing"
+        ]
+    );
 }
 
 #[test]
@@ -329,13 +430,12 @@ fn only_the_justice_bureau_registers_and_scores() {
     );
 }
 
-/// The guards agree with [`grade`] wherever the format can say it; where it cannot (a
-/// 不合格 without veto items and with a total of 70 or more; the sum), `check_recorded` does,
-/// and the engine calls it on every score.
+/// The engine refuses exactly the scores that `check_recorded` (the rule `case_file_score`,
+/// by the definition's `[grading]`) or the definition's guards (ranges, veto items) refuse.
 #[test]
 fn the_guards_and_check_recorded_together_are_the_rules() {
     let run = registered("2019-09-02");
-    let bands = Bands::default();
+    let def = definition();
     for total in 0..=100i64 {
         let form = total.min(20);
         let content = total - form;
@@ -343,7 +443,7 @@ fn the_guards_and_check_recorded_together_are_the_rules() {
         for g in Grade::ALL {
             let engine = try_score(&run, form, content, total, g.code(), &[]);
             let recorded = fields(&score_fields(form, content, total, g.code(), &[]));
-            let checked = check_recorded(&recorded, &bands);
+            let checked = check_recorded(&def, &recorded);
             assert_eq!(checked.is_ok(), g == expected, "{total} {g:?}: {checked:?}");
             // The engine runs check_recorded on every score, so it agrees exactly.
             if g == expected {
@@ -363,7 +463,7 @@ fn the_guards_and_check_recorded_together_are_the_rules() {
             "unqualified",
             &["wrong_law"],
         ));
-        assert!(check_recorded(&vetoed, &bands).is_ok());
+        assert!(check_recorded(&def, &vetoed).is_ok());
     }
     // Ranges are guards too.
     let m = guard_message(try_score(&run, 21, 60, 81, "qualified", &[]));
@@ -403,15 +503,15 @@ fn the_guards_and_check_recorded_together_are_the_rules() {
 
 #[test]
 fn check_recorded_says_what_the_entry_should_have_been() {
-    let bands = Bands::default();
+    let def = definition();
     let wrong_sum = fields(&score_fields(18, 70, 90, "excellent", &[]));
     assert_eq!(
-        check_recorded(&wrong_sum, &bands).unwrap_err(),
+        check_recorded(&def, &wrong_sum).unwrap_err(),
         "总分应为案卷形式得分 18 分与案卷内容得分 70 分之和 88 分，记录为 90 分"
     );
     let harsh = fields(&score_fields(18, 70, 88, "unqualified", &[]));
     assert_eq!(
-        check_recorded(&harsh, &bands).unwrap_err(),
+        check_recorded(&def, &harsh).unwrap_err(),
         "按评查标准应评为合格（总分 88 分，达到合格线 70 分、不足优秀线 90 分），记录为不合格"
     );
     let vetoed = fields(&score_fields(
@@ -422,13 +522,13 @@ fn check_recorded_says_what_the_entry_should_have_been() {
         &["wrong_characterisation"],
     ));
     assert_eq!(
-        check_recorded(&vetoed, &bands).unwrap_err(),
+        check_recorded(&def, &vetoed).unwrap_err(),
         "按评查标准应评为不合格（存在否决项“定性错误”，评为不合格卷），记录为合格"
     );
     let mut missing = fields(&score_fields(18, 70, 88, "qualified", &[]));
     missing.remove("content_score");
     assert_eq!(
-        check_recorded(&missing, &bands).unwrap_err(),
+        check_recorded(&def, &missing).unwrap_err(),
         "缺少案卷内容得分"
     );
     // The case's fields after a real score, as the store would hand them over.
@@ -439,9 +539,9 @@ fn check_recorded_says_what_the_entry_should_have_been() {
         "2019-09-10",
         &score_fields(18, 70, 88, "qualified", &[]),
     );
-    assert!(check_recorded(&run.case.fields, &bands).is_ok());
+    assert!(check_recorded(&def, &run.case.fields).is_ok());
     assert_eq!(
-        evaluation_of(&run.case.fields, &bands).unwrap(),
+        evaluation_of(&def, &run.case.fields).unwrap(),
         graded(18, 70, &[])
     );
 }

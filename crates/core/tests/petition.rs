@@ -111,7 +111,7 @@ fn the_definition_loads_and_offers_the_contracts_online_application() {
 
     let online = def.action("apply_online").unwrap();
     assert_eq!(online.from, vec!["new"]);
-    assert_eq!(online.to, "received");
+    assert_eq!(online.targets(), ["received"]);
     assert_eq!(online.roles, vec!["system"]);
     for f in [
         "applicant",

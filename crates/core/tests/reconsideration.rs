@@ -131,8 +131,8 @@ fn the_definition_loads_with_every_code_of_the_contract() {
     );
     let online = def.action("apply_online").unwrap();
     assert_eq!(
-        (online.roles.as_slice(), online.to.as_str()),
-        (&["system".to_string()][..], "received")
+        (online.roles.as_slice(), online.targets()),
+        (&["system".to_string()][..], vec!["received"])
     );
     for f in [
         "applicant",

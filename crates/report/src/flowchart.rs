@@ -140,26 +140,30 @@ impl Graph {
 
         let mut edges: Vec<Edge> = Vec::new();
         let mut loops: Vec<Vec<usize>> = vec![Vec::new(); n];
+        // An action with several possible targets is drawn on an arrow to each.
         for (ai, a) in d.actions.iter().enumerate() {
-            let Some(to) = index(&a.to) else { continue };
-            let mut seen = Vec::new();
-            for from in &a.from {
-                let Some(from) = index(from) else { continue };
-                if seen.contains(&from) {
-                    continue;
-                }
-                seen.push(from);
-                if from == to {
-                    loops[to].push(ai);
-                } else if let Some(e) = edges.iter_mut().find(|e| e.from == from && e.to == to) {
-                    e.actions.push(ai);
-                } else {
-                    edges.push(Edge {
-                        from,
-                        to,
-                        actions: vec![ai],
-                        back: false,
-                    });
+            for target in a.targets() {
+                let Some(to) = index(target) else { continue };
+                let mut seen = Vec::new();
+                for from in &a.from {
+                    let Some(from) = index(from) else { continue };
+                    if seen.contains(&from) {
+                        continue;
+                    }
+                    seen.push(from);
+                    if from == to {
+                        loops[to].push(ai);
+                    } else if let Some(e) = edges.iter_mut().find(|e| e.from == from && e.to == to)
+                    {
+                        e.actions.push(ai);
+                    } else {
+                        edges.push(Edge {
+                            from,
+                            to,
+                            actions: vec![ai],
+                            back: false,
+                        });
+                    }
                 }
             }
         }
@@ -293,7 +297,7 @@ impl Content {
                 .filter(|k| {
                     k.starts
                         .iter()
-                        .any(|a| d.action(a).is_some_and(|a| a.to == s.code))
+                        .any(|a| d.action(a).is_some_and(|a| a.leads_to(&s.code)))
                 })
                 .map(|k| {
                     wrap(
@@ -1694,12 +1698,13 @@ fn description(d: &Definition, g: &Graph, english: bool) -> String {
             .filter_map(|f| g.codes.iter().position(|c| c == f))
             .map(label)
             .collect();
-        let to = g
-            .codes
-            .iter()
-            .position(|c| *c == a.to)
+        let to: Vec<String> = a
+            .targets()
+            .into_iter()
+            .filter_map(|t| g.codes.iter().position(|c| c == t))
             .map(label)
-            .unwrap_or_default();
+            .collect();
+        let to = to.join(if english { " or " } else { "或" });
         if english {
             let _ = write!(
                 out,

@@ -205,9 +205,11 @@ fn check(name: &str, d: &Definition, english: bool) -> String {
         .actions
         .iter()
         .flat_map(|a| {
-            a.from
-                .iter()
-                .map(|f| (a.code.clone(), f.clone(), a.to.clone()))
+            a.targets().into_iter().flat_map(move |t| {
+                a.from
+                    .iter()
+                    .map(move |f| (a.code.clone(), f.clone(), t.to_string()))
+            })
         })
         .collect();
     let mut drawn = BTreeSet::new();
