@@ -59,6 +59,14 @@ impl engine::Facts for CaseFacts {
     fn certificate(&self, procedure: &str, number: &str) -> Option<Certificate> {
         self.certificates.certificate(procedure, number)
     }
+
+    fn department_active(&self, department: &str) -> Option<bool> {
+        self.departments.as_ref().map(|d| d.contains(department))
+    }
+
+    fn number_taken(&self, number: &str) -> bool {
+        self.number_taken.as_deref() == Some(number)
+    }
 }
 
 fn actor_text(actor: Actor<'_>) -> String {
@@ -237,9 +245,12 @@ impl App {
         if case.version == 0
             && let Some(field) = &definition.number_field
             && let Some(number) = command.fields.get(field).and_then(Value::as_str)
-            && self.store().number_taken(&case.region, number).await?
+            && self
+                .store()
+                .number_taken(&case.region, number.trim())
+                .await?
         {
-            facts.number_taken = Some(number.to_string());
+            facts.number_taken = Some(number.trim().to_string());
         }
         Ok(facts)
     }
@@ -255,7 +266,6 @@ impl App {
     ) -> Result<StoredCase> {
         let facts = self.facts(definition, &case, &command).await?;
         let step = engine::decide_with(definition, &case, actor, &command, &facts)?;
-        check_outside_facts(definition, &case, &step, &facts)?;
         let creating = case.version == 0;
         let before = case.version;
         let department_before = case.department.clone();
@@ -560,45 +570,4 @@ struct Origin {
     created_at: fazhi_core::Timestamp,
     number: Option<String>,
     receipt: Option<String>,
-}
-
-/// The refusals that depend on outside facts the engine does not yet read itself.
-fn check_outside_facts(
-    definition: &Definition,
-    case: &Case,
-    step: &Step,
-    facts: &CaseFacts,
-) -> Result<(), Refusal> {
-    let label = |field: &str| {
-        definition
-            .field(field)
-            .map(|f| f.label.zh.clone())
-            .unwrap_or_default()
-    };
-    if let Some(number) = &facts.number_taken
-        && let Some(field) = &definition.number_field
-    {
-        return Err(Refusal::InvalidField {
-            field: label(field),
-            reason: format!("“{number}”已登记"),
-        });
-    }
-    if let Some(departments) = &facts.departments
-        && let Some(field) = definition
-            .action(&step.action)
-            .and_then(|a| a.transfers_to.as_ref())
-        && let Some(target) = step
-            .fields
-            .get(field)
-            .or(case.fields.get(field))
-            .and_then(Value::as_str)
-        && case.department.as_deref() != Some(target)
-        && !departments.contains(target)
-    {
-        return Err(Refusal::InvalidField {
-            field: label(field),
-            reason: "不是本区划内在用的部门".into(),
-        });
-    }
-    Ok(())
 }

@@ -62,14 +62,23 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 pub struct App {
     store: Store,
     procedures: Arc<Registry>,
+    documents: Arc<loading::Documents>,
     calendar: Arc<RwLock<Arc<Calendar>>>,
     config: Arc<AppConfig>,
 }
 
 impl App {
+    /// An application over these definitions, with the embedded templates of the documents
+    /// they list ([`App::load`] also reads an installation's own, and refuses to start when a
+    /// listed document has no template).
     pub fn new(store: Store, procedures: Registry, calendar: Calendar, config: AppConfig) -> App {
+        let documents = loading::documents(None, &procedures).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "document templates");
+            loading::Documents::default()
+        });
         App {
             store,
+            documents: Arc::new(documents),
             procedures: Arc::new(procedures),
             calendar: Arc::new(RwLock::new(Arc::new(calendar))),
             config: Arc::new(config),
@@ -84,8 +93,12 @@ impl App {
         config: AppConfig,
     ) -> Result<App> {
         let procedures = loading::procedures(procedures_dir).map_err(AppError::Invalid)?;
+        let documents =
+            loading::documents(procedures_dir, &procedures).map_err(AppError::Invalid)?;
         let calendar = loading::calendar(&store).await?;
-        Ok(App::new(store, procedures, calendar, config))
+        let mut app = App::new(store, procedures, calendar, config);
+        app.documents = Arc::new(documents);
+        Ok(app)
     }
 
     pub fn store(&self) -> &Store {
@@ -94,6 +107,11 @@ impl App {
 
     pub fn procedures(&self) -> &Arc<Registry> {
         &self.procedures
+    }
+
+    /// The templates of the documents the definitions list.
+    pub fn documents(&self) -> &loading::Documents {
+        &self.documents
     }
 
     pub fn config(&self) -> &AppConfig {

@@ -19,6 +19,117 @@ const SCENARIOS: &str = "scenarios.toml";
 #[exclude = "*scenarios.toml"]
 struct EmbeddedProcedures;
 
+#[derive(RustEmbed)]
+#[folder = "../../procedures/"]
+#[include = "*/documents/*.md"]
+struct EmbeddedDocuments;
+
+/// The template of an official document a definition lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentTemplate {
+    pub procedure: String,
+    pub code: String,
+    pub name: fazhi_core::procedure::Label,
+    /// The built-in text (a region may keep its own edit in the store).
+    pub text: String,
+    /// Where the text came from, for messages.
+    pub source: String,
+}
+
+/// The document templates of the definitions, by procedure and document code.
+#[derive(Debug, Clone, Default)]
+pub struct Documents(std::collections::BTreeMap<(String, String), DocumentTemplate>);
+
+impl Documents {
+    pub fn get(&self, procedure: &str, document: &str) -> Option<&DocumentTemplate> {
+        self.0.get(&(procedure.to_string(), document.to_string()))
+    }
+
+    /// The documents of one procedure, in the order of its codes.
+    pub fn of<'a>(&'a self, procedure: &'a str) -> impl Iterator<Item = &'a DocumentTemplate> {
+        self.0.values().filter(move |d| d.procedure == procedure)
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &DocumentTemplate> {
+        self.0.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The templates of every document the definitions list: `<code>/documents/<document>.md` of
+/// `folder` (an installation's own) or else of the embedded procedures. A listed document
+/// without a template, or a template that does not parse, is an error naming the file.
+pub fn documents(
+    folder: Option<&std::path::Path>,
+    registry: &Registry,
+) -> Result<Documents, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut errors = Vec::new();
+    for definition in registry.all() {
+        for spec in &definition.documents {
+            let key = (definition.code.clone(), spec.code.clone());
+            if out.contains_key(&key) {
+                continue;
+            }
+            let name = format!("{}/documents/{}.md", definition.code, spec.code);
+            let own = folder
+                .map(|f| f.join(&name))
+                .filter(|p| p.exists())
+                .map(|p| {
+                    std::fs::read_to_string(&p)
+                        .map(|text| (text, p.display().to_string()))
+                        .map_err(|e| format!("无法读取 {}：{e}", p.display()))
+                });
+            let found = match own {
+                Some(read) => Some(read),
+                None => EmbeddedDocuments::get(&name).map(|file| {
+                    Ok((
+                        String::from_utf8_lossy(&file.data).into_owned(),
+                        format!("procedures/{name}"),
+                    ))
+                }),
+            };
+            match found {
+                None => errors.push(format!(
+                    "procedures/{name}：定义列出的文书“{}”没有模板文件",
+                    spec.label.zh
+                )),
+                Some(Err(e)) => errors.push(e),
+                Some(Ok((text, source))) => {
+                    if let Err(e) = fazhi_report::templates::Template::parse(&name, &text) {
+                        errors.push(format!("{source}：{e}"));
+                    }
+                    out.insert(
+                        key,
+                        DocumentTemplate {
+                            procedure: definition.code.clone(),
+                            code: spec.code.clone(),
+                            name: spec.label.clone(),
+                            text,
+                            source,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(Documents(out))
+    } else {
+        Err(format!(
+            "文书模板有误 / document templates have errors:\n{}",
+            errors.join("\n")
+        ))
+    }
+}
+
 /// The definition files of a folder: its `*.toml` files and those of its subfolders (one per
 /// procedure), scenarios aside, in name order.
 fn definition_files(folder: &std::path::Path) -> Result<Vec<std::path::PathBuf>, String> {

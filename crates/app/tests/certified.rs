@@ -19,8 +19,9 @@ use fazhi_store::testing::TestDb;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-const CERTIFICATE: &str =
-    include_str!("../../../procedures/enforcement_certificate-2021-07-15.toml");
+const CERTIFICATE: &str = include_str!(
+    "../../../procedures/enforcement_certificate/enforcement_certificate-2021-07-15.toml"
+);
 
 const INSPECTION: &str = r#"
 [procedure]

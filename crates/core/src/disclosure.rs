@@ -1,6 +1,6 @@
 //! Government information disclosure on request (政府信息公开条例, 国务院令第711号, in force
 //! 2019-05-15): the two rules that are arithmetic rather than procedure. The procedure itself
-//! (states, clocks, reply types) is data: `procedures/disclosure_request-2019-05-15.toml`.
+//! (states, clocks, reply types) is data: `procedures/disclosure_request/disclosure_request-2019-05-15.toml`.
 //!
 //! * [`fee_yuan`]: the processing fee charged per request (按件计收) under 国办函〔2020〕109号.
 //! * [`receipt_date`]: the day a request counts as received, by channel (Art 31).

@@ -1,7 +1,7 @@
 //! 行政执法案卷评查: the scoring rules of a case-file evaluation, as pure functions.
 //!
 //! The procedure itself (registration, scoring, rectification) is data:
-//! `procedures/case_file_evaluation-2021-07-15.toml`, and so are the standards it scores by —
+//! `procedures/case_file_evaluation/case_file_evaluation-2021-07-15.toml`, and so are the standards it scores by —
 //! the score ranges (guards), the grade bands and the veto items (its `[grading]` table).
 //! Standards are local (domain.md §8) and change by a new version of the file, never of this
 //! module. What is here is the arithmetic the definition names with `rule =

@@ -380,6 +380,77 @@ pub struct Definition {
     pub online: Option<Online>,
     /// How scores are graded (`[grading]`), for actions with `rule = "case_file_score"`.
     pub grading: Option<Grading>,
+    /// The official documents of the procedure (`[[documents]]`), each made from the template
+    /// `documents/<code>.md` in the procedure's folder.
+    pub documents: Vec<DocumentSpec>,
+    /// What reports read of the procedure by name (`[roles]`): which action is a failed legal
+    /// review, which clock is the publication period, which states mean "in force" … (see
+    /// [`ROLES`]). A report selects procedures by their `counts_toward` tags and reads their
+    /// parts by role, so a new procedure joins a report without Rust.
+    pub roles: BTreeMap<String, Vec<String>>,
+}
+
+/// An official document a procedure issues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DocumentSpec {
+    pub code: String,
+    pub label: Label,
+}
+
+/// What a `[roles]` entry names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleOf {
+    Action,
+    Field,
+    Clock,
+    State,
+}
+
+/// The roles a definition may give its parts, what each names, and what reads it.
+pub const ROLES: &[(&str, RoleOf, &str)] = &[
+    (
+        "legal_review_failed",
+        RoleOf::Action,
+        "the action recording a failed legal review (法制审核未通过), counted by defect",
+    ),
+    (
+        "legal_review_defects",
+        RoleOf::Field,
+        "the list-of-enum field of the defects a failed legal review found",
+    ),
+    (
+        "publication",
+        RoleOf::Clock,
+        "the clock of a decision's publication (公示): running = not yet published",
+    ),
+    (
+        "in_force",
+        RoleOf::State,
+        "the states in which the case's subject is in force (a valid certificate, a confirmed body, a published item)",
+    ),
+    (
+        "evaluated_body",
+        RoleOf::Field,
+        "the department field naming the body whose case files are evaluated",
+    ),
+];
+
+impl Definition {
+    /// The codes a role names in this definition (empty if it gives the role to nothing).
+    pub fn role(&self, role: &str) -> &[String] {
+        self.roles.get(role).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The one code a role names, if it names one.
+    pub fn role_one(&self, role: &str) -> Option<&str> {
+        self.role(role).first().map(String::as_str)
+    }
+
+    /// Whether the procedure counts toward a report tag.
+    pub fn counts_for(&self, tag: &str) -> bool {
+        self.counts_toward.iter().any(|t| t == tag)
+    }
 }
 
 /// How a recorded score is graded, for an action's `rule = "case_file_score"` (案卷评查):
@@ -461,6 +532,27 @@ struct RawFile {
     online: Option<RawOnline>,
     #[serde(default)]
     grading: Option<RawGrading>,
+    #[serde(default)]
+    documents: Vec<RawDocument>,
+    #[serde(default)]
+    roles: BTreeMap<String, RawCodes>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDocument {
+    code: String,
+    zh: String,
+    #[serde(default)]
+    en: String,
+}
+
+/// One code or a list of codes.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawCodes {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -1461,6 +1553,62 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
 
     let grading = raw.grading.map(|g| grading(g, c, &fields));
 
+    let mut documents: Vec<DocumentSpec> = Vec::new();
+    for (i, d) in raw.documents.into_iter().enumerate() {
+        let at = format!("documents[{i}] ({})", d.code);
+        if !is_code(&d.code) {
+            c.error(
+                format!("{at}.code"),
+                "a document code must be lower-case letters, digits and _",
+            );
+        }
+        if documents.iter().any(|o| o.code == d.code) {
+            c.error(format!("{at}.code"), "the document is listed twice");
+        }
+        if d.zh.trim().is_empty() {
+            c.error(format!("{at}.zh"), "the document has no name");
+        }
+        documents.push(DocumentSpec {
+            code: d.code,
+            label: Label { zh: d.zh, en: d.en },
+        });
+    }
+
+    let mut roles = BTreeMap::new();
+    for (role, codes) in raw.roles {
+        let at = format!("roles.{role}");
+        let codes = match codes {
+            RawCodes::One(code) => vec![code],
+            RawCodes::Many(codes) => codes,
+        };
+        let Some((_, of, _)) = ROLES.iter().find(|(name, _, _)| *name == role) else {
+            let known: Vec<&str> = ROLES.iter().map(|(name, _, _)| *name).collect();
+            c.error(&at, format!("unknown role (known: {})", known.join(", ")));
+            continue;
+        };
+        if codes.is_empty() {
+            c.error(&at, "names nothing");
+        }
+        for code in &codes {
+            let known = match of {
+                RoleOf::Action => actions.iter().any(|a| &a.code == code),
+                RoleOf::Field => fields.iter().any(|f| &f.code == code),
+                RoleOf::Clock => clocks.iter().any(|k| &k.code == code),
+                RoleOf::State => states.iter().any(|s| &s.code == code),
+            };
+            if !known {
+                let what = match of {
+                    RoleOf::Action => "action",
+                    RoleOf::Field => "field",
+                    RoleOf::Clock => "clock",
+                    RoleOf::State => "state",
+                };
+                c.error(&at, format!("unknown {what} “{code}”"));
+            }
+        }
+        roles.insert(role, codes);
+    }
+
     let definition = Definition {
         code: h.code,
         name: h.name,
@@ -1477,6 +1625,8 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         publications,
         online,
         grading,
+        documents,
+        roles,
     };
     // What a rule needs of the definition (the grading it reads), once the rest is known.
     for (i, a) in definition.actions.iter().enumerate() {
@@ -1943,6 +2093,11 @@ impl Registry {
         } else {
             Err(errors)
         }
+    }
+
+    /// Every definition, every version.
+    pub fn all(&self) -> &[Definition] {
+        &self.definitions
     }
 
     pub fn get(&self, code: &str, version: &str) -> Option<&Definition> {

@@ -11,7 +11,8 @@ use fazhi_core::org::Role;
 use fazhi_core::procedure::{Definition, Expiry};
 use serde_json::json;
 
-const TEXT: &str = include_str!("../../../procedures/disclosure_request-2019-05-15.toml");
+const TEXT: &str =
+    include_str!("../../../procedures/disclosure_request/disclosure_request-2019-05-15.toml");
 const DEPARTMENT: &str = "d-gov";
 
 fn definition() -> Definition {

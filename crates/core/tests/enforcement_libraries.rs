@@ -14,11 +14,16 @@ use fazhi_core::org::Role;
 use fazhi_core::procedure::{Definition, Expiry};
 use serde_json::{Value, json};
 
-const CERTIFICATE: &str =
-    include_str!("../../../procedures/enforcement_certificate-2021-07-15.toml");
-const BODY: &str = include_str!("../../../procedures/enforcement_body-2021-07-15.toml");
-const ITEM: &str = include_str!("../../../procedures/enforcement_item-2021-07-15.toml");
-const PENALTY: &str = include_str!("../../../procedures/administrative_penalty-2021-07-15.toml");
+const CERTIFICATE: &str = include_str!(
+    "../../../procedures/enforcement_certificate/enforcement_certificate-2021-07-15.toml"
+);
+const BODY: &str =
+    include_str!("../../../procedures/enforcement_body/enforcement_body-2021-07-15.toml");
+const ITEM: &str =
+    include_str!("../../../procedures/enforcement_item/enforcement_item-2021-07-15.toml");
+const PENALTY: &str = include_str!(
+    "../../../procedures/administrative_penalty/administrative_penalty-2021-07-15.toml"
+);
 const DEPARTMENT: &str = "d-market";
 
 fn justice() -> Principal {

@@ -738,7 +738,7 @@ fn a_case_knows_when_it_was_opened_and_concluded() {
 
 #[test]
 fn a_list_of_enum_takes_only_its_values() {
-    let text = include_str!("../../../procedures/litigation-2015-05-01.toml");
+    let text = include_str!("../../../procedures/litigation/litigation-2015-05-01.toml");
     let def = load("litigation.toml", text);
     let field = def.field("judgment_grounds").unwrap();
     let ok = fazhi_core::engine::normalise(

@@ -1,4 +1,4 @@
-//! 行政执法案卷评查 (procedures/case_file_evaluation-2021-07-15.toml and
+//! 行政执法案卷评查 (procedures/case_file_evaluation/case_file_evaluation-2021-07-15.toml and
 //! `fazhi_core::evaluation`): the definition, its guards, the rectification clock on real
 //! dates, and the scoring rule that grades by the definition's `[grading]`.
 
@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 mod common;
 use common::*;
 
-const EVALUATION: &str = include_str!("../../../procedures/case_file_evaluation-2021-07-15.toml");
+const EVALUATION: &str =
+    include_str!("../../../procedures/case_file_evaluation/case_file_evaluation-2021-07-15.toml");
 /// The justice bureau, whose cases evaluations are.
 const BUREAU: &str = "d-justice";
 /// The body whose file is evaluated.

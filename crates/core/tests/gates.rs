@@ -243,7 +243,9 @@ fn unknown_placeholders_and_bad_number_fields_are_definition_errors() {
 
 #[test]
 fn an_officer_is_published_by_full_name_and_number_only() {
-    let text = include_str!("../../../procedures/enforcement_certificate-2021-07-15.toml");
+    let text = include_str!(
+        "../../../procedures/enforcement_certificate/enforcement_certificate-2021-07-15.toml"
+    );
     let def = load("enforcement_certificate.toml", text);
     let justice = person(Role::JusticeStaff, None);
     let mut run = Run::new(def, "d-market");

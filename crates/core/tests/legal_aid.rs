@@ -1,5 +1,5 @@
-//! 法律援助 (procedures/legal_aid-2022-01-01.toml) and 法律咨询
-//! (procedures/legal_consultation-2022-01-01.toml): every time limit of the 法律援助法 2021,
+//! 法律援助 (procedures/legal_aid/legal_aid-2022-01-01.toml) and 法律咨询
+//! (procedures/legal_consultation/legal_consultation-2022-01-01.toml): every time limit of the 法律援助法 2021,
 //! counted on real dates of the embedded calendar.
 
 use fazhi_core::calendar::Calendar;
@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 mod common;
 use common::*;
 
-const LEGAL_AID: &str = include_str!("../../../procedures/legal_aid-2022-01-01.toml");
-const CONSULTATION: &str = include_str!("../../../procedures/legal_consultation-2022-01-01.toml");
+const LEGAL_AID: &str = include_str!("../../../procedures/legal_aid/legal_aid-2022-01-01.toml");
+const CONSULTATION: &str =
+    include_str!("../../../procedures/legal_consultation/legal_consultation-2022-01-01.toml");
 const CENTRE: &str = "d-legal-aid";
 
 fn definition() -> Definition {

@@ -10,7 +10,7 @@ use fazhi_core::org::Role;
 use fazhi_core::procedure::{Definition, Expiry, FieldType};
 use serde_json::{Value, json};
 
-const TEXT: &str = include_str!("../../../procedures/litigation-2015-05-01.toml");
+const TEXT: &str = include_str!("../../../procedures/litigation/litigation-2015-05-01.toml");
 const DEPARTMENT: &str = "d-market";
 
 fn definition() -> Definition {

@@ -1,4 +1,4 @@
-//! 人民调解 (procedures/mediation-2011-01-01.toml): the one-month target, its extension with
+//! 人民调解 (procedures/mediation/mediation-2011-01-01.toml): the one-month target, its extension with
 //! both parties' consent, and the 30 days for judicial confirmation, counted on real dates of
 //! the embedded calendar.
 
@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 mod common;
 use common::*;
 
-const MEDIATION: &str = include_str!("../../../procedures/mediation-2011-01-01.toml");
+const MEDIATION: &str = include_str!("../../../procedures/mediation/mediation-2011-01-01.toml");
 /// The case's department is the people's mediation committee.
 const COMMITTEE: &str = "d-mediation-shuishiying";
 

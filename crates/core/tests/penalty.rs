@@ -18,9 +18,12 @@ use fazhi_core::procedure::{Definition, Expiry};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-const TEXT: &str = include_str!("../../../procedures/administrative_penalty-2021-07-15.toml");
-const CERTIFICATES: &str =
-    include_str!("../../../procedures/enforcement_certificate-2021-07-15.toml");
+const TEXT: &str = include_str!(
+    "../../../procedures/administrative_penalty/administrative_penalty-2021-07-15.toml"
+);
+const CERTIFICATES: &str = include_str!(
+    "../../../procedures/enforcement_certificate/enforcement_certificate-2021-07-15.toml"
+);
 const DEPARTMENT: &str = "d-market";
 
 fn definition() -> Definition {

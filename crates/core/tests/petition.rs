@@ -1,4 +1,4 @@
-//! 信访事项 (procedures/petition-2022-05-01.toml): every time limit of the 信访工作条例 2022,
+//! 信访事项 (procedures/petition/petition-2022-05-01.toml): every time limit of the 信访工作条例 2022,
 //! counted on real dates of the embedded calendar.
 
 use fazhi_core::calendar::Calendar;
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 mod common;
 use common::*;
 
-const PETITION: &str = include_str!("../../../procedures/petition-2022-05-01.toml");
+const PETITION: &str = include_str!("../../../procedures/petition/petition-2022-05-01.toml");
 const DEPT: &str = "d-housing";
 
 fn definition() -> Definition {

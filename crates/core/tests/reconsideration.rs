@@ -10,7 +10,8 @@ use fazhi_core::org::Role;
 use fazhi_core::procedure::{Definition, Expiry};
 use serde_json::{Value, json};
 
-const TEXT: &str = include_str!("../../../procedures/reconsideration-2024-01-01.toml");
+const TEXT: &str =
+    include_str!("../../../procedures/reconsideration/reconsideration-2024-01-01.toml");
 const DEPARTMENT: &str = "d-justice";
 
 fn definition() -> Definition {

@@ -6,12 +6,12 @@
 //! procedure carrying the fields of its definition the templates use (that they use no others
 //! is checked in `templates_match_definitions.rs`).
 
+mod common;
+
 use chrono::NaiveDate;
 use fazhi_report::docx::{self, Fonts};
 use fazhi_report::html;
-use fazhi_report::templates::{
-    CaseInfo, DocumentContext, Template, TemplateErrorKind, default_template, defaults,
-};
+use fazhi_report::templates::{CaseInfo, DocumentContext, Template, TemplateErrorKind};
 use fazhi_report::{Block, Cell, Document, Signature, Table};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -586,8 +586,8 @@ fn sample_context(procedure: &str) -> DocumentContext {
 }
 
 fn render(procedure: &str, document: &str, ctx: &DocumentContext) -> Document {
-    let text = default_template(procedure, document).expect("a default template");
-    let template = Template::parse(&format!("{procedure}/{document}"), text)
+    let text = common::template(procedure, document).expect("a default template");
+    let template = Template::parse(&format!("{procedure}/{document}"), &text)
         .unwrap_or_else(|e| panic!("{procedure}/{document}: {e}"));
     template
         .render(ctx)
@@ -607,9 +607,10 @@ fn body_text(doc: &Document) -> String {
 
 #[test]
 fn every_default_template_parses_and_renders() {
-    let all = defaults();
+    let all = common::templates();
     assert_eq!(all.len(), 20);
-    for (procedure, document, name, text) in all {
+    for (procedure, document, name, text) in &all {
+        let (procedure, document, name) = (procedure.as_str(), document.as_str(), name.as_str());
         let doc = render(procedure, document, &sample_context(procedure));
         let body = body_text(&doc);
         assert!(!doc.title.is_empty(), "{procedure}/{document}");
@@ -677,7 +678,7 @@ fn disclosure_documents_carry_the_case() {
     // The supplement period is the one the agency set (Art 30): never a made-up default.
     let error = Template::parse(
         "supplement_notice",
-        default_template("disclosure_request", "supplement_notice").unwrap(),
+        &common::template("disclosure_request", "supplement_notice").unwrap(),
     )
     .unwrap()
     .render(&bare)
@@ -809,7 +810,7 @@ fn the_reply_follows_the_reply_type() {
     ctx.fields.remove("reply_type");
     let template = Template::parse(
         "reply",
-        default_template("disclosure_request", "reply").unwrap(),
+        &common::template("disclosure_request", "reply").unwrap(),
     )
     .unwrap();
     let error = template.render(&ctx).unwrap_err();
@@ -911,7 +912,7 @@ fn reconsideration_decisions_cite_their_article() {
     terminated.fields.remove("terminated_on");
     let error = Template::parse(
         "decision",
-        default_template("reconsideration", "decision").unwrap(),
+        &common::template("reconsideration", "decision").unwrap(),
     )
     .unwrap()
     .render(&terminated)

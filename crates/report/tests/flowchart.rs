@@ -7,18 +7,15 @@
 //! Set `FLOWCHART_OUT=/some/dir` to also write the charts there, to look at them.
 
 use fazhi_core::procedure::{Definition, NEW_STATE};
+mod common;
+
 use fazhi_report::flowchart;
 use std::collections::BTreeSet;
 use std::path::Path;
 
 fn definitions() -> Vec<(String, Definition)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut files: Vec<_> = std::fs::read_dir(root.join("procedures"))
-        .expect("procedures/")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
+    let mut files = common::definition_files();
     files.push(root.join("demo/sample-permit.toml"));
     assert!(files.len() >= 2, "no definitions found");
     files

@@ -10,16 +10,17 @@
 //!   filled with a plausible value of its type (normalised by the engine, as the store keeps
 //!   it), for every version of the definition, with and without the clocks' due dates.
 
+mod common;
+
 use chrono::{Days, NaiveDate};
 use fazhi_core::engine::normalise;
 use fazhi_core::procedure::{Definition, Field, FieldType};
 use fazhi_report::docx::{self, Fonts};
-use fazhi_report::templates::{DocumentContext, Template, defaults, format_yuan};
+use fazhi_report::templates::{DocumentContext, Template, format_yuan};
 use fazhi_report::{Block, CaseRecord, Document, html};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Read};
-use std::path::Path;
 
 /// The attributes a party value may have (see `fazhi_core::engine::normalise`).
 const PARTY_ATTRIBUTES: [&str; 7] = [
@@ -34,27 +35,9 @@ const PARTY_ATTRIBUTES: [&str; 7] = [
 
 /// Every definition in `procedures/`, by procedure code (all versions).
 fn definitions() -> BTreeMap<String, Vec<Definition>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../procedures");
     let mut out: BTreeMap<String, Vec<Definition>> = BTreeMap::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    for path in files {
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let text = std::fs::read_to_string(&path).unwrap();
-        let definition = Definition::parse(&name, &text).unwrap_or_else(|errors| {
-            panic!(
-                "{name}: {}",
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
-        });
+    for path in common::definition_files() {
+        let definition = common::parse(&path);
         out.entry(definition.code.clone())
             .or_default()
             .push(definition);
@@ -250,7 +233,7 @@ fn references(text: &str) -> References {
 #[test]
 fn the_reference_reader_reads_what_templates_write() {
     let text = "# {{ fields.applicant.name }}\n\n{% set rt = fields.reply_type | required %}\n{% if rt == \"disclose\" or rt is startingwith(\"withhold_\") %}{{ display.channel }}{% endif %}{% if fields.decision_type not in [\"settled\", 'withdrawn'] and deadlines.reply %}x{% endif %}{# fields.ignored #}{{ fields[\"x\"] }}\n";
-    let refs = references(text);
+    let refs = references(&text);
     assert_eq!(
         refs.fields,
         ["applicant", "decision_type", "reply_type"]
@@ -284,14 +267,16 @@ fn the_reference_reader_reads_what_templates_write() {
 fn templates_name_only_fields_clocks_and_codes_of_their_definition() {
     let definitions = definitions();
     let mut problems = Vec::new();
-    for (procedure, document, _, text) in defaults() {
+    for (procedure, document, _, text) in common::templates() {
         let at = format!("templates/{procedure}/{document}.md");
-        let Some(versions) = definitions.get(procedure) else {
-            problems.push(format!("{at}: no definition procedures/{procedure}-*.toml"));
+        let Some(versions) = definitions.get(&procedure) else {
+            problems.push(format!(
+                "{at}: no definition procedures/{procedure}/{procedure}-*.toml"
+            ));
             continue;
         };
         let field = |code: &str| versions.iter().find_map(|d| d.field(code));
-        let refs = references(text);
+        let refs = references(&text);
         for code in refs.fields.iter().chain(&refs.display) {
             if field(code).is_none() {
                 problems.push(format!("{at}: “{code}” is not a field of {procedure}"));
@@ -503,10 +488,10 @@ fn docx_text(bytes: &[u8]) -> String {
 fn every_template_renders_a_case_with_every_field_of_its_definition() {
     let definitions = definitions();
     let mut rendered = 0;
-    for (procedure, document, _, text) in defaults() {
+    for (procedure, document, _, text) in common::templates() {
         let at = format!("templates/{procedure}/{document}.md");
-        let template = Template::parse(&at, text).unwrap_or_else(|e| panic!("{at}: {e}"));
-        for definition in &definitions[procedure] {
+        let template = Template::parse(&at, &text).unwrap_or_else(|e| panic!("{at}: {e}"));
+        for definition in &definitions[&procedure] {
             for with_deadlines in [true, false] {
                 let ctx = full_context(definition, with_deadlines);
                 let at = format!(
@@ -560,5 +545,5 @@ fn every_template_renders_a_case_with_every_field_of_its_definition() {
             }
         }
     }
-    assert!(rendered >= defaults().len() * 2);
+    assert!(rendered >= common::templates().len() * 2);
 }

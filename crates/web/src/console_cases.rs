@@ -754,7 +754,7 @@ async fn case_page(
         CasePage {
             t,
             c: Chrome::new(&staff.user, staff.lang, "cases", path),
-            templates: crate::console_documents::documents_for(&view.procedure),
+            templates: crate::console_documents::documents_for(state, &view.procedure, english),
             v: view,
             department,
             facts,

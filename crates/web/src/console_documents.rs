@@ -19,9 +19,7 @@ use fazhi_app::reports::case_record;
 use fazhi_core::Role;
 use fazhi_core::engine::clock_due;
 use fazhi_core::region::RegionCode;
-use fazhi_report::templates::{
-    DocumentContext, Template as DocTemplate, default_template, defaults,
-};
+use fazhi_report::templates::{DocumentContext, Template as DocTemplate};
 use fazhi_store::cases::StoredCase;
 use serde::Deserialize;
 
@@ -37,11 +35,12 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The documents a procedure has templates for: (code, name).
-pub fn documents_for(procedure: &str) -> Vec<(String, String)> {
-    defaults()
-        .into_iter()
-        .filter(|(p, _, _, _)| *p == procedure)
-        .map(|(_, d, name, _)| (d.to_string(), name.to_string()))
+pub fn documents_for(state: &AppState, procedure: &str, english: bool) -> Vec<(String, String)> {
+    state
+        .app
+        .documents()
+        .of(procedure)
+        .map(|d| (d.code.clone(), d.name.get(english).to_string()))
         .collect()
 }
 
@@ -60,8 +59,11 @@ async fn template_text(
         .find(|t| t.procedure == procedure && t.document == document);
     match edited {
         Some(t) => Ok((t.body, t.version)),
-        None => default_template(procedure, document)
-            .map(|t| (t.to_string(), 0))
+        None => state
+            .app
+            .documents()
+            .get(procedure, document)
+            .map(|t| (t.text.clone(), 0))
             .ok_or_else(|| WebError::NotFound(format!("没有文书模板 {procedure}/{document}"))),
     }
 }
@@ -286,24 +288,26 @@ async fn template_list(
         let edited = state.store.edited_templates(&region).await?;
         let english = staff.lang == Lang::En;
         let today = state.store.today();
-        let rows = defaults()
-            .into_iter()
-            .map(|(p, d, name, _)| {
+        let rows = state
+            .app
+            .documents()
+            .all()
+            .map(|t| {
                 let procedure = state
                     .procedures
-                    .current(p, today)
+                    .current(&t.procedure, today)
                     .map(|def| def.name.get(english).to_string())
-                    .unwrap_or_else(|| p.to_string());
+                    .unwrap_or_else(|| t.procedure.clone());
                 let version = edited
                     .iter()
-                    .find(|t| t.procedure == p && t.document == d)
-                    .map(|t| t.version)
+                    .find(|e| e.procedure == t.procedure && e.document == t.code)
+                    .map(|e| e.version)
                     .unwrap_or(0);
                 (
                     procedure,
-                    p.to_string(),
-                    d.to_string(),
-                    name.to_string(),
+                    t.procedure.clone(),
+                    t.code.clone(),
+                    t.name.get(english).to_string(),
                     version,
                 )
             })
@@ -356,7 +360,7 @@ async fn template_form(
             TemplateEditPage {
                 t,
                 c: Chrome::new(&staff.user, staff.lang, "templates", uri.path()),
-                name: document_name(&procedure, &document),
+                name: document_name(&state, &procedure, &document),
                 procedure,
                 document,
                 body,
@@ -372,11 +376,12 @@ async fn template_form(
     .or_error_page(staff.lang)
 }
 
-fn document_name(procedure: &str, document: &str) -> String {
-    defaults()
-        .into_iter()
-        .find(|(p, d, _, _)| *p == procedure && *d == document)
-        .map(|(_, _, name, _)| name.to_string())
+fn document_name(state: &AppState, procedure: &str, document: &str) -> String {
+    state
+        .app
+        .documents()
+        .get(procedure, document)
+        .map(|t| t.name.zh.clone())
         .unwrap_or_default()
 }
 
@@ -395,7 +400,7 @@ async fn template_save(
 ) -> Response {
     let result = async {
         let region = template_region(&staff)?;
-        if default_template(&procedure, &document).is_none() {
+        if state.app.documents().get(&procedure, &document).is_none() {
             return Err(WebError::NotFound(format!(
                 "没有文书模板 {procedure}/{document}"
             )));
@@ -437,7 +442,7 @@ async fn template_save(
                 TemplateEditPage {
                     t,
                     c: Chrome::new(&staff.user, staff.lang, "templates", uri.path()),
-                    name: document_name(&procedure, &document),
+                    name: document_name(&state, &procedure, &document),
                     procedure,
                     document,
                     body: form.body,
