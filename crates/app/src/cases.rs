@@ -225,9 +225,12 @@ impl App {
                     .cases_by_number(&case.region, certificates, &numbers)
                     .await?
                 {
-                    facts
-                        .certificates
-                        .insert(number.clone(), Certificate::of_case(&certificate, &number));
+                    let definition =
+                        self.definition(&certificate.procedure, &certificate.definition_version)?;
+                    facts.certificates.insert(
+                        number.clone(),
+                        Certificate::of_case(definition, &certificate, &number),
+                    );
                 }
             }
         }

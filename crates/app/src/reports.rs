@@ -333,12 +333,31 @@ pub struct Supervision {
     pub evaluations: Vec<fazhi_core::evaluation::BodySummary>,
 }
 
-pub const PENALTY: &str = "administrative_penalty";
-const CERTIFICATE: &str = "enforcement_certificate";
-const BODY: &str = "enforcement_body";
-const ITEM: &str = "enforcement_item";
-const EVALUATION: &str = fazhi_core::evaluation::PROCEDURE;
+/// The report tags (a definition's `counts_toward`) the supervision report reads.
+pub mod tags {
+    pub const PENALTIES: &str = "enforcement.penalties";
+    pub const CERTIFICATES: &str = "enforcement.certificates";
+    pub const BODIES: &str = "enforcement.bodies";
+    pub const ITEMS: &str = "enforcement.items";
+    pub const EVALUATIONS: &str = "evaluation.case_files";
+}
 
+/// The codes of the procedures that count toward a tag.
+fn tagged(registry: &Registry, tag: &str) -> Vec<String> {
+    let mut codes: Vec<String> = registry
+        .all()
+        .iter()
+        .filter(|d| d.counts_for(tag))
+        .map(|d| d.code.clone())
+        .collect();
+    codes.dedup();
+    codes
+}
+
+/// The justice bureau's view of enforcement in a region for a year. The procedures come by
+/// their tags (`counts_toward`), their parts by the roles their definitions give them (which
+/// action is a failed legal review, which clock the publication, which states "in force"), so
+/// a new enforcement procedure joins this report with no Rust.
 pub async fn supervision(
     store: &Store,
     registry: &Registry,
@@ -347,11 +366,25 @@ pub async fn supervision(
     year: i32,
 ) -> Result<Supervision, AppError> {
     let today = store.today();
-    let cases = store
-        .cases_in(region, &[PENALTY, CERTIFICATE, BODY, ITEM, EVALUATION])
-        .await?;
+    let groups: Vec<Vec<String>> = [
+        tags::PENALTIES,
+        tags::CERTIFICATES,
+        tags::BODIES,
+        tags::ITEMS,
+        tags::EVALUATIONS,
+    ]
+    .iter()
+    .map(|tag| tagged(registry, tag))
+    .collect();
+    let [penalties, certificates, bodies_, items, evaluations] = &groups[..] else {
+        unreachable!("five tags");
+    };
+    let codes: Vec<&str> = groups.iter().flatten().map(String::as_str).collect();
+    let cases = store.cases_in(region, &codes).await?;
+    let definition_of =
+        |c: &StoredCase| registry.get(&c.case.procedure, &c.case.definition_version);
     let deadline = |c: &StoredCase| -> Option<fazhi_core::engine::DeadlineStatus> {
-        let definition = registry.get(&c.case.procedure, &c.case.definition_version)?;
+        let definition = definition_of(c)?;
         c.case
             .clocks
             .iter()
@@ -378,11 +411,21 @@ pub async fn supervision(
             cases,
         }
     };
-    let of = |c: &StoredCase, p: &str| c.case.procedure == p;
+    let of = |c: &StoredCase, group: &[String]| group.contains(&c.case.procedure);
+    let in_force = |c: &StoredCase| {
+        definition_of(c).is_some_and(|d| d.role("in_force").contains(&c.case.state))
+    };
+    let taken_in_year = |c: &StoredCase, action: &str| {
+        c.case
+            .taken
+            .iter()
+            .zip(&c.case.taken_on)
+            .any(|(a, on)| a == action && on.year() == year)
+    };
     let overdue = |c: &StoredCase| deadline(c) == Some(fazhi_core::engine::DeadlineStatus::Overdue);
     let mut bodies: Vec<String> = cases
         .iter()
-        .filter(|c| of(c, PENALTY))
+        .filter(|c| of(c, penalties))
         .filter_map(|c| c.case.department.clone())
         .collect();
     bodies.sort();
@@ -391,7 +434,7 @@ pub async fn supervision(
         .into_iter()
         .map(|body| {
             let mine =
-                |c: &StoredCase| of(c, PENALTY) && c.case.department.as_deref() == Some(&body);
+                |c: &StoredCase| of(c, penalties) && c.case.department.as_deref() == Some(&body);
             let opened =
                 figure(&|c| mine(c) && c.case.opened_on().is_some_and(|d| d.year() == year));
             let open = figure(&|c| mine(c) && !c.terminal);
@@ -399,51 +442,69 @@ pub async fn supervision(
             (body, opened, open, late)
         })
         .collect();
-    let penalty_def = registry.current(PENALTY, today);
-    let defects = penalty_def
-        .and_then(|d| d.field("review_defects"))
-        .map(|field| {
-            field
-                .values
-                .iter()
-                .map(|v| {
-                    let failed_with = |c: &StoredCase| {
-                        of(c, PENALTY)
-                            && c.case
-                                .taken
-                                .iter()
-                                .zip(&c.case.taken_on)
-                                .any(|(a, on)| a == "review_fail" && on.year() == year)
-                            && c.case.fields.get("review_defects").is_some_and(|d| {
-                                d.as_array()
-                                    .is_some_and(|items| items.iter().any(|i| i == &v.code))
-                            })
-                    };
-                    (v.zh.clone(), figure(&failed_with))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let publicity_running = |c: &StoredCase| {
-        of(c, PENALTY)
-            && c.case
-                .clock("publicity")
+    // Failed legal reviews by defect: the defect field's values, in the order the current
+    // definitions list them.
+    let mut defects: Vec<(String, Figure)> = Vec::new();
+    for definition in registry.procedures(today) {
+        if !definition.counts_for(tags::PENALTIES) {
+            continue;
+        }
+        let Some(field) = definition
+            .role_one("legal_review_defects")
+            .and_then(|f| definition.field(f))
+        else {
+            continue;
+        };
+        for value in &field.values {
+            let failed_with = |c: &StoredCase| {
+                let Some(d) = definition_of(c) else {
+                    return false;
+                };
+                let (Some(action), Some(field)) = (
+                    d.role_one("legal_review_failed"),
+                    d.role_one("legal_review_defects"),
+                ) else {
+                    return false;
+                };
+                of(c, penalties)
+                    && taken_in_year(c, action)
+                    && c.case.fields.get(field).is_some_and(|d| {
+                        d.as_array()
+                            .is_some_and(|items| items.iter().any(|i| i == &value.code))
+                    })
+            };
+            if !defects.iter().any(|(label, _)| *label == value.zh) {
+                defects.push((value.zh.clone(), figure(&failed_with)));
+            }
+        }
+    }
+    let publication_running = |c: &StoredCase| {
+        of(c, penalties)
+            && definition_of(c)
+                .and_then(|d| d.role_one("publication"))
+                .and_then(|clock| c.case.clock(clock))
                 .is_some_and(|k| k.status == ClockStatus::Running)
     };
     let scored: Vec<(String, fazhi_core::evaluation::Evaluation)> = cases
         .iter()
-        .filter(|c| of(c, EVALUATION))
-        .filter(|c| {
-            c.case
-                .taken
-                .iter()
-                .zip(&c.case.taken_on)
-                .any(|(a, on)| a == fazhi_core::evaluation::SCORE_ACTION && on.year() == year)
-        })
+        .filter(|c| of(c, evaluations))
         .filter_map(|c| {
-            let body = c.case.fields.get("evaluated_body")?.as_str()?.to_string();
-            // Graded by the bands of the definition the case started under.
-            let definition = registry.get(&c.case.procedure, &c.case.definition_version)?;
+            // Graded by the definition the case started under: its scoring action is the one
+            // whose rule grades, its body the field given the role.
+            let definition = definition_of(c)?;
+            let scoring = definition
+                .actions
+                .iter()
+                .find(|a| a.rule.as_deref() == Some(fazhi_core::rules::CASE_FILE_SCORE))?;
+            if !taken_in_year(c, &scoring.code) {
+                return None;
+            }
+            let body = c
+                .case
+                .fields
+                .get(definition.role_one("evaluated_body")?)?
+                .as_str()?
+                .to_string();
             let evaluation =
                 fazhi_core::evaluation::evaluation_of(definition, &c.case.fields).ok()?;
             Some((body, evaluation))
@@ -454,17 +515,15 @@ pub async fn supervision(
         evaluations: fazhi_core::evaluation::summary(&scored),
         by_body,
         defects,
-        unpublished: figure(&publicity_running),
-        published_late: figure(&|c| publicity_running(c) && overdue(c)),
+        unpublished: figure(&publication_running),
+        published_late: figure(&|c| publication_running(c) && overdue(c)),
         certificates_expiring: figure(&|c| {
-            of(c, CERTIFICATE)
-                && c.case.state == "valid"
+            of(c, certificates)
+                && in_force(c)
                 && deadline(c).is_some_and(|d| d != fazhi_core::engine::DeadlineStatus::Normal)
         }),
-        certificates_valid: figure(&|c| of(c, CERTIFICATE) && c.case.state == "valid"),
-        bodies_confirmed: figure(&|c| of(c, BODY) && c.case.state == "confirmed"),
-        items_published: figure(&|c| {
-            of(c, ITEM) && matches!(c.case.state.as_str(), "published" | "revised")
-        }),
+        certificates_valid: figure(&|c| of(c, certificates) && in_force(c)),
+        bodies_confirmed: figure(&|c| of(c, bodies_) && in_force(c)),
+        items_published: figure(&|c| of(c, items) && in_force(c)),
     })
 }

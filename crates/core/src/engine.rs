@@ -689,25 +689,24 @@ pub struct Certificate {
 }
 
 impl Certificate {
-    /// The certificate as a case of its procedure records it.
-    pub fn of_case(case: &Case, number: &str) -> Certificate {
-        let scopes = match case.fields.get("scopes") {
+    /// The certificate as a case of its procedure records it, read through the roles its
+    /// definition gives (`in_force` states, `certificate_holder`, `certificate_scopes`,
+    /// `valid_until` fields).
+    pub fn of_case(definition: &Definition, case: &Case, number: &str) -> Certificate {
+        let field = |role: &str| definition.role_one(role).and_then(|f| case.fields.get(f));
+        let scopes = match field("certificate_scopes") {
             Some(Value::Array(items)) => items.iter().filter_map(text_of).collect(),
             Some(other) => text_of(other).into_iter().collect(),
             None => Vec::new(),
         };
         Certificate {
             number: number.to_string(),
-            holder: case
-                .fields
-                .get("holder")
+            holder: field("certificate_holder")
                 .and_then(|h| h["name"].as_str())
                 .unwrap_or_default()
                 .to_string(),
-            in_force: case.state == "valid",
-            valid_until: case
-                .fields
-                .get("valid_until")
+            in_force: definition.role("in_force").contains(&case.state),
+            valid_until: field("valid_until")
                 .and_then(Value::as_str)
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
             scopes,

@@ -14,12 +14,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// The procedure code of the evaluation definition.
-pub const PROCEDURE: &str = "case_file_evaluation";
-
-/// The action that records a score (where [`check_recorded`] applies).
-pub const SCORE_ACTION: &str = "score";
-
 /// The definition's grading table, or why there is none to grade by.
 fn grading(definition: &Definition) -> Result<&Grading, String> {
     definition

@@ -434,6 +434,21 @@ pub const ROLES: &[(&str, RoleOf, &str)] = &[
         RoleOf::Field,
         "the department field naming the body whose case files are evaluated",
     ),
+    (
+        "certificate_holder",
+        RoleOf::Field,
+        "the party field naming a certificate's holder, as a `certified` guard reads it",
+    ),
+    (
+        "certificate_scopes",
+        RoleOf::Field,
+        "the field of the fields a certificate covers (a `certified` guard's `covering`)",
+    ),
+    (
+        "valid_until",
+        RoleOf::Field,
+        "the date field after which a certificate is no longer valid",
+    ),
 ];
 
 impl Definition {

@@ -7,8 +7,11 @@ use crate::procedure::Definition;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// A case file's score: the total is the sum of the parts, the grade follows [grading].
+pub const CASE_FILE_SCORE: &str = "case_file_score";
+
 /// The rules a definition may name.
-pub const KNOWN: &[&str] = &["case_file_score"];
+pub const KNOWN: &[&str] = &[CASE_FILE_SCORE];
 
 /// Checks a step's fields (merged with the case's) against a named rule of its definition;
 /// the error says in Chinese what does not add up.
@@ -20,7 +23,7 @@ pub fn check(
     match rule {
         // A case file's total is the sum of its parts, and its grade follows the veto items
         // and score bands of the definition's [grading] (案卷评查).
-        "case_file_score" => crate::evaluation::check_recorded(definition, fields),
+        CASE_FILE_SCORE => crate::evaluation::check_recorded(definition, fields),
         _ => Ok(()),
     }
 }

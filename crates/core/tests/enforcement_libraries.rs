@@ -232,7 +232,7 @@ fn a_certificate_is_issued_after_a_passed_exam_and_never_to_contract_staff() {
 
     // What the engine's certified guard reads from the case.
     let issued = valid("2023-12-29");
-    let read = Certificate::of_case(&issued.case, "21020101");
+    let read = Certificate::of_case(&certificate_def(), &issued.case, "21020101");
     assert_eq!(
         read,
         Certificate {
@@ -243,7 +243,14 @@ fn a_certificate_is_issued_after_a_passed_exam_and_never_to_contract_staff() {
             scopes: vec!["market".into(), "health".into()],
         }
     );
-    assert!(!Certificate::of_case(&applied("21020103", "civil_servant").case, "21020103").in_force);
+    assert!(
+        !Certificate::of_case(
+            &certificate_def(),
+            &applied("21020103", "civil_servant").case,
+            "21020103"
+        )
+        .in_force
+    );
 }
 
 fn run_valid_attempt_by_staff() -> Refusal {
@@ -292,7 +299,7 @@ fn a_certificate_turns_yellow_30_days_before_its_end_and_then_expires_by_itself(
     ));
     run.act(Actor::System, "expire", "2022-01-01", &[]);
     assert_eq!(run.case.state, "expired");
-    assert!(!Certificate::of_case(&run.case, "21020101").in_force);
+    assert!(!Certificate::of_case(&certificate_def(), &run.case, "21020101").in_force);
     assert!(matches!(
         run.try_act(
             Actor::User(&justice()),
@@ -357,7 +364,7 @@ fn renewal_gives_a_new_end_and_starts_the_clock_afresh() {
         DeadlineStatus::Normal
     );
     assert_eq!(
-        Certificate::of_case(&run.case, "21020101").valid_until,
+        Certificate::of_case(&certificate_def(), &run.case, "21020101").valid_until,
         Some(date("2023-12-29"))
     );
     // The yearly review keeps it valid and records the training.
@@ -380,9 +387,9 @@ fn suspension_is_undone_but_cancellation_and_revocation_end_the_certificate() {
         "2021-10-08",
         &[("suspend_reason", json!("涉嫌违规执法"))],
     );
-    assert!(!Certificate::of_case(&run.case, "21020101").in_force);
+    assert!(!Certificate::of_case(&certificate_def(), &run.case, "21020101").in_force);
     run.act(Actor::User(&justice()), "reinstate", "2021-11-01", &[]);
-    assert!(Certificate::of_case(&run.case, "21020101").in_force);
+    assert!(Certificate::of_case(&certificate_def(), &run.case, "21020101").in_force);
 
     let mut retired = valid("2023-12-29");
     let refused = retired
@@ -403,7 +410,7 @@ fn suspension_is_undone_but_cancellation_and_revocation_end_the_certificate() {
         retired.case.clock("validity").unwrap().status,
         ClockStatus::Stopped
     );
-    assert!(!Certificate::of_case(&retired.case, "21020101").in_force);
+    assert!(!Certificate::of_case(&certificate_def(), &retired.case, "21020101").in_force);
 
     let mut revoked = valid("2023-12-29");
     revoked.act(

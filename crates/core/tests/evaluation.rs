@@ -5,8 +5,7 @@
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{Actor, ClockStatus, DeadlineStatus, Refusal};
 use fazhi_core::evaluation::{
-    Evaluation, Grade, PROCEDURE, SCORE_ACTION, check_recorded, evaluation_of, grade, summary,
-    veto_name,
+    Evaluation, Grade, check_recorded, evaluation_of, grade, summary, veto_name,
 };
 use fazhi_core::org::Role;
 use fazhi_core::procedure::{Definition, FieldType};
@@ -135,8 +134,11 @@ fn with_bands(excellent: u32, qualified: u32) -> Definition {
 fn the_definition_loads_and_agrees_with_the_rust_rules() {
     let def = Definition::parse("case_file_evaluation-2021-07-15.toml", EVALUATION)
         .unwrap_or_else(|errors| panic!("{errors:?}"));
-    assert_eq!(def.code, PROCEDURE);
-    assert!(def.action(SCORE_ACTION).is_some());
+    assert_eq!(def.code, "case_file_evaluation");
+    assert!(
+        def.action("score")
+            .is_some_and(|a| a.rule.as_deref() == Some(fazhi_core::rules::CASE_FILE_SCORE))
+    );
     let vetoes = def.field("vetoes").unwrap();
     assert_eq!(vetoes.kind, FieldType::List);
     assert_eq!(vetoes.of, Some(FieldType::Enum));

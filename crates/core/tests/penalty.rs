@@ -74,7 +74,11 @@ fn facts_of(certificates: &[&Run]) -> Facts {
         .iter()
         .map(|run| {
             let number = run.case.fields["certificate_number"].as_str().unwrap();
-            (number.to_string(), Certificate::of_case(&run.case, number))
+            let definition = Definition::parse("certificates", CERTIFICATES).unwrap();
+            (
+                number.to_string(),
+                Certificate::of_case(&definition, &run.case, number),
+            )
         })
         .collect()
 }
