@@ -1,0 +1,212 @@
+//! The web tests' shared harness: a district with departments and users on a throw-away store,
+//! an application over the shipped definitions (and, optionally, a folder of an installation's
+//! own), and calls through the router as a browser (cookie, form posts) or a program (bearer
+//! token, JSON) makes them.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use chrono::NaiveDate;
+use fazhi_app::{App, AppConfig};
+use fazhi_core::Timestamp;
+use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
+use fazhi_core::region::RegionCode;
+use fazhi_store::accounts::NewUser;
+use fazhi_store::testing::TestDb;
+use fazhi_store::{Engine, ManualClock};
+use fazhi_web::{AppState, WebConfig};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "s3cret-pass";
+
+/// 10:00 Beijing time on a day.
+pub fn at(date: &str) -> Timestamp {
+    let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+    Timestamp::from_datetime(d.and_hms_opt(2, 0, 0).unwrap().and_utc())
+}
+
+pub struct World {
+    pub db: TestDb,
+    pub clock: Arc<ManualClock>,
+    pub state: AppState,
+    pub app: Router,
+    pub region: RegionCode,
+    /// Department ids by code.
+    pub departments: BTreeMap<String, String>,
+}
+
+/// A district `210212` on `engine` with `departments` (code, name, kind) and `users`
+/// (name, role, department code or none), on `today`, the application loaded from the shipped
+/// definitions plus those of `procedures` (a folder laid out as `procedures/`).
+pub async fn world(
+    engine: Engine,
+    today: &str,
+    departments: &[(&str, &str, DepartmentKind)],
+    users: &[(&str, Role, Option<&str>)],
+    procedures: Option<&std::path::Path>,
+) -> World {
+    let clock = Arc::new(ManualClock::new(at(today)));
+    let db = TestDb::with_clock(engine, clock.clone()).await;
+    let region = RegionCode::parse("210212").unwrap();
+    db.store
+        .add_region("t", &region, "旅顺口区", None)
+        .await
+        .unwrap();
+    let mut ids = BTreeMap::new();
+    for (code, name, kind) in departments {
+        let d = db
+            .store
+            .add_department("t", &region, code, name, *kind)
+            .await
+            .unwrap();
+        ids.insert(code.to_string(), d.id);
+    }
+    for (name, role, department) in users {
+        let department = department.map(|d| ids[d].clone());
+        db.store
+            .add_user(
+                "t",
+                NewUser {
+                    name: UserName::parse(name).unwrap(),
+                    display_name: name.to_string(),
+                    region: region.clone(),
+                    password: PASSWORD.into(),
+                    grants: vec![Grant::new(*role, region.clone(), department).unwrap()],
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let app = App::load(db.store.clone(), procedures, AppConfig::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let state = AppState::of(app, WebConfig::default());
+    let app = fazhi_web::router(state.clone());
+    World {
+        db,
+        clock,
+        state,
+        app,
+        region,
+        departments: ids,
+    }
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| Value::String(self.text()))
+    }
+
+    /// Where a redirect goes.
+    pub fn location(&self) -> String {
+        self.headers[header::LOCATION].to_str().unwrap().to_string()
+    }
+}
+
+pub async fn call(app: &Router, request: Request<Body>) -> Answer {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    Answer {
+        status,
+        headers,
+        body: body.to_vec(),
+    }
+}
+
+/// A bearer token of a user, for the API.
+pub async fn token(w: &World, name: &str) -> String {
+    let user = w.db.store.user_by_name(name).await.unwrap().unwrap();
+    w.db.store
+        .create_token("t", &user.id, "test")
+        .await
+        .unwrap()
+}
+
+pub async fn api(w: &World, method: &str, path: &str, token: &str, body: Value) -> Answer {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    let body = if body.is_null() {
+        Body::empty()
+    } else {
+        b = b.header(header::CONTENT_TYPE, "application/json");
+        Body::from(body.to_string())
+    };
+    call(&w.app, b.body(body).unwrap()).await
+}
+
+/// A console session cookie of a user.
+pub async fn login(w: &World, name: &str) -> String {
+    let answer = call(
+        &w.app,
+        Request::post("/console/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("name={name}&password={PASSWORD}")))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    answer.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+pub async fn get(w: &World, path: &str, cookie: &str) -> Answer {
+    call(
+        &w.app,
+        Request::get(path)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+/// A form posted from the console's own pages.
+pub async fn post_form(w: &World, path: &str, pairs: &[(&str, &str)], cookie: &str) -> Answer {
+    let body: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect();
+    call(
+        &w.app,
+        Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body.join("&")))
+            .unwrap(),
+    )
+    .await
+}
+
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
