@@ -52,6 +52,8 @@ pub struct HistoryStep<'a> {
 pub struct CaseFacts {
     pub certificates: BTreeMap<String, Certificate>,
     pub departments: Option<BTreeSet<String>>,
+    /// The working members of the case's department (user ids), for an assignment.
+    pub members: Option<BTreeSet<String>>,
     pub number_taken: Option<String>,
 }
 
@@ -66,6 +68,10 @@ impl engine::Facts for CaseFacts {
 
     fn number_taken(&self, number: &str) -> bool {
         self.number_taken.as_deref() == Some(number)
+    }
+
+    fn member_of_department(&self, user: &str) -> Option<bool> {
+        self.members.as_ref().map(|m| m.contains(user))
     }
 }
 
@@ -245,6 +251,13 @@ impl App {
                     .collect(),
             );
         }
+        if action.assigns_to.is_some() {
+            let members = match &case.department {
+                Some(department) => self.store().department_users(department).await?,
+                None => Vec::new(),
+            };
+            facts.members = Some(members.into_iter().collect());
+        }
         if case.version == 0
             && let Some(field) = &definition.number_field
             && let Some(number) = command.fields.get(field).and_then(Value::as_str)
@@ -272,6 +285,7 @@ impl App {
         let creating = case.version == 0;
         let before = case.version;
         let department_before = case.department.clone();
+        let assignee_before = case.assignee.clone();
         engine::apply(definition, &mut case, &step);
         let handed_over = !creating && case.department != department_before;
         let actor_text = actor_text(actor);
@@ -281,14 +295,18 @@ impl App {
         if creating {
             origin.number = own_number(definition, &case);
         }
+        let assigned = case.assignee != assignee_before;
         let notices = self.step_notices(
             definition,
             &case,
             &step,
             &actor_text,
             &origin,
-            creating,
-            handed_over,
+            Moved {
+                creating,
+                handed_over,
+                assigned,
+            },
         );
         let (notices, outbox) = crate::notices::resolve(self.store(), &notices).await?;
         let receipt = if creating {
@@ -346,7 +364,6 @@ impl App {
     /// (not the one who acted), and the applicant of every change of state at the e-mail
     /// address they gave. A step recorded long after it happened is a record of the past, not
     /// news: nobody is told.
-    #[allow(clippy::too_many_arguments)]
     fn step_notices(
         &self,
         definition: &Definition,
@@ -354,9 +371,13 @@ impl App {
         step: &Step,
         actor: &str,
         origin: &Origin,
-        creating: bool,
-        handed_over: bool,
+        moved: Moved,
     ) -> Vec<Notice> {
+        let Moved {
+            creating,
+            handed_over,
+            assigned,
+        } = moved;
         let mut notices = Vec::new();
         if step.on < self.today() - chrono::Duration::days(HISTORICAL_AFTER_DAYS) {
             return notices;
@@ -373,6 +394,21 @@ impl App {
                 } else {
                     NoticeKind::CaseHandedOver
                 },
+                case_id: case.id.clone(),
+                params: BTreeMap::from([
+                    ("title", title.clone()),
+                    ("procedure", definition.name.zh.clone()),
+                ]),
+            });
+        }
+        // The person a case is assigned to hears of it (unless they assigned it to themselves).
+        if assigned
+            && let Some(user) = &case.assignee
+            && format!("user:{user}") != actor
+        {
+            notices.push(Notice::Person {
+                user_id: user.clone(),
+                kind: NoticeKind::CaseAssigned,
                 case_id: case.id.clone(),
                 params: BTreeMap::from([
                     ("title", title.clone()),
@@ -565,6 +601,15 @@ impl App {
             .collect();
         Ok(self.store().set_deadlines(deadlines).await?)
     }
+}
+
+/// How a step moved the case among people: opened, handed to another department, assigned
+/// to someone.
+#[derive(Debug, Clone, Copy)]
+struct Moved {
+    creating: bool,
+    handed_over: bool,
+    assigned: bool,
 }
 
 /// What a case's later steps keep from its creation.

@@ -21,6 +21,13 @@ pub enum Notice {
         case_id: String,
         params: BTreeMap<&'static str, String>,
     },
+    /// One member of staff hears of a case in the console (the person it is assigned to).
+    Person {
+        user_id: String,
+        kind: NoticeKind,
+        case_id: String,
+        params: BTreeMap<&'static str, String>,
+    },
     /// A message to an address outside (the applicant's e-mail, the alert webhook).
     Outside {
         channel: Channel,
@@ -37,6 +44,7 @@ pub enum Notice {
 pub enum NoticeKind {
     CaseCreated,
     CaseHandedOver,
+    CaseAssigned,
     DeadlineDueSoon,
     DeadlineOverdue,
     ApplicantStateChanged,
@@ -48,6 +56,7 @@ impl NoticeKind {
         match self {
             NoticeKind::CaseCreated => "case.created",
             NoticeKind::CaseHandedOver => "case.handed_over",
+            NoticeKind::CaseAssigned => "case.assigned",
             NoticeKind::DeadlineDueSoon => "deadline.due_soon",
             NoticeKind::DeadlineOverdue => "deadline.overdue",
             NoticeKind::ApplicantStateChanged => "applicant.state_changed",
@@ -133,6 +142,21 @@ pub async fn resolve(
                     });
                 }
             }
+            Notice::Person {
+                user_id,
+                kind,
+                case_id,
+                params,
+            } => {
+                let text = render(*kind, params);
+                rows.push(NoticeRow {
+                    user_id: user_id.clone(),
+                    kind: kind.code().to_string(),
+                    title: text.title,
+                    body: text.body,
+                    link: format!("/console/cases/{case_id}"),
+                });
+            }
             Notice::Outside {
                 channel,
                 target,
@@ -170,6 +194,7 @@ mod tests {
         for kind in [
             NoticeKind::CaseCreated,
             NoticeKind::CaseHandedOver,
+            NoticeKind::CaseAssigned,
             NoticeKind::DeadlineDueSoon,
             NoticeKind::DeadlineOverdue,
             NoticeKind::ApplicantStateChanged,

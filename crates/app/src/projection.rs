@@ -17,6 +17,7 @@ pub fn columns(
 ) -> CaseColumns {
     CaseColumns {
         title: title(definition, case),
+        assignee: case.assignee.clone(),
         terminal: definition.is_terminal(&case.state),
         concluded_on: case.concluded_on(definition),
         deadlines: deadlines(definition, case, calendar, today),

@@ -82,6 +82,9 @@ pub struct Case {
     /// The day each action in `taken` took effect (same order).
     #[serde(default)]
     pub taken_on: Vec<NaiveDate>,
+    /// The member of the department the case is assigned to (承办人), by user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
 }
 
 impl Case {
@@ -104,6 +107,7 @@ impl Case {
             clocks: Vec::new(),
             taken: Vec::new(),
             taken_on: Vec::new(),
+            assignee: None,
         }
     }
 
@@ -402,6 +406,15 @@ pub fn decide_with(
             reason: "不是本区划内在用的部门".into(),
         });
     }
+    if let Some(field) = &action.assigns_to
+        && let Some(user) = merged.get(field).and_then(Value::as_str)
+        && facts.member_of_department(user) == Some(false)
+    {
+        return Err(Refusal::InvalidField {
+            field: label_zh(definition, field),
+            reason: "不是本部门在用的工作人员".into(),
+        });
+    }
     for guard in &action.guards {
         let applies = guard
             .when
@@ -666,6 +679,13 @@ pub trait Facts {
     /// a hand-over to it is not checked here).
     fn department_active(&self, department: &str) -> Option<bool> {
         let _ = department;
+        None
+    }
+
+    /// Whether `user` is a working member of the case's department (for an assignment):
+    /// `Some(false)` if not, `None` if the caller did not look.
+    fn member_of_department(&self, user: &str) -> Option<bool> {
+        let _ = user;
         None
     }
 
@@ -1073,7 +1093,11 @@ pub fn apply(definition: &Definition, case: &mut Case, step: &Step) {
     case.state = step.to.clone();
     case.fields.extend(step.fields.clone());
     match &step.transfer {
-        Some(t) => case.department = Some(t.to.clone()),
+        Some(t) => {
+            case.department = Some(t.to.clone());
+            // A case handed over is no one's there until that department assigns it.
+            case.assignee = None;
+        }
         // Steps recorded before hand-overs were written into them: the field names it.
         None => {
             if let Some(target) = definition
@@ -1084,6 +1108,14 @@ pub fn apply(definition: &Definition, case: &mut Case, step: &Step) {
                 case.department = Some(department.to_string());
             }
         }
+    }
+    if let Some(user) = definition
+        .action(&step.action)
+        .and_then(|a| a.assigns_to.as_ref())
+        .and_then(|f| step.fields.get(f))
+        .and_then(Value::as_str)
+    {
+        case.assignee = Some(user.to_string());
     }
     case.taken.push(step.action.clone());
     case.taken_on.push(step.on);

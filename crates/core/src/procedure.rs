@@ -235,6 +235,9 @@ pub struct Action {
     /// action hands the case over (e.g. the service hall registers, the competent department
     /// decides; a petition transferred to the body with the power to handle it).
     pub transfers_to: Option<String>,
+    /// A `user` field (among `needs`) naming the member of the case's department the case is
+    /// assigned to (承办人): they see it among their own cases and are told of it.
+    pub assigns_to: Option<String>,
     /// An arithmetic rule of law the step must satisfy (see [`crate::rules`]).
     pub rule: Option<String>,
     pub basis: String,
@@ -809,6 +812,8 @@ struct RawAction {
     #[serde(default)]
     transfers_to: Option<String>,
     #[serde(default)]
+    assigns_to: Option<String>,
+    #[serde(default)]
     rule: Option<String>,
     #[serde(default)]
     basis: String,
@@ -1260,6 +1265,17 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 );
             }
         }
+        if let Some(target) = &a.assigns_to {
+            let is_user = fields
+                .iter()
+                .any(|f: &Field| &f.code == target && f.kind == FieldType::User);
+            if !is_user || !a.needs.contains(target) {
+                c.error(
+                    format!("{at}.assigns_to"),
+                    format!("“{target}” must be a user field the action needs"),
+                );
+            }
+        }
         if let Some(rule) = &a.rule
             && !crate::rules::KNOWN.contains(&rule.as_str())
         {
@@ -1283,6 +1299,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
             guards,
             extends,
             transfers_to: a.transfers_to,
+            assigns_to: a.assigns_to,
             rule: a.rule,
             basis: a.basis,
         });

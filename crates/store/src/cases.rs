@@ -57,6 +57,8 @@ pub struct DeadlineColumns {
 #[derive(Debug, Clone, Default)]
 pub struct CaseColumns {
     pub title: String,
+    /// The member of the department the case is assigned to (user id).
+    pub assignee: Option<String>,
     pub terminal: bool,
     pub concluded_on: Option<NaiveDate>,
     pub deadlines: DeadlineColumns,
@@ -132,6 +134,8 @@ pub struct CaseFilter {
     pub procedure: Option<String>,
     pub state: Option<String>,
     pub department: Option<String>,
+    /// Only the cases assigned to this user ("my cases").
+    pub assignee: Option<String>,
     /// `normal`, `due_soon`, `overdue`, or `attention` (due soon or overdue).
     pub deadline: Option<String>,
     pub created_from: Option<NaiveDate>,
@@ -198,6 +202,7 @@ impl Store {
         let d = &write.columns.deadlines;
         let mut columns: Vec<(&'static str, Value)> = vec![
             ("title", write.columns.title.clone().into()),
+            ("assignee", write.columns.assignee.clone().into()),
             ("state", case.state.clone().into()),
             ("terminal", write.columns.terminal.into()),
             ("snapshot", snapshot.into()),
@@ -508,6 +513,12 @@ impl Store {
             conditions.push(format!(
                 "department = {}",
                 bind(d.clone().into(), &mut params)
+            ));
+        }
+        if let Some(user) = &filter.assignee {
+            conditions.push(format!(
+                "assignee = {}",
+                bind(user.clone().into(), &mut params)
             ));
         }
         if !filter.include_closed && filter.state.is_none() && filter.ids.is_empty() {

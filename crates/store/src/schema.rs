@@ -125,6 +125,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("opened_on", Text),
             ("concluded_on", Text),
             ("alerted", Text),
+            ("assignee", Text),
         ],
         order_by: "id",
     },

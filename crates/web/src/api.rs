@@ -323,10 +323,9 @@ pub async fn list_cases(
     ApiUser(user): ApiUser,
     Query(query): Query<crate::cases::CaseQuery>,
 ) -> Result<Json<fazhi_store::cases::CasePage>, ApiError> {
-    let filter = query.filter(50)?;
-    Ok(Json(
-        state.store.list_cases(&user.principal(), &filter).await?,
-    ))
+    let principal = user.principal();
+    let filter = query.filter(&principal.user_id, 50)?;
+    Ok(Json(state.store.list_cases(&principal, &filter).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", summary = "案件详情，含各期限的到期日与计算说明", params(("id" = String, Path)), responses((status = 200, body = crate::cases::CaseView), (status = 403, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]

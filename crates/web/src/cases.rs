@@ -266,13 +266,17 @@ pub struct CaseQuery {
     pub closed: Option<String>,
     /// Only these case ids, comma-separated (the records behind a report figure)
     pub ids: Option<String>,
+    /// Only the cases assigned to me (承办人): `true` (or `on`)
+    pub mine: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
 }
 
 impl CaseQuery {
+    /// The filter of `user_id`'s list.
     pub fn filter(
         &self,
+        user_id: &str,
         default_per_page: u32,
     ) -> Result<fazhi_store::cases::CaseFilter, WebError> {
         let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
@@ -280,6 +284,7 @@ impl CaseQuery {
             procedure: nonempty(&self.procedure),
             state: nonempty(&self.state),
             department: nonempty(&self.department),
+            assignee: self.mine_only().then(|| user_id.to_string()),
             deadline: nonempty(&self.deadline),
             created_from: crate::api::parse_day(self.from.as_deref(), "from")?,
             created_to: crate::api::parse_day(self.to.as_deref(), "to")?,
@@ -300,6 +305,11 @@ impl CaseQuery {
         })
     }
 
+    /// Whether only the user's own cases are asked for.
+    pub fn mine_only(&self) -> bool {
+        matches!(self.mine.as_deref(), Some("on" | "true" | "1"))
+    }
+
     /// The query string of this filter on another page (`0`: without a page).
     pub fn with_page(&self, page: u32) -> String {
         let mut parts = Vec::new();
@@ -314,6 +324,7 @@ impl CaseQuery {
             ("sort", &self.sort),
             ("closed", &self.closed),
             ("ids", &self.ids),
+            ("mine", &self.mine),
         ] {
             if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
                 parts.push(format!("{k}={}", crate::session::encode_query(v)));

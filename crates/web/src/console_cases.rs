@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/new", get(new_form))
         .route("/cases/{id}", get(show).post(take))
         .route("/deadlines", get(deadlines))
+        .route("/mine", get(mine))
         .route("/dashboard", get(dashboard))
 }
 
@@ -50,6 +51,7 @@ pub(crate) fn inputs(
     may: &[String],
     english: bool,
     departments: &[(String, String)],
+    people: &[(String, String)],
 ) -> Vec<Input> {
     let mut out = Vec::new();
     for (code, required) in needs
@@ -61,7 +63,7 @@ pub(crate) fn inputs(
             continue;
         };
         let kind = match field.kind {
-            FieldType::Text | FieldType::User | FieldType::Attachment | FieldType::Region => "text",
+            FieldType::Text | FieldType::Attachment | FieldType::Region => "text",
             FieldType::List if field.of == Some(FieldType::Enum) => "checks",
             FieldType::LongText | FieldType::List => "textarea",
             FieldType::Date => "date",
@@ -69,7 +71,7 @@ pub(crate) fn inputs(
             FieldType::Integer => "number",
             FieldType::Money => "money",
             FieldType::Boolean => "checkbox",
-            FieldType::Enum | FieldType::Department => "select",
+            FieldType::Enum | FieldType::Department | FieldType::User => "select",
             FieldType::Party => "party",
         };
         let options = match field.kind {
@@ -88,6 +90,7 @@ pub(crate) fn inputs(
                 })
                 .collect(),
             FieldType::Department => departments.to_vec(),
+            FieldType::User => people.to_vec(),
             _ => Vec::new(),
         };
         out.push(Input {
@@ -310,7 +313,7 @@ async fn list_page(
     let t = staff.lang.texts();
     let english = staff.lang == Lang::En;
     let principal = staff.user.principal();
-    let filter = query.filter(PER_PAGE)?;
+    let filter = query.filter(&principal.user_id, PER_PAGE)?;
     let result = state.store.list_cases(&principal, &filter).await?;
     let departments = crate::console::department_names(state).await?;
     let today = state.store.today();
@@ -374,6 +377,23 @@ async fn list(
         .or_error_page(staff.lang)
 }
 
+/// The cases assigned to the user (承办人), soonest deadline first.
+async fn mine(
+    State(state): State<AppState>,
+    staff: Staff,
+    OriginalUri(uri): OriginalUri,
+    Query(mut query): Query<CaseQuery>,
+) -> Response {
+    query.mine = Some("on".into());
+    if query.sort.as_deref().is_none_or(str::is_empty) {
+        query.sort = Some("due".into());
+    }
+    let title = staff.lang.texts().get("nav.mine").to_string();
+    list_page(&state, &staff, uri.path(), query, "mine", title, true)
+        .await
+        .or_error_page(staff.lang)
+}
+
 async fn deadlines(
     State(state): State<AppState>,
     staff: Staff,
@@ -425,7 +445,7 @@ async fn export(
         out.push_str("\r\n");
         let mut page_no = 1;
         loop {
-            let mut filter = query.filter(500)?;
+            let mut filter = query.filter(&principal.user_id, 500)?;
             filter.page = page_no;
             let result = state.store.list_cases(&principal, &filter).await?;
             for r in rows(&state, &result.items, t, &departments) {
@@ -536,7 +556,7 @@ async fn new_page(
                 a.code.clone(),
                 a.label.get(english).to_string(),
                 a.basis.clone(),
-                inputs(d, &a.needs, &a.may, english, &departments),
+                inputs(d, &a.needs, &a.may, english, &departments, &[]),
             ),
             None => (String::new(), String::new(), String::new(), Vec::new()),
         };
@@ -707,15 +727,32 @@ async fn case_page(
     let definition = state.definition_of(&stored)?;
     let view = state.case_view(&stored, &principal, english)?;
     let departments = crate::console::department_names(state).await?;
+    let names = crate::console::user_names(state).await?;
+    // Whom the case may be assigned to: the working members of its department.
+    let people: Vec<(String, String)> = match &stored.case.department {
+        Some(department) => state
+            .store
+            .department_users(department)
+            .await?
+            .into_iter()
+            .map(|id| {
+                let name = names.get(&id).cloned().unwrap_or_else(|| id.clone());
+                (id, name)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let facts = definition
         .fields
         .iter()
         .filter_map(|f| {
             view.fields.get(&f.code).map(|v| {
-                (
-                    f.label.get(english).to_string(),
-                    show_value(definition, &f.code, v, english),
-                )
+                // A member of staff is shown by name, not by id.
+                let shown = match (f.kind, v.as_str().and_then(|id| names.get(id))) {
+                    (FieldType::User, Some(name)) => name.clone(),
+                    _ => show_value(definition, &f.code, v, english),
+                };
+                (f.label.get(english).to_string(), shown)
             })
         })
         .collect();
@@ -723,7 +760,7 @@ async fn case_page(
         .actions
         .iter()
         .map(|a| {
-            let mut inputs = inputs(definition, &a.needs, &a.may, english, &departments);
+            let mut inputs = inputs(definition, &a.needs, &a.may, english, &departments, &people);
             if value_of(form, "action") == Some(a.code.as_str()) {
                 refill(&mut inputs, form);
             }
@@ -735,7 +772,6 @@ async fn case_page(
             }
         })
         .collect();
-    let names = crate::console::user_names(state).await?;
     let history = state.store.history(&format!("case:{}", view.id)).await?;
     let events = history
         .iter()

@@ -154,7 +154,7 @@ async fn form_page(
     let keep = |f: &&String| !SET_BY_PORTAL.contains(&f.as_str());
     let needs: Vec<String> = action.needs.iter().filter(keep).cloned().collect();
     let may: Vec<String> = action.may.iter().filter(keep).cloned().collect();
-    let mut fields = inputs(definition, &needs, &may, english, &[]);
+    let mut fields = inputs(definition, &needs, &may, english, &[], &[]);
     for input in &mut fields {
         if let Some((_, v)) = entered.iter().find(|(k, _)| *k == input.name) {
             input.value = v.clone();

@@ -57,6 +57,11 @@ values = [
   { code = "bank", zh = "到指定银行缴纳", en = "At the bank" },
 ]
 
+[fields.handler]
+type = "user"
+zh = "承办人"
+en = "Handler"
+
 [fields.competent_department]
 type = "department"
 zh = "有管辖权的部门"
@@ -115,6 +120,17 @@ guards = [
 basis = "行政处罚法第五十一条、第五十二条"
 
 [[actions]]
+code = "assign"
+zh = "指定承办人"
+en = "Assign"
+from = ["found", "awaiting_payment"]
+to = "found"
+roles = ["enforcement_officer"]
+needs = ["handler"]
+assigns_to = "handler"
+basis = "本部门办案分工"
+
+[[actions]]
 code = "record_payment"
 zh = "登记缴纳"
 en = "Record payment"
@@ -168,6 +184,7 @@ async fn district(folder: &std::path::Path) -> World {
         ],
         &[
             ("officer", Role::EnforcementOfficer, Some("cgj")),
+            ("officer2", Role::EnforcementOfficer, Some("cgj")),
             ("marketofficer", Role::EnforcementOfficer, Some("scjgj")),
             ("justice", Role::JusticeStaff, None),
         ],
@@ -201,14 +218,60 @@ async fn a_procedure_new_to_the_code_runs_through_api_console_documents_and_repo
     assert_eq!(case["state"], "found");
     assert_eq!(case["number"], "当罚〔2024〕1号");
 
+    // Personal assignment: to a member of the case's department only; they are told, and the
+    // case is among their own.
+    let path = format!("/api/v1/cases/{id}/actions");
+    let assign = |user: &str| json!({"action": "assign", "expected_version": 1, "fields": {"handler": user}});
+    let outsider =
+        w.db.store
+            .user_by_name("marketofficer")
+            .await
+            .unwrap()
+            .unwrap();
+    let wrong = api(&w, "POST", &path, &officer, assign(&outsider.id)).await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.text()
+    );
+    assert!(
+        wrong.text().contains("不是本部门在用的工作人员"),
+        "{}",
+        wrong.text()
+    );
+    let colleague = w.db.store.user_by_name("officer2").await.unwrap().unwrap();
+    let assigned = api(&w, "POST", &path, &officer, assign(&colleague.id)).await;
+    assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.text());
+    assert_eq!(assigned.json()["state"], "found");
+    let told =
+        w.db.store
+            .notifications_for(&colleague.id, false, 10)
+            .await
+            .unwrap();
+    assert!(
+        told.iter()
+            .any(|n| n.kind == "case.assigned" && n.title.contains("张某")),
+        "{told:?}"
+    );
+    let officer2 = token(&w, "officer2").await;
+    let mine = api(&w, "GET", "/api/v1/cases?mine=true", &officer2, json!(null)).await;
+    assert_eq!(
+        mine.json()["items"][0]["id"],
+        id.as_str(),
+        "{}",
+        mine.text()
+    );
+    let not_mine = api(&w, "GET", "/api/v1/cases?mine=true", &officer, json!(null)).await;
+    assert_eq!(not_mine.json()["total"], 0, "{}", not_mine.text());
+
     // The money range: 500 yuan is refused with the definition's own message…
     let decide = |fine: &str, decided_on: &str, version: i64| {
         json!({"action": "decide_on_the_spot", "expected_version": version, "fields": {
             "fine": fine, "decided_on": decided_on, "payment": "bank",
         }})
     };
-    let path = format!("/api/v1/cases/{id}/actions");
-    let refused = api(&w, "POST", &path, &officer, decide("500", "2024-03-04", 1)).await;
+    let refused = api(&w, "POST", &path, &officer, decide("500", "2024-03-04", 2)).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text());
     assert_eq!(refused.json()["error"]["code"], "guard_failed");
     assert!(
@@ -217,7 +280,7 @@ async fn a_procedure_new_to_the_code_runs_through_api_console_documents_and_repo
         refused.text()
     );
     // …so is a decision dated before the act was found, naming both dates…
-    let early = api(&w, "POST", &path, &officer, decide("150", "2024-03-01", 1)).await;
+    let early = api(&w, "POST", &path, &officer, decide("150", "2024-03-01", 2)).await;
     assert_eq!(
         early.json()["error"]["code"],
         "guard_failed",
@@ -226,7 +289,7 @@ async fn a_procedure_new_to_the_code_runs_through_api_console_documents_and_repo
     );
     assert!(early.text().contains("发现日期"), "{}", early.text());
     // …and 150 yuan to be paid at the bank takes the second target, with its clock.
-    let decided = api(&w, "POST", &path, &officer, decide("150", "2024-03-04", 1)).await;
+    let decided = api(&w, "POST", &path, &officer, decide("150", "2024-03-04", 2)).await;
     assert_eq!(decided.status, StatusCode::OK, "{}", decided.text());
     assert_eq!(decided.json()["state"], "awaiting_payment");
     assert_eq!(decided.json()["clocks"][0]["due"], "2024-03-19");
