@@ -233,7 +233,7 @@ fn references(text: &str) -> References {
 #[test]
 fn the_reference_reader_reads_what_templates_write() {
     let text = "# {{ fields.applicant.name }}\n\n{% set rt = fields.reply_type | required %}\n{% if rt == \"disclose\" or rt is startingwith(\"withhold_\") %}{{ display.channel }}{% endif %}{% if fields.decision_type not in [\"settled\", 'withdrawn'] and deadlines.reply %}x{% endif %}{# fields.ignored #}{{ fields[\"x\"] }}\n";
-    let refs = references(&text);
+    let refs = references(text);
     assert_eq!(
         refs.fields,
         ["applicant", "decision_type", "reply_type"]

@@ -239,8 +239,8 @@ async fn a_backup_that_is_not_one_is_refused(engine: Engine) {
     assert!(matches!(&missing, Err(StoreError::Invalid(m)) if m.contains("不存在")));
 }
 
-/// A backup made before migration 0007 (no `alerted` column on cases) restores into today's
-/// schema: restore copies from a checked copy that opening has migrated.
+/// A backup made before migration 0007 (no `alerted` nor `assignee` column on cases) restores
+/// into today's schema: restore copies from a checked copy that opening has migrated.
 async fn a_backup_from_an_older_fazhi_restores(engine: Engine) {
     let source = TestDb::new(Engine::Sqlite).await;
     seed_district(&source.store).await;
@@ -254,6 +254,8 @@ async fn a_backup_from_an_older_fazhi_restores(engine: Engine) {
             .await
             .unwrap();
         for step in [
+            "DROP INDEX cases_assignee",
+            "ALTER TABLE cases DROP COLUMN assignee",
             "DROP INDEX cases_alert_pending",
             "ALTER TABLE cases DROP COLUMN alerted",
             "DELETE FROM _sqlx_migrations WHERE version >= 7",

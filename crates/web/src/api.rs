@@ -7,10 +7,8 @@ use crate::AppState;
 use crate::error::{ApiError, WebError};
 use crate::session::ApiUser;
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::get;
 use fazhi_app::cases::Opening;
 use fazhi_core::EventRecord;
 use fazhi_core::authz::Principal;
@@ -19,25 +17,23 @@ use fazhi_core::org::DepartmentKind;
 use fazhi_core::region::RegionCode;
 use fazhi_store::accounts::{Department, DepartmentChange};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/me", get(me))
-        .route(
-            "/departments",
-            get(list_departments).post(create_department),
-        )
-        .route(
-            "/departments/{id}",
-            get(get_department).patch(change_department),
-        )
-        .route("/departments/{id}/events", get(department_events))
-        .route("/procedures", get(list_procedures))
-        .route("/procedures/{code}", get(get_procedure))
-        .route("/cases", get(list_cases).post(create_case))
-        .route("/cases/{id}", get(get_case))
-        .route("/cases/{id}/actions", axum::routing::post(take_action))
-        .route("/cases/{id}/events", get(case_events))
+/// Every route of the API, each declared once: its `#[utoipa::path]` gives both the route and
+/// its entry in the OpenAPI document.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(list_departments, create_department))
+        .routes(routes!(get_department, change_department))
+        .routes(routes!(department_events))
+        .routes(routes!(list_procedures))
+        .routes(routes!(get_procedure))
+        .routes(routes!(list_cases, create_case))
+        .routes(routes!(get_case))
+        .routes(routes!(take_action))
+        .routes(routes!(case_events))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -139,7 +139,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(console_reports::routes())
                 .merge(console_documents::routes()),
         )
-        .nest("/api/v1", api::routes())
+        .merge(openapi::api().0)
         .route(
             "/api/v1/openapi.json",
             get(|| async { axum::Json(openapi::document()) }),

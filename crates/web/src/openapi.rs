@@ -47,21 +47,6 @@ impl Modify for Bearer {
         description = "法治 Fazhi：案件、程序、部门与账户的 JSON 接口。错误统一为 ErrorBody。",
         version = "1"
     ),
-    paths(
-        api::me,
-        api::list_departments,
-        api::create_department,
-        api::get_department,
-        api::change_department,
-        api::department_events,
-        api::list_procedures,
-        api::get_procedure,
-        api::create_case,
-        api::list_cases,
-        api::get_case,
-        api::take_action,
-        api::case_events,
-    ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Bearer),
     tags(
@@ -73,6 +58,15 @@ impl Modify for Bearer {
 )]
 pub struct ApiDoc;
 
+/// The API's routes and its document, made together from the handlers' declarations.
+pub fn api() -> (axum::Router<crate::AppState>, utoipa::openapi::OpenApi) {
+    utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(api::routes())
+        .split_for_parts()
+}
+
+/// The OpenAPI document (served at `/api/v1/openapi.json`).
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    static DOCUMENT: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| api().1).clone()
 }
