@@ -286,8 +286,8 @@ impl CaseQuery {
             department: nonempty(&self.department),
             assignee: self.mine_only().then(|| user_id.to_string()),
             deadline: nonempty(&self.deadline),
-            created_from: crate::api::parse_day(self.from.as_deref(), "from")?,
-            created_to: crate::api::parse_day(self.to.as_deref(), "to")?,
+            created_from: parse_day(self.from.as_deref(), "from")?,
+            created_to: parse_day(self.to.as_deref(), "to")?,
             text: nonempty(&self.q),
             sort: nonempty(&self.sort),
             include_closed: matches!(self.closed.as_deref(), Some("on" | "true")),
@@ -334,5 +334,14 @@ impl CaseQuery {
             parts.push(format!("page={page}"));
         }
         parts.join("&")
+    }
+}
+
+pub fn parse_day(text: Option<&str>, name: &str) -> Result<Option<chrono::NaiveDate>, WebError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| WebError::Invalid(format!("参数 {name}：“{t}”不是日期（YYYY-MM-DD）"))),
     }
 }

@@ -10,18 +10,12 @@
 mod api;
 pub mod cases;
 mod console;
-mod console_calendar;
-mod console_cases;
-mod console_documents;
-mod console_notifications;
-mod console_reports;
 pub mod error;
+mod forms;
 pub mod i18n;
 mod observability;
 pub mod openapi;
 mod portal;
-mod portal_apply;
-mod portal_publicity;
 pub mod session;
 mod views;
 
@@ -59,7 +53,7 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub procedures: Arc<Registry>,
     /// Recent public status lookups per address (rate limit).
-    pub lookups: Arc<portal_apply::LookupLimiter>,
+    pub lookups: Arc<portal::apply::LookupLimiter>,
 }
 
 impl AppState {
@@ -125,7 +119,7 @@ pub fn router(state: AppState) -> Router {
     observability::install();
     Router::new()
         .route("/", get(portal::home))
-        .merge(portal_publicity::routes())
+        .merge(portal::publicity::routes())
         .route("/healthz", get(healthz))
         .route("/metrics", get(observability::render))
         .route("/static/{*path}", get(static_asset))
@@ -133,11 +127,11 @@ pub fn router(state: AppState) -> Router {
         .nest(
             "/console",
             console::routes()
-                .merge(console_cases::routes())
-                .merge(console_calendar::routes())
-                .merge(console_notifications::routes())
-                .merge(console_reports::routes())
-                .merge(console_documents::routes()),
+                .merge(console::cases::routes())
+                .merge(console::calendar::routes())
+                .merge(console::notifications::routes())
+                .merge(console::reports::routes())
+                .merge(console::documents::routes()),
         )
         .merge(openapi::api().0)
         .route(
@@ -151,7 +145,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         // Online applications carry attachments: their own, larger limit.
-        .merge(portal_apply::routes())
+        .merge(portal::apply::routes())
         .layer(middleware::from_fn(security_headers))
         .layer(CsrfLayer::new().with_rejection_response(|_| {
             let mut response = Response::new(Body::from(

@@ -166,6 +166,20 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The client address (for login throttling).
+pub struct ClientIp(pub(crate) String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(state, parts)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

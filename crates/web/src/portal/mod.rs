@@ -1,6 +1,9 @@
 //! The public portal. For now: the regions served and the published integrity checkpoints
 //! with the public key to check them; later issues add the publicity sections.
 
+pub(crate) mod apply;
+pub(crate) mod publicity;
+
 use crate::AppState;
 use crate::error::{PageError, WebError};
 use crate::i18n::Lang;

@@ -3,17 +3,21 @@
 //! Every page needs a staff session ([`Staff`]); what each page shows or allows is checked
 //! against the user's grants with the rules of `fazhi_core::authz`.
 
+pub(crate) mod calendar;
+pub(crate) mod cases;
+pub(crate) mod documents;
+pub(crate) mod notifications;
+pub(crate) mod reports;
+
 use crate::AppState;
 use crate::error::{OrErrorPage, PageError, WebError, render_page};
 use crate::i18n::Lang;
-use crate::session::{
-    SESSION_COOKIE, Staff, client_ip, cookie, is_https, safe_next, session_cookie,
-};
+use crate::session::ClientIp;
+use crate::session::{SESSION_COOKIE, Staff, cookie, is_https, safe_next, session_cookie};
 use crate::views::*;
 use axum::Form;
 use axum::Router;
-use axum::extract::{FromRequestParts, OriginalUri, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -36,20 +40,6 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit))
         .route("/audit/checkpoint", post(make_checkpoint))
         .route("/audit/verify", post(verify))
-}
-
-/// The client address (for login throttling).
-pub struct ClientIp(pub(crate) String);
-
-impl FromRequestParts<AppState> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(state, parts)))
-    }
 }
 
 #[derive(Deserialize, Default)]

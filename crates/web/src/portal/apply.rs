@@ -5,10 +5,10 @@
 //! answer, so the page reveals nothing to someone guessing; lookups are rate-limited per address.
 
 use crate::AppState;
-use crate::console::ClientIp;
-use crate::console_cases::{Input, form_fields, inputs, show_value};
 use crate::error::{PageError, WebError, render_page};
+use crate::forms::{Input, form_fields, inputs, show_value};
 use crate::i18n::{Lang, Tr};
+use crate::session::ClientIp;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};

@@ -4,8 +4,8 @@
 //! checked before they are saved so that a broken template never reaches a case.
 
 use crate::AppState;
-use crate::console_cases::show_value;
 use crate::error::{OrErrorPage, PageError, WebError, render_page};
+use crate::forms::show_value;
 use crate::i18n::{Lang, Tr};
 use crate::session::Staff;
 use crate::views::Chrome;

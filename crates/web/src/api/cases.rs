@@ -1,0 +1,119 @@
+//! The API's cases of every procedure: open, list, read, act, history — each through the application's one path.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::session::ApiUser;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use fazhi_app::cases::Opening;
+use fazhi_core::EventRecord;
+use fazhi_core::engine::{Actor, Command};
+use serde::Deserialize;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewCase {
+    procedure: String,
+    /// The creating action; the definition's only creating action when omitted.
+    action: Option<String>,
+    department: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    fields: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", summary = "登记案件（程序的首个操作）", request_body = NewCase, responses((status = 201, body = crate::cases::CaseView), (status = 403, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody), (status = 422, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn create_case(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Json(input): Json<NewCase>,
+) -> Result<(StatusCode, Json<crate::cases::CaseView>), ApiError> {
+    let principal = user.principal();
+    let (region, department) = state.home_of(&principal, input.department.as_deref())?;
+    let stored = state
+        .app
+        .open(Opening {
+            procedure: &input.procedure,
+            action: input.action.as_deref(),
+            actor: Actor::User(&principal),
+            region: &region,
+            department,
+            fields: input.fields,
+            on: state.app.today(),
+            receipt: None,
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.case_view(&stored, &principal, false)?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", summary = "案件列表（筛选、排序、分页）", params(crate::cases::CaseQuery), responses((status = 200, body = fazhi_store::cases::CasePage), (status = 422, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn list_cases(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(query): Query<crate::cases::CaseQuery>,
+) -> Result<Json<fazhi_store::cases::CasePage>, ApiError> {
+    let principal = user.principal();
+    let filter = query.filter(&principal.user_id, 50)?;
+    Ok(Json(state.store.list_cases(&principal, &filter).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", summary = "案件详情，含各期限的到期日与计算说明", params(("id" = String, Path)), responses((status = 200, body = crate::cases::CaseView), (status = 403, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_case(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<crate::cases::CaseView>, ApiError> {
+    let principal = user.principal();
+    let stored = state.readable_case(&principal, &id).await?;
+    Ok(Json(state.case_view(&stored, &principal, false)?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TakeAction {
+    action: String,
+    /// The case version the caller last saw; a newer one makes this a 409.
+    expected_version: i64,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    fields: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", summary = "办理操作（须带所见版本号；过期版本返回 409）", params(("id" = String, Path)), request_body = TakeAction, responses((status = 200, body = crate::cases::CaseView), (status = 403, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody), (status = 422, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn take_action(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<TakeAction>,
+) -> Result<Json<crate::cases::CaseView>, ApiError> {
+    let principal = user.principal();
+    let stored = state.readable_case(&principal, &id).await?;
+    let command = Command {
+        action: input.action,
+        expected_version: input.expected_version,
+        fields: input.fields,
+        on: state.app.today(),
+    };
+    let updated = state
+        .app
+        .act_on(Actor::User(&principal), stored, command)
+        .await?;
+    Ok(Json(state.case_view(&updated, &principal, false)?))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/events", tag = "cases", summary = "案件的事件记录", params(("id" = String, Path)), responses((status = 200, body = Vec<fazhi_core::EventRecord>), (status = 403, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+pub async fn case_events(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<EventRecord>>, ApiError> {
+    let stored = state.readable_case(&user.principal(), &id).await?;
+    Ok(Json(
+        state
+            .store
+            .history(&format!("case:{}", stored.case.id))
+            .await?,
+    ))
+}
