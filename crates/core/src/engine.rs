@@ -236,6 +236,65 @@ fn basis_suffix(basis: &str) -> String {
 }
 
 impl Refusal {
+    /// The values a refusal's message is made of, by name (for a locale's own wording).
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Refusal::UnknownAction { procedure, action } => {
+                vec![("procedure", procedure.clone()), ("action", action.clone())]
+            }
+            Refusal::Stale { expected, actual } => {
+                vec![
+                    ("expected", expected.to_string()),
+                    ("actual", actual.to_string()),
+                ]
+            }
+            Refusal::WrongState {
+                action,
+                state,
+                allowed,
+            } => vec![
+                ("action", action.clone()),
+                ("state", state.clone()),
+                ("allowed", allowed.clone()),
+            ],
+            Refusal::RoleNotAllowed { action, roles } => {
+                vec![("action", action.clone()), ("roles", roles.clone())]
+            }
+            Refusal::DepartmentNotAllowed { action } => vec![("action", action.clone())],
+            Refusal::MissingField { field } => vec![("field", field.clone())],
+            Refusal::InvalidField { field, reason } => {
+                vec![("field", field.clone()), ("reason", reason.clone())]
+            }
+            Refusal::FieldNotAccepted { action, field } => {
+                vec![("action", action.clone()), ("field", field.clone())]
+            }
+            Refusal::GuardFailed { message, basis } => {
+                vec![("message", message.clone()), ("basis", basis.clone())]
+            }
+            Refusal::NotCertified {
+                needed,
+                usable,
+                problems,
+                basis,
+            } => vec![
+                ("needed", needed.to_string()),
+                ("usable", usable.to_string()),
+                ("problems", problems.clone()),
+                ("basis", basis.clone()),
+            ],
+            Refusal::ClockNotRunning { clock } => vec![("clock", clock.clone())],
+            Refusal::ExtensionLimit {
+                clock,
+                at_most,
+                basis,
+            } => vec![
+                ("clock", clock.clone()),
+                ("at_most", at_most.to_string()),
+                ("basis", basis.clone()),
+            ],
+            Refusal::Calendar(e) => vec![("message", e.to_string())],
+        }
+    }
     /// A machine code for APIs.
     pub fn code(&self) -> &'static str {
         match self {

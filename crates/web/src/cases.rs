@@ -234,10 +234,14 @@ pub fn refusal_error(refusal: Refusal) -> WebError {
         | Refusal::FieldNotAccepted { .. }
         | Refusal::Calendar(_) => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
     };
+    let params = refusal.params();
+    let args: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     WebError::Refused {
         status,
         code: refusal.code(),
         message: refusal.to_string(),
+        message_en: crate::i18n::Tr(crate::i18n::Lang::En)
+            .fill(&format!("refusal.{}", refusal.code()), &args),
     }
 }
 
@@ -343,5 +347,71 @@ pub fn parse_day(text: Option<&str>, name: &str) -> Result<Option<chrono::NaiveD
         Some(t) => chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
             .map(Some)
             .map_err(|_| WebError::Invalid(format!("参数 {name}：“{t}”不是日期（YYYY-MM-DD）"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_reads_in_english_with_its_values() {
+        let text = |s: &str| s.to_string();
+        let refusals = [
+            Refusal::UnknownAction {
+                procedure: text("p"),
+                action: text("a"),
+            },
+            Refusal::Stale {
+                expected: 1,
+                actual: 2,
+            },
+            Refusal::WrongState {
+                action: text("a"),
+                state: text("s"),
+                allowed: text("x"),
+            },
+            Refusal::RoleNotAllowed {
+                action: text("a"),
+                roles: text("r"),
+            },
+            Refusal::DepartmentNotAllowed { action: text("a") },
+            Refusal::MissingField { field: text("f") },
+            Refusal::InvalidField {
+                field: text("f"),
+                reason: text("why"),
+            },
+            Refusal::FieldNotAccepted {
+                action: text("a"),
+                field: text("f"),
+            },
+            Refusal::GuardFailed {
+                message: text("m"),
+                basis: text("b"),
+            },
+            Refusal::NotCertified {
+                needed: 2,
+                usable: 1,
+                problems: text("p"),
+                basis: text("b"),
+            },
+            Refusal::ClockNotRunning { clock: text("c") },
+            Refusal::ExtensionLimit {
+                clock: text("c"),
+                at_most: 1,
+                basis: text("b"),
+            },
+        ];
+        for refusal in refusals {
+            let code = refusal.code();
+            let WebError::Refused { message_en, .. } = refusal_error(refusal) else {
+                panic!("{code} is a refusal");
+            };
+            assert!(
+                !message_en.starts_with("refusal."),
+                "no English text for {code}"
+            );
+            assert!(!message_en.contains('{'), "{code}: {message_en}");
+        }
     }
 }

@@ -37,6 +37,8 @@ pub enum WebError {
         status: StatusCode,
         code: &'static str,
         message: String,
+        /// The same in English, from the locale's `[refusal]` texts.
+        message_en: String,
     },
     #[error("服务器内部错误")]
     Internal(String),
@@ -87,9 +89,7 @@ impl WebError {
             } => {
                 format!("Too many failed logins; try again in {retry_after_seconds} seconds")
             }
-            WebError::Refused { code, .. } => {
-                format!("The action was refused ({code}); the Chinese message says why")
-            }
+            WebError::Refused { message_en, .. } => message_en.clone(),
             WebError::Internal(_) => "Internal server error".into(),
         }
     }
@@ -97,6 +97,14 @@ impl WebError {
     /// The message shown to users: never an internal detail.
     pub fn public_message(&self) -> String {
         self.to_string()
+    }
+
+    /// The message in the reader's language (a console form shows it above what was typed).
+    pub fn message_in(&self, lang: crate::i18n::Lang) -> String {
+        match lang {
+            crate::i18n::Lang::En => self.message_en(),
+            crate::i18n::Lang::Zh => self.public_message(),
+        }
     }
 
     fn log(&self) {

@@ -281,7 +281,7 @@ async fn save(
             uri.path(),
             &form,
             None,
-            Some(e.public_message()),
+            Some(e.message_in(staff.lang)),
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await

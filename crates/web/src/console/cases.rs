@@ -451,7 +451,7 @@ async fn create(
                 uri.path(),
                 Some(procedure),
                 &form,
-                Some(e.public_message()),
+                Some(e.message_in(staff.lang)),
                 status,
             )
             .await
@@ -758,7 +758,7 @@ async fn take(
                 &id,
                 uri.path(),
                 None,
-                Some(e.public_message()),
+                Some(e.message_in(staff.lang)),
                 status,
                 &form,
             )

@@ -285,7 +285,7 @@ async fn submit(
         Ok(s) => s,
         Err(e) => {
             let status = e.status();
-            return form_page(&state, lang, &code, &[], Some(e.public_message()), status)
+            return form_page(&state, lang, &code, &[], Some(e.message_in(lang)), status)
                 .await
                 .unwrap_or_else(|e| PageError(e, lang).into_response());
         }
@@ -299,7 +299,7 @@ async fn submit(
                 lang,
                 &code,
                 &submission.form,
-                Some(e.public_message()),
+                Some(e.message_in(lang)),
                 status,
             )
             .await
