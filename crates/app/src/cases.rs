@@ -323,6 +323,7 @@ impl App {
                 receipt: origin.receipt.clone(),
             }),
             expected_version: before,
+            assignee_changed: assigned,
             number: origin.number.clone(),
             publications: projection::publications(definition, &case),
             notices,
@@ -380,6 +381,14 @@ impl App {
         } = moved;
         let mut notices = Vec::new();
         if step.on < self.today() - chrono::Duration::days(HISTORICAL_AFTER_DAYS) {
+            return notices;
+        }
+        let told_of_state = step.from != step.to
+            && definition
+                .fields
+                .iter()
+                .any(|f| f.contact && case.fields.contains_key(&f.code));
+        if !(creating || handed_over || assigned || told_of_state) {
             return notices;
         }
         let title = projection::title(definition, case);
@@ -499,6 +508,7 @@ impl App {
                 columns: projection::columns(definition, &case, &calendar, today),
                 creation: None,
                 expected_version: before,
+                assignee_changed: false,
                 number: current.number,
                 publications: None,
                 notices: Vec::new(),
@@ -574,6 +584,7 @@ impl App {
                 receipt: None,
             }),
             expected_version: 0,
+            assignee_changed: false,
             number,
             publications: projection::publications(definition, &case),
             notices: Vec::new(),

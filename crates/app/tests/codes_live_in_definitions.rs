@@ -66,12 +66,12 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "a query parameter of case lists",
     ),
     (
-        "crates/web/src/console_calendar.rs",
+        "crates/web/src/console/calendar.rs",
         "published",
         "a column of the calendar page (the date a notice was published)",
     ),
     (
-        "crates/web/src/console_reports.rs",
+        "crates/web/src/console/reports.rs",
         "concluded|received",
         "keys of a statistics table's figures",
     ),

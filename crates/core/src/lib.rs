@@ -18,6 +18,7 @@ pub mod event;
 pub mod org;
 pub mod penalty;
 pub mod procedure;
+pub mod receipt;
 pub mod region;
 pub mod rules;
 pub mod time;

@@ -521,6 +521,8 @@ pub struct Online {
     pub receiver: String,
     /// Two or three capital letters that start receipt numbers (e.g. `GK`).
     pub receipt_prefix: String,
+    /// When an online application counts as received: a rule of [`crate::receipt::RULES`].
+    pub receipt: String,
 }
 
 /// A mistake in a definition: which file, where in it, what is wrong.
@@ -607,6 +609,8 @@ struct RawOnline {
     #[serde(default)]
     receiver: String,
     receipt_prefix: String,
+    #[serde(default)]
+    receipt: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -1520,11 +1524,22 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 format!("“{}” must be 2 or 3 capital letters", o.receipt_prefix),
             );
         }
+        let receipt = o
+            .receipt
+            .unwrap_or_else(|| crate::receipt::ARRIVAL_DAY.to_string());
+        if !crate::receipt::RULES.iter().any(|(name, _)| *name == receipt) {
+            let known: Vec<&str> = crate::receipt::RULES.iter().map(|(n, _)| *n).collect();
+            c.error(
+                "online.receipt",
+                format!("unknown receipt rule “{receipt}” (known: {})", known.join(", ")),
+            );
+        }
         Online {
             action: o.action,
             intro: o.intro,
             receiver: o.receiver,
             receipt_prefix: o.receipt_prefix,
+            receipt,
         }
     });
 

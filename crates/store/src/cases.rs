@@ -119,6 +119,8 @@ pub struct CaseWrite {
     /// refused as a conflict if somebody moved the case meanwhile).
     pub creation: Option<Creation>,
     pub expected_version: i64,
+    /// The step assigned the case to someone else (the assignee column is rewritten).
+    pub assignee_changed: bool,
     /// The case's number as known before the write (a new case's `number_field` value; a
     /// drawn number is filled in by the writer).
     pub number: Option<String>,
@@ -202,7 +204,6 @@ impl Store {
         let d = &write.columns.deadlines;
         let mut columns: Vec<(&'static str, Value)> = vec![
             ("title", write.columns.title.clone().into()),
-            ("assignee", write.columns.assignee.clone().into()),
             ("state", case.state.clone().into()),
             ("terminal", write.columns.terminal.into()),
             ("snapshot", snapshot.into()),
@@ -219,6 +220,11 @@ impl Store {
                 write.columns.concluded_on.map(date_text).into(),
             ),
         ];
+        // The assignee is written when it is set or changes, so that other steps leave the
+        // column (and its index) alone.
+        if write.creation.is_some() || write.assignee_changed {
+            columns.push(("assignee", write.columns.assignee.clone().into()));
+        }
         let mut batch = WriteBatch::new();
         for event in &write.events {
             batch = batch.event(event.clone());

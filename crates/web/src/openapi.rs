@@ -65,8 +65,7 @@ pub fn api() -> (axum::Router<crate::AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
-/// The OpenAPI document (served at `/api/v1/openapi.json`).
+/// The OpenAPI document (served at `/api/v1/openapi.json`; made when asked for, not kept).
 pub fn document() -> utoipa::openapi::OpenApi {
-    static DOCUMENT: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
-    DOCUMENT.get_or_init(|| api().1).clone()
+    api().1
 }

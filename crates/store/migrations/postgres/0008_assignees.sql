@@ -2,5 +2,6 @@
 -- (承办人), who finds it among "my cases". The column mirrors the snapshot's `assignee`.
 ALTER TABLE cases ADD COLUMN assignee TEXT;
 
--- "My cases": a person's open cases, most recently changed first.
-CREATE INDEX cases_assignee ON cases (assignee, terminal, updated_at) WHERE assignee IS NOT NULL;
+-- "My cases": a person's cases (a few dozen each; sorted after the lookup). Partial and on
+-- the assignee alone, so that steps that do not assign leave it untouched.
+CREATE INDEX cases_assignee ON cases (assignee) WHERE assignee IS NOT NULL;

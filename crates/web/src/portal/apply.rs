@@ -16,7 +16,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use fazhi_app::cases::Opening;
-use fazhi_core::disclosure::{Channel, receipt_date};
 use fazhi_core::engine::Actor;
 use fazhi_core::procedure::Definition;
 use fazhi_core::region::RegionCode;
@@ -330,9 +329,10 @@ async fn apply(state: &AppState, code: &str, submission: &Submission) -> Result<
         RegionCode::parse(&department.region).map_err(|e| WebError::Internal(e.to_string()))?;
     let calendar = state.calendar();
     let today = state.store.today();
-    // 政府信息公开条例 Art 31 (3): online, the day both sides confirm — here the day the
-    // receipt number is issued, or the next working day if that is a rest day.
-    let received_on = receipt_date(Channel::Online, today, Some(today), &calendar)
+    // The day the receipt number is issued is the day it arrived; when it counts as received
+    // is the definition's named rule (e.g. 政府信息公开条例 Art 31 (3): the next working day
+    // if that is a rest day).
+    let received_on = fazhi_core::receipt::received_on(&online.receipt, today, &calendar)
         .map_err(|e| WebError::Invalid(e.to_string()))?;
     let mut fields = form_fields(&submission.form);
     for set in SET_BY_PORTAL {
