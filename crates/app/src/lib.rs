@@ -76,6 +76,16 @@ impl App {
             tracing::error!(error = %e, "document templates");
             loading::Documents::default()
         });
+        App::of_parts(store, procedures, documents, calendar, config)
+    }
+
+    fn of_parts(
+        store: Store,
+        procedures: Registry,
+        documents: loading::Documents,
+        calendar: Calendar,
+        config: AppConfig,
+    ) -> App {
         App {
             store,
             documents: Arc::new(documents),
@@ -96,9 +106,9 @@ impl App {
         let documents =
             loading::documents(procedures_dir, &procedures).map_err(AppError::Invalid)?;
         let calendar = loading::calendar(&store).await?;
-        let mut app = App::new(store, procedures, calendar, config);
-        app.documents = Arc::new(documents);
-        Ok(app)
+        Ok(App::of_parts(
+            store, procedures, documents, calendar, config,
+        ))
     }
 
     pub fn store(&self) -> &Store {

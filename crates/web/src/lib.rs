@@ -117,6 +117,7 @@ pub fn install_metrics() {
 
 pub fn router(state: AppState) -> Router {
     observability::install();
+    let (api, api_document) = openapi::api();
     Router::new()
         .route("/", get(portal::home))
         .merge(portal::publicity::routes())
@@ -133,14 +134,14 @@ pub fn router(state: AppState) -> Router {
                 .merge(console::reports::routes())
                 .merge(console::documents::routes()),
         )
-        .merge(openapi::api().0)
+        .merge(api)
         .route(
             "/api/v1/openapi.json",
             get(|| async { axum::Json(openapi::document()) }),
         )
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs")
-                .url("/api/v1/docs/openapi.json", openapi::document()),
+                .url("/api/v1/docs/openapi.json", api_document),
         )
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
