@@ -2,57 +2,20 @@
 //! fact): the engine decides every step as it would one by one, the rows and the numbers come
 //! out the same, the chain verifies — and a bad history or a bad load writes nothing. Both engines.
 
-#[path = "../../store/tests/common/mod.rs"]
 mod common;
 
-use chrono::NaiveDate;
 use common::*;
+use fazhi_app::App;
 use fazhi_app::cases::{HistoryStep, Opening};
-use fazhi_app::{App, AppConfig};
 use fazhi_core::authz::Principal;
-use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{Actor, Command, Refusal};
 use fazhi_core::org::{Grant, Role};
-use fazhi_core::procedure::{Definition, Registry};
+use fazhi_core::procedure::Definition;
 use fazhi_store::publications::PublicFilter;
 use fazhi_store::testing::TestDb;
-use fazhi_store::{Engine, RowOp, Store, StoreError, WriteBatch};
+use fazhi_store::{Engine, RowOp, StoreError, WriteBatch};
 use serde_json::json;
 use std::collections::BTreeMap;
-
-const SAMPLE: &str = include_str!("../../../demo/sample-permit.toml");
-
-/// An application over `store` with the sample procedure as [`sample_definition`] has it (the
-/// system may register, as for online applications) and the embedded calendar.
-fn app(store: &Store) -> App {
-    let text = SAMPLE.replacen(
-        "roles = [\"window_clerk\"]",
-        "roles = [\"window_clerk\", \"system\"]",
-        1,
-    );
-    let procedures = Registry::from_sources(&[("sample-permit.toml".to_string(), text)]).unwrap();
-    assert_eq!(
-        procedures.get("sample_permit", &sample_definition().version),
-        Some(&sample_definition())
-    );
-    App::new(
-        store.clone(),
-        procedures,
-        Calendar::embedded().clone(),
-        AppConfig::default(),
-    )
-}
-
-fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-fn fields(pairs: &[(&str, serde_json::Value)]) -> BTreeMap<String, serde_json::Value> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
-}
 
 fn staff(department: &str) -> Principal {
     Principal {
@@ -148,7 +111,7 @@ async fn step_by_step(
 async fn a_loaded_history_reads_like_one_taken_step_by_step(engine: Engine) {
     let db = TestDb::new(engine).await;
     let district = seed_district(&db.store).await;
-    let app = app(&db.store);
+    let app = sample_app(&db.store);
     let def = sample_definition();
     let market = district.market.id.clone();
     let staff = staff(&market);
@@ -234,7 +197,7 @@ async fn a_loaded_history_reads_like_one_taken_step_by_step(engine: Engine) {
 async fn a_refused_step_or_a_bad_load_writes_nothing(engine: Engine) {
     let db = TestDb::new(engine).await;
     let district = seed_district(&db.store).await;
-    let app = app(&db.store);
+    let app = sample_app(&db.store);
     let def = sample_definition();
     let market = district.market.id.clone();
     let staff = staff(&market);

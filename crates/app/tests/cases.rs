@@ -1,7 +1,6 @@
 //! Cases on both engines: the engine's steps stored with their events, lists with deadline
 //! filters, optimistic concurrency, and timed actions at expiry — also after a restart.
 
-#[path = "../../store/tests/common/mod.rs"]
 mod common;
 
 use chrono::NaiveDate;

@@ -3,7 +3,6 @@
 //! own number, in the case's region) and the engine counts only those in force and covering the
 //! case's field.
 
-#[path = "../../store/tests/common/mod.rs"]
 mod common;
 
 use common::*;
@@ -17,7 +16,6 @@ use fazhi_core::procedure::Registry;
 use fazhi_store::Engine;
 use fazhi_store::testing::TestDb;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
 const CERTIFICATE: &str = include_str!(
     "../../../procedures/enforcement_certificate/enforcement_certificate-2021-07-15.toml"
@@ -64,13 +62,6 @@ roles = ["enforcement_officer"]
 needs = ["officers"]
 guards = [{ certified = "officers", at_least = 2, certificates = "enforcement_certificate", covering = "field_area", message = "", basis = "行政处罚法第四十二条" }]
 "#;
-
-fn fields(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
-}
 
 async fn evidence_counts_only_valid_certificates_for_the_field(engine: Engine) {
     let db = TestDb::new(engine).await;

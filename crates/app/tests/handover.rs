@@ -2,7 +2,6 @@
 //! department of the region; afterwards the case is listed and notified there, and the
 //! department it left can no longer act on it — on both engines.
 
-#[path = "../../store/tests/common/mod.rs"]
 mod common;
 
 use common::*;

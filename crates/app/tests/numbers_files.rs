@@ -2,47 +2,17 @@
 //! series each year), receipt numbers for applicants, and stored files whose bytes the event
 //! chain vouches for — on both engines.
 
-#[path = "../../store/tests/common/mod.rs"]
 mod common;
 
-use chrono::NaiveDate;
 use common::*;
 use fazhi_app::cases::Opening;
-use fazhi_app::{App, AppConfig, AppError};
-use fazhi_core::calendar::Calendar;
+use fazhi_app::{App, AppError};
 use fazhi_core::engine::Actor;
-use fazhi_core::procedure::{Definition, Registry};
+use fazhi_core::procedure::Definition;
 use fazhi_store::testing::TestDb;
-use fazhi_store::{Engine, Store, StoreError};
+use fazhi_store::{Engine, StoreError};
 use serde_json::json;
 use std::collections::BTreeMap;
-
-const SAMPLE: &str = include_str!("../../../demo/sample-permit.toml");
-
-/// An application over `store` with the sample procedure as [`sample_definition`] has it (the
-/// system may register, as for online applications) and the embedded calendar.
-fn app(store: &Store) -> App {
-    let text = SAMPLE.replacen(
-        "roles = [\"window_clerk\"]",
-        "roles = [\"window_clerk\", \"system\"]",
-        1,
-    );
-    let procedures = Registry::from_sources(&[("sample-permit.toml".to_string(), text)]).unwrap();
-    assert_eq!(
-        procedures.get("sample_permit", &sample_definition().version),
-        Some(&sample_definition())
-    );
-    App::new(
-        store.clone(),
-        procedures,
-        Calendar::embedded().clone(),
-        AppConfig::default(),
-    )
-}
-
-fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 fn application(on: &str, name: &str) -> BTreeMap<String, serde_json::Value> {
     [
@@ -82,7 +52,7 @@ async fn open(
 async fn numbers_run_per_year_without_gaps(engine: Engine) {
     let db = TestDb::new(engine).await;
     let district = seed_district(&db.store).await;
-    let app = app(&db.store);
+    let app = sample_app(&db.store);
     let def = sample_definition();
     let market = district.market.id.clone();
     let first = open(&app, &def, &market, "2018-12-28", None).await;
@@ -122,7 +92,7 @@ async fn numbers_run_per_year_without_gaps(engine: Engine) {
 async fn receipts_find_their_case(engine: Engine) {
     let db = TestDb::new(engine).await;
     let district = seed_district(&db.store).await;
-    let app = app(&db.store);
+    let app = sample_app(&db.store);
     let def = sample_definition();
     let case = open(
         &app,

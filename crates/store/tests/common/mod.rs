@@ -93,12 +93,17 @@ pub async fn seed_district(store: &Store) -> District {
 
 const SAMPLE: &str = include_str!("../../../../demo/sample-permit.toml");
 
-/// The sample procedure, with the system allowed to register (as for online applications).
-pub fn sample_definition() -> fazhi_core::procedure::Definition {
-    let text = SAMPLE.replacen(
+/// The text of the sample procedure, with the system allowed to register (as for online
+/// applications).
+pub fn sample_source() -> String {
+    SAMPLE.replacen(
         "roles = [\"window_clerk\"]",
         "roles = [\"window_clerk\", \"system\"]",
         1,
-    );
-    fazhi_core::procedure::Definition::parse("sample-permit.toml", &text).unwrap()
+    )
+}
+
+/// The sample procedure, with the system allowed to register (as for online applications).
+pub fn sample_definition() -> fazhi_core::procedure::Definition {
+    fazhi_core::procedure::Definition::parse("sample-permit.toml", &sample_source()).unwrap()
 }
