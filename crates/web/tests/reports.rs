@@ -2,29 +2,19 @@
 //! statistics for a year and the disclosure annual report, each figure linking to its cases;
 //! the report as DOCX read back; access only for region-wide roles.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+mod common;
+
+use axum::http::StatusCode;
 use chrono::NaiveDate;
+use common::*;
 use fazhi_app::cases::Opening;
 use fazhi_core::authz::Principal;
 use fazhi_core::engine::{Actor, Command};
-use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
-use fazhi_core::region::RegionCode;
-use fazhi_store::accounts::NewUser;
-use fazhi_store::testing::TestDb;
-use fazhi_web::{AppState, WebConfig};
-use http_body_util::BodyExt;
+use fazhi_core::org::{DepartmentKind, Grant, Role};
+use fazhi_store::Engine;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::Read;
-use tower::ServiceExt;
-
-const PASSWORD: &str = "s3cret-pass";
-
-fn region(code: &str) -> RegionCode {
-    RegionCode::parse(code).unwrap()
-}
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -37,116 +27,47 @@ fn fields(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
         .collect()
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    bytes: Vec<u8>,
-}
+/// The requests seeded: case id, its version, the definition it runs under.
+type Requests = Vec<(String, i64, fazhi_core::procedure::Definition)>;
 
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.bytes).to_string()
-    }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Reply {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        bytes,
-    }
-}
-
-async fn login(app: &Router, name: &str) -> String {
-    let request = Request::post("/console/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header("sec-fetch-site", "same-origin")
-        .body(Body::from(format!(
-            "name={name}&password={PASSWORD}&next=/console"
-        )))
-        .unwrap();
-    let reply = send(app, request).await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER);
-    let cookie = reply.headers[header::SET_COOKIE].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_string()
-}
-
-async fn get(app: &Router, path: &str, cookie: &str) -> Reply {
-    let request = Request::get(path)
-        .header(header::COOKIE, cookie)
-        .body(Body::empty())
-        .unwrap();
-    send(app, request).await
-}
-
-struct World {
-    db: TestDb,
-    app: Router,
-    ids: Vec<(String, i64, fazhi_core::procedure::Definition)>,
-}
-
-/// A district office with three disclosure requests (2018 carried over and answered in 2019,
-/// one received and answered in 2019, one open at the end of 2019), a justice-bureau user and
-/// a clerk of the office.
-async fn world() -> World {
-    let db = TestDb::sqlite().await;
-    let store = &db.store;
-    store
-        .add_region("t", &region("210212"), "旅顺口区", None)
-        .await
-        .unwrap();
-    let office = store
-        .add_department(
-            "t",
-            &region("210212"),
-            "zfb",
-            "旅顺口区人民政府办公室",
-            DepartmentKind::GovernmentOffice,
-        )
-        .await
-        .unwrap();
-    for (name, role, department) in [
-        ("justice", Role::JusticeStaff, None),
-        ("clerk", Role::DepartmentStaff, Some(office.id.clone())),
-    ] {
-        store
-            .add_user(
-                "t",
-                NewUser {
-                    name: UserName::parse(name).unwrap(),
-                    display_name: name.into(),
-                    region: region("210212"),
-                    password: PASSWORD.into(),
-                    grants: vec![Grant::new(role, region("210212"), department).unwrap()],
-                },
-            )
-            .await
-            .unwrap();
-    }
-    let state = AppState::new(store.clone(), WebConfig::default());
-    let registry = state.procedures.clone();
-    let clerk = Principal {
+/// The office's clerk, acting through the application.
+fn clerk(w: &World) -> Principal {
+    Principal {
         user_id: "clerk".into(),
         user_name: "clerk".into(),
         grants: vec![
             Grant::new(
                 Role::DepartmentStaff,
                 region("210212"),
-                Some(office.id.clone()),
+                Some(w.departments["zfb"].clone()),
             )
             .unwrap(),
         ],
-    };
+    }
+}
+
+/// A district office with three disclosure requests (2018 carried over and answered in 2019,
+/// one received and answered in 2019, one open at the end of 2019), a justice-bureau user and
+/// a clerk of the office.
+async fn district() -> (World, Requests) {
+    let w = world(
+        Engine::Sqlite,
+        "2024-03-04",
+        &[(
+            "zfb",
+            "旅顺口区人民政府办公室",
+            DepartmentKind::GovernmentOffice,
+        )],
+        &[
+            ("justice", Role::JusticeStaff, None),
+            ("clerk", Role::DepartmentStaff, Some("zfb")),
+        ],
+        None,
+    )
+    .await;
+    let state = &w.state;
+    let registry = state.procedures.clone();
+    let clerk = clerk(&w);
     // Three requests: one carried over from 2018 and answered in 2019, one received and
     // answered in 2019 by a business, one received in December 2019 and still open.
     let mut ids = Vec::new();
@@ -164,7 +85,7 @@ async fn world() -> World {
                 procedure: &definition.code,
                 actor: Actor::User(&clerk),
                 region: &region("210212"),
-                department: Some(office.id.clone()),
+                department: Some(w.departments["zfb"].clone()),
                 action: Some("register"),
                 fields: fields(&[
                     (
@@ -203,18 +124,17 @@ async fn world() -> World {
             .await
             .unwrap();
     }
-    let app = fazhi_web::router(state);
-    World { db, app, ids }
+    (w, ids)
 }
 
 #[tokio::test]
 async fn statistics_and_the_disclosure_report_link_figures_to_cases() {
-    let World { db: _db, app, ids } = world().await;
-    let justice = login(&app, "justice").await;
+    let (w, ids) = district().await;
+    let justice = login(&w, "justice").await;
 
     // Statistics: each figure is a link to exactly its cases.
     let stats = get(
-        &app,
+        &w,
         "/console/reports/stats?procedure=disclosure_request&year=2019",
         &justice,
     )
@@ -231,12 +151,12 @@ async fn statistics_and_the_disclosure_report_link_figures_to_cases() {
     let concluded = format!("/console/cases?ids={},{}\">2<", ids[0].0, ids[1].0);
     assert!(page.contains(&concluded), "concluded 2");
     // The link opens the list of those cases.
-    let list = get(&app, &format!("/console/cases?ids={}", ids[0].0), &justice).await;
+    let list = get(&w, &format!("/console/cases?ids={}", ids[0].0), &justice).await;
     assert!(list.text().contains(&ids[0].0));
     assert!(!list.text().contains(&ids[1].0));
 
     // The disclosure report: the requests table adds up, and the check says so.
-    let report = get(&app, "/console/reports/disclosure?year=2019", &justice).await;
+    let report = get(&w, "/console/reports/disclosure?year=2019", &justice).await;
     assert_eq!(report.status, StatusCode::OK, "{}", report.text());
     let html = report.text();
     assert!(html.contains("本年新收政府信息公开申请数量"));
@@ -244,7 +164,7 @@ async fn statistics_and_the_disclosure_report_link_figures_to_cases() {
     assert!(html.contains(&format!("/console/cases?ids={}", ids[0].0)));
     // Both formats render.
     let old = get(
-        &app,
+        &w,
         "/console/reports/disclosure?year=2019&format=2019",
         &justice,
     )
@@ -252,7 +172,7 @@ async fn statistics_and_the_disclosure_report_link_figures_to_cases() {
     assert_eq!(old.status, StatusCode::OK);
     assert!(old.text().contains("本年新收政府信息公开申请数量"));
     let bad = get(
-        &app,
+        &w,
         "/console/reports/disclosure?year=2019&format=2020",
         &justice,
     )
@@ -262,13 +182,13 @@ async fn statistics_and_the_disclosure_report_link_figures_to_cases() {
 
     // DOCX: a real Word file whose document part holds the report's text.
     let docx = get(
-        &app,
+        &w,
         "/console/reports/disclosure?year=2019&download=docx",
         &justice,
     )
     .await;
     assert_eq!(docx.status, StatusCode::OK);
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx.bytes)).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx.body)).unwrap();
     let mut xml = String::new();
     archive
         .by_name("word/document.xml")
@@ -279,45 +199,26 @@ async fn statistics_and_the_disclosure_report_link_figures_to_cases() {
     assert!(xml.contains("本年新收政府信息公开申请数量"));
 
     // A department's staff may not open region reports.
-    let clerk_cookie = login(&app, "clerk").await;
-    let denied = get(&app, "/console/reports/disclosure?year=2019", &clerk_cookie).await;
+    let clerk_cookie = login(&w, "clerk").await;
+    let denied = get(&w, "/console/reports/disclosure?year=2019", &clerk_cookie).await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
-}
-
-async fn post_form(app: &Router, path: &str, body: &str, cookie: &str) -> Reply {
-    let request = Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header("sec-fetch-site", "same-origin")
-        .header(header::COOKIE, cookie)
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    send(app, request).await
-}
-
-fn form_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[tokio::test]
 async fn documents_are_generated_stored_with_their_hash_and_templates_are_checked() {
-    let w = world().await;
-    let (answered, _, _) = &w.ids[1];
-    let clerk = login(&w.app, "clerk").await;
+    let (w, ids) = district().await;
+    let (answered, _, _) = &ids[1];
+    let clerk = login(&w, "clerk").await;
     // The clerk generates the reply (答复书) of the answered request.
     let made = post_form(
-        &w.app,
+        &w,
         &format!("/console/cases/{answered}/documents"),
-        "document=reply",
+        &[("document", "reply")],
         &clerk,
     )
     .await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text());
-    let page = get(&w.app, &format!("/console/cases/{answered}"), &clerk)
+    let page = get(&w, &format!("/console/cases/{answered}"), &clerk)
         .await
         .text();
     let documents = w.db.store.documents_of(answered).await.unwrap();
@@ -327,14 +228,14 @@ async fn documents_are_generated_stored_with_their_hash_and_templates_are_checke
     // The Word file downloads, is a real DOCX (read with zip, not with the library that wrote
     // it) and holds the case's data; its hash is the one recorded in the event.
     let docx = get(
-        &w.app,
+        &w,
         &format!("/console/cases/{answered}/files/{}", d.docx_sha256),
         &clerk,
     )
     .await;
     assert_eq!(docx.status, StatusCode::OK);
-    assert_eq!(fazhi_store::files::sha256_hex(&docx.bytes), d.docx_sha256);
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx.bytes.clone())).unwrap();
+    assert_eq!(fazhi_store::files::sha256_hex(&docx.body), d.docx_sha256);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx.body.clone())).unwrap();
     let mut xml = String::new();
     archive
         .by_name("word/document.xml")
@@ -357,22 +258,22 @@ async fn documents_are_generated_stored_with_their_hash_and_templates_are_checke
     assert!(w.db.store.verify().await.unwrap().ok());
     // A hash that is not this case's opens nothing.
     let other = get(
-        &w.app,
-        &format!("/console/cases/{}/files/{}", w.ids[0].0, d.docx_sha256),
+        &w,
+        &format!("/console/cases/{}/files/{}", ids[0].0, d.docx_sha256),
         &clerk,
     )
     .await;
     assert_eq!(other.status, StatusCode::NOT_FOUND);
 
     // Templates: a broken edit is refused with its line; a good one is used from then on.
-    let justice = login(&w.app, "justice").await;
+    let justice = login(&w, "justice").await;
     let broken = post_form(
-        &w.app,
+        &w,
         "/console/templates/disclosure_request/reply",
-        &format!(
-            "version=0&body={}",
-            form_encode("# 答复书\n\n{{ fields.content \n")
-        ),
+        &[
+            ("version", "0"),
+            ("body", "# 答复书\n\n{{ fields.content \n"),
+        ],
         &justice,
     )
     .await;
@@ -380,26 +281,26 @@ async fn documents_are_generated_stored_with_their_hash_and_templates_are_checke
     assert!(broken.text().contains("第 3 行"), "{}", broken.text());
     let edited = "# 政府信息公开申请答复书（本区格式）\n\n{{ fields.applicant.name }}：\n\n您申请的“{{ fields.content }}”已办结。\n";
     let saved = post_form(
-        &w.app,
+        &w,
         "/console/templates/disclosure_request/reply",
-        &format!("version=0&body={}", form_encode(edited)),
+        &[("version", "0"), ("body", edited)],
         &justice,
     )
     .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
     // The clerk may not edit templates.
     let denied = post_form(
-        &w.app,
+        &w,
         "/console/templates/disclosure_request/reply",
-        &format!("version=1&body={}", form_encode(edited)),
+        &[("version", "1"), ("body", edited)],
         &clerk,
     )
     .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
     post_form(
-        &w.app,
+        &w,
         &format!("/console/cases/{answered}/documents"),
-        "document=reply",
+        &[("document", "reply")],
         &clerk,
     )
     .await;
@@ -410,8 +311,8 @@ async fn documents_are_generated_stored_with_their_hash_and_templates_are_checke
 
 #[tokio::test]
 async fn supervision_counts_certificates_and_is_for_the_justice_bureau() {
-    let w = world().await;
-    let state = AppState::new(w.db.store.clone(), WebConfig::default());
+    let (w, _) = district().await;
+    let state = &w.state;
     let justice = Principal {
         user_id: "justice".into(),
         user_name: "justice".into(),
@@ -450,8 +351,8 @@ async fn supervision_counts_certificates_and_is_for_the_justice_bureau() {
             .await
             .unwrap();
     }
-    let cookie = login(&w.app, "justice").await;
-    let page = get(&w.app, "/console/supervision", &cookie).await;
+    let cookie = login(&w, "justice").await;
+    let page = get(&w, "/console/supervision", &cookie).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text());
     let html = page.text();
     assert!(html.contains("有效执法证"));
@@ -460,28 +361,17 @@ async fn supervision_counts_certificates_and_is_for_the_justice_bureau() {
         html.contains("bad\" href=\"/console/cases?ids="),
         "one expiring, in red"
     );
-    let clerk = login(&w.app, "clerk").await;
-    let denied = get(&w.app, "/console/supervision", &clerk).await;
+    let clerk = login(&w, "clerk").await;
+    let denied = get(&w, "/console/supervision", &clerk).await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn every_file_attached_at_any_step_stays_listed_and_downloadable() {
-    let w = world().await;
-    let state = AppState::new(w.db.store.clone(), WebConfig::default());
+    let (w, _) = district().await;
+    let state = &w.state;
     let office = w.db.store.departments(None).await.unwrap()[0].clone();
-    let clerk = Principal {
-        user_id: "clerk".into(),
-        user_name: "clerk".into(),
-        grants: vec![
-            Grant::new(
-                Role::DepartmentStaff,
-                region("210212"),
-                Some(office.id.clone()),
-            )
-            .unwrap(),
-        ],
-    };
+    let clerk = clerk(&w);
     let store = &w.db.store;
     let first = store
         .put_file(
@@ -549,8 +439,8 @@ async fn every_file_attached_at_any_step_stays_listed_and_downloadable() {
         )
         .await
         .unwrap();
-    let cookie = login(&w.app, "clerk").await;
-    let page = get(&w.app, &format!("/console/cases/{}", case.case.id), &cookie)
+    let cookie = login(&w, "clerk").await;
+    let page = get(&w, &format!("/console/cases/{}", case.case.id), &cookie)
         .await
         .text();
     assert!(
@@ -562,12 +452,12 @@ async fn every_file_attached_at_any_step_stays_listed_and_downloadable() {
         (&second, &b"%PDF reply"[..]),
     ] {
         let got = get(
-            &w.app,
+            &w,
             &format!("/console/cases/{}/files/{}", case.case.id, file.sha256),
             &cookie,
         )
         .await;
         assert_eq!(got.status, StatusCode::OK);
-        assert_eq!(got.bytes, bytes);
+        assert_eq!(got.body, bytes);
     }
 }

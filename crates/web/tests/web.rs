@@ -1,198 +1,67 @@
 //! The web layer through its router: sessions, CSRF, throttling, department scope, headers,
 //! metrics, languages. Requests go through the whole middleware stack (no server needed).
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+mod common;
+
+use axum::http::{StatusCode, header};
+use common::*;
 use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
-use fazhi_core::region::RegionCode;
-use fazhi_store::accounts::{Department, NewUser};
-use fazhi_store::testing::TestDb;
-use fazhi_web::{AppState, WebConfig};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
+use fazhi_store::Engine;
+use fazhi_store::accounts::NewUser;
+use serde_json::json;
+use std::sync::Arc;
 
-const PASSWORD: &str = "s3cret-pass";
-
-struct World {
-    db: TestDb,
-    app: Router,
-    market: Department,
-    justice: Department,
-}
-
-fn region(code: &str) -> RegionCode {
-    RegionCode::parse(code).unwrap()
-}
-
-async fn world() -> World {
-    let db = TestDb::sqlite().await;
-    let store = &db.store;
-    store
-        .add_region("t", &region("210212"), "旅顺口区", None)
-        .await
-        .unwrap();
-    let market = store
-        .add_department(
-            "t",
-            &region("210212"),
-            "scjgj",
-            "市场监督管理局",
-            DepartmentKind::EnforcementBody,
-        )
-        .await
-        .unwrap();
-    let justice = store
-        .add_department(
-            "t",
-            &region("210212"),
-            "sfj",
-            "司法局",
-            DepartmentKind::Department,
-        )
-        .await
-        .unwrap();
-    for (name, role, department) in [
-        ("admin", Role::Admin, None),
-        ("staff", Role::DepartmentStaff, Some(market.id.clone())),
-        ("justice", Role::JusticeStaff, Some(justice.id.clone())),
-        ("citizen", Role::PublicApplicant, None),
-    ] {
-        store
-            .add_user(
-                "t",
-                NewUser {
-                    name: UserName::parse(name).unwrap(),
-                    display_name: name.to_string(),
-                    region: region("210212"),
-                    password: PASSWORD.into(),
-                    grants: vec![Grant::new(role, region("210212"), department).unwrap()],
-                },
-            )
-            .await
-            .unwrap();
-    }
-    let app = fazhi_web::router(AppState::new(db.store.clone(), WebConfig::default()));
-    World {
-        db,
-        app,
-        market,
-        justice,
-    }
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
-    }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Reply {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).to_string(),
-    }
-}
-
-fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut b = Request::get(path);
-    if let Some(c) = cookie {
-        b = b.header(header::COOKIE, c);
-    }
-    b.body(Body::empty()).unwrap()
-}
-
-fn form(path: &str, body: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut b = Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header("sec-fetch-site", "same-origin");
-    if let Some(c) = cookie {
-        b = b.header(header::COOKIE, c);
-    }
-    b.body(Body::from(body.to_string())).unwrap()
-}
-
-fn json_request(method: &str, path: &str, body: serde_json::Value, auth: &str) -> Request<Body> {
-    Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::AUTHORIZATION, format!("Bearer {auth}"))
-        .body(Body::from(body.to_string()))
-        .unwrap()
-}
-
-/// Logs in through the form and returns the `Cookie` header value of the session.
-async fn login(app: &Router, name: &str) -> String {
-    let reply = send(
-        app,
-        form(
-            "/console/login",
-            &format!("name={name}&password={PASSWORD}&next=/console"),
-            None,
-        ),
+/// The district with the market regulator (whose staff member is `staff`) and the justice
+/// bureau, an administrator and a member of the public.
+async fn district() -> World {
+    world(
+        Engine::Sqlite,
+        "2024-03-04",
+        &[
+            ("scjgj", "市场监督管理局", DepartmentKind::EnforcementBody),
+            ("sfj", "司法局", DepartmentKind::Department),
+        ],
+        &[
+            ("admin", Role::Admin, None),
+            ("staff", Role::DepartmentStaff, Some("scjgj")),
+            ("justice", Role::JusticeStaff, Some("sfj")),
+            ("citizen", Role::PublicApplicant, None),
+        ],
+        None,
     )
-    .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    let set_cookie = reply.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .to_string();
-    set_cookie.split(';').next().unwrap().to_string()
-}
-
-async fn token(w: &World, name: &str) -> String {
-    let user = w.db.store.user_by_name(name).await.unwrap().unwrap();
-    w.db.store
-        .create_token("t", &user.id, "test")
-        .await
-        .unwrap()
+    .await
 }
 
 #[tokio::test]
 async fn without_a_session_the_console_redirects_and_the_api_answers_401() {
-    let w = world().await;
-    let reply = send(&w.app, get("/console/departments", None)).await;
+    let w = district().await;
+    let reply = get_public(&w, "/console/departments").await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert_eq!(
         reply.headers[header::LOCATION],
         "/console/login?next=/console/departments"
     );
 
-    let reply = send(&w.app, get("/api/v1/me", None)).await;
+    let reply = get_public(&w, "/api/v1/me").await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert_eq!(reply.json()["error"]["code"], "unauthorized");
     assert_eq!(reply.json()["error"]["message"], "请先登录");
 
-    let reply = send(
-        &w.app,
-        json_request("GET", "/api/v1/me", serde_json::json!({}), "fz_not-a-token"),
-    )
-    .await;
+    let reply = api(&w, "GET", "/api/v1/me", "fz_not-a-token", json!({})).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn a_login_gives_a_locked_down_session_and_logout_ends_it() {
-    let w = world().await;
-    let reply = send(
-        &w.app,
-        form(
-            "/console/login",
-            &format!("name=admin&password={PASSWORD}&next=/console/users"),
-            None,
-        ),
+    let w = district().await;
+    let reply = post_public(
+        &w,
+        "/console/login",
+        &[
+            ("name", "admin"),
+            ("password", PASSWORD),
+            ("next", "/console/users"),
+        ],
     )
     .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
@@ -202,13 +71,13 @@ async fn a_login_gives_a_locked_down_session_and_logout_ends_it() {
     assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
     let cookie = set_cookie.split(';').next().unwrap();
 
-    let home = send(&w.app, get("/console", Some(cookie))).await;
+    let home = get(&w, "/console", cookie).await;
     assert_eq!(home.status, StatusCode::OK);
-    assert!(home.body.contains("您好，admin"), "{}", home.body);
+    assert!(home.text().contains("您好，admin"), "{}", home.text());
 
-    let out = send(&w.app, form("/console/logout", "", Some(cookie))).await;
+    let out = post_form(&w, "/console/logout", &[], cookie).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
-    let after = send(&w.app, get("/console", Some(cookie))).await;
+    let after = get(&w, "/console", cookie).await;
     assert_eq!(
         after.status,
         StatusCode::SEE_OTHER,
@@ -230,58 +99,64 @@ async fn a_login_gives_a_locked_down_session_and_logout_ends_it() {
 
 #[tokio::test]
 async fn cross_site_posts_are_refused() {
-    let w = world().await;
-    let cookie = login(&w.app, "admin").await;
+    let w = district().await;
+    let cookie = login(&w, "admin").await;
     let events = w.db.store.count_events().await.unwrap();
-    let forged = Request::post("/console/departments")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::COOKIE, &cookie)
-        .header("sec-fetch-site", "cross-site")
-        .body(Body::from("code=evil&name=evil&kind=other&region=210212"))
-        .unwrap();
-    let reply = send(&w.app, forged).await;
+    let reply = request(
+        &w,
+        "POST",
+        "/console/departments",
+        &[
+            FORM,
+            (header::COOKIE.as_str(), &cookie),
+            ("sec-fetch-site", "cross-site"),
+        ],
+        "code=evil&name=evil&kind=other&region=210212",
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
-    assert!(reply.body.contains("CSRF"));
+    assert!(reply.text().contains("CSRF"));
 
     // An older browser without Sec-Fetch-Site, but with a foreign Origin.
-    let forged = Request::post("/console/logout")
-        .header(header::HOST, "fazhi.example.gov.cn")
-        .header(header::ORIGIN, "https://evil.example")
-        .header(header::COOKIE, &cookie)
-        .body(Body::empty())
-        .unwrap();
-    assert_eq!(send(&w.app, forged).await.status, StatusCode::FORBIDDEN);
+    let forged = request(
+        &w,
+        "POST",
+        "/console/logout",
+        &[
+            (header::HOST.as_str(), "fazhi.example.gov.cn"),
+            (header::ORIGIN.as_str(), "https://evil.example"),
+            (header::COOKIE.as_str(), &cookie),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(
         w.db.store.count_events().await.unwrap(),
         events,
         "nothing was recorded"
     );
     // The session survived: the forged logout did not go through.
-    assert_eq!(
-        send(&w.app, get("/console", Some(&cookie))).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(get(&w, "/console", &cookie).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn repeated_wrong_passwords_are_throttled() {
-    let w = world().await;
+    let w = district().await;
     for _ in 0..5 {
-        let reply = send(
-            &w.app,
-            form("/console/login", "name=staff&password=wrong-one", None),
+        let reply = post_public(
+            &w,
+            "/console/login",
+            &[("name", "staff"), ("password", "wrong-one")],
         )
         .await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-        assert!(reply.body.contains("用户名或密码错误"));
+        assert!(reply.text().contains("用户名或密码错误"));
     }
-    let reply = send(
-        &w.app,
-        form(
-            "/console/login",
-            &format!("name=staff&password={PASSWORD}"),
-            None,
-        ),
+    let reply = post_public(
+        &w,
+        "/console/login",
+        &[("name", "staff"), ("password", PASSWORD)],
     )
     .await;
     assert_eq!(
@@ -289,22 +164,27 @@ async fn repeated_wrong_passwords_are_throttled() {
         StatusCode::TOO_MANY_REQUESTS,
         "even the right password waits"
     );
-    assert!(reply.body.contains("登录失败次数过多"), "{}", reply.body);
+    assert!(
+        reply.text().contains("登录失败次数过多"),
+        "{}",
+        reply.text()
+    );
     assert!(!reply.headers.contains_key(header::SET_COOKIE));
     // Another account is not locked by someone else's failures.
-    login(&w.app, "admin").await;
+    login(&w, "admin").await;
 }
 
 #[tokio::test]
 async fn unknown_names_fail_like_wrong_passwords() {
-    let w = world().await;
-    let reply = send(
-        &w.app,
-        form("/console/login", "name=nobody&password=whatever1", None),
+    let w = district().await;
+    let reply = post_public(
+        &w,
+        "/console/login",
+        &[("name", "nobody"), ("password", "whatever1")],
     )
     .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-    assert!(reply.body.contains("用户名或密码错误"));
+    assert!(reply.text().contains("用户名或密码错误"));
     let failures = w.db.store.history("login:nobody").await.unwrap();
     assert_eq!(failures.len(), 1);
     assert_eq!(
@@ -315,121 +195,106 @@ async fn unknown_names_fail_like_wrong_passwords() {
 
 #[tokio::test]
 async fn a_department_user_cannot_read_or_change_another_department() {
-    let w = world().await;
+    let w = district().await;
     let staff = token(&w, "staff").await;
     // Own department: readable, but its record is the administrator's to change.
-    let own = send(
-        &w.app,
-        json_request(
-            "GET",
-            &format!("/api/v1/departments/{}", w.market.id),
-            serde_json::json!({}),
-            &staff,
-        ),
+    let own = api(
+        &w,
+        "GET",
+        &format!("/api/v1/departments/{}", w.departments["scjgj"]),
+        &staff,
+        json!({}),
     )
     .await;
     assert_eq!(own.status, StatusCode::OK);
-    let changed = send(
-        &w.app,
-        json_request(
-            "PATCH",
-            &format!("/api/v1/departments/{}", w.market.id),
-            serde_json::json!({"version": 1, "name": "区市场监督管理局"}),
-            &staff,
-        ),
+    let changed = api(
+        &w,
+        "PATCH",
+        &format!("/api/v1/departments/{}", w.departments["scjgj"]),
+        &staff,
+        json!({"version": 1, "name": "区市场监督管理局"}),
     )
     .await;
-    assert_eq!(changed.status, StatusCode::FORBIDDEN, "{}", changed.body);
+    assert_eq!(changed.status, StatusCode::FORBIDDEN, "{}", changed.text());
 
     // Another department: neither.
-    let other = send(
-        &w.app,
-        json_request(
-            "GET",
-            &format!("/api/v1/departments/{}", w.justice.id),
-            serde_json::json!({}),
-            &staff,
-        ),
+    let other = api(
+        &w,
+        "GET",
+        &format!("/api/v1/departments/{}", w.departments["sfj"]),
+        &staff,
+        json!({}),
     )
     .await;
     assert_eq!(other.status, StatusCode::FORBIDDEN);
     assert_eq!(other.json()["error"]["code"], "forbidden");
-    let history = send(
-        &w.app,
-        json_request(
-            "GET",
-            &format!("/api/v1/departments/{}/events", w.justice.id),
-            serde_json::json!({}),
-            &staff,
-        ),
+    let history = api(
+        &w,
+        "GET",
+        &format!("/api/v1/departments/{}/events", w.departments["sfj"]),
+        &staff,
+        json!({}),
     )
     .await;
     assert_eq!(history.status, StatusCode::FORBIDDEN);
-    let change = send(
-        &w.app,
-        json_request(
-            "PATCH",
-            &format!("/api/v1/departments/{}", w.justice.id),
-            serde_json::json!({"version": 1, "name": "被改了"}),
-            &staff,
-        ),
+    let change = api(
+        &w,
+        "PATCH",
+        &format!("/api/v1/departments/{}", w.departments["sfj"]),
+        &staff,
+        json!({"version": 1, "name": "被改了"}),
     )
     .await;
     assert_eq!(change.status, StatusCode::FORBIDDEN);
-    let justice = w.db.store.department(&w.justice.id).await.unwrap().unwrap();
+    let justice =
+        w.db.store
+            .department(&w.departments["sfj"])
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!((justice.name.as_str(), justice.version), ("司法局", 1));
 
     // The same through the console.
-    let cookie = login(&w.app, "staff").await;
-    let page = send(
-        &w.app,
-        get(
-            &format!("/console/departments/{}", w.justice.id),
-            Some(&cookie),
-        ),
+    let cookie = login(&w, "staff").await;
+    let page = get(
+        &w,
+        &format!("/console/departments/{}", w.departments["sfj"]),
+        &cookie,
     )
     .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    assert!(page.body.contains("您只能查看本部门的记录"));
-    let post = send(
-        &w.app,
-        form(
-            &format!("/console/departments/{}", w.justice.id),
-            "version=1&name=x&kind=other",
-            Some(&cookie),
-        ),
+    assert!(page.text().contains("您只能查看本部门的记录"));
+    let post = post_form(
+        &w,
+        &format!("/console/departments/{}", w.departments["sfj"]),
+        &[("version", "1"), ("name", "x"), ("kind", "other")],
+        &cookie,
     )
     .await;
     assert_eq!(post.status, StatusCode::FORBIDDEN);
     // Nor create departments or users: that is the admin's.
-    let create = send(
-        &w.app,
-        json_request(
-            "POST",
-            "/api/v1/departments",
-            serde_json::json!({"region": "210212", "code": "x", "name": "x", "kind": "other"}),
-            &staff,
-        ),
+    let create = api(
+        &w,
+        "POST",
+        "/api/v1/departments",
+        &staff,
+        json!({"region": "210212", "code": "x", "name": "x", "kind": "other"}),
     )
     .await;
     assert_eq!(create.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        send(&w.app, get("/console/users", Some(&cookie)))
-            .await
-            .status,
+        get(&w, "/console/users", &cookie).await.status,
         StatusCode::FORBIDDEN
     );
 
     // The justice bureau supervises every department of the region: it may read, not change.
     let justice = token(&w, "justice").await;
-    let read = send(
-        &w.app,
-        json_request(
-            "GET",
-            &format!("/api/v1/departments/{}/events", w.market.id),
-            serde_json::json!({}),
-            &justice,
-        ),
+    let read = api(
+        &w,
+        "GET",
+        &format!("/api/v1/departments/{}/events", w.departments["scjgj"]),
+        &justice,
+        json!({}),
     )
     .await;
     assert_eq!(read.status, StatusCode::OK);
@@ -438,36 +303,32 @@ async fn a_department_user_cannot_read_or_change_another_department() {
 
 #[tokio::test]
 async fn the_public_cannot_use_the_console() {
-    let w = world().await;
-    let cookie = login(&w.app, "citizen").await;
-    let reply = send(&w.app, get("/console", Some(&cookie))).await;
+    let w = district().await;
+    let cookie = login(&w, "citizen").await;
+    let reply = get(&w, "/console", &cookie).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn a_stale_version_is_a_409_and_bad_input_a_422() {
-    let w = world().await;
+    let w = district().await;
     let admin = token(&w, "admin").await;
-    let path = format!("/api/v1/departments/{}", w.market.id);
-    let first = send(
-        &w.app,
-        json_request(
-            "PATCH",
-            &path,
-            serde_json::json!({"version": 1, "active": false}),
-            &admin,
-        ),
+    let path = format!("/api/v1/departments/{}", w.departments["scjgj"]);
+    let first = api(
+        &w,
+        "PATCH",
+        &path,
+        &admin,
+        json!({"version": 1, "active": false}),
     )
     .await;
     assert_eq!(first.status, StatusCode::OK);
-    let stale = send(
-        &w.app,
-        json_request(
-            "PATCH",
-            &path,
-            serde_json::json!({"version": 1, "name": "x"}),
-            &admin,
-        ),
+    let stale = api(
+        &w,
+        "PATCH",
+        &path,
+        &admin,
+        json!({"version": 1, "name": "x"}),
     )
     .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
@@ -479,14 +340,12 @@ async fn a_stale_version_is_a_409_and_bad_input_a_422() {
             .contains("changed")
     );
 
-    let bad = send(
-        &w.app,
-        json_request(
-            "POST",
-            "/api/v1/departments",
-            serde_json::json!({"region": "2102", "code": "x", "name": "x", "kind": "other"}),
-            &admin,
-        ),
+    let bad = api(
+        &w,
+        "POST",
+        "/api/v1/departments",
+        &admin,
+        json!({"region": "2102", "code": "x", "name": "x", "kind": "other"}),
     )
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -496,16 +355,14 @@ async fn a_stale_version_is_a_409_and_bad_input_a_422() {
             .unwrap()
             .contains("region"),
         "{}",
-        bad.body
+        bad.text()
     );
-    let bad_kind = send(
-        &w.app,
-        json_request(
-            "POST",
-            "/api/v1/departments",
-            serde_json::json!({"region": "210212", "code": "x", "name": "x", "kind": "ministry"}),
-            &admin,
-        ),
+    let bad_kind = api(
+        &w,
+        "POST",
+        "/api/v1/departments",
+        &admin,
+        json!({"region": "210212", "code": "x", "name": "x", "kind": "ministry"}),
     )
     .await;
     assert_eq!(bad_kind.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -515,25 +372,30 @@ async fn a_stale_version_is_a_409_and_bad_input_a_422() {
             .unwrap()
             .contains("ministry")
     );
-    let dup = send(
-        &w.app,
-        json_request(
-            "POST",
-            "/api/v1/departments",
-            serde_json::json!({"region": "210212", "code": "sfj", "name": "x", "kind": "other"}),
-            &admin,
-        ),
+    let dup = api(
+        &w,
+        "POST",
+        "/api/v1/departments",
+        &admin,
+        json!({"region": "210212", "code": "sfj", "name": "x", "kind": "other"}),
     )
     .await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
     assert_eq!(dup.json()["error"]["code"], "duplicate");
-    let created = send(&w.app, json_request("POST", "/api/v1/departments", serde_json::json!({"region": "210212", "code": "xfj", "name": "信访局", "kind": "department"}), &admin)).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let created = api(
+        &w,
+        "POST",
+        "/api/v1/departments",
+        &admin,
+        json!({"region": "210212", "code": "xfj", "name": "信访局", "kind": "department"}),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
 }
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
-    let w = world().await;
+    let w = district().await;
     for path in [
         "/",
         "/console/login",
@@ -541,7 +403,7 @@ async fn every_response_carries_the_security_headers() {
         "/static/fazhi.css",
         "/nowhere",
     ] {
-        let reply = send(&w.app, get(path, None)).await;
+        let reply = get_public(&w, path).await;
         let csp = reply.headers[header::CONTENT_SECURITY_POLICY]
             .to_str()
             .unwrap();
@@ -565,8 +427,8 @@ async fn every_response_carries_the_security_headers() {
 
 #[tokio::test]
 async fn pages_load_nothing_from_outside() {
-    let w = world().await;
-    let cookie = login(&w.app, "admin").await;
+    let w = district().await;
+    let cookie = login(&w, "admin").await;
     for (path, cookie) in [
         ("/", None),
         ("/console/login", None),
@@ -575,7 +437,10 @@ async fn pages_load_nothing_from_outside() {
         ("/console/users", Some(cookie.as_str())),
         ("/console/audit", Some(cookie.as_str())),
     ] {
-        let reply = send(&w.app, get(path, cookie)).await;
+        let reply = match cookie {
+            Some(cookie) => get(&w, path, cookie).await,
+            None => get_public(&w, path).await,
+        };
         assert_eq!(reply.status, StatusCode::OK, "{path}");
         for attr in [
             "src=\"http",
@@ -585,126 +450,136 @@ async fn pages_load_nothing_from_outside() {
             "<script>",
             "style=\"",
         ] {
-            assert!(!reply.body.contains(attr), "{path} contains {attr}");
+            assert!(!reply.text().contains(attr), "{path} contains {attr}");
         }
     }
-    let htmx = send(&w.app, get("/static/vendor/htmx-2.0.11.min.js", None)).await;
+    let htmx = get_public(&w, "/static/vendor/htmx-2.0.11.min.js").await;
     assert_eq!(htmx.status, StatusCode::OK);
-    assert!(htmx.body.contains("htmx"));
+    assert!(htmx.text().contains("htmx"));
 }
 
 #[tokio::test]
 async fn health_and_metrics() {
-    let w = world().await;
-    let health = send(&w.app, get("/healthz", None)).await;
+    let w = district().await;
+    let health = get_public(&w, "/healthz").await;
     assert_eq!(
-        (health.status, health.body.as_str()),
+        (health.status, health.text().as_str()),
         (StatusCode::OK, "ok\n")
     );
     // A failed login: a request and a committed event, both counted.
-    send(
-        &w.app,
-        form("/console/login", "name=admin&password=wrong-pass", None),
+    post_public(
+        &w,
+        "/console/login",
+        &[("name", "admin"), ("password", "wrong-pass")],
     )
     .await;
-    let metrics = send(&w.app, get("/metrics", None)).await;
+    let metrics = get_public(&w, "/metrics").await;
     assert_eq!(metrics.status, StatusCode::OK);
     assert!(
-        metrics.body.contains("fazhi_http_requests_total"),
+        metrics.text().contains("fazhi_http_requests_total"),
         "{}",
-        metrics.body
+        metrics.text()
     );
-    assert!(metrics.body.contains("fazhi_events_appended_total"));
-    assert!(metrics.body.contains("fazhi_commit_group_size"));
+    assert!(metrics.text().contains("fazhi_events_appended_total"));
+    assert!(metrics.text().contains("fazhi_commit_group_size"));
 }
 
 #[tokio::test]
 async fn the_interface_switches_to_english_and_back() {
-    let w = world().await;
-    let zh = send(&w.app, get("/console/login", None)).await;
-    assert!(zh.body.contains("工作人员登录") && zh.body.contains("lang=\"zh-CN\""));
-    let switch = send(&w.app, get("/lang/en?next=/console/login", None)).await;
+    let w = district().await;
+    let zh = get_public(&w, "/console/login").await;
+    assert!(zh.text().contains("工作人员登录") && zh.text().contains("lang=\"zh-CN\""));
+    let switch = get_public(&w, "/lang/en?next=/console/login").await;
     assert_eq!(switch.status, StatusCode::SEE_OTHER);
     assert_eq!(switch.headers[header::LOCATION], "/console/login");
-    let cookie = switch.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let en = send(&w.app, get("/console/login", Some(&cookie))).await;
+    let cookie = switch.cookie();
+    let en = get(&w, "/console/login", &cookie).await;
     assert!(
-        en.body.contains("Staff login") && en.body.contains("lang=\"en\""),
+        en.text().contains("Staff login") && en.text().contains("lang=\"en\""),
         "{}",
-        en.body
+        en.text()
     );
-    let by_header = send(
-        &w.app,
-        Request::get("/")
-            .header(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.8")
-            .body(Body::empty())
-            .unwrap(),
+    let by_header = request(
+        &w,
+        "GET",
+        "/",
+        &[(header::ACCEPT_LANGUAGE.as_str(), "en-GB,en;q=0.8")],
+        "",
     )
     .await;
     assert!(
         by_header
-            .body
+            .text()
             .contains("Rule-of-law government information")
     );
 }
 
 #[tokio::test]
 async fn admins_manage_departments_and_users_in_the_console() {
-    let w = world().await;
-    let cookie = login(&w.app, "admin").await;
-    let created = send(
-        &w.app,
-        form(
-            "/console/departments",
-            "code=xfj&name=%E4%BF%A1%E8%AE%BF%E5%B1%80&kind=department&region=210212",
-            Some(&cookie),
-        ),
+    let w = district().await;
+    let cookie = login(&w, "admin").await;
+    let created = post_form(
+        &w,
+        "/console/departments",
+        &[
+            ("code", "xfj"),
+            ("name", "信访局"),
+            ("kind", "department"),
+            ("region", "210212"),
+        ],
+        &cookie,
     )
     .await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
-    let list = send(&w.app, get("/console/departments", Some(&cookie))).await;
-    assert!(list.body.contains("信访局"));
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
+    let list = get(&w, "/console/departments", &cookie).await;
+    assert!(list.text().contains("信访局"));
 
     // A mistake comes back with the message and the values typed.
-    let wrong = send(&w.app, form("/console/users", "name=1bad&display_name=%E5%BC%A0%E4%B8%89&password=longenough&role=department_staff&department=", Some(&cookie))).await;
+    let user = |name, display_name, department| {
+        [
+            ("name", name),
+            ("display_name", display_name),
+            ("password", "longenough"),
+            ("role", "department_staff"),
+            ("department", department),
+        ]
+    };
+    let wrong = post_form(&w, "/console/users", &user("1bad", "张三", ""), &cookie).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.body.contains("用户名“1bad”不合规"), "{}", wrong.body);
-    assert!(wrong.body.contains("value=\"张三\""));
-    let no_department = send(
-        &w.app,
-        form(
-            "/console/users",
-            "name=zhangsan&display_name=x&password=longenough&role=department_staff&department=",
-            Some(&cookie),
-        ),
-    )
-    .await;
     assert!(
-        no_department.body.contains("必须指定所属部门"),
+        wrong.text().contains("用户名“1bad”不合规"),
         "{}",
-        no_department.body
+        wrong.text()
+    );
+    assert!(wrong.text().contains("value=\"张三\""));
+    let no_department = post_form(&w, "/console/users", &user("zhangsan", "x", ""), &cookie).await;
+    assert!(
+        no_department.text().contains("必须指定所属部门"),
+        "{}",
+        no_department.text()
     );
 
-    let ok = send(&w.app, form("/console/users", &format!("name=zhangsan&display_name=x&password=longenough&role=department_staff&department={}", w.justice.id), Some(&cookie))).await;
-    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let justice = &w.departments["sfj"];
+    let ok = post_form(
+        &w,
+        "/console/users",
+        &user("zhangsan", "x", justice),
+        &cookie,
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
     assert!(w.db.store.user_by_name("zhangsan").await.unwrap().is_some());
 }
 
 #[tokio::test]
 async fn the_portal_publishes_checkpoints_and_the_key() {
-    let w = world().await;
+    let w = district().await;
     w.db.store.checkpoint().await.unwrap();
-    let portal = send(&w.app, get("/", None)).await;
+    let portal = get_public(&w, "/").await;
     assert_eq!(portal.status, StatusCode::OK);
     let key = std::fs::read_to_string(w.db.key_dir.join("checkpoint.pub")).unwrap();
     assert!(
-        portal.body.contains(key.trim()),
+        portal.text().contains(key.trim()),
         "the public key is published"
     );
     let head =
@@ -716,7 +591,7 @@ async fn the_portal_publishes_checkpoints_and_the_key() {
             .find(|c| c.region == "210212")
             .unwrap();
     assert!(
-        portal.body.contains(
+        portal.text().contains(
             &head
                 .head
                 .iter()
@@ -728,18 +603,16 @@ async fn the_portal_publishes_checkpoints_and_the_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_guesses_are_throttled_too() {
-    let w = world().await;
+    let w = Arc::new(district().await);
     let mut tasks = Vec::new();
     for i in 0..40 {
-        let app = w.app.clone();
+        let w = w.clone();
         tasks.push(tokio::spawn(async move {
-            send(
-                &app,
-                form(
-                    "/console/login",
-                    &format!("name=staff&password=guess-{i}"),
-                    None,
-                ),
+            let guess = format!("guess-{i}");
+            post_public(
+                &w,
+                "/console/login",
+                &[("name", "staff"), ("password", &guess)],
             )
             .await
             .status
@@ -759,31 +632,23 @@ async fn parallel_guesses_are_throttled_too() {
 
 #[tokio::test]
 async fn the_language_switch_does_not_redirect_elsewhere() {
-    let w = world().await;
+    let w = district().await;
     for next in [
         "/%5Cevil.example",
         "/%09/evil.example",
         "//evil.example",
         "https://evil.example",
     ] {
-        let reply = send(&w.app, get(&format!("/lang/en?next={next}"), None)).await;
+        let reply = get_public(&w, &format!("/lang/en?next={next}")).await;
         assert_eq!(reply.headers[header::LOCATION], "/", "{next}");
     }
 }
 
 #[tokio::test]
 async fn whatever_is_typed_as_a_name_is_not_kept_verbatim() {
-    let w = world().await;
+    let w = district().await;
     let typed = "my secret password 123";
-    send(
-        &w.app,
-        form(
-            "/console/login",
-            &format!("name={}&password=x", typed.replace(' ', "+")),
-            None,
-        ),
-    )
-    .await;
+    post_public(&w, "/console/login", &[("name", typed), ("password", "x")]).await;
     let events = w.db.store.recent_events("000000", 10).await.unwrap();
     assert_eq!(events.len(), 1);
     assert!(
@@ -796,7 +661,7 @@ async fn whatever_is_typed_as_a_name_is_not_kept_verbatim() {
 
 #[tokio::test]
 async fn an_administrator_signs_and_sees_only_their_own_districts_chains() {
-    let w = world().await;
+    let w = district().await;
     let other = region("210211");
     w.db.store
         .add_region("t", &other, "甘井子区", None)
@@ -815,8 +680,8 @@ async fn an_administrator_signs_and_sees_only_their_own_districts_chains() {
         )
         .await
         .unwrap();
-    let cookie = login(&w.app, "admin2").await;
-    let reply = send(&w.app, form("/console/audit/checkpoint", "", Some(&cookie))).await;
+    let cookie = login(&w, "admin2").await;
+    let reply = post_form(&w, "/console/audit/checkpoint", &[], &cookie).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     let signed: Vec<String> =
         w.db.store
@@ -827,36 +692,36 @@ async fn an_administrator_signs_and_sees_only_their_own_districts_chains() {
             .map(|c| c.region)
             .collect();
     assert_eq!(signed, ["210211"], "not the neighbouring district's chain");
-    let page = send(&w.app, get("/console/audit", Some(&cookie))).await;
-    assert!(page.body.contains("甘井子区"));
+    let page = get(&w, "/console/audit", &cookie).await;
+    assert!(page.text().contains("甘井子区"));
     assert!(
-        !page.body.contains("旅顺口区"),
+        !page.text().contains("旅顺口区"),
         "another district's chain is not shown"
     );
 }
 
 #[tokio::test]
 async fn administrators_change_roles_and_deactivate_users_with_a_record() {
-    let w = world().await;
-    let staff_cookie = login(&w.app, "staff").await;
-    let admin = login(&w.app, "admin").await;
+    let w = district().await;
+    let staff_cookie = login(&w, "staff").await;
+    let admin = login(&w, "admin").await;
     let staff = w.db.store.user_by_name("staff").await.unwrap().unwrap();
     let me = w.db.store.user_by_name("admin").await.unwrap().unwrap();
 
-    let body = format!(
-        "version={}&role=window_clerk&department={}",
-        staff.version, w.market.id
-    );
-    let reply = send(
-        &w.app,
-        form(
-            &format!("/console/users/{}/grants", staff.id),
-            &body,
-            Some(&admin),
-        ),
+    let version = staff.version.to_string();
+    let body = [
+        ("version", version.as_str()),
+        ("role", "window_clerk"),
+        ("department", w.departments["scjgj"].as_str()),
+    ];
+    let reply = post_form(
+        &w,
+        &format!("/console/users/{}/grants", staff.id),
+        &body,
+        &admin,
     )
     .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
     let changed = w.db.store.user(&staff.id).await.unwrap().unwrap();
     assert_eq!(changed.grants[0].role, Role::WindowClerk);
     let history =
@@ -870,55 +735,47 @@ async fn administrators_change_roles_and_deactivate_users_with_a_record() {
         .unwrap();
     assert!(change.payload.contains("department_staff") && change.payload.contains("window_clerk"));
     // A stale form is refused.
-    let stale = send(
-        &w.app,
-        form(
-            &format!("/console/users/{}/grants", staff.id),
-            &body,
-            Some(&admin),
-        ),
+    let stale = post_form(
+        &w,
+        &format!("/console/users/{}/grants", staff.id),
+        &body,
+        &admin,
     )
     .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
 
     // Deactivated: the session stops working at once.
-    let body = format!("version={}&active=false", changed.version);
-    let reply = send(
-        &w.app,
-        form(
-            &format!("/console/users/{}/active", staff.id),
-            &body,
-            Some(&admin),
-        ),
+    let version = changed.version.to_string();
+    let body = [("version", version.as_str()), ("active", "false")];
+    let reply = post_form(
+        &w,
+        &format!("/console/users/{}/active", staff.id),
+        &body,
+        &admin,
     )
     .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert_eq!(
-        send(&w.app, get("/console", Some(&staff_cookie)))
-            .await
-            .status,
+        get(&w, "/console", &staff_cookie).await.status,
         StatusCode::SEE_OTHER
     );
     // Not oneself, and not by someone who is not an administrator of the region.
-    let body = format!("version={}&active=false", me.version);
-    let refused = send(
-        &w.app,
-        form(
-            &format!("/console/users/{}/active", me.id),
-            &body,
-            Some(&admin),
-        ),
+    let version = me.version.to_string();
+    let body = [("version", version.as_str()), ("active", "false")];
+    let refused = post_form(
+        &w,
+        &format!("/console/users/{}/active", me.id),
+        &body,
+        &admin,
     )
     .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let justice = login(&w.app, "justice").await;
-    let refused = send(
-        &w.app,
-        form(
-            &format!("/console/users/{}/active", me.id),
-            &body,
-            Some(&justice),
-        ),
+    let justice = login(&w, "justice").await;
+    let refused = post_form(
+        &w,
+        &format!("/console/users/{}/active", me.id),
+        &body,
+        &justice,
     )
     .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
@@ -926,19 +783,19 @@ async fn administrators_change_roles_and_deactivate_users_with_a_record() {
 
 #[tokio::test]
 async fn a_new_password_logs_out_everywhere_and_revoked_tokens_stop() {
-    let w = world().await;
-    let cookie = login(&w.app, "staff").await;
+    let w = district().await;
+    let cookie = login(&w, "staff").await;
     let staff = w.db.store.user_by_name("staff").await.unwrap().unwrap();
     let token = token(&w, "staff").await;
-    let me = |auth: &str| json_request("GET", "/api/v1/me", serde_json::json!({}), auth);
-    assert_eq!(send(&w.app, me(&token)).await.status, StatusCode::OK);
+    let me = async |auth: &str| api(&w, "GET", "/api/v1/me", auth, json!({})).await;
+    assert_eq!(me(&token).await.status, StatusCode::OK);
 
     w.db.store
         .set_password("user:admin", &staff.id, "a-new-password".into())
         .await
         .unwrap();
     assert_eq!(
-        send(&w.app, get("/console", Some(&cookie))).await.status,
+        get(&w, "/console", &cookie).await.status,
         StatusCode::SEE_OTHER,
         "the old session ended"
     );
@@ -949,10 +806,7 @@ async fn a_new_password_logs_out_everywhere_and_revoked_tokens_stop() {
         .revoke_token("user:admin", &tokens[0].0)
         .await
         .unwrap();
-    assert_eq!(
-        send(&w.app, me(&token)).await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(me(&token).await.status, StatusCode::UNAUTHORIZED);
     assert!(
         w.db.store.tokens_of(&staff.id).await.unwrap()[0]
             .3

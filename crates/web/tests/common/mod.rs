@@ -24,6 +24,10 @@ use tower::ServiceExt;
 
 pub const PASSWORD: &str = "s3cret-pass";
 
+pub fn region(code: &str) -> RegionCode {
+    RegionCode::parse(code).unwrap()
+}
+
 /// 10:00 Beijing time on a day.
 pub fn at(date: &str) -> Timestamp {
     let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
@@ -52,7 +56,7 @@ pub async fn world(
 ) -> World {
     let clock = Arc::new(ManualClock::new(at(today)));
     let db = TestDb::with_clock(engine, clock.clone()).await;
-    let region = RegionCode::parse("210212").unwrap();
+    let region = region("210212");
     db.store
         .add_region("t", &region, "旅顺口区", None)
         .await
@@ -116,6 +120,17 @@ impl Answer {
     pub fn location(&self) -> String {
         self.headers[header::LOCATION].to_str().unwrap().to_string()
     }
+
+    /// The cookie the answer sets (`name=value`), as the next request sends it back.
+    pub fn cookie(&self) -> String {
+        self.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string()
+    }
 }
 
 pub async fn call(app: &Router, request: Request<Body>) -> Answer {
@@ -130,6 +145,22 @@ pub async fn call(app: &Router, request: Request<Body>) -> Answer {
     }
 }
 
+/// Any request, with exactly the `headers` given (name, value): for what the helpers below do
+/// not send, such as a forged cross-site post or a browser's language.
+pub async fn request(
+    w: &World,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Body>,
+) -> Answer {
+    let mut b = Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        b = b.header(*name, *value);
+    }
+    call(&w.app, b.body(body.into()).unwrap()).await
+}
+
 /// A bearer token of a user, for the API.
 pub async fn token(w: &World, name: &str) -> String {
     let user = w.db.store.user_by_name(name).await.unwrap().unwrap();
@@ -139,67 +170,78 @@ pub async fn token(w: &World, name: &str) -> String {
         .unwrap()
 }
 
+/// A call of the JSON API with a bearer token; a null `body` sends none.
 pub async fn api(w: &World, method: &str, path: &str, token: &str, body: Value) -> Answer {
-    let mut b = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    let body = if body.is_null() {
-        Body::empty()
+    let bearer = format!("Bearer {token}");
+    let authorization = (header::AUTHORIZATION.as_str(), bearer.as_str());
+    if body.is_null() {
+        request(w, method, path, &[authorization], Body::empty()).await
     } else {
-        b = b.header(header::CONTENT_TYPE, "application/json");
-        Body::from(body.to_string())
-    };
-    call(&w.app, b.body(body).unwrap()).await
+        let json = (header::CONTENT_TYPE.as_str(), "application/json");
+        request(w, method, path, &[authorization, json], body.to_string()).await
+    }
 }
 
 /// A console session cookie of a user.
 pub async fn login(w: &World, name: &str) -> String {
-    let answer = call(
-        &w.app,
-        Request::post("/console/login")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(format!("name={name}&password={PASSWORD}")))
-            .unwrap(),
+    let answer = post_public(
+        w,
+        "/console/login",
+        &[("name", name), ("password", PASSWORD)],
     )
     .await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER);
-    answer.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string()
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.text());
+    answer.cookie()
 }
 
+/// A page with a session cookie.
 pub async fn get(w: &World, path: &str, cookie: &str) -> Answer {
-    call(
-        &w.app,
-        Request::get(path)
-            .header(header::COOKIE, cookie)
-            .body(Body::empty())
-            .unwrap(),
+    request(
+        w,
+        "GET",
+        path,
+        &[(header::COOKIE.as_str(), cookie)],
+        Body::empty(),
     )
     .await
 }
 
+/// A page as someone without a session sees it (no cookie).
+pub async fn get_public(w: &World, path: &str) -> Answer {
+    request(w, "GET", path, &[], Body::empty()).await
+}
+
+/// The content type of a posted form, as a header for [`request`].
+pub const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+/// What a browser says of a request from the site's own pages, as a header for [`request`].
+pub const SAME_ORIGIN: (&str, &str) = ("sec-fetch-site", "same-origin");
+
 /// A form posted from the console's own pages.
 pub async fn post_form(w: &World, path: &str, pairs: &[(&str, &str)], cookie: &str) -> Answer {
+    let cookie = (header::COOKIE.as_str(), cookie);
+    request(
+        w,
+        "POST",
+        path,
+        &[FORM, SAME_ORIGIN, cookie],
+        form_body(pairs),
+    )
+    .await
+}
+
+/// A form posted from the site's own pages by someone without a session (a login, the
+/// portal's status lookup).
+pub async fn post_public(w: &World, path: &str, pairs: &[(&str, &str)]) -> Answer {
+    request(w, "POST", path, &[FORM, SAME_ORIGIN], form_body(pairs)).await
+}
+
+/// `pairs` as an `application/x-www-form-urlencoded` body.
+pub fn form_body(pairs: &[(&str, &str)]) -> String {
     let body: Vec<String> = pairs
         .iter()
         .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
         .collect();
-    call(
-        &w.app,
-        Request::post(path)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header("sec-fetch-site", "same-origin")
-            .header(header::COOKIE, cookie)
-            .body(Body::from(body.join("&")))
-            .unwrap(),
-    )
-    .await
+    body.join("&")
 }
 
 pub fn encode(s: &str) -> String {
