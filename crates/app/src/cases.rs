@@ -407,6 +407,7 @@ impl App {
                 params: BTreeMap::from([
                     ("title", title.clone()),
                     ("procedure", definition.name.zh.clone()),
+                    ("procedure_en", definition.name.get(true).to_string()),
                 ]),
             });
         }
@@ -422,6 +423,7 @@ impl App {
                 params: BTreeMap::from([
                     ("title", title.clone()),
                     ("procedure", definition.name.zh.clone()),
+                    ("procedure_en", definition.name.get(true).to_string()),
                 ]),
             });
         }
@@ -437,6 +439,8 @@ impl App {
                         kind: NoticeKind::ApplicantStateChanged,
                         params: BTreeMap::from([
                             ("procedure", definition.name.zh.clone()),
+                            ("procedure_en", definition.name.get(true).to_string()),
+                            ("procedure_en", definition.name.get(true).to_string()),
                             ("state", state.to_string()),
                             (
                                 "receipt",

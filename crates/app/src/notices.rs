@@ -1,7 +1,10 @@
 //! Who is told what, as data. A write of a case derives its notices ([`Notice`]: a kind and
-//! its parameters); [`resolve`] finds the people behind them and renders their texts from the
-//! locale file (`locales/zh-CN.toml`, keyed by kind) into the rows the store writes in the same
-//! transaction as the event that causes them.
+//! its parameters); [`resolve`] finds the people behind them and makes the rows the store
+//! writes in the same transaction as the event that causes them. An in-app notice keeps its
+//! kind and parameters, so that the console renders it in its reader's language
+//! ([`render_stored`]); its Chinese text is kept too. Messages to outside addresses are
+//! rendered here, in Chinese. The texts are in `locales/zh-CN.toml` and `locales/en.toml`,
+//! keyed by kind.
 
 use fazhi_store::Store;
 use fazhi_store::cases::{NoticeRow, OutboxMessage};
@@ -79,36 +82,63 @@ pub struct Text {
 
 type Catalogue = BTreeMap<String, BTreeMap<String, String>>;
 
-fn catalogue() -> &'static Catalogue {
-    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
-    CATALOGUE.get_or_init(|| {
-        #[derive(serde::Deserialize)]
-        struct File {
-            notice: Catalogue,
-        }
-        let file: File = toml::from_str(include_str!("../locales/zh-CN.toml"))
-            .expect("the notice texts are tested to parse");
-        file.notice
-    })
+fn parse_catalogue(text: &str) -> Catalogue {
+    #[derive(serde::Deserialize)]
+    struct File {
+        notice: Catalogue,
+    }
+    let file: File = toml::from_str(text).expect("the notice texts are tested to parse");
+    file.notice
 }
 
-/// The texts of a notice of `kind` with its parameters filled in.
-pub fn render(kind: NoticeKind, params: &BTreeMap<&'static str, String>) -> Text {
-    let texts = catalogue().get(kind.code());
+/// The texts, in Chinese or in English.
+fn catalogue(english: bool) -> &'static Catalogue {
+    static ZH: OnceLock<Catalogue> = OnceLock::new();
+    static EN: OnceLock<Catalogue> = OnceLock::new();
+    if english {
+        EN.get_or_init(|| parse_catalogue(include_str!("../locales/en.toml")))
+    } else {
+        ZH.get_or_init(|| parse_catalogue(include_str!("../locales/zh-CN.toml")))
+    }
+}
+
+fn fill(kind: &str, params: &BTreeMap<String, String>, english: bool) -> Option<Text> {
+    let texts = catalogue(english).get(kind)?;
     let fill = |key: &str| {
-        let mut text = texts
-            .and_then(|t| t.get(key))
-            .cloned()
-            .unwrap_or_else(|| kind.code().to_string());
+        let mut text = texts.get(key).cloned().unwrap_or_default();
         for (name, value) in params {
             text = text.replace(&format!("{{{name}}}"), value);
         }
         text
     };
-    Text {
+    Some(Text {
         title: fill("title"),
         body: fill("body"),
-    }
+    })
+}
+
+/// The Chinese texts of a notice of `kind` with its parameters filled in.
+pub fn render(kind: NoticeKind, params: &BTreeMap<&'static str, String>) -> Text {
+    let params = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    fill(kind.code(), &params, false).unwrap_or_else(|| Text {
+        title: kind.code().to_string(),
+        body: String::new(),
+    })
+}
+
+/// A stored in-app notice in its reader's language, from its kind and parameters (`None`
+/// when it has none, or its kind no text: then its stored Chinese text is shown).
+pub fn render_stored(kind: &str, params: Option<&str>, english: bool) -> Option<Text> {
+    let params: BTreeMap<String, String> = serde_json::from_str(params?).ok()?;
+    fill(kind, &params, english)
+}
+
+/// The parameters of a notice as an in-app row keeps them.
+fn stored_params(params: &BTreeMap<&'static str, String>) -> Option<String> {
+    serde_json::to_string(params).ok()
 }
 
 /// The rows that carry the notices: one in-app notice per member of each department told
@@ -139,6 +169,7 @@ pub async fn resolve(
                         title: text.title.clone(),
                         body: text.body.clone(),
                         link: format!("/console/cases/{case_id}"),
+                        params: stored_params(params),
                     });
                 }
             }
@@ -155,6 +186,7 @@ pub async fn resolve(
                     title: text.title,
                     body: text.body,
                     link: format!("/console/cases/{case_id}"),
+                    params: stored_params(params),
                 });
             }
             Notice::Outside {
@@ -199,10 +231,12 @@ mod tests {
             NoticeKind::DeadlineOverdue,
             NoticeKind::ApplicantStateChanged,
         ] {
-            let texts = catalogue()
-                .get(kind.code())
-                .unwrap_or_else(|| panic!("no texts for {}", kind.code()));
-            assert!(texts.contains_key("title") && texts.contains_key("body"));
+            for english in [false, true] {
+                let texts = catalogue(english)
+                    .get(kind.code())
+                    .unwrap_or_else(|| panic!("no texts for {} (en: {english})", kind.code()));
+                assert!(texts.contains_key("title") && texts.contains_key("body"));
+            }
         }
     }
 
@@ -212,5 +246,11 @@ mod tests {
         let text = render(NoticeKind::DeadlineOverdue, &params);
         assert_eq!(text.title, "已超期：张三");
         assert_eq!(text.body, "到期日 2019-03-01");
+        // A stored notice reads in its reader's language.
+        let stored = stored_params(&params);
+        let english = render_stored("deadline.overdue", stored.as_deref(), true).unwrap();
+        assert_eq!(english.title, "Overdue: 张三");
+        assert_eq!(english.body, "Was due on 2019-03-01");
+        assert_eq!(render_stored("deadline.overdue", None, true), None);
     }
 }

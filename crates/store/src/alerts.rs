@@ -88,11 +88,7 @@ impl Store {
         let subject = format!("case:{}", alert.case_id);
         let mut rows: Vec<RowOp> = notices
             .iter()
-            .map(|n| {
-                self.notification_row(
-                    &n.user_id, &region, &subject, &n.kind, &n.title, &n.body, &n.link,
-                )
-            })
+            .map(|n| self.notification_row(&region, &subject, n))
             .collect();
         rows.extend(
             outbox

@@ -86,14 +86,16 @@ pub struct PublicRow {
     pub fields: Vec<(String, String)>,
 }
 
-/// An in-app notice for one user, already rendered in the reader's language.
-#[derive(Debug, Clone)]
+/// An in-app notice for one user: its kind and parameters (a JSON object), from which it is
+/// rendered in the reader's language, and its Chinese text.
+#[derive(Debug, Clone, Default)]
 pub struct NoticeRow {
     pub user_id: String,
     pub kind: String,
     pub title: String,
     pub body: String,
     pub link: String,
+    pub params: Option<String>,
 }
 
 /// A message for the outbox (e-mail or webhook), already rendered.
@@ -289,15 +291,7 @@ impl Store {
         }
         let subject = format!("case:{}", case.id);
         for n in &write.notices {
-            batch = batch.op(self.notification_row(
-                &n.user_id,
-                &case.region,
-                &subject,
-                &n.kind,
-                &n.title,
-                &n.body,
-                &n.link,
-            ));
+            batch = batch.op(self.notification_row(&case.region, &subject, n));
         }
         for m in &write.outbox {
             batch = batch.op(self.outbox_row(m.channel, &m.target, &m.subject, &m.body));

@@ -52,6 +52,9 @@ pub struct Notification {
     pub kind: String,
     pub title: String,
     pub body: String,
+    /// The notice's parameters (a JSON object), so that it can be rendered in the reader's
+    /// language; `title` and `body` are the Chinese text written with it.
+    pub params: Option<String>,
     /// Where to look, a path in the console.
     pub link: String,
     pub created_at: Timestamp,
@@ -119,7 +122,7 @@ pub struct OutboxAttempt {
 }
 
 const NOTIFICATION_COLUMNS: &str =
-    "id, user_id, region, subject, kind, title, body, link, created_at, read_at";
+    "id, user_id, region, subject, kind, title, body, link, created_at, read_at, params";
 type NotificationRow = (
     String,
     String,
@@ -131,10 +134,11 @@ type NotificationRow = (
     String,
     i64,
     Option<i64>,
+    Option<String>,
 );
 
 fn notification(row: NotificationRow) -> Notification {
-    let (id, user_id, region, subject, kind, title, body, link, created_at, read_at) = row;
+    let (id, user_id, region, subject, kind, title, body, link, created_at, read_at, params) = row;
     Notification {
         id,
         user_id,
@@ -143,6 +147,7 @@ fn notification(row: NotificationRow) -> Notification {
         kind,
         title,
         body,
+        params,
         link,
         created_at: Timestamp(created_at),
         read_at: read_at.map(Timestamp),
@@ -202,31 +207,28 @@ fn new_id() -> String {
 }
 
 impl Store {
-    /// The row of an in-app notification, to put in the batch of the event that causes it.
-    #[allow(clippy::too_many_arguments)]
+    /// The row of an in-app notification about `subject`, to put in the batch of the event
+    /// that causes it.
     pub fn notification_row(
         &self,
-        user_id: &str,
         region: &RegionCode,
         subject: &str,
-        kind: &str,
-        title: &str,
-        body: &str,
-        link: &str,
+        notice: &crate::cases::NoticeRow,
     ) -> RowOp {
         RowOp::Insert {
             table: "notifications",
             values: vec![
                 ("id", new_id().into()),
-                ("user_id", user_id.into()),
+                ("user_id", notice.user_id.clone().into()),
                 ("region", region.as_str().into()),
                 ("subject", subject.into()),
-                ("kind", kind.into()),
-                ("title", title.into()),
-                ("body", body.into()),
-                ("link", link.into()),
+                ("kind", notice.kind.clone().into()),
+                ("title", notice.title.clone().into()),
+                ("body", notice.body.clone().into()),
+                ("link", notice.link.clone().into()),
                 ("created_at", self.now().0.into()),
                 ("read_at", Value::I64(None)),
+                ("params", notice.params.clone().into()),
             ],
         }
     }

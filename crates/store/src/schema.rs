@@ -207,6 +207,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("link", Text),
             ("created_at", I64),
             ("read_at", I64),
+            ("params", Text),
         ],
         order_by: "id",
     },

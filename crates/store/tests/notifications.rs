@@ -8,6 +8,7 @@ use common::*;
 use fazhi_core::org::{Grant, Role, UserName};
 use fazhi_core::{NewEvent, Subject, Timestamp};
 use fazhi_store::accounts::NewUser;
+use fazhi_store::cases::NoticeRow;
 use fazhi_store::notifications::{EMAIL, MAX_ATTEMPTS, OutboxStatus, WEBHOOK, retry_delay_seconds};
 use fazhi_store::testing::TestDb;
 use fazhi_store::{Engine, ManualClock, StoreError};
@@ -59,13 +60,16 @@ async fn in_app_notifications(engine: Engine) {
     for (i, case) in ["c1", "c2", "c3"].iter().enumerate() {
         clock.advance_seconds(60);
         let row = store.notification_row(
-            &clerk,
             &region("210212"),
             &format!("case:{case}"),
-            "case.assigned",
-            &format!("案件已分配给您（{}）", i + 1),
-            "请在期限内办理。",
-            &format!("/console/cases/{case}"),
+            &NoticeRow {
+                user_id: clerk.clone(),
+                kind: "case.assigned".into(),
+                title: format!("案件已分配给您（{}）", i + 1),
+                body: "请在期限内办理。".into(),
+                link: format!("/console/cases/{case}"),
+                params: None,
+            },
         );
         store.notify(vec![row], assigned(case)).await.unwrap();
     }
@@ -145,13 +149,16 @@ async fn in_app_notifications(engine: Engine) {
     // A notification for nobody fails its whole batch: no event without its rows.
     let before = store.count_events().await.unwrap();
     let orphan = store.notification_row(
-        "no-such-user",
         &region("210212"),
         "case:c4",
-        "case.assigned",
-        "—",
-        "—",
-        "/",
+        &NoticeRow {
+            user_id: "no-such-user".into(),
+            kind: "case.assigned".into(),
+            title: "—".into(),
+            body: "—".into(),
+            link: "/".into(),
+            params: None,
+        },
     );
     assert!(store.notify(vec![orphan], assigned("c4")).await.is_err());
     assert_eq!(store.count_events().await.unwrap(), before);

@@ -256,6 +256,7 @@ async fn a_backup_from_an_older_fazhi_restores(engine: Engine) {
         for step in [
             "DROP INDEX cases_assignee",
             "ALTER TABLE cases DROP COLUMN assignee",
+            "ALTER TABLE notifications DROP COLUMN params",
             "DROP INDEX cases_alert_pending",
             "ALTER TABLE cases DROP COLUMN alerted",
             "DELETE FROM _sqlx_migrations WHERE version >= 7",

@@ -254,6 +254,21 @@ async fn a_procedure_new_to_the_code_runs_through_api_console_documents_and_repo
             .any(|n| n.kind == "case.assigned" && n.title.contains("张某")),
         "{told:?}"
     );
+    // The console shows the notice in its reader's language.
+    let colleague_cookie = login(&w, "officer2").await;
+    let english = get(
+        &w,
+        "/console/notifications",
+        &format!("{colleague_cookie}; lang=en"),
+    )
+    .await;
+    assert!(
+        english.text().contains("Assigned to you: 张某"),
+        "{}",
+        english.text()
+    );
+    let chinese = get(&w, "/console/notifications", &colleague_cookie).await;
+    assert!(chinese.text().contains("交您承办：张某"));
     let officer2 = token(&w, "officer2").await;
     let mine = api(&w, "GET", "/api/v1/cases?mine=true", &officer2, json!(null)).await;
     assert_eq!(

@@ -47,12 +47,25 @@ async fn list(
             .notifications_for(&staff.user.id, false, 200)
             .await?
             .into_iter()
-            .map(|n| Item {
-                unread: n.read_at.is_none(),
-                id: n.id,
-                title: n.title,
-                body: n.body,
-                at: n.created_at.display_minutes(),
+            .map(|n| {
+                // Rendered in the reader's language from its kind and parameters; an older
+                // notice without them shows the text it was written with.
+                let text = fazhi_app::notices::render_stored(
+                    &n.kind,
+                    n.params.as_deref(),
+                    staff.lang == crate::i18n::Lang::En,
+                );
+                let (title, body) = match text {
+                    Some(t) => (t.title, t.body),
+                    None => (n.title, n.body),
+                };
+                Item {
+                    unread: n.read_at.is_none(),
+                    id: n.id,
+                    title,
+                    body,
+                    at: n.created_at.display_minutes(),
+                }
             })
             .collect();
         let page = NotificationsPage {
