@@ -351,6 +351,28 @@ impl StoreArgs {
     }
 }
 
+/// A store that must already hold Fazhi's records (for commands that only read them, such as
+/// reports): a mistyped folder is an error, not a new empty store.
+async fn open_existing(settings: &Settings) -> Result<Store> {
+    if let Some(file) = settings.location.sqlite_file()
+        && !file.exists()
+    {
+        bail!(
+            "{} 不存在：这里没有 Fazhi 的数据（请用 --data 指向已有的数据目录，或用 --database 指定数据库）",
+            file.display()
+        );
+    }
+    let store = open(settings).await?;
+    if !store.has_data().await? {
+        store.close().await;
+        bail!(
+            "{} 中没有任何记录：请检查 --data 或 --database 是否指向在用的 Fazhi 数据",
+            settings.location.describe()
+        );
+    }
+    Ok(store)
+}
+
 async fn open(settings: &Settings) -> Result<Store> {
     let mut options = OpenOptions::new(settings.location.clone());
     if let Some(dir) = &settings.key_dir {
@@ -635,7 +657,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let settings = store.settings("fazhi-data")?;
             let registry = fazhi_app::loading::procedures(settings.procedures_dir.as_deref())
                 .map_err(|e| anyhow!(e))?;
-            let store = open(&settings).await?;
+            let store = open_existing(&settings).await?;
             let regions = store.regions().await?;
             let region = match region {
                 Some(code) => fazhi_core::region::RegionCode::parse(&code)?,

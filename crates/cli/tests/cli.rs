@@ -488,3 +488,28 @@ fn calendar_without_data_exits_2_with_a_clear_message() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad).contains("2019-02-30"), "{}", text(&bad));
 }
+
+#[test]
+fn a_report_on_a_folder_without_records_says_so_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mistyped = dir.path().join("fazhi-dmeo");
+    let out = fazhi(&[
+        "report",
+        "disclosure",
+        "--year",
+        "2019",
+        "--data",
+        mistyped.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("没有 Fazhi 的数据"), "{}", text(&out));
+    assert!(!mistyped.exists(), "the mistyped folder was created");
+
+    // A store that exists but holds nothing is refused too.
+    let empty = dir.path().join("empty");
+    let empty = empty.to_str().unwrap();
+    ok(&["region", "list", "--data", empty]);
+    let out = fazhi(&["report", "disclosure", "--year", "2019", "--data", empty]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("没有任何记录"), "{}", text(&out));
+}

@@ -43,6 +43,14 @@ impl Location {
         }
     }
 
+    /// The SQLite file of a data folder (whether or not it exists yet).
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        match self {
+            Location::DataDir(dir) => Some(dir.join(SQLITE_FILE)),
+            Location::Postgres(_) => None,
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Location::DataDir(dir) => format!("SQLite {}", dir.join(SQLITE_FILE).display()),
