@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cases;
+pub mod figures;
 pub mod loading;
 pub mod notices;
 pub mod projection;

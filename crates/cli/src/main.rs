@@ -164,6 +164,24 @@ enum ReportCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// The rule-of-law government annual report's figures (法治政府建设年度报告), each computed
+    /// from the records with the ids behind it (reports/rule_of_law.toml)
+    RuleOfLaw {
+        /// The year reported on
+        #[arg(long)]
+        year: i32,
+        /// json (the narrative formats come with the report's sections)
+        #[arg(long, default_value = "json", value_parser = ["json"])]
+        format: String,
+        /// The region reported on (GB/T 2260) [default: the only district-level region]
+        #[arg(long)]
+        region: Option<String>,
+        /// Write to this file instead of standard output
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -349,6 +367,24 @@ impl StoreArgs {
     async fn open(&self) -> Result<Store> {
         open(&self.settings("fazhi-data")?).await
     }
+}
+
+/// The region a report is about: the one asked for, or the store's only district.
+fn reported_region(
+    regions: &[fazhi_store::accounts::Region],
+    asked: Option<String>,
+) -> Result<fazhi_core::region::RegionCode> {
+    Ok(match asked {
+        Some(code) => fazhi_core::region::RegionCode::parse(&code)?,
+        None => {
+            let districts: Vec<_> = regions.iter().filter(|r| r.level == "county").collect();
+            match districts.as_slice() {
+                [one] => fazhi_core::region::RegionCode::parse(&one.code)?,
+                [] => bail!("库中没有区县级区划；请用 --region 指定"),
+                _ => bail!("库中有多个区县级区划；请用 --region 指定"),
+            }
+        }
+    })
 }
 
 /// A store that must already hold Fazhi's records (for commands that only read them, such as
@@ -659,18 +695,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .map_err(|e| anyhow!(e))?;
             let store = open_existing(&settings).await?;
             let regions = store.regions().await?;
-            let region = match region {
-                Some(code) => fazhi_core::region::RegionCode::parse(&code)?,
-                None => {
-                    let districts: Vec<_> =
-                        regions.iter().filter(|r| r.level == "county").collect();
-                    match districts.as_slice() {
-                        [one] => fazhi_core::region::RegionCode::parse(&one.code)?,
-                        [] => bail!("库中没有区县级区划；请用 --region 指定"),
-                        _ => bail!("库中有多个区县级区划；请用 --region 指定"),
-                    }
-                }
-            };
+            let region = reported_region(&regions, region)?;
             let body = regions
                 .iter()
                 .find(|r| r.code == region.as_str())
@@ -708,6 +733,39 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if !report.consistency.ok {
                 eprintln!("注意：有记录不符合勾稽关系（一 + 二 = 三（七） + 四），详见报告末尾。");
                 return Ok(ExitCode::from(3));
+            }
+        }
+        Command::Report(ReportCommand::RuleOfLaw {
+            year,
+            format: _,
+            region,
+            out,
+            store,
+        }) => {
+            let settings = store.settings("fazhi-data")?;
+            let store = open_existing(&settings).await?;
+            let region = reported_region(&store.regions().await?, region)?;
+            let app = fazhi_app::App::load(
+                store.clone(),
+                settings.procedures_dir.as_deref(),
+                Default::default(),
+            )
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+            let spec = fazhi_app::figures::shipped("rule_of_law").map_err(|e| anyhow!("{e}"))?;
+            let figures = app
+                .figures(&spec, &region, year)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            store.close().await;
+            let bytes = serde_json::to_vec_pretty(&figures)?;
+            match out {
+                Some(path) => std::fs::write(&path, &bytes)
+                    .with_context(|| format!("无法写入 {}", path.display()))?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
             }
         }
         Command::Bench {

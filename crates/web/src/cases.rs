@@ -272,11 +272,61 @@ pub struct CaseQuery {
     pub ids: Option<String>,
     /// Only the cases assigned to me (承办人): `true` (or `on`)
     pub mine: Option<String>,
+    /// The records behind a report figure, `<report>:<key>` (with `year` and `region`)
+    pub figure: Option<String>,
+    /// The year of `figure`
+    pub year: Option<i32>,
+    /// The region of `figure` (GB/T 2260)
+    pub region: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
 }
 
 impl CaseQuery {
+    /// The case ids behind the report figure the query names, if it names one: the figure is
+    /// computed now from the records (so the list is what the report counts today).
+    pub async fn figure_records(
+        &self,
+        state: &crate::AppState,
+        principal: &fazhi_core::authz::Principal,
+    ) -> Result<Option<Vec<String>>, WebError> {
+        let Some(figure) = self.figure.as_deref().filter(|f| !f.is_empty()) else {
+            return Ok(None);
+        };
+        let (report, key) = figure
+            .split_once(':')
+            .ok_or_else(|| WebError::Invalid(format!("参数 figure：“{figure}”应为 报告:指标")))?;
+        let spec = fazhi_app::figures::shipped(report)?;
+        let one = fazhi_app::figures::ReportSpec {
+            figures: spec.figures.into_iter().filter(|f| f.key == key).collect(),
+            pending: Vec::new(),
+            report: spec.report,
+        };
+        if one.figures.is_empty() {
+            return Err(WebError::NotFound(format!("报告“{report}”没有指标“{key}”")));
+        }
+        let region = match self.region.as_deref().filter(|r| !r.is_empty()) {
+            Some(code) => fazhi_core::region::RegionCode::parse(code)
+                .map_err(|e| WebError::Invalid(format!("参数 region：{e}")))?,
+            None => principal
+                .grants
+                .first()
+                .map(|g| g.region.clone())
+                .ok_or_else(|| WebError::Forbidden("没有可用的角色".into()))?,
+        };
+        let year = self
+            .year
+            .ok_or_else(|| WebError::Invalid("参数 year：须指明指标的年度".into()))?;
+        let figures = state.app.figures(&one, &region, year).await?;
+        Ok(Some(
+            figures
+                .figures
+                .into_values()
+                .flat_map(|f| f.records)
+                .collect(),
+        ))
+    }
+
     /// The filter of `user_id`'s list.
     pub fn filter(
         &self,
@@ -329,10 +379,15 @@ impl CaseQuery {
             ("closed", &self.closed),
             ("ids", &self.ids),
             ("mine", &self.mine),
+            ("figure", &self.figure),
+            ("region", &self.region),
         ] {
             if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
                 parts.push(format!("{k}={}", crate::session::encode_query(v)));
             }
+        }
+        if let Some(year) = self.year {
+            parts.push(format!("year={year}"));
         }
         if page > 0 {
             parts.push(format!("page={page}"));

@@ -461,3 +461,51 @@ async fn every_file_attached_at_any_step_stays_listed_and_downloadable() {
         assert_eq!(got.body, bytes);
     }
 }
+
+#[tokio::test]
+async fn a_report_figure_opens_its_records_by_its_query() {
+    let (w, ids) = district().await;
+    let justice = login(&w, "justice").await;
+    // The rule-of-law report's figure, as its `query` names it: the figure and the year.
+    let query = "/console/cases?figure=rule_of_law:disclosure.requests&year=2019&region=210212";
+    let page = get(&w, query, &justice).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let text = page.text();
+    for (id, ..) in &ids[1..] {
+        assert!(
+            text.contains(&format!("/console/cases/{id}")),
+            "2019 request {id}"
+        );
+    }
+    assert!(
+        !text.contains(&format!("/console/cases/{}", ids[0].0)),
+        "2018's is not counted"
+    );
+    // The same through the API; a year without requests lists nothing.
+    let token = token(&w, "justice").await;
+    let listed = api(
+        &w,
+        "GET",
+        "/api/v1/cases?figure=rule_of_law:disclosure.requests&year=2019&region=210212",
+        &token,
+        serde_json::Value::Null,
+    )
+    .await;
+    assert_eq!(listed.json()["total"], 2, "{}", listed.text());
+    let none = api(
+        &w,
+        "GET",
+        "/api/v1/cases?figure=rule_of_law:disclosure.requests&year=2017&region=210212",
+        &token,
+        serde_json::Value::Null,
+    )
+    .await;
+    assert_eq!(none.json()["total"], 0, "{}", none.text());
+    let unknown = get(
+        &w,
+        "/console/cases?figure=rule_of_law:no.such&year=2019",
+        &justice,
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}

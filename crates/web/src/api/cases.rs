@@ -56,7 +56,15 @@ pub async fn list_cases(
     Query(query): Query<crate::cases::CaseQuery>,
 ) -> Result<Json<fazhi_store::cases::CasePage>, ApiError> {
     let principal = user.principal();
-    let filter = query.filter(&principal.user_id, 50)?;
+    let mut filter = query.filter(&principal.user_id, 50)?;
+    if let Some(records) = query.figure_records(&state, &principal).await? {
+        filter.ids = if records.is_empty() {
+            vec![String::new()]
+        } else {
+            records
+        };
+        filter.include_closed = true;
+    }
     Ok(Json(state.store.list_cases(&principal, &filter).await?))
 }
 

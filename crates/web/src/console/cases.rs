@@ -124,7 +124,16 @@ async fn list_page(
     let t = staff.lang.texts();
     let english = staff.lang == Lang::En;
     let principal = staff.user.principal();
-    let filter = query.filter(&principal.user_id, PER_PAGE)?;
+    let mut filter = query.filter(&principal.user_id, PER_PAGE)?;
+    if let Some(records) = query.figure_records(state, &principal).await? {
+        // A figure with no records lists nothing (an empty id list would mean "no filter").
+        filter.ids = if records.is_empty() {
+            vec![String::new()]
+        } else {
+            records
+        };
+        filter.include_closed = true;
+    }
     let result = state.store.list_cases(&principal, &filter).await?;
     let departments = crate::console::department_names(state).await?;
     let today = state.store.today();
