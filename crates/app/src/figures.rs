@@ -45,7 +45,9 @@ pub struct FigureSpec {
     #[serde(default)]
     pub unit: String,
     /// The procedures whose cases it counts, by their `counts_toward` tags.
+    #[serde(default)]
     pub tags: Vec<String>,
+    #[serde(default = "always")]
     pub period: Period,
     /// Field values the case must hold.
     #[serde(default, rename = "where")]
@@ -59,6 +61,45 @@ pub struct FigureSpec {
     /// Whether the case must be concluded (or not) by the end of the period.
     #[serde(default)]
     pub concluded: Option<bool>,
+    /// Instead of a count: the share, in per cent to one decimal, of the records of the figure
+    /// `of` among those of the figure `among` (both declared before it).
+    #[serde(default)]
+    pub share: Option<Share>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Share {
+    pub of: String,
+    pub among: String,
+}
+
+/// One field, or several read as one: the first that the case holds (e.g. the second-instance
+/// judgment if there is one, else the first-instance one).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Fields {
+    One(String),
+    FirstOf(Vec<String>),
+}
+
+impl Fields {
+    fn value<'a>(
+        &self,
+        fields: &'a std::collections::BTreeMap<String, Value>,
+    ) -> Option<&'a Value> {
+        match self {
+            Fields::One(f) => fields.get(f),
+            Fields::FirstOf(list) => list.iter().find_map(|f| fields.get(f)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Fields::One(f) => f.clone(),
+            Fields::FirstOf(list) => list.join("|"),
+        }
+    }
 }
 
 /// Which cases belong to the year.
@@ -67,14 +108,19 @@ pub struct FigureSpec {
 pub enum Period {
     /// `opened`, `concluded` or `always`.
     Named(String),
-    /// A date field within the year, or an integer field equal to it.
-    Field { field: String },
+    /// A date field within the year, or an integer field equal to it; with `years`, within
+    /// that many years ending with the report's.
+    Field {
+        field: Fields,
+        #[serde(default)]
+        years: Option<i32>,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldMatch {
-    pub field: String,
+    pub field: Fields,
     /// The value (or one of a list's values) is one of these codes.
     #[serde(default, rename = "in")]
     pub one_of: Option<Vec<String>>,
@@ -93,11 +139,13 @@ pub struct Pending {
 /// A figure as computed for a year and a region.
 #[derive(Debug, Clone, Serialize)]
 pub struct FigureValue {
-    pub value: usize,
+    /// A count, or a share in per cent.
+    pub value: serde_json::Number,
     pub unit: String,
     pub label: String,
     pub label_en: String,
-    /// The cases counted (each opens with `GET /api/v1/cases/{id}`).
+    /// The cases counted — for a share, those of its numerator (each opens with
+    /// `GET /api/v1/cases/{id}`).
     pub records: Vec<String>,
     /// The console list of those records: the figure and the year, not a list of ids.
     pub query: String,
@@ -118,6 +166,10 @@ pub struct Figures {
 
 const PERIODS: &[&str] = &["opened", "concluded", "always"];
 
+fn always() -> Period {
+    Period::Named("always".into())
+}
+
 /// Parses and checks a report file; every mistake is named with the figure's key.
 pub fn parse(name: &str, text: &str) -> std::result::Result<ReportSpec, String> {
     let spec: ReportSpec = toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
@@ -127,11 +179,26 @@ pub fn parse(name: &str, text: &str) -> std::result::Result<ReportSpec, String> 
         if !keys.insert(f.key.clone()) {
             errors.push(format!("{name}: figure {}: listed twice", f.key));
         }
-        if f.tags.is_empty() {
+        if f.tags.is_empty() && f.share.is_none() {
             errors.push(format!(
                 "{name}: figure {}: no tags (which procedures?)",
                 f.key
             ));
+        }
+        if let Some(share) = &f.share {
+            for part in [&share.of, &share.among] {
+                let earlier = spec
+                    .figures
+                    .iter()
+                    .take_while(|g| g.key != f.key)
+                    .any(|g| &g.key == part && g.share.is_none());
+                if !earlier {
+                    errors.push(format!(
+                        "{name}: figure {}: share of “{part}”, which is not a count declared before it",
+                        f.key
+                    ));
+                }
+            }
         }
         if let Period::Named(p) = &f.period
             && !PERIODS.contains(&p.as_str())
@@ -146,7 +213,8 @@ pub fn parse(name: &str, text: &str) -> std::result::Result<ReportSpec, String> 
             if m.one_of.is_some() == m.is.is_some() {
                 errors.push(format!(
                     "{name}: figure {}: where {}: give `in` or `is`",
-                    f.key, m.field
+                    f.key,
+                    m.field.describe()
                 ));
             }
         }
@@ -211,13 +279,16 @@ pub fn counts(
         Period::Named(p) if p == "opened" => c.opened_on().is_some_and(|d| d.year() == year),
         Period::Named(p) if p == "concluded" => concluded_on.is_some_and(|d| d.year() == year),
         Period::Named(_) => true,
-        Period::Field { field } => c.fields.get(field).and_then(year_of_value) == Some(year),
+        Period::Field { field, years } => field
+            .value(&c.fields)
+            .and_then(year_of_value)
+            .is_some_and(|y| y <= year && y > year - years.unwrap_or(1).max(1)),
     };
     in_period
         && spec
             .matches
             .iter()
-            .all(|m| matches(m, c.fields.get(&m.field)))
+            .all(|m| matches(m, m.field.value(&c.fields)))
         && (spec.states.is_empty() || spec.states.contains(&c.state))
         && (!spec.in_force || definition.is_some_and(|d| d.role("in_force").contains(&c.state)))
         && spec
@@ -256,8 +327,41 @@ impl App {
         let codes = procedures(spec, self.procedures());
         let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
         let cases = self.store().cases_in(region, &code_refs).await?;
-        let mut figures = std::collections::BTreeMap::new();
+        let mut figures: std::collections::BTreeMap<String, FigureValue> =
+            std::collections::BTreeMap::new();
         for f in &spec.figures {
+            let query = format!(
+                "/console/cases?figure={}:{}&year={year}&region={region}",
+                spec.report.code, f.key
+            );
+            if let Some(share) = &f.share {
+                // Both parts are counts declared before it (checked when the file is read).
+                let part = |key: &str| {
+                    figures
+                        .get(key)
+                        .map(|v| v.records.clone())
+                        .unwrap_or_default()
+                };
+                let (of, among) = (part(&share.of), part(&share.among));
+                let pct = if among.is_empty() {
+                    0.0
+                } else {
+                    (1000.0 * of.len() as f64 / among.len() as f64).round() / 10.0
+                };
+                figures.insert(
+                    f.key.clone(),
+                    FigureValue {
+                        value: serde_json::Number::from_f64(pct).unwrap_or_else(|| 0.into()),
+                        unit: f.unit.clone(),
+                        label: f.zh.clone(),
+                        label_en: f.en.clone(),
+                        records: of,
+                        query,
+                        source: "records",
+                    },
+                );
+                continue;
+            }
             let records: Vec<String> = cases
                 .iter()
                 .filter(|c| {
@@ -272,15 +376,12 @@ impl App {
             figures.insert(
                 f.key.clone(),
                 FigureValue {
-                    value: records.len(),
+                    value: records.len().into(),
                     unit: f.unit.clone(),
                     label: f.zh.clone(),
                     label_en: f.en.clone(),
                     records,
-                    query: format!(
-                        "/console/cases?figure={}:{}&year={year}&region={region}",
-                        spec.report.code, f.key
-                    ),
+                    query,
                     source: "records",
                 },
             );
@@ -328,10 +429,22 @@ zh = "a"
 tags = []
 period = "yesterday"
 where = [{ field = "f" }]
+
+[[figures]]
+key = "b"
+zh = "b"
+share = { of = "a", among = "later" }
+
+[[figures]]
+key = "later"
+zh = "later"
+tags = ["t"]
 "#;
         let e = parse("x.toml", text).unwrap_err();
         assert!(e.contains("figure a: no tags"), "{e}");
         assert!(e.contains("period “yesterday”"), "{e}");
         assert!(e.contains("give `in` or `is`"), "{e}");
+        assert!(e.contains("figure b: share of “later”"), "{e}");
+        assert!(!e.contains("figure b: share of “a”"), "{e}");
     }
 }

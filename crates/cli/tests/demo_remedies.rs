@@ -191,6 +191,19 @@ fn the_demo_holds_the_2019_report_figures() {
         );
         record_ids.extend(records.iter().map(|r| r.as_str().unwrap().to_string()));
     }
+    // The share of losses on procedural grounds, by the effective judgment over two years.
+    assert_eq!(
+        figures["figures"]["litigation.losses_two_years"]["value"],
+        41
+    );
+    assert_eq!(
+        figures["figures"]["litigation.procedural_losses_two_years"]["value"],
+        11
+    );
+    assert_eq!(
+        figures["figures"]["litigation.procedural_loss_share_pct"]["value"],
+        26.8
+    );
     // Figures that no procedure can give yet are listed as such, not as zero.
     assert!(figures["pending"]["grid.events"].is_string());
     assert!(figures["figures"].get("grid.events").is_none());
