@@ -284,10 +284,9 @@ impl App {
         let step = engine::decide_with(definition, &case, actor, &command, &facts)?;
         let creating = case.version == 0;
         let before = case.version;
-        let department_before = case.department.clone();
         let assignee_before = case.assignee.clone();
         engine::apply(definition, &mut case, &step);
-        let handed_over = !creating && case.department != department_before;
+        let handed_over = !creating && step.transfer.is_some();
         let actor_text = actor_text(actor);
         let calendar = self.calendar();
         let today = self.today();
@@ -300,12 +299,13 @@ impl App {
             definition,
             &case,
             &step,
-            &actor_text,
             &origin,
             Moved {
                 creating,
                 handed_over,
                 assigned,
+                title: &columns.title,
+                actor: &actor_text,
             },
         );
         let (notices, outbox) = crate::notices::resolve(self.store(), &notices).await?;
@@ -316,7 +316,7 @@ impl App {
         };
         let write = CaseWrite {
             events: vec![step_event(definition, &case, &step, &actor_text, receipt)],
-            columns: columns.clone(),
+            columns,
             creation: creating.then(|| Creation {
                 created_by: actor_text.clone(),
                 draw_number: number_to_draw(definition, &case, step.on),
@@ -349,9 +349,9 @@ impl App {
         }
         // The row as just written, without reading it back.
         Ok(StoredCase {
-            title: columns.title,
-            terminal: columns.terminal,
-            next_due: columns.deadlines.next_due,
+            title: write.columns.title,
+            terminal: write.columns.terminal,
+            next_due: write.columns.deadlines.next_due,
             created_by: origin.created_by,
             created_at: origin.created_at,
             updated_at: self.store().now(),
@@ -370,14 +370,15 @@ impl App {
         definition: &Definition,
         case: &Case,
         step: &Step,
-        actor: &str,
         origin: &Origin,
-        moved: Moved,
+        moved: Moved<'_>,
     ) -> Vec<Notice> {
         let Moved {
             creating,
             handed_over,
             assigned,
+            title,
+            actor,
         } = moved;
         let mut notices = Vec::new();
         if step.on < self.today() - chrono::Duration::days(HISTORICAL_AFTER_DAYS) {
@@ -391,7 +392,7 @@ impl App {
         if !(creating || handed_over || assigned || told_of_state) {
             return notices;
         }
-        let title = projection::title(definition, case);
+        let title = title.to_string();
         if (creating || handed_over)
             && let Some(department) = &case.department
         {
@@ -461,20 +462,17 @@ impl App {
     /// system, effective the day after the last day), or records that the clock ran out.
     /// Idempotent: a clock whose expiry is handled is left. Returns how many were handled.
     pub async fn expire(&self, case_id: &str) -> Result<usize> {
-        let Some(stored) = self.store().case(case_id).await? else {
+        let Some(mut current) = self.store().case(case_id).await? else {
             return Ok(0);
         };
         let definition =
-            self.definition(&stored.case.procedure, &stored.case.definition_version)?;
+            self.definition(&current.case.procedure, &current.case.definition_version)?;
         let calendar = self.calendar();
         let today = self.today();
         let mut handled = 0;
         for (clock, expiry, effective) in
-            engine::expired(definition, &stored.case, &calendar, today)
+            engine::expired(definition, &current.case, &calendar, today)
         {
-            let Some(current) = self.store().case(case_id).await? else {
-                break;
-            };
             if let Expiry::Action(action) = &expiry {
                 let command = Command {
                     action: action.clone(),
@@ -482,8 +480,9 @@ impl App {
                     fields: Default::default(),
                     on: effective,
                 };
-                match self.act_on(Actor::System, current, command).await {
-                    Ok(_) => {
+                match self.act_on(Actor::System, current.clone(), command).await {
+                    Ok(updated) => {
+                        current = updated;
                         handled += 1;
                         continue;
                     }
@@ -494,10 +493,7 @@ impl App {
                 }
             }
             // Overdue only, or the action no longer applies: record the expiry itself.
-            let Some(current) = self.store().case(case_id).await? else {
-                break;
-            };
-            let mut case = current.case;
+            let mut case = current.case.clone();
             let before = case.version;
             engine::apply_expiry(&mut case, &clock);
             let event = NewEvent::new(
@@ -513,15 +509,19 @@ impl App {
                 creation: None,
                 expected_version: before,
                 assignee_changed: false,
-                number: current.number,
+                number: current.number.clone(),
                 publications: None,
                 notices: Vec::new(),
                 outbox: Vec::new(),
                 case,
             };
             match self.store().write_case(&write).await {
-                Ok(_) => handled += 1,
-                Err(StoreError::Conflict { .. }) => break, // someone acted meanwhile; next run
+                Ok(_) => {
+                    handled += 1;
+                    current.case = write.case;
+                }
+                // Someone acted meanwhile: the next run looks again.
+                Err(StoreError::Conflict { .. }) => break,
                 Err(e) => return Err(e.into()),
             }
         }
@@ -618,13 +618,15 @@ impl App {
     }
 }
 
-/// How a step moved the case among people: opened, handed to another department, assigned
-/// to someone.
+/// How a step moved the case among people (opened, handed to another department, assigned to
+/// someone), by whom, and the case's title as its row now shows it.
 #[derive(Debug, Clone, Copy)]
-struct Moved {
+struct Moved<'a> {
     creating: bool,
     handed_over: bool,
     assigned: bool,
+    title: &'a str,
+    actor: &'a str,
 }
 
 /// What a case's later steps keep from its creation.

@@ -235,6 +235,19 @@ pub fn parse(name: &str, text: &str) -> std::result::Result<ReportSpec, String> 
     }
 }
 
+impl ReportSpec {
+    /// The report cut down to one figure and those it is made of (declared before it), or
+    /// `None` if it has no such figure.
+    pub fn up_to(&self, key: &str) -> Option<ReportSpec> {
+        let at = self.figures.iter().position(|f| f.key == key)?;
+        Some(ReportSpec {
+            report: self.report.clone(),
+            figures: self.figures[..=at].to_vec(),
+            pending: Vec::new(),
+        })
+    }
+}
+
 /// The shipped report of this code.
 pub fn shipped(code: &str) -> Result<ReportSpec> {
     match code {
@@ -327,6 +340,14 @@ impl App {
         let codes = procedures(spec, self.procedures());
         let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
         let cases = self.store().cases_in(region, &code_refs).await?;
+        // Each case's definition, looked up once for every figure.
+        let definitions: Vec<Option<&Definition>> = cases
+            .iter()
+            .map(|c| {
+                self.procedures()
+                    .get(&c.case.procedure, &c.case.definition_version)
+            })
+            .collect();
         let mut figures: std::collections::BTreeMap<String, FigureValue> =
             std::collections::BTreeMap::new();
         for f in &spec.figures {
@@ -364,14 +385,12 @@ impl App {
             }
             let records: Vec<String> = cases
                 .iter()
-                .filter(|c| {
-                    let definition = self
-                        .procedures()
-                        .get(&c.case.procedure, &c.case.definition_version);
+                .zip(&definitions)
+                .filter(|(c, definition)| {
                     definition.is_some_and(|d| f.tags.iter().any(|t| d.counts_for(t)))
-                        && counts(f, definition, c, year)
+                        && counts(f, **definition, c, year)
                 })
-                .map(|c| c.case.id.clone())
+                .map(|(c, _)| c.case.id.clone())
                 .collect();
             figures.insert(
                 f.key.clone(),
@@ -414,6 +433,17 @@ mod tests {
                 .iter()
                 .any(|p| p.keys.contains(&"grid.events".to_string()))
         );
+    }
+
+    #[test]
+    fn a_figure_comes_with_the_figures_it_is_made_of() {
+        let spec = shipped("rule_of_law").unwrap();
+        let share = spec.up_to("litigation.procedural_loss_share_pct").unwrap();
+        let keys: Vec<&str> = share.figures.iter().map(|f| f.key.as_str()).collect();
+        assert!(keys.contains(&"litigation.losses_two_years"));
+        assert!(keys.contains(&"litigation.procedural_losses_two_years"));
+        assert_eq!(keys.last(), Some(&"litigation.procedural_loss_share_pct"));
+        assert!(spec.up_to("no.such").is_none());
     }
 
     #[test]

@@ -85,19 +85,10 @@ impl Store {
     ) -> Result<()> {
         let region = RegionCode::parse(&alert.region)
             .map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
-        let subject = format!("case:{}", alert.case_id);
-        let mut rows: Vec<RowOp> = notices
-            .iter()
-            .map(|n| self.notification_row(&region, &subject, n))
-            .collect();
-        rows.extend(
-            outbox
-                .iter()
-                .map(|m| self.outbox_row(m.channel, &m.target, &m.subject, &m.body)),
-        );
+        let mut rows = self.notice_ops(&region, &alert.case_id, &notices, &outbox);
         let event = NewEvent::new(
             region,
-            Subject(subject),
+            Subject::new("case", &alert.case_id),
             &format!("case.deadline_{}", alert.level),
             "system",
             json!({"due": alert.due, "level": alert.level, "procedure": alert.procedure}),

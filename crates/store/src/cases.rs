@@ -289,14 +289,30 @@ impl Store {
                 );
             }
         }
-        let subject = format!("case:{}", case.id);
-        for n in &write.notices {
-            batch = batch.op(self.notification_row(&case.region, &subject, n));
-        }
-        for m in &write.outbox {
-            batch = batch.op(self.outbox_row(m.channel, &m.target, &m.subject, &m.body));
+        for op in self.notice_ops(&case.region, &case.id, &write.notices, &write.outbox) {
+            batch = batch.op(op);
         }
         batch
+    }
+
+    /// The rows of the in-app notices and outbox messages about a case.
+    pub(crate) fn notice_ops(
+        &self,
+        region: &RegionCode,
+        case_id: &str,
+        notices: &[NoticeRow],
+        outbox: &[OutboxMessage],
+    ) -> Vec<RowOp> {
+        let subject = format!("case:{case_id}");
+        notices
+            .iter()
+            .map(|n| self.notification_row(region, &subject, n))
+            .chain(
+                outbox
+                    .iter()
+                    .map(|m| self.outbox_row(m.channel, &m.target, &m.subject, &m.body)),
+            )
+            .collect()
     }
 
     /// Writes a case in one transaction. A new case's drawn number is in the answer; a case

@@ -71,7 +71,8 @@ pub struct CaseView {
 impl AppState {
     /// The definition a stored case runs under.
     pub fn definition_of(&self, case: &StoredCase) -> Result<&Definition, WebError> {
-        self.procedures
+        self.app
+            .procedures()
             .get(&case.case.procedure, &case.case.definition_version)
             .ok_or_else(|| {
                 WebError::Internal(format!(
@@ -88,7 +89,8 @@ impl AppState {
         id: &str,
     ) -> Result<StoredCase, WebError> {
         let stored = self
-            .store
+            .app
+            .store()
             .case(id)
             .await?
             .ok_or_else(|| WebError::NotFound(format!("案件 {id} 不存在")))?;
@@ -113,7 +115,7 @@ impl AppState {
     ) -> Result<CaseView, WebError> {
         let definition = self.definition_of(stored)?;
         let calendar = self.calendar();
-        let today = self.store.today();
+        let today = self.app.store().today();
         let case = &stored.case;
         let clocks = case
             .clocks
@@ -283,28 +285,25 @@ pub struct CaseQuery {
 }
 
 impl CaseQuery {
-    /// The case ids behind the report figure the query names, if it names one: the figure is
-    /// computed now from the records (so the list is what the report counts today).
-    pub async fn figure_records(
+    /// The list's filter for `user_id`, narrowed to the records behind the report figure the
+    /// query names, if it names one: the figure is computed now from the records (so the list is
+    /// what the report counts today).
+    pub async fn filter_with_figure(
         &self,
         state: &crate::AppState,
         principal: &fazhi_core::authz::Principal,
-    ) -> Result<Option<Vec<String>>, WebError> {
+        default_per_page: u32,
+    ) -> Result<fazhi_store::cases::CaseFilter, WebError> {
+        let mut filter = self.filter(&principal.user_id, default_per_page)?;
         let Some(figure) = self.figure.as_deref().filter(|f| !f.is_empty()) else {
-            return Ok(None);
+            return Ok(filter);
         };
         let (report, key) = figure
             .split_once(':')
             .ok_or_else(|| WebError::Invalid(format!("参数 figure：“{figure}”应为 报告:指标")))?;
-        let spec = fazhi_app::figures::shipped(report)?;
-        let one = fazhi_app::figures::ReportSpec {
-            figures: spec.figures.into_iter().filter(|f| f.key == key).collect(),
-            pending: Vec::new(),
-            report: spec.report,
-        };
-        if one.figures.is_empty() {
-            return Err(WebError::NotFound(format!("报告“{report}”没有指标“{key}”")));
-        }
+        let spec = fazhi_app::figures::shipped(report)?
+            .up_to(key)
+            .ok_or_else(|| WebError::NotFound(format!("报告“{report}”没有指标“{key}”")))?;
         let region = match self.region.as_deref().filter(|r| !r.is_empty()) {
             Some(code) => fazhi_core::region::RegionCode::parse(code)
                 .map_err(|e| WebError::Invalid(format!("参数 region：{e}")))?,
@@ -317,14 +316,22 @@ impl CaseQuery {
         let year = self
             .year
             .ok_or_else(|| WebError::Invalid("参数 year：须指明指标的年度".into()))?;
-        let figures = state.app.figures(&one, &region, year).await?;
-        Ok(Some(
-            figures
-                .figures
-                .into_values()
-                .flat_map(|f| f.records)
-                .collect(),
-        ))
+        let records = state
+            .app
+            .figures(&spec, &region, year)
+            .await?
+            .figures
+            .remove(key)
+            .map(|f| f.records)
+            .unwrap_or_default();
+        // A figure with no records lists nothing (an empty id list would mean "no filter").
+        filter.ids = if records.is_empty() {
+            vec![String::new()]
+        } else {
+            records
+        };
+        filter.include_closed = true;
+        Ok(filter)
     }
 
     /// The filter of `user_id`'s list.

@@ -26,10 +26,8 @@ use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use fazhi_app::{App, AppConfig};
+use fazhi_app::App;
 use fazhi_core::calendar::Calendar;
-use fazhi_core::procedure::Registry;
-use fazhi_store::Store;
 use rust_embed::RustEmbed;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,47 +47,19 @@ pub struct WebConfig {
 pub struct AppState {
     /// What the application does: cases, reports, the calendar in force.
     pub app: App,
-    pub store: Store,
     pub config: Arc<WebConfig>,
-    pub procedures: Arc<Registry>,
     /// Recent public status lookups per address (rate limit).
     pub lookups: Arc<portal::apply::LookupLimiter>,
 }
 
 impl AppState {
-    /// A state with the embedded procedures and calendar.
-    pub fn new(store: Store, config: WebConfig) -> Self {
-        let procedures =
-            fazhi_app::loading::procedures(None).expect("embedded procedures are tested");
-        let app = App::new(
-            store,
-            procedures,
-            Calendar::embedded().clone(),
-            AppConfig::default(),
-        );
-        AppState::of(app, config)
-    }
-
     /// The web layer of an application.
     pub fn of(app: App, config: WebConfig) -> Self {
         AppState {
-            store: app.store().clone(),
-            procedures: app.procedures().clone(),
             app,
             config: Arc::new(config),
             lookups: Default::default(),
         }
-    }
-
-    /// The same state with other procedure definitions.
-    pub fn with_procedures(self, registry: Registry) -> Self {
-        let app = App::new(
-            self.store.clone(),
-            registry,
-            (*self.app.calendar()).clone(),
-            self.app.config().clone(),
-        );
-        AppState::of(app, (*self.config).clone())
     }
 
     /// The calendar in force (the embedded years plus any entered by an administrator).
@@ -205,7 +175,7 @@ async fn security_headers(request: Request<Body>, next: Next) -> Response {
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
+    match state.app.store().ping().await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");

@@ -68,7 +68,7 @@ async fn user_from_session(
     headers: &HeaderMap,
 ) -> Result<Option<User>, WebError> {
     match cookie(headers, SESSION_COOKIE) {
-        Some(token) if !token.is_empty() => Ok(state.store.session_user(&token).await?),
+        Some(token) if !token.is_empty() => Ok(state.app.store().session_user(&token).await?),
         _ => Ok(None),
     }
 }
@@ -124,7 +124,7 @@ impl FromRequestParts<AppState> for ApiUser {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
         let user = match bearer {
-            Some(token) => state.store.token_user(token.trim()).await?,
+            Some(token) => state.app.store().token_user(token.trim()).await?,
             None => user_from_session(state, &parts.headers).await?,
         };
         match user {

@@ -507,7 +507,7 @@ async fn the_department_hears_of_new_cases_and_of_deadlines_turning_yellow_then_
     w.state = AppState::of(
         fazhi_app::App::new(
             w.db.store.clone(),
-            w.state.procedures.as_ref().clone(),
+            w.state.app.procedures().as_ref().clone(),
             fazhi_core::calendar::Calendar::embedded().clone(),
             fazhi_app::AppConfig {
                 alert_webhook: Some("http://127.0.0.1:9/sms".into()),

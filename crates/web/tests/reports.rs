@@ -66,7 +66,7 @@ async fn district() -> (World, Requests) {
     )
     .await;
     let state = &w.state;
-    let registry = state.procedures.clone();
+    let registry = state.app.procedures().clone();
     let clerk = clerk(&w);
     // Three requests: one carried over from 2018 and answered in 2019, one received and
     // answered in 2019 by a business, one received in December 2019 and still open.
@@ -320,7 +320,8 @@ async fn supervision_counts_certificates_and_is_for_the_justice_bureau() {
     };
     let today = w.db.store.today();
     let definition = state
-        .procedures
+        .app
+        .procedures()
         .current("enforcement_certificate", today)
         .unwrap()
         .clone();
@@ -393,7 +394,8 @@ async fn every_file_attached_at_any_step_stays_listed_and_downloadable() {
         .unwrap();
     let today = store.today();
     let definition = state
-        .procedures
+        .app
+        .procedures()
         .current("disclosure_request", today)
         .unwrap()
         .clone();

@@ -56,16 +56,10 @@ pub async fn list_cases(
     Query(query): Query<crate::cases::CaseQuery>,
 ) -> Result<Json<fazhi_store::cases::CasePage>, ApiError> {
     let principal = user.principal();
-    let mut filter = query.filter(&principal.user_id, 50)?;
-    if let Some(records) = query.figure_records(&state, &principal).await? {
-        filter.ids = if records.is_empty() {
-            vec![String::new()]
-        } else {
-            records
-        };
-        filter.include_closed = true;
-    }
-    Ok(Json(state.store.list_cases(&principal, &filter).await?))
+    let filter = query.filter_with_figure(&state, &principal, 50).await?;
+    Ok(Json(
+        state.app.store().list_cases(&principal, &filter).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", summary = "案件详情，含各期限的到期日与计算说明", params(("id" = String, Path)), responses((status = 200, body = crate::cases::CaseView), (status = 403, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody), (status = 401, description = "未登录或令牌无效", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
@@ -120,7 +114,8 @@ pub async fn case_events(
     let stored = state.readable_case(&user.principal(), &id).await?;
     Ok(Json(
         state
-            .store
+            .app
+            .store()
             .history(&format!("case:{}", stored.case.id))
             .await?,
     ))

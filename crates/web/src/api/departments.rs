@@ -34,7 +34,7 @@ pub async fn list_departments(
         .map_err(|e| WebError::Invalid(format!("参数 region：{e}")))?;
     let principal = user.principal();
     let mine = principal.regions();
-    let all = state.store.departments(region.as_ref()).await?;
+    let all = state.app.store().departments(region.as_ref()).await?;
     Ok(Json(
         all.into_iter()
             .filter(|d| {
@@ -67,7 +67,8 @@ pub async fn create_department(
     let kind = DepartmentKind::parse(&input.kind)
         .ok_or_else(|| WebError::Invalid(format!("字段 kind：部门类型“{}”无效", input.kind)))?;
     let department = state
-        .store
+        .app
+        .store()
         .add_department(&principal.actor(), &region, &input.code, &input.name, kind)
         .await?;
     Ok((StatusCode::CREATED, Json(department)))
@@ -80,7 +81,8 @@ async fn readable_department(
     id: &str,
 ) -> Result<(Department, RegionCode), ApiError> {
     let department = state
-        .store
+        .app
+        .store()
         .department(id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("部门 {id} 不存在")))?;
@@ -140,7 +142,8 @@ pub async fn change_department(
         })
         .transpose()?;
     let changed = state
-        .store
+        .app
+        .store()
         .update_department(
             &principal.actor(),
             &id,
@@ -164,7 +167,8 @@ pub async fn department_events(
     let (department, _) = readable_department(&state, &user.principal(), &id).await?;
     Ok(Json(
         state
-            .store
+            .app
+            .store()
             .history(&format!("department:{}", department.id))
             .await?,
     ))

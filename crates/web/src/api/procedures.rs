@@ -23,8 +23,9 @@ pub async fn list_procedures(
 ) -> Json<Vec<ProcedureSummary>> {
     Json(
         state
-            .procedures
-            .procedures(state.store.today())
+            .app
+            .procedures()
+            .procedures(state.app.store().today())
             .into_iter()
             .map(|d| ProcedureSummary {
                 code: d.code.clone(),
@@ -51,8 +52,11 @@ pub async fn get_procedure(
     Query(q): Query<VersionQuery>,
 ) -> Result<Json<fazhi_core::procedure::Definition>, ApiError> {
     let definition = match &q.version {
-        Some(v) => state.procedures.get(&code, v),
-        None => state.procedures.current(&code, state.store.today()),
+        Some(v) => state.app.procedures().get(&code, v),
+        None => state
+            .app
+            .procedures()
+            .current(&code, state.app.store().today()),
     }
     .ok_or_else(|| WebError::NotFound(format!("没有程序“{code}”")))?;
     Ok(Json(definition.clone()))

@@ -82,7 +82,8 @@ async fn page(
     let t = staff.lang.texts();
     let calendar = state.calendar();
     let entered: Vec<i32> = state
-        .store
+        .app
+        .store()
         .calendar_years()
         .await?
         .into_iter()
@@ -263,7 +264,8 @@ async fn save(
             .with_year(parsed.clone())
             .map_err(|e| WebError::Invalid(e.to_string()))?;
         state
-            .store
+            .app
+            .store()
             .save_calendar_year(&staff.user.principal().actor(), parsed.year, &text)
             .await?;
         state.set_calendar(calendar);

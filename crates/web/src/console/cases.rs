@@ -55,12 +55,12 @@ fn rows(
     t: Tr,
     departments: &[(String, String)],
 ) -> Vec<Row> {
-    let today = state.store.today();
+    let today = state.app.store().today();
     let english = t.0 == Lang::En;
     items
         .iter()
         .map(|i| {
-            let definition = state.procedures.current(&i.procedure, today);
+            let definition = state.app.procedures().current(&i.procedure, today);
             Row {
                 id: i.id.clone(),
                 number: i.number.clone().unwrap_or_default(),
@@ -124,21 +124,15 @@ async fn list_page(
     let t = staff.lang.texts();
     let english = staff.lang == Lang::En;
     let principal = staff.user.principal();
-    let mut filter = query.filter(&principal.user_id, PER_PAGE)?;
-    if let Some(records) = query.figure_records(state, &principal).await? {
-        // A figure with no records lists nothing (an empty id list would mean "no filter").
-        filter.ids = if records.is_empty() {
-            vec![String::new()]
-        } else {
-            records
-        };
-        filter.include_closed = true;
-    }
-    let result = state.store.list_cases(&principal, &filter).await?;
+    let filter = query
+        .filter_with_figure(state, &principal, PER_PAGE)
+        .await?;
+    let result = state.app.store().list_cases(&principal, &filter).await?;
     let departments = crate::console::department_names(state).await?;
-    let today = state.store.today();
+    let today = state.app.store().today();
     let procedures: Vec<(String, String)> = state
-        .procedures
+        .app
+        .procedures()
         .procedures(today)
         .into_iter()
         .map(|d| (d.code.clone(), d.name.get(english).to_string()))
@@ -146,7 +140,7 @@ async fn list_page(
     let states: Vec<(String, String)> = query
         .procedure
         .as_ref()
-        .and_then(|p| state.procedures.current(p, today))
+        .and_then(|p| state.app.procedures().current(p, today))
         .map(|d| {
             d.states
                 .iter()
@@ -265,9 +259,9 @@ async fn export(
         out.push_str("\r\n");
         let mut page_no = 1;
         loop {
-            let mut filter = query.filter(&principal.user_id, 500)?;
+            let mut filter = query.filter_with_figure(&state, &principal, 500).await?;
             filter.page = page_no;
-            let result = state.store.list_cases(&principal, &filter).await?;
+            let result = state.app.store().list_cases(&principal, &filter).await?;
             for r in rows(&state, &result.items, t, &departments) {
                 let cells = [
                     r.id,
@@ -359,16 +353,17 @@ async fn new_page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let english = staff.lang == Lang::En;
-    let today = state.store.today();
+    let today = state.app.store().today();
     let procedures: Vec<(String, String)> = state
-        .procedures
+        .app
+        .procedures()
         .procedures(today)
         .into_iter()
         .map(|d| (d.code.clone(), d.name.get(english).to_string()))
         .collect();
     let definition = procedure
         .as_deref()
-        .and_then(|p| state.procedures.current(p, today));
+        .and_then(|p| state.app.procedures().current(p, today));
     let departments = crate::console::department_names(state).await?;
     let (action, action_label, basis, mut inputs) =
         match definition.and_then(|d| d.actions.iter().find(|a| a.creates()).map(|a| (d, a))) {
@@ -525,7 +520,8 @@ async fn case_page(
     // Whom the case may be assigned to: the working members of its department.
     let people: Vec<(String, String)> = match &stored.case.department {
         Some(department) => state
-            .store
+            .app
+            .store()
             .department_users(department)
             .await?
             .into_iter()
@@ -566,7 +562,11 @@ async fn case_page(
             }
         })
         .collect();
-    let history = state.store.history(&format!("case:{}", view.id)).await?;
+    let history = state
+        .app
+        .store()
+        .history(&format!("case:{}", view.id))
+        .await?;
     let events = history
         .iter()
         .rev()
@@ -578,7 +578,7 @@ async fn case_page(
         .and_then(|d| departments.iter().find(|(id, _)| id == d))
         .map(|(_, n)| n.clone())
         .unwrap_or_default();
-    let documents = state.store.documents_of(&view.id).await?;
+    let documents = state.app.store().documents_of(&view.id).await?;
     let files = attached_files(definition, &history, english);
     Ok(render_page(
         CasePage {
@@ -798,9 +798,13 @@ async fn dashboard(
 ) -> Response {
     let result = async {
         let english = staff.lang == Lang::En;
-        let counts = state.store.deadline_counts(&staff.user.principal()).await?;
+        let counts = state
+            .app
+            .store()
+            .deadline_counts(&staff.user.principal())
+            .await?;
         let departments = crate::console::department_names(&state).await?;
-        let today = state.store.today();
+        let today = state.app.store().today();
         let mut rows: Vec<(String, String, i64, i64, String, String)> = Vec::new();
         for (department, procedure, deadline, n) in counts {
             let row = match rows
@@ -816,7 +820,8 @@ async fn dashboard(
                             .map(|(_, n)| n.clone())
                             .unwrap_or_default(),
                         state
-                            .procedures
+                            .app
+                            .procedures()
                             .current(&procedure, today)
                             .map(|d| d.name.get(english).to_string())
                             .unwrap_or(procedure.clone()),

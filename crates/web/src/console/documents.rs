@@ -52,7 +52,8 @@ async fn template_text(
     document: &str,
 ) -> Result<(String, i64), WebError> {
     let edited = state
-        .store
+        .app
+        .store()
         .edited_templates(region)
         .await?
         .into_iter()
@@ -72,7 +73,7 @@ async fn template_text(
 async fn context(state: &AppState, stored: &StoredCase) -> Result<DocumentContext, WebError> {
     let definition = state.definition_of(stored)?;
     let record = case_record(stored, Some(definition));
-    let today = state.store.today();
+    let today = state.app.store().today();
     let departments = crate::console::department_names(state).await?;
     let department = stored
         .case
@@ -81,7 +82,8 @@ async fn context(state: &AppState, stored: &StoredCase) -> Result<DocumentContex
         .and_then(|d| departments.iter().find(|(id, _)| id == d))
         .map(|(_, n)| n.clone());
     let region = state
-        .store
+        .app
+        .store()
         .regions()
         .await?
         .into_iter()
@@ -149,15 +151,18 @@ async fn generate(
         };
         let region = &stored.case.region;
         let docx = state
-            .store
+            .app
+            .store()
             .put_file(region, &actor, &file_name("docx"), &docx)
             .await?;
         let html = state
-            .store
+            .app
+            .store()
             .put_file(region, &actor, &file_name("html"), html.as_bytes())
             .await?;
         state
-            .store
+            .app
+            .store()
             .record_document(
                 region,
                 &id,
@@ -195,12 +200,12 @@ async fn download(
     let result = async {
         let principal = staff.user.principal();
         state.readable_case(&principal, &id).await?;
-        let documents = state.store.documents_of(&id).await?;
+        let documents = state.app.store().documents_of(&id).await?;
         let in_documents = documents
             .iter()
             .any(|d| d.docx_sha256 == sha256 || d.html_sha256 == sha256);
         // Any file attached at any step of the case (later steps do not hide earlier files).
-        let history = state.store.history(&format!("case:{id}")).await?;
+        let history = state.app.store().history(&format!("case:{id}")).await?;
         let attachment = history
             .iter()
             .filter(|e| e.kind == "case.step" && e.payload.contains(&sha256))
@@ -224,7 +229,7 @@ async fn download(
         if !in_documents && attachment.is_none() {
             return Err(WebError::NotFound("本案件没有这个文件".into()));
         }
-        let bytes = state.store.read_file(&sha256).await?;
+        let bytes = state.app.store().read_file(&sha256).await?;
         let name = attachment
             .as_ref()
             .and_then(|a| a["name"].as_str().map(str::to_string))
@@ -285,16 +290,17 @@ async fn template_list(
 ) -> Response {
     async {
         let region = template_region(&staff)?;
-        let edited = state.store.edited_templates(&region).await?;
+        let edited = state.app.store().edited_templates(&region).await?;
         let english = staff.lang == Lang::En;
-        let today = state.store.today();
+        let today = state.app.store().today();
         let rows = state
             .app
             .documents()
             .all()
             .map(|t| {
                 let procedure = state
-                    .procedures
+                    .app
+                    .procedures()
                     .current(&t.procedure, today)
                     .map(|def| def.name.get(english).to_string())
                     .unwrap_or_else(|| t.procedure.clone());
@@ -410,7 +416,8 @@ async fn template_save(
         DocTemplate::parse(&format!("{procedure}/{document}"), &body)
             .map_err(|e| WebError::Invalid(format!("模板未保存：{e}")))?;
         let saved = state
-            .store
+            .app
+            .store()
             .save_template(
                 &region,
                 &procedure,

@@ -58,7 +58,7 @@ async fn login_form(
 ) -> Response {
     let next = safe_next(q.next.as_deref());
     if let Some(token) = cookie(&headers, SESSION_COOKIE)
-        && let Ok(Some(_)) = state.store.session_user(&token).await
+        && let Ok(Some(_)) = state.app.store().session_user(&token).await
     {
         return Redirect::to(&next).into_response();
     }
@@ -88,7 +88,12 @@ async fn login_submit(
 ) -> Response {
     let t = lang.texts();
     let next = safe_next(form.next.as_deref());
-    let outcome = match state.store.login(&form.name, &form.password, &ip).await {
+    let outcome = match state
+        .app
+        .store()
+        .login(&form.name, &form.password, &ip)
+        .await
+    {
         Ok(outcome) => outcome,
         Err(e) => return PageError(e.into(), lang).into_response(),
     };
@@ -127,7 +132,7 @@ async fn login_submit(
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = cookie(&headers, SESSION_COOKIE)
-        && let Err(e) = state.store.logout(&token).await
+        && let Err(e) = state.app.store().logout(&token).await
     {
         tracing::warn!(error = %e, "logout could not be recorded");
     }
@@ -182,7 +187,8 @@ async fn home(
                     chains.push(row.clone());
                 }
                 let recent = state
-                    .store
+                    .app
+                    .store()
                     .recent_events(region.as_str(), 15)
                     .await
                     .map_err(|e| fail(e.into()))?;
@@ -191,7 +197,8 @@ async fn home(
             DepartmentScope::Only(ids) => {
                 for id in ids {
                     let history = state
-                        .store
+                        .app
+                        .store()
                         .history(&format!("department:{id}"))
                         .await
                         .map_err(|e| fail(e.into()))?;
@@ -219,9 +226,10 @@ async fn home(
 
 /// Each region's chain height, with the region's name.
 async fn named_heights(state: &AppState) -> Result<Vec<(String, String, i64)>, WebError> {
-    let regions = state.store.regions().await?;
+    let regions = state.app.store().regions().await?;
     Ok(state
-        .store
+        .app
+        .store()
         .chain_heights()
         .await?
         .into_iter()
@@ -244,7 +252,8 @@ async fn named_heights(state: &AppState) -> Result<Vec<(String, String, i64)>, W
 
 pub(crate) async fn user_names(state: &AppState) -> Result<Names, WebError> {
     Ok(state
-        .store
+        .app
+        .store()
         .users()
         .await?
         .into_iter()
@@ -255,7 +264,8 @@ pub(crate) async fn user_names(state: &AppState) -> Result<Names, WebError> {
 /// Every department as (id, name), for showing names and filling select boxes.
 pub(crate) async fn department_names(state: &AppState) -> Result<Vec<(String, String)>, WebError> {
     Ok(state
-        .store
+        .app
+        .store()
         .departments(None)
         .await?
         .into_iter()
@@ -285,7 +295,7 @@ async fn departments_page(
     let lang = staff.lang;
     let t = lang.texts();
     let principal = staff.user.principal();
-    let all = match state.store.departments(None).await {
+    let all = match state.app.store().departments(None).await {
         Ok(all) => all,
         Err(e) => return PageError(e.into(), lang).into_response(),
     };
@@ -307,7 +317,7 @@ async fn departments_page(
                 })
         })
         .collect();
-    let regions = match state.store.regions().await {
+    let regions = match state.app.store().regions().await {
         Ok(regions) => regions
             .into_iter()
             .filter(|r| RegionCode::parse(&r.code).is_ok_and(|code| principal.administers(&code)))
@@ -374,7 +384,8 @@ async fn create_department(
             ));
         }
         Ok(state
-            .store
+            .app
+            .store()
             .add_department(
                 &staff.user.principal().actor(),
                 &region,
@@ -423,7 +434,8 @@ async fn department_page(
     let lang = staff.lang;
     let t = lang.texts();
     let d = state
-        .store
+        .app
+        .store()
         .department(id)
         .await?
         .ok_or_else(|| WebError::NotFound("找不到该部门".into()))?;
@@ -435,7 +447,11 @@ async fn department_page(
         ));
     }
     let members = members_of(state, &d.id, t).await?;
-    let history = state.store.history(&format!("department:{}", d.id)).await?;
+    let history = state
+        .app
+        .store()
+        .history(&format!("department:{}", d.id))
+        .await?;
     let names = user_names(state).await?;
     let page = DepartmentPage {
         t,
@@ -462,7 +478,7 @@ async fn members_of(
     t: crate::i18n::Tr,
 ) -> Result<Vec<(String, String)>, WebError> {
     let mut out = Vec::new();
-    for user in state.store.users().await? {
+    for user in state.app.store().users().await? {
         for g in user
             .grants
             .iter()
@@ -514,7 +530,8 @@ async fn update_department(
 ) -> Response {
     let result = async {
         let d = state
-            .store
+            .app
+            .store()
             .department(&id)
             .await?
             .ok_or_else(|| WebError::NotFound("找不到该部门".into()))?;
@@ -526,7 +543,8 @@ async fn update_department(
         let kind = DepartmentKind::parse(&input.kind)
             .ok_or_else(|| WebError::Invalid(format!("部门类型“{}”无效", input.kind)))?;
         state
-            .store
+            .app
+            .store()
             .update_department(
                 &principal.actor(),
                 &id,
@@ -586,7 +604,8 @@ async fn users_page(
         return Err(WebError::Forbidden("只有管理员可以管理用户".into()));
     };
     let rows = state
-        .store
+        .app
+        .store()
         .users()
         .await?
         .into_iter()
@@ -616,7 +635,8 @@ async fn users_page(
         })
         .collect();
     let departments = state
-        .store
+        .app
+        .store()
         .departments(None)
         .await?
         .into_iter()
@@ -692,7 +712,8 @@ async fn create_user(
         let grant = Grant::new(role, region.clone(), department)
             .map_err(|e| WebError::Invalid(e.to_string()))?;
         state
-            .store
+            .app
+            .store()
             .add_user(
                 &staff.user.principal().actor(),
                 NewUser {
@@ -768,7 +789,8 @@ async fn audit_page(
             .filter(|(code, _, _)| visible(code))
             .collect(),
         checkpoints: state
-            .store
+            .app
+            .store()
             .checkpoints()
             .await?
             .iter()
@@ -810,7 +832,7 @@ async fn make_checkpoint(State(state): State<AppState>, staff: Staff) -> Respons
     let principal = staff.user.principal();
     let include =
         move |region: &str| RegionCode::parse(region).is_ok_and(|r| principal.administers(&r));
-    match state.store.checkpoint_where(&include).await {
+    match state.app.store().checkpoint_where(&include).await {
         Ok(made) => Redirect::to(&format!("/console/audit?notice={}", made.len())).into_response(),
         Err(e) => PageError(e.into(), staff.lang).into_response(),
     }
@@ -827,7 +849,7 @@ async fn verify(
                 "只有管理员、司法局工作人员和领导可以校验".into(),
             ));
         }
-        let report = state.store.verify().await?;
+        let report = state.app.store().verify().await?;
         let t = staff.lang.texts();
         Ok(match report.fault {
             None => (
@@ -857,7 +879,8 @@ struct GrantInput {
 /// The user, if the acting administrator administers the user's region.
 async fn administered_user(state: &AppState, staff: &Staff, id: &str) -> Result<User, WebError> {
     let user = state
-        .store
+        .app
+        .store()
         .user(id)
         .await?
         .ok_or_else(|| WebError::NotFound("找不到该用户".into()))?;
@@ -888,7 +911,8 @@ async fn change_grants(
             return Err(WebError::Invalid("不能取消自己的管理员角色".into()));
         }
         state
-            .store
+            .app
+            .store()
             .set_grants(
                 &staff.user.principal().actor(),
                 &id,
@@ -921,7 +945,8 @@ async fn change_active(
             return Err(WebError::Invalid("不能停用自己的账号".into()));
         }
         state
-            .store
+            .app
+            .store()
             .set_active(
                 &staff.user.principal().actor(),
                 &id,

@@ -43,7 +43,8 @@ async fn list(
 ) -> Response {
     let result = async {
         let items = state
-            .store
+            .app
+            .store()
             .notifications_for(&staff.user.id, false, 200)
             .await?
             .into_iter()
@@ -87,7 +88,7 @@ async fn list(
 
 /// The unread count as a small fragment (empty when there is none).
 async fn badge(State(state): State<AppState>, staff: Staff) -> Response {
-    match state.store.unread_count(&staff.user.id).await {
+    match state.app.store().unread_count(&staff.user.id).await {
         Ok(0) | Err(_) => Html(String::new()).into_response(),
         Ok(n) => Html(format!("<span class=\"badge\">{n}</span>")).into_response(),
     }
@@ -96,7 +97,8 @@ async fn badge(State(state): State<AppState>, staff: Staff) -> Response {
 /// Marks one read and goes where it points.
 async fn open(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Response {
     let link = match state
-        .store
+        .app
+        .store()
         .notifications_for(&staff.user.id, false, 500)
         .await
     {
@@ -106,7 +108,7 @@ async fn open(State(state): State<AppState>, staff: Staff, Path(id): Path<String
     let Some(link) = link else {
         return PageError(WebError::NotFound("找不到该通知".into()), staff.lang).into_response();
     };
-    if let Err(e) = state.store.mark_read(&staff.user.id, &id).await {
+    if let Err(e) = state.app.store().mark_read(&staff.user.id, &id).await {
         return PageError(e.into(), staff.lang).into_response();
     }
     let target = if crate::session::is_local_path(&link) {
@@ -118,7 +120,7 @@ async fn open(State(state): State<AppState>, staff: Staff, Path(id): Path<String
 }
 
 async fn read_all(State(state): State<AppState>, staff: Staff) -> Response {
-    match state.store.mark_all_read(&staff.user.id).await {
+    match state.app.store().mark_all_read(&staff.user.id).await {
         Ok(_) => Redirect::to("/console/notifications").into_response(),
         Err(e) => PageError(e.into(), staff.lang).into_response(),
     }

@@ -73,10 +73,10 @@ async fn supervision(
 ) -> Response {
     async {
         let region = report_region(&staff)?;
-        let this_year = state.store.today().year();
+        let this_year = state.app.store().today().year();
         let s = reports::supervision(
-            &state.store,
-            &state.procedures,
+            state.app.store(),
+            state.app.procedures(),
             &state.calendar(),
             &region,
             q.year.unwrap_or(this_year),
@@ -145,11 +145,12 @@ async fn index(
 ) -> Response {
     async {
         report_region(&staff)?;
-        let this_year = state.store.today().year();
+        let this_year = state.app.store().today().year();
         let english = staff.lang == crate::i18n::Lang::En;
         let procedures = state
-            .procedures
-            .procedures(state.store.today())
+            .app
+            .procedures()
+            .procedures(state.app.store().today())
             .into_iter()
             .map(|d| (d.code.clone(), d.name.get(english).to_string()))
             .collect();
@@ -204,15 +205,15 @@ async fn stats(
 ) -> Response {
     async {
         let region = report_region(&staff)?;
-        let this_year = state.store.today().year();
+        let this_year = state.app.store().today().year();
         let procedure = q
             .procedure
             .clone()
             .filter(|p| !p.is_empty())
             .ok_or_else(|| WebError::Invalid("请选择程序".into()))?;
         let s = reports::statistics(
-            &state.store,
-            &state.procedures,
+            state.app.store(),
+            state.app.procedures(),
             &state.calendar(),
             &region,
             &procedure,
@@ -255,7 +256,7 @@ async fn disclosure(
 ) -> Response {
     async {
         let region = report_region(&staff)?;
-        let this_year = state.store.today().year();
+        let this_year = state.app.store().today().year();
         let year = q.year.unwrap_or(this_year - 1);
         let format = match q.format.as_deref().filter(|f| !f.is_empty()) {
             Some(code) => Some(Format::from_code(code).ok_or_else(|| {
@@ -263,11 +264,17 @@ async fn disclosure(
             })?),
             None => None,
         };
-        let report =
-            reports::disclosure_report(&state.store, &state.procedures, &region, year, format)
-                .await?;
+        let report = reports::disclosure_report(
+            state.app.store(),
+            state.app.procedures(),
+            &region,
+            year,
+            format,
+        )
+        .await?;
         let body_name = state
-            .store
+            .app
+            .store()
             .regions()
             .await?
             .into_iter()

@@ -82,8 +82,9 @@ struct ListPage {
 
 fn online_procedures(state: &AppState) -> Vec<&Definition> {
     state
-        .procedures
-        .procedures(state.store.today())
+        .app
+        .procedures()
+        .procedures(state.app.store().today())
         .into_iter()
         .filter(|d| d.online.is_some())
         .collect()
@@ -130,8 +131,9 @@ struct FormPage {
 
 fn online_definition<'a>(state: &'a AppState, code: &str) -> Result<&'a Definition, WebError> {
     state
-        .procedures
-        .current(code, state.store.today())
+        .app
+        .procedures()
+        .current(code, state.app.store().today())
         .filter(|d| d.online.is_some())
         .ok_or_else(|| WebError::NotFound("没有这项网上申请".into()))
 }
@@ -174,14 +176,16 @@ async fn form_page(
         }
     }
     let regions: HashMap<String, String> = state
-        .store
+        .app
+        .store()
         .regions()
         .await?
         .into_iter()
         .map(|r| (r.code, r.name))
         .collect();
     let mut receivers: Vec<(String, String, bool)> = state
-        .store
+        .app
+        .store()
         .departments(None)
         .await?
         .into_iter()
@@ -319,7 +323,8 @@ async fn apply(state: &AppState, code: &str, submission: &Submission) -> Result<
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
     let department = state
-        .store
+        .app
+        .store()
         .departments(None)
         .await?
         .into_iter()
@@ -328,7 +333,7 @@ async fn apply(state: &AppState, code: &str, submission: &Submission) -> Result<
     let region =
         RegionCode::parse(&department.region).map_err(|e| WebError::Internal(e.to_string()))?;
     let calendar = state.calendar();
-    let today = state.store.today();
+    let today = state.app.store().today();
     // The day the receipt number is issued is the day it arrived; when it counts as received
     // is the definition's named rule (e.g. 政府信息公开条例 Art 31 (3): the next working day
     // if that is a rest day).
@@ -357,7 +362,8 @@ async fn apply(state: &AppState, code: &str, submission: &Submission) -> Result<
     let mut attachments = Vec::new();
     for (name, bytes) in &submission.files {
         let stored = state
-            .store
+            .app
+            .store()
             .put_file(&region, "public", name, bytes)
             .await
             .map_err(|e| match e {
@@ -492,7 +498,7 @@ async fn track(
         page.error = Some(t.get("track.too_many").to_string());
         return render_page(page, StatusCode::TOO_MANY_REQUESTS, lang);
     }
-    let found = match state.store.case_by_receipt(&receipt).await {
+    let found = match state.app.store().case_by_receipt(&receipt).await {
         Ok(found) => found.filter(|c| suffix_matches(c, &input.suffix)),
         Err(e) => return PageError(e.into(), lang).into_response(),
     };
@@ -518,7 +524,8 @@ async fn status_view(
     let definition = state.definition_of(case)?;
     let department = match &case.case.department {
         Some(id) => state
-            .store
+            .app
+            .store()
             .departments(None)
             .await?
             .into_iter()

@@ -21,7 +21,8 @@ pub async fn home(State(state): State<AppState>, lang: Lang) -> Response {
 
 async fn render(state: &AppState, lang: Lang) -> Result<String, WebError> {
     let regions = state
-        .store
+        .app
+        .store()
         .regions()
         .await?
         .into_iter()
@@ -40,7 +41,7 @@ async fn render(state: &AppState, lang: Lang) -> Result<String, WebError> {
 
 /// The newest checkpoint of each region.
 pub async fn latest_checkpoints(state: &AppState) -> Result<Vec<CheckpointView>, WebError> {
-    let all = state.store.checkpoints().await?;
+    let all = state.app.store().checkpoints().await?;
     let mut latest: Vec<CheckpointView> = Vec::new();
     for c in &all {
         match latest.last_mut() {
@@ -53,7 +54,7 @@ pub async fn latest_checkpoints(state: &AppState) -> Result<Vec<CheckpointView>,
 
 /// The installation's checkpoint public key, as published next to the checkpoints.
 pub fn public_key_hex(state: &AppState) -> Option<String> {
-    let dir = state.store.key_dir()?;
+    let dir = state.app.store().key_dir()?;
     std::fs::read_to_string(dir.join(fazhi_store::audit::PUBLIC_KEY_FILE))
         .ok()
         .map(|s| s.trim().to_string())

@@ -34,8 +34,9 @@ struct FlowchartsPage {
 async fn flowcharts(State(state): State<AppState>, lang: Lang) -> Response {
     let english = lang == Lang::En;
     let procedures = state
-        .procedures
-        .procedures(state.store.today())
+        .app
+        .procedures()
+        .procedures(state.app.store().today())
         .into_iter()
         .map(|d| {
             (
@@ -63,7 +64,11 @@ async fn flowchart(
     axum::extract::Path(file): axum::extract::Path<String>,
 ) -> Response {
     let code = file.strip_suffix(".svg").unwrap_or(&file);
-    match state.procedures.current(code, state.store.today()) {
+    match state
+        .app
+        .procedures()
+        .current(code, state.app.store().today())
+    {
         Some(definition) => (
             [
                 (
@@ -129,8 +134,9 @@ async fn publicity(
     let result = async {
         let english = lang == Lang::En;
         let procedures: Vec<(String, String)> = state
-            .procedures
-            .procedures(state.store.today())
+            .app
+            .procedures()
+            .procedures(state.app.store().today())
             .into_iter()
             .filter(|d| !d.publications.is_empty())
             .map(|d| (d.code.clone(), d.name.get(english).to_string()))
@@ -142,7 +148,8 @@ async fn publicity(
             .unwrap_or_default();
         let words = q.q.clone().unwrap_or_default();
         let page = state
-            .store
+            .app
+            .store()
             .publications(&PublicFilter {
                 procedure: (!procedure.is_empty()).then_some(procedure.as_str()),
                 case_id: None,
