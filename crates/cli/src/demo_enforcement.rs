@@ -3451,6 +3451,7 @@ fn gas_plan(
             ),
             ("penalty_basis", json!(basis)),
             ("penalty_content", json!("不予行政处罚")),
+            ("hazards_rectified", json!(hazards.len())),
             (
                 "no_penalty_reason",
                 json!("当事人违法行为轻微，在责令改正期限内已全部整改，经复查合格，没有造成危害后果，依照《中华人民共和国行政处罚法》第二十七条第二款的规定，不予行政处罚"),
