@@ -19,6 +19,9 @@ pub const RULE_OF_LAW: &str = include_str!("../../../reports/rule_of_law.toml");
 #[serde(deny_unknown_fields)]
 pub struct ReportSpec {
     pub report: ReportHeader,
+    /// The report's text: sections in order, each with paragraphs around the figures.
+    #[serde(default)]
+    pub sections: Vec<SectionSpec>,
     #[serde(default)]
     pub figures: Vec<FigureSpec>,
     #[serde(default)]
@@ -32,6 +35,80 @@ pub struct ReportHeader {
     pub zh: String,
     #[serde(default)]
     pub en: String,
+    /// The title printed on the report, a template (e.g. “{region}{year}年法治政府建设年度报告”).
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+/// A section of the report: a heading and the paragraphs under it. A paragraph is a template:
+/// `{key}` stands for a figure's value, and `{year}`, `{previous_year}`, `{next_year}` and
+/// `{region}` for what they say. A district edits paragraphs in the console; the edits are
+/// kept apart (by the paragraph's id, `<section id>.<n>`), so the file can change under them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionSpec {
+    pub id: String,
+    pub heading: String,
+    /// 1 for “一、…”, 2 for “（一）…”.
+    #[serde(default = "first_level")]
+    pub level: u8,
+    #[serde(default)]
+    pub paragraphs: Vec<String>,
+}
+
+fn first_level() -> u8 {
+    1
+}
+
+/// The words a paragraph may use besides the figures' keys.
+pub const TEMPLATE_WORDS: &[&str] = &["year", "previous_year", "next_year", "region"];
+
+/// The `{…}` placeholders of a template, in order, each with its byte range.
+pub fn placeholders(template: &str) -> Vec<(std::ops::Range<usize>, &str)> {
+    let mut found = Vec::new();
+    let mut rest = 0;
+    while let Some(open) = template[rest..].find('{').map(|i| rest + i) {
+        let Some(close) = template[open..].find('}').map(|i| open + i) else {
+            break;
+        };
+        let name = &template[open + 1..close];
+        if !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+        {
+            found.push((open..close + 1, name));
+        }
+        rest = close + 1;
+    }
+    found
+}
+
+impl ReportSpec {
+    /// The placeholders of a template that name nothing in this report.
+    pub fn unknown_placeholders<'a>(&self, template: &'a str) -> Vec<&'a str> {
+        placeholders(template)
+            .into_iter()
+            .map(|(_, name)| name)
+            .filter(|name| {
+                !TEMPLATE_WORDS.contains(name)
+                    && !self.figures.iter().any(|f| f.key == *name)
+                    && !self.pending_figures().any(|(p, _)| p.key == *name)
+            })
+            .collect()
+    }
+
+    /// A paragraph's text as shipped, by its id.
+    pub fn paragraph(&self, id: &str) -> Option<&str> {
+        let (section, n) = id.rsplit_once('.')?;
+        let n: usize = n.parse().ok()?;
+        self.sections
+            .iter()
+            .find(|s| s.id == section)?
+            .paragraphs
+            .get(n.checked_sub(1)?)
+            .map(String::as_str)
+    }
 }
 
 /// A figure, declared.
@@ -61,10 +138,32 @@ pub struct FigureSpec {
     /// Whether the case must be concluded (or not) by the end of the period.
     #[serde(default)]
     pub concluded: Option<bool>,
+    /// Whether the case must have run past (true) or kept (false) a time limit that turns red
+    /// when it runs out.
+    #[serde(default)]
+    pub late: Option<bool>,
+    /// Instead of counting the cases: the sum of this integer field over them.
+    #[serde(default)]
+    pub sum: Option<String>,
     /// Instead of a count: the share, in per cent to one decimal, of the records of the figure
     /// `of` among those of the figure `among` (both declared before it).
     #[serde(default)]
     pub share: Option<Share>,
+    /// Instead of a count: the growth, in per cent to one decimal, of the figure named here
+    /// (declared before it) against its value for the previous year.
+    #[serde(default)]
+    pub growth: Option<String>,
+    /// A figure no record can give (a ranking the city announces): entered by hand for each
+    /// year, with its source, and shown as such.
+    #[serde(default)]
+    pub manual: Option<Manual>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manual {
+    /// Where the value comes from, as the form asks for it (e.g. “市信访局通报”).
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -115,6 +214,8 @@ pub enum Period {
         #[serde(default)]
         years: Option<i32>,
     },
+    /// The (last) day an action was taken within the year.
+    Taken { taken: String },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -129,18 +230,38 @@ pub struct FieldMatch {
     pub is: Option<bool>,
 }
 
+/// Figures that cannot be recorded yet, and why (printed in the report, in Chinese).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pending {
-    pub keys: Vec<String>,
     pub why: String,
+    pub figures: Vec<PendingFigure>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendingFigure {
+    pub key: String,
+    pub zh: String,
+    #[serde(default)]
+    pub unit: String,
+}
+
+impl ReportSpec {
+    /// The figures not yet recordable, each with why.
+    pub fn pending_figures(&self) -> impl Iterator<Item = (&PendingFigure, &str)> {
+        self.pending
+            .iter()
+            .flat_map(|p| p.figures.iter().map(move |f| (f, p.why.as_str())))
+    }
 }
 
 /// A figure as computed for a year and a region.
 #[derive(Debug, Clone, Serialize)]
 pub struct FigureValue {
-    /// A count, or a share in per cent.
-    pub value: serde_json::Number,
+    /// A count, a sum, or a share or growth in per cent; `null` where there is none (a growth
+    /// against a year with nothing, a manual figure not entered yet).
+    pub value: Option<serde_json::Number>,
     pub unit: String,
     pub label: String,
     pub label_en: String,
@@ -151,6 +272,18 @@ pub struct FigureValue {
     pub query: String,
     /// `records` (computed from the records) or `manual` (entered by hand, with its source).
     pub source: &'static str,
+    /// For a manual figure: where its value comes from, as entered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cited: Option<String>,
+}
+
+impl FigureValue {
+    /// The value as printed: `—` where there is none.
+    pub fn display(&self) -> String {
+        self.value
+            .as_ref()
+            .map_or_else(|| "—".to_string(), ToString::to_string)
+    }
 }
 
 /// A report's figures for a year.
@@ -179,25 +312,48 @@ pub fn parse(name: &str, text: &str) -> std::result::Result<ReportSpec, String> 
         if !keys.insert(f.key.clone()) {
             errors.push(format!("{name}: figure {}: listed twice", f.key));
         }
-        if f.tags.is_empty() && f.share.is_none() {
+        let measures = [
+            !f.tags.is_empty(),
+            f.share.is_some(),
+            f.growth.is_some(),
+            f.manual.is_some(),
+        ];
+        match measures.iter().filter(|m| **m).count() {
+            0 => errors.push(format!(
+                "{name}: figure {}: no tags (which procedures?), share, growth or manual",
+                f.key
+            )),
+            1 => {}
+            _ => errors.push(format!(
+                "{name}: figure {}: give one of tags, share, growth or manual",
+                f.key
+            )),
+        }
+        if f.sum.is_some() && f.tags.is_empty() {
             errors.push(format!(
-                "{name}: figure {}: no tags (which procedures?)",
+                "{name}: figure {}: a sum needs tags (which procedures?)",
                 f.key
             ));
         }
+        let counted_before = |part: &str| {
+            spec.figures.iter().take_while(|g| g.key != f.key).any(|g| {
+                g.key == part && g.share.is_none() && g.growth.is_none() && g.manual.is_none()
+            })
+        };
+        let mut parts: Vec<(&str, &String)> = Vec::new();
         if let Some(share) = &f.share {
-            for part in [&share.of, &share.among] {
-                let earlier = spec
-                    .figures
-                    .iter()
-                    .take_while(|g| g.key != f.key)
-                    .any(|g| &g.key == part && g.share.is_none());
-                if !earlier {
-                    errors.push(format!(
-                        "{name}: figure {}: share of “{part}”, which is not a count declared before it",
-                        f.key
-                    ));
-                }
+            parts.push(("share of", &share.of));
+            parts.push(("share of", &share.among));
+        }
+        if let Some(of) = &f.growth {
+            parts.push(("growth of", of));
+        }
+        for (what, part) in parts {
+            if !counted_before(part) {
+                errors.push(format!(
+                    "{name}: figure {}: {what} “{part}”, which is not a count declared before it",
+                    f.key
+                ));
             }
         }
         if let Period::Named(p) = &f.period
@@ -219,13 +375,45 @@ pub fn parse(name: &str, text: &str) -> std::result::Result<ReportSpec, String> 
             }
         }
     }
-    for p in &spec.pending {
-        for key in &p.keys {
-            if !keys.insert(key.clone()) {
-                errors.push(format!(
-                    "{name}: {key}: both a figure and pending, or pending twice"
-                ));
-            }
+    let mut sections = std::collections::BTreeSet::new();
+    for section in &spec.sections {
+        if !sections.insert(section.id.clone()) {
+            errors.push(format!("{name}: section {}: listed twice", section.id));
+        }
+        if !(1..=3).contains(&section.level) {
+            errors.push(format!(
+                "{name}: section {}: level {} (1, 2 or 3)",
+                section.id, section.level
+            ));
+        }
+    }
+    for (p, _) in spec.pending_figures() {
+        if !keys.insert(p.key.clone()) {
+            errors.push(format!(
+                "{name}: {}: both a figure and pending, or pending twice",
+                p.key
+            ));
+        }
+    }
+    let texts = spec
+        .report
+        .title
+        .iter()
+        .map(|t| ("title".to_string(), t))
+        .chain(spec.sections.iter().flat_map(|section| {
+            std::iter::once((format!("section {}", section.id), &section.heading)).chain(
+                section
+                    .paragraphs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (format!("paragraph {}.{}", section.id, i + 1), p)),
+            )
+        }));
+    for (place, text) in texts {
+        for unknown in spec.unknown_placeholders(text) {
+            errors.push(format!(
+                "{name}: {place}: {{{unknown}}} is not a figure of this report"
+            ));
         }
     }
     if errors.is_empty() {
@@ -242,17 +430,139 @@ impl ReportSpec {
         let at = self.figures.iter().position(|f| f.key == key)?;
         Some(ReportSpec {
             report: self.report.clone(),
+            sections: Vec::new(),
             figures: self.figures[..=at].to_vec(),
             pending: Vec::new(),
         })
     }
 }
 
+/// Checks a report's figures against the definitions they count: each tag counted by some
+/// procedure, each field, state and action a figure names present in one of them, a sum over
+/// an integer field. Every mistake is named with the figure's key.
+pub fn check(spec: &ReportSpec, registry: &Registry) -> std::result::Result<(), String> {
+    let code = &spec.report.code;
+    let mut errors = Vec::new();
+    for f in spec.figures.iter().filter(|f| !f.tags.is_empty()) {
+        let counted: Vec<&Definition> = registry
+            .all()
+            .iter()
+            .filter(|d| f.tags.iter().any(|t| d.counts_for(t)))
+            .collect();
+        if counted.is_empty() {
+            errors.push(format!(
+                "report {code}: figure {}: no procedure counts toward {} (list it under [[pending]] until one does)",
+                f.key,
+                f.tags.join(", ")
+            ));
+            continue;
+        }
+        let has_field = |name: &str| counted.iter().any(|d| d.field(name).is_some());
+        let mut fields: Vec<&str> = Vec::new();
+        for m in &f.matches {
+            match &m.field {
+                Fields::One(one) => fields.push(one),
+                Fields::FirstOf(list) => fields.extend(list.iter().map(String::as_str)),
+            }
+        }
+        if let Period::Field { field, .. } = &f.period {
+            match field {
+                Fields::One(one) => fields.push(one),
+                Fields::FirstOf(list) => fields.extend(list.iter().map(String::as_str)),
+            }
+        }
+        for name in fields {
+            if !has_field(name) {
+                errors.push(format!(
+                    "report {code}: figure {}: no counted procedure has the field “{name}”",
+                    f.key
+                ));
+            }
+        }
+        if let Some(sum) = &f.sum
+            && !counted.iter().any(|d| {
+                d.field(sum)
+                    .is_some_and(|x| x.kind == fazhi_core::procedure::FieldType::Integer)
+            })
+        {
+            errors.push(format!(
+                "report {code}: figure {}: sum of “{sum}”, which is not an integer field of a counted procedure",
+                f.key
+            ));
+        }
+        if let Period::Taken { taken } = &f.period
+            && !counted.iter().any(|d| d.action(taken).is_some())
+        {
+            errors.push(format!(
+                "report {code}: figure {}: no counted procedure has the action “{taken}”",
+                f.key
+            ));
+        }
+        for state in &f.states {
+            if !counted.iter().any(|d| d.state(state).is_some()) {
+                errors.push(format!(
+                    "report {code}: figure {}: no counted procedure has the state “{state}”",
+                    f.key
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
+/// The report files shipped with Fazhi, by code.
+pub const SHIPPED: &[(&str, &str)] = &[("rule_of_law", RULE_OF_LAW)];
+
 /// The shipped report of this code.
 pub fn shipped(code: &str) -> Result<ReportSpec> {
-    match code {
-        "rule_of_law" => parse("reports/rule_of_law.toml", RULE_OF_LAW).map_err(AppError::Invalid),
-        other => Err(AppError::NotFound(format!("没有报告“{other}”"))),
+    let (_, text) = SHIPPED
+        .iter()
+        .find(|(c, _)| *c == code)
+        .ok_or_else(|| AppError::NotFound(format!("没有报告“{code}”")))?;
+    parse(&format!("reports/{code}.toml"), text).map_err(AppError::Invalid)
+}
+
+/// The reports an installation uses: the shipped ones, each replaced by a file of the same
+/// code in `folder` (`<code>.toml`) if it has one, plus the folder's other reports.
+pub fn load(folder: Option<&std::path::Path>) -> std::result::Result<Vec<ReportSpec>, String> {
+    let mut reports = Vec::new();
+    for (code, _) in SHIPPED {
+        reports.push(shipped(code).map_err(|e| e.to_string())?);
+    }
+    let Some(folder) = folder.filter(|f| f.is_dir()) else {
+        return Ok(reports);
+    };
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(folder)
+        .map_err(|e| format!("{}: {e}", folder.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut errors = Vec::new();
+    for file in files {
+        let text = match std::fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(e) => {
+                errors.push(format!("{}: {e}", file.display()));
+                continue;
+            }
+        };
+        match parse(&file.display().to_string(), &text) {
+            Ok(spec) => {
+                reports.retain(|r: &ReportSpec| r.report.code != spec.report.code);
+                reports.push(spec);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(reports)
+    } else {
+        Err(errors.join("\n"))
     }
 }
 
@@ -278,7 +588,7 @@ fn matches(m: &FieldMatch, value: Option<&Value>) -> bool {
     }
 }
 
-/// Whether a case counts toward a figure in `year`.
+/// Whether a case counts toward a figure in `year` (all but `late`, which needs the calendar).
 pub fn counts(
     spec: &FigureSpec,
     definition: Option<&Definition>,
@@ -296,6 +606,13 @@ pub fn counts(
             .value(&c.fields)
             .and_then(year_of_value)
             .is_some_and(|y| y <= year && y > year - years.unwrap_or(1).max(1)),
+        Period::Taken { taken } => c
+            .taken
+            .iter()
+            .zip(&c.taken_on)
+            .rev()
+            .find(|(action, _)| *action == taken)
+            .is_some_and(|(_, on)| on.year() == year),
     };
     in_period
         && spec
@@ -326,8 +643,72 @@ fn procedures(spec: &ReportSpec, registry: &Registry) -> Vec<String> {
     codes
 }
 
+/// The records a report reads, each with its definition (looked up once for every figure).
+struct Records<'a> {
+    cases: &'a [StoredCase],
+    definitions: Vec<Option<&'a Definition>>,
+    calendar: &'a fazhi_core::calendar::Calendar,
+    today: NaiveDate,
+}
+
+impl Records<'_> {
+    /// The cases a counting figure takes in `year`, and the sum of its `sum` field over them.
+    fn select(&self, f: &FigureSpec, year: i32) -> (Vec<String>, i64) {
+        let mut ids = Vec::new();
+        let mut total = 0i64;
+        for (c, definition) in self.cases.iter().zip(&self.definitions) {
+            let Some(d) = definition else { continue };
+            if !f.tags.iter().any(|t| d.counts_for(t)) || !counts(f, Some(d), c, year) {
+                continue;
+            }
+            if let Some(want) = f.late
+                && crate::reports::was_late(d, c, self.calendar, self.today) != want
+            {
+                continue;
+            }
+            if let Some(field) = &f.sum {
+                let n = c
+                    .case
+                    .fields
+                    .get(field)
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+                if n == 0 {
+                    continue;
+                }
+                total += n;
+            }
+            ids.push(c.case.id.clone());
+        }
+        if f.sum.is_none() {
+            total = ids.len() as i64;
+        }
+        (ids, total)
+    }
+}
+
+/// A per cent to one decimal.
+fn per_cent(part: f64, whole: f64) -> Option<serde_json::Number> {
+    (whole != 0.0)
+        .then(|| serde_json::Number::from_f64((1000.0 * part / whole).round() / 10.0))
+        .flatten()
+}
+
+/// A manual figure's value as entered: a number (the value) and where it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManualValue {
+    pub value: serde_json::Number,
+    pub source: String,
+}
+
+/// The part of a report's stored texts that holds a manual figure's value.
+pub fn manual_part(key: &str) -> String {
+    format!("figure:{key}")
+}
+
 impl App {
-    /// A report's figures for a region and a year, from the records.
+    /// A report's figures for a region and a year, from the records (and, for the figures no
+    /// record can give, the values entered by hand for that year).
     pub async fn figures(
         &self,
         spec: &ReportSpec,
@@ -339,15 +720,42 @@ impl App {
         }
         let codes = procedures(spec, self.procedures());
         let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
-        let cases = self.store().cases_in(region, &code_refs).await?;
-        // Each case's definition, looked up once for every figure.
-        let definitions: Vec<Option<&Definition>> = cases
-            .iter()
-            .map(|c| {
-                self.procedures()
-                    .get(&c.case.procedure, &c.case.definition_version)
-            })
-            .collect();
+        let cases = if code_refs.is_empty() {
+            Vec::new()
+        } else {
+            self.store().cases_in(region, &code_refs).await?
+        };
+        let manual: std::collections::BTreeMap<String, ManualValue> =
+            if spec.figures.iter().any(|f| f.manual.is_some()) {
+                self.store()
+                    .report_texts(fazhi_store::report_texts::ReportOf {
+                        region,
+                        report: &spec.report.code,
+                        year,
+                    })
+                    .await?
+                    .into_iter()
+                    .filter_map(|t| {
+                        let key = t.part.strip_prefix("figure:")?.to_string();
+                        Some((key, serde_json::from_str(&t.text).ok()?))
+                    })
+                    .collect()
+            } else {
+                Default::default()
+            };
+        let calendar = self.calendar();
+        let records = Records {
+            definitions: cases
+                .iter()
+                .map(|c| {
+                    self.procedures()
+                        .get(&c.case.procedure, &c.case.definition_version)
+                })
+                .collect(),
+            cases: &cases,
+            calendar: &calendar,
+            today: self.today(),
+        };
         let mut figures: std::collections::BTreeMap<String, FigureValue> =
             std::collections::BTreeMap::new();
         for f in &spec.figures {
@@ -355,60 +763,68 @@ impl App {
                 "/console/cases?figure={}:{}&year={year}&region={region}",
                 spec.report.code, f.key
             );
-            if let Some(share) = &f.share {
-                // Both parts are counts declared before it (checked when the file is read).
-                let part = |key: &str| {
-                    figures
-                        .get(key)
-                        .map(|v| v.records.clone())
-                        .unwrap_or_default()
-                };
+            let value = |value, records, source, cited| FigureValue {
+                value,
+                unit: f.unit.clone(),
+                label: f.zh.clone(),
+                label_en: f.en.clone(),
+                records,
+                query: query.clone(),
+                source,
+                cited,
+            };
+            // Every part is a count declared before it (checked when the file is read).
+            let part = |key: &str| figures.get(key).cloned();
+            let computed = if let Some(share) = &f.share {
                 let (of, among) = (part(&share.of), part(&share.among));
-                let pct = if among.is_empty() {
-                    0.0
-                } else {
-                    (1000.0 * of.len() as f64 / among.len() as f64).round() / 10.0
+                let number = |v: &Option<FigureValue>| {
+                    v.as_ref()
+                        .and_then(|v| v.value.as_ref())
+                        .and_then(serde_json::Number::as_f64)
+                        .unwrap_or(0.0)
                 };
-                figures.insert(
-                    f.key.clone(),
-                    FigureValue {
-                        value: serde_json::Number::from_f64(pct).unwrap_or_else(|| 0.into()),
-                        unit: f.unit.clone(),
-                        label: f.zh.clone(),
-                        label_en: f.en.clone(),
-                        records: of,
-                        query,
-                        source: "records",
-                    },
-                );
-                continue;
-            }
-            let records: Vec<String> = cases
-                .iter()
-                .zip(&definitions)
-                .filter(|(c, definition)| {
-                    definition.is_some_and(|d| f.tags.iter().any(|t| d.counts_for(t)))
-                        && counts(f, **definition, c, year)
-                })
-                .map(|(c, _)| c.case.id.clone())
-                .collect();
-            figures.insert(
-                f.key.clone(),
-                FigureValue {
-                    value: records.len().into(),
-                    unit: f.unit.clone(),
-                    label: f.zh.clone(),
-                    label_en: f.en.clone(),
-                    records,
-                    query,
-                    source: "records",
-                },
-            );
+                value(
+                    per_cent(number(&of), number(&among)),
+                    of.map(|v| v.records).unwrap_or_default(),
+                    "records",
+                    None,
+                )
+            } else if let Some(of) = &f.growth {
+                let now = part(of);
+                let earlier = spec
+                    .figures
+                    .iter()
+                    .find(|g| &g.key == of)
+                    .map(|g| records.select(g, year - 1).1)
+                    .unwrap_or(0);
+                let current = now
+                    .as_ref()
+                    .and_then(|v| v.value.as_ref())
+                    .and_then(serde_json::Number::as_i64)
+                    .unwrap_or(0);
+                value(
+                    per_cent((current - earlier) as f64, earlier as f64),
+                    now.map(|v| v.records).unwrap_or_default(),
+                    "records",
+                    None,
+                )
+            } else if f.manual.is_some() {
+                let entered = manual.get(&f.key);
+                value(
+                    entered.map(|m| m.value.clone()),
+                    Vec::new(),
+                    "manual",
+                    entered.map(|m| m.source.clone()),
+                )
+            } else {
+                let (ids, total) = records.select(f, year);
+                value(Some(total.into()), ids, "records", None)
+            };
+            figures.insert(f.key.clone(), computed);
         }
         let pending = spec
-            .pending
-            .iter()
-            .flat_map(|p| p.keys.iter().map(|k| (k.clone(), p.why.clone())))
+            .pending_figures()
+            .map(|(f, why)| (f.key.clone(), why.to_string()))
             .collect();
         Ok(Figures {
             report: spec.report.code.clone(),
@@ -429,9 +845,111 @@ mod tests {
         let spec = shipped("rule_of_law").unwrap();
         assert!(spec.figures.len() >= 14);
         assert!(
-            spec.pending
+            spec.pending_figures()
+                .any(|(f, why)| f.key == "grid.events" && !why.is_empty())
+        );
+    }
+
+    #[test]
+    fn the_shipped_report_fits_the_shipped_procedures() {
+        let registry = crate::loading::procedures(None).unwrap();
+        for (code, _) in SHIPPED {
+            check(&shipped(code).unwrap(), &registry).unwrap();
+        }
+    }
+
+    #[test]
+    fn figures_naming_what_no_procedure_has_are_refused_by_key() {
+        let registry = crate::loading::procedures(None).unwrap();
+        let text = r#"
+[report]
+code = "x"
+zh = "x"
+
+[[figures]]
+key = "nobody"
+zh = "n"
+tags = ["no.such.tag"]
+
+[[figures]]
+key = "typo"
+zh = "t"
+tags = ["reconsideration.cases"]
+period = { field = "recieved_on" }
+states = ["nowhere"]
+
+[[figures]]
+key = "sum_of_text"
+zh = "s"
+tags = ["reconsideration.cases"]
+sum = "claims"
+
+[[figures]]
+key = "never_taken"
+zh = "n"
+tags = ["reconsideration.cases"]
+period = { taken = "fly" }
+"#;
+        let e = check(&parse("x.toml", text).unwrap(), &registry).unwrap_err();
+        assert!(
+            e.contains("figure nobody: no procedure counts toward no.such.tag"),
+            "{e}"
+        );
+        assert!(
+            e.contains("figure typo: no counted procedure has the field “recieved_on”"),
+            "{e}"
+        );
+        assert!(
+            e.contains("figure typo: no counted procedure has the state “nowhere”"),
+            "{e}"
+        );
+        assert!(e.contains("figure sum_of_text: sum of “claims”"), "{e}");
+        assert!(
+            e.contains("figure never_taken: no counted procedure has the action “fly”"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn paragraphs_may_name_only_the_report_s_figures_and_words() {
+        let text = r#"
+[report]
+code = "x"
+zh = "x"
+title = "{region}{year}年报告"
+
+[[sections]]
+id = "a"
+heading = "一、{previous_year}年"
+paragraphs = ["收到{a.count}件，{b.pending}暂无；{not.a.figure}；{ 不是占位符 }；{}"]
+
+[[figures]]
+key = "a.count"
+zh = "a"
+tags = ["t"]
+
+[[pending]]
+why = "later"
+figures = [{ key = "b.pending", zh = "b" }]
+"#;
+        let e = parse("x.toml", text).unwrap_err();
+        assert!(
+            e.contains("paragraph a.1: {not.a.figure} is not a figure"),
+            "{e}"
+        );
+        assert_eq!(e.lines().count(), 1, "{e}");
+        let spec = parse("x.toml", &text.replace("{not.a.figure}；", "")).unwrap();
+        assert_eq!(
+            spec.paragraph("a.1").map(|p| p.starts_with("收到")),
+            Some(true)
+        );
+        assert!(spec.paragraph("a.2").is_none() && spec.paragraph("a.0").is_none());
+        assert_eq!(
+            placeholders("x{year}y{a.b}")
                 .iter()
-                .any(|p| p.keys.contains(&"grid.events".to_string()))
+                .map(|(r, n)| (r.start, *n))
+                .collect::<Vec<_>>(),
+            vec![(1, "year"), (8, "a.b")]
         );
     }
 
@@ -471,7 +989,10 @@ zh = "later"
 tags = ["t"]
 "#;
         let e = parse("x.toml", text).unwrap_err();
-        assert!(e.contains("figure a: no tags"), "{e}");
+        assert!(
+            e.contains("figure a: no tags (which procedures?), share, growth or manual"),
+            "{e}"
+        );
         assert!(e.contains("period “yesterday”"), "{e}");
         assert!(e.contains("give `in` or `is`"), "{e}");
         assert!(e.contains("figure b: share of “later”"), "{e}");

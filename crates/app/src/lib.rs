@@ -16,6 +16,7 @@
 //! outside facts the engine needs (certificates, departments, numbers already taken).
 #![forbid(unsafe_code)]
 
+pub mod annual_report;
 pub mod cases;
 pub mod figures;
 pub mod loading;
@@ -37,6 +38,9 @@ use std::sync::{Arc, RwLock};
 pub struct AppConfig {
     /// Where deadline alerts are also posted (signed webhook, e.g. an SMS gateway), if anywhere.
     pub alert_webhook: Option<String>,
+    /// The installation's own report files (`<code>.toml`, replacing a shipped report of the
+    /// same code), if any.
+    pub reports_dir: Option<std::path::PathBuf>,
 }
 
 /// Why the application did not do what it was asked.
@@ -64,6 +68,7 @@ pub struct App {
     store: Store,
     procedures: Arc<Registry>,
     documents: Arc<loading::Documents>,
+    reports: Arc<Vec<figures::ReportSpec>>,
     calendar: Arc<RwLock<Arc<Calendar>>>,
     config: Arc<AppConfig>,
 }
@@ -77,19 +82,25 @@ impl App {
             tracing::error!(error = %e, "document templates");
             loading::Documents::default()
         });
-        App::of_parts(store, procedures, documents, calendar, config)
+        let reports = figures::load(config.reports_dir.as_deref()).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "report files");
+            Vec::new()
+        });
+        App::of_parts(store, procedures, documents, reports, calendar, config)
     }
 
     fn of_parts(
         store: Store,
         procedures: Registry,
         documents: loading::Documents,
+        reports: Vec<figures::ReportSpec>,
         calendar: Calendar,
         config: AppConfig,
     ) -> App {
         App {
             store,
             documents: Arc::new(documents),
+            reports: Arc::new(reports),
             procedures: Arc::new(procedures),
             calendar: Arc::new(RwLock::new(Arc::new(calendar))),
             config: Arc::new(config),
@@ -106,9 +117,13 @@ impl App {
         let procedures = loading::procedures(procedures_dir).map_err(AppError::Invalid)?;
         let documents =
             loading::documents(procedures_dir, &procedures).map_err(AppError::Invalid)?;
+        let reports = figures::load(config.reports_dir.as_deref()).map_err(AppError::Invalid)?;
+        for report in &reports {
+            figures::check(report, &procedures).map_err(AppError::Invalid)?;
+        }
         let calendar = loading::calendar(&store).await?;
         Ok(App::of_parts(
-            store, procedures, documents, calendar, config,
+            store, procedures, documents, reports, calendar, config,
         ))
     }
 
@@ -123,6 +138,14 @@ impl App {
     /// The templates of the documents the definitions list.
     pub fn documents(&self) -> &loading::Documents {
         &self.documents
+    }
+
+    /// A report the installation uses, by code.
+    pub fn report(&self, code: &str) -> Result<&figures::ReportSpec> {
+        self.reports
+            .iter()
+            .find(|r| r.report.code == code)
+            .ok_or_else(|| AppError::NotFound(format!("没有报告“{code}”")))
     }
 
     pub fn config(&self) -> &AppConfig {

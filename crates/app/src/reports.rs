@@ -151,7 +151,7 @@ fn has_value(record: &CaseRecord, field: &str, code: &str) -> bool {
 
 /// Whether a case exceeded a time limit that turns red when it runs out (limits whose expiry
 /// the system acts on — deemed acceptance, lapse — are consequences, not lateness).
-fn was_late(
+pub(crate) fn was_late(
     definition: &Definition,
     stored: &StoredCase,
     calendar: &Calendar,

@@ -111,6 +111,10 @@ pub async fn run(options: BenchOptions) -> Result<()> {
     let catch_up_started = Instant::now();
     let expiries = fazhi_app::scheduler::tick(&app).await;
     let alerts = fazhi_app::scheduler::alert(&app).await;
+    // The annual report as a leader opens it (every figure from the records, the text filled,
+    // rendered as the console's HTML): for one district, and for the region above them all.
+    let report_district_ms = report_ms(&app, &generated.districts[0]).await?;
+    let report_top_ms = report_ms(&app, &generated.top).await?;
     drop(app);
     store.optimize().await?;
     // A live store is signed as it goes: the server's start-up checkpoint then has only what
@@ -165,6 +169,10 @@ pub async fn run(options: BenchOptions) -> Result<()> {
             "p99_ms": round(cases.list_p99_ms),
         },
         "audit": { "verify_events_per_s": round(verify_rate) },
+        "report": {
+            "rule_of_law_ms": round(report_top_ms),
+            "rule_of_law_district_ms": round(report_district_ms),
+        },
         "server": {
             "rss_mb_idle": round(cases.rss_idle_mb),
             "rss_mb_peak": round(cases.rss_peak_mb),
@@ -214,11 +222,27 @@ pub async fn run(options: BenchOptions) -> Result<()> {
             verify_rate
         );
         println!(
+            "report.rule_of_law_ms (top / district){:>10.1} / {:.1}",
+            report_top_ms, report_district_ms
+        );
+        println!(
             "server.rss_mb_idle / peak             {:>10.1} / {:.1}",
             cases.rss_idle_mb, cases.rss_peak_mb
         );
     }
     Ok(())
+}
+
+/// The rule-of-law report of 2019 (the year of the generated records) for a region, in ms.
+async fn report_ms(app: &fazhi_app::App, region: &RegionCode) -> Result<f64> {
+    let started = Instant::now();
+    let report = app
+        .annual_report("rule_of_law", region, 2019)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let html = fazhi_report::html::render(&report.document(Some("")));
+    anyhow::ensure!(html.contains("<article"), "the report renders");
+    Ok(started.elapsed().as_secs_f64() * 1000.0)
 }
 
 fn round(x: f64) -> f64 {

@@ -20,6 +20,8 @@ pub struct FileConfig {
     pub files_dir: Option<PathBuf>,
     /// Folder of procedure definitions adding to or replacing the embedded ones.
     pub procedures_dir: Option<PathBuf>,
+    /// Report files replacing or adding to the shipped ones (`<code>.toml`).
+    pub reports_dir: Option<PathBuf>,
     /// Address to listen on, e.g. `127.0.0.1:8080`.
     pub listen: Option<String>,
     /// Mark session cookies `Secure` (when served over TLS).

@@ -49,7 +49,7 @@ struct StoreArgs {
     /// Folder of the checkpoint signing key [default: DATA/keys]
     #[arg(long, env = "FAZHI_KEY_DIR", global = true)]
     key_dir: Option<PathBuf>,
-    /// Config file (TOML: data_dir, database_url, key_dir, files_dir, procedures_dir, listen, secure_cookies, trust_proxy)
+    /// Config file (TOML: data_dir, database_url, key_dir, files_dir, procedures_dir, reports_dir, listen, secure_cookies, trust_proxy)
     #[arg(long, env = "FAZHI_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// Folder of procedure definitions that add to or replace the embedded ones [default: DATA/procedures]
@@ -164,15 +164,20 @@ enum ReportCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// The rule-of-law government annual report's figures (法治政府建设年度报告), each computed
-    /// from the records with the ids behind it (reports/rule_of_law.toml)
+    /// The rule-of-law government annual report (法治政府建设年度报告): its text with the
+    /// district's edits and every figure computed from the records (reports/rule_of_law.toml,
+    /// or DATA/reports/rule_of_law.toml); json lists each figure with the ids behind it
     RuleOfLaw {
         /// The year reported on
         #[arg(long)]
         year: i32,
-        /// json (the narrative formats come with the report's sections)
-        #[arg(long, default_value = "json", value_parser = ["json"])]
+        /// md, html, docx, pdf or json
+        #[arg(long, default_value = "json", value_parser = ["md", "html", "docx", "pdf", "json"])]
         format: String,
+        /// Link each figure to its records under this address (e.g. https://fazhi.example.gov.cn)
+        /// in html and md [default: no links]
+        #[arg(long)]
+        link_base: Option<String>,
         /// The region reported on (GB/T 2260) [default: the only district-level region]
         #[arg(long)]
         region: Option<String>,
@@ -334,6 +339,8 @@ pub struct Settings {
     pub location: Location,
     pub key_dir: Option<PathBuf>,
     pub procedures_dir: Option<PathBuf>,
+    /// The installation's own report files (`<data>/reports` by default).
+    pub reports_dir: Option<PathBuf>,
     pub file: FileConfig,
 }
 
@@ -356,10 +363,15 @@ impl StoreArgs {
                 Location::DataDir(dir) => Some(dir.join("procedures")),
                 Location::Postgres(_) => None,
             });
+        let reports_dir = file.reports_dir.clone().or_else(|| match &location {
+            Location::DataDir(dir) => Some(dir.join("reports")),
+            Location::Postgres(_) => None,
+        });
         Ok(Settings {
             location,
             key_dir,
             procedures_dir,
+            reports_dir,
             file,
         })
     }
@@ -737,28 +749,43 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Report(ReportCommand::RuleOfLaw {
             year,
-            format: _,
+            format,
+            link_base,
             region,
             out,
             store,
         }) => {
+            use fazhi_app::annual_report::Format;
+            let format = Format::from_code(&format).context("unknown format")?;
+            if !format.is_text() && out.is_none() {
+                bail!(
+                    "{} 须用 --out 指定输出文件",
+                    format.extension().to_uppercase()
+                );
+            }
             let settings = store.settings("fazhi-data")?;
             let store = open_existing(&settings).await?;
             let region = reported_region(&store.regions().await?, region)?;
             let app = fazhi_app::App::load(
                 store.clone(),
                 settings.procedures_dir.as_deref(),
-                Default::default(),
+                fazhi_app::AppConfig {
+                    reports_dir: settings.reports_dir.clone(),
+                    ..Default::default()
+                },
             )
             .await
             .map_err(|e| anyhow!("{e}"))?;
-            let spec = fazhi_app::figures::shipped("rule_of_law").map_err(|e| anyhow!("{e}"))?;
-            let figures = app
-                .figures(&spec, &region, year)
+            let report = app
+                .annual_report("rule_of_law", &region, year)
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             store.close().await;
-            let bytes = serde_json::to_vec_pretty(&figures)?;
+            let links = link_base.as_deref().map(|b| b.trim_end_matches('/'));
+            let bytes = match format {
+                Format::Pdf => fazhi_pdf::render(&report.document(links), &Default::default())?,
+                other => report.render(other, links).map_err(|e| anyhow!("{e}"))?,
+            };
             match out {
                 Some(path) => std::fs::write(&path, &bytes)
                     .with_context(|| format!("无法写入 {}", path.display()))?,
@@ -898,6 +925,7 @@ async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Res
         settings.procedures_dir.as_deref(),
         fazhi_app::AppConfig {
             alert_webhook: settings.file.alert_webhook.clone(),
+            reports_dir: settings.reports_dir.clone(),
         },
     )
     .await

@@ -34,7 +34,45 @@ pub enum Block {
     Paragraph {
         text: String,
     },
+    /// A body paragraph in runs, some linked: a report's narrative, where each figure opens
+    /// the records behind it (HTML and Markdown; the other renderers print the text).
+    Spans {
+        spans: Vec<Span>,
+    },
     Table(Table),
+}
+
+/// A run of a paragraph, and where it links to, if anywhere.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+impl Span {
+    pub fn text(text: impl Into<String>) -> Span {
+        Span {
+            text: text.into(),
+            link: None,
+        }
+    }
+}
+
+impl Block {
+    /// The block's text (a heading's or paragraph's; a table has none).
+    pub fn text(&self) -> String {
+        match self {
+            Block::Heading { text, .. } | Block::Paragraph { text } => text.clone(),
+            Block::Spans { spans } => plain(spans),
+            Block::Table(_) => String::new(),
+        }
+    }
+}
+
+/// The text of a paragraph's runs, without their links.
+pub fn plain(spans: &[Span]) -> String {
+    spans.iter().map(|s| s.text.as_str()).collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

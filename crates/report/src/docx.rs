@@ -158,17 +158,11 @@ pub fn render(doc: &Document, fonts: &Fonts) -> Result<Vec<u8>, DocxError> {
                 );
             }
             Block::Paragraph { text } => {
-                docx = docx.add_paragraph(
-                    body_paragraph(&mut ids, fonts)
-                        .align(AlignmentType::Both)
-                        .indent(
-                            None,
-                            Some(SpecialIndentType::FirstLine(2 * BODY_CHAR)),
-                            None,
-                            None,
-                        )
-                        .add_run(run(text, &fonts.body, BODY_SIZE)),
-                );
+                docx = docx.add_paragraph(body_text(&mut ids, fonts, text));
+            }
+            Block::Spans { spans } => {
+                let text = crate::document::plain(spans);
+                docx = docx.add_paragraph(body_text(&mut ids, fonts, &text));
             }
             Block::Table(table) => {
                 if let Some(caption) = &table.caption {
@@ -239,6 +233,19 @@ impl ParaIds {
         self.0 += 1;
         Paragraph::new().id(format!("{:08X}", 0x1000_0000 + self.0))
     }
+}
+
+/// A body paragraph: justified, first line indented two characters.
+fn body_text(ids: &mut ParaIds, fonts: &Fonts, text: &str) -> Paragraph {
+    body_paragraph(ids, fonts)
+        .align(AlignmentType::Both)
+        .indent(
+            None,
+            Some(SpecialIndentType::FirstLine(2 * BODY_CHAR)),
+            None,
+            None,
+        )
+        .add_run(run(text, &fonts.body, BODY_SIZE))
 }
 
 fn body_paragraph(ids: &mut ParaIds, fonts: &Fonts) -> Paragraph {

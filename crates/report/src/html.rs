@@ -4,7 +4,7 @@
 //!
 //! Every text is HTML-escaped; links are kept only when they are relative or http(s).
 
-use crate::document::{Block, Cell, Document, Table};
+use crate::document::{Block, Cell, Document, Span, Table};
 use std::fmt::Write;
 
 /// The page's stylesheet: the official layout (GB/T 9704) approximated in CSS, A4 when printed.
@@ -76,6 +76,13 @@ pub fn render_fragment(doc: &Document) -> String {
             Block::Paragraph { text } => {
                 let _ = writeln!(out, "<p class=\"doc-paragraph\">{}</p>", lines(text));
             }
+            Block::Spans { spans } => {
+                let _ = writeln!(
+                    out,
+                    "<p class=\"doc-paragraph\">{}</p>",
+                    spans_fragment(spans)
+                );
+            }
             Block::Table(table) => render_table(&mut out, table),
         }
     }
@@ -89,6 +96,32 @@ pub fn render_fragment(doc: &Document) -> String {
         );
     }
     out.push_str("</article>\n");
+    out
+}
+
+/// A paragraph's runs, escaped, each linked run as `<a class="doc-figure">`.
+pub fn spans_fragment(spans: &[Span]) -> String {
+    let mut out = String::new();
+    for span in spans {
+        match span.link.as_deref().filter(|href| safe_href(href)) {
+            Some(href) => {
+                let _ = write!(
+                    out,
+                    "<a class=\"doc-figure\" href=\"{}\">{}</a>",
+                    escape(href),
+                    lines(&span.text)
+                );
+            }
+            None => out.push_str(&lines(&span.text)),
+        }
+    }
+    out
+}
+
+/// A table alone, as `<table class="doc-table">`.
+pub fn table_fragment(table: &Table) -> String {
+    let mut out = String::new();
+    render_table(&mut out, table);
     out
 }
 
@@ -150,7 +183,7 @@ fn lines(text: &str) -> String {
 }
 
 /// A link target that cannot run script: relative, or http(s).
-fn safe_href(href: &str) -> bool {
+pub(crate) fn safe_href(href: &str) -> bool {
     let href = href.trim();
     let lower = href.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {

@@ -5,13 +5,15 @@
 //! database I/O: callers hand it case records and get bytes back.
 #![forbid(unsafe_code)]
 
+pub mod chart;
 pub mod disclosure;
 pub mod document;
 pub mod docx;
 pub mod flowchart;
 pub mod html;
+pub mod markdown;
 pub mod records;
 pub mod templates;
 
-pub use document::{Block, Cell, Document, Signature, Table};
+pub use document::{Block, Cell, Document, Signature, Span, Table};
 pub use records::{ActionTaken, CaseRecord};

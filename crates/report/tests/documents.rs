@@ -597,10 +597,7 @@ fn render(procedure: &str, document: &str, ctx: &DocumentContext) -> Document {
 fn body_text(doc: &Document) -> String {
     doc.blocks
         .iter()
-        .map(|b| match b {
-            Block::Heading { text, .. } | Block::Paragraph { text } => text.clone(),
-            Block::Table(_) => String::new(),
-        })
+        .map(Block::text)
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -456,9 +456,8 @@ fn text_of(doc: &Document) -> String {
     parts.extend(doc.number.clone());
     parts.extend(doc.addressee.clone());
     for block in &doc.blocks {
-        match block {
-            Block::Heading { text, .. } | Block::Paragraph { text } => parts.push(text.clone()),
-            Block::Table(_) => {}
+        if !matches!(block, Block::Table(_)) {
+            parts.push(block.text());
         }
     }
     if let Some(signature) = &doc.signature {

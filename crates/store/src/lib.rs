@@ -26,6 +26,7 @@ pub mod files;
 pub mod notifications;
 mod point;
 pub mod publications;
+pub mod report_texts;
 mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;

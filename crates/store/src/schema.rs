@@ -195,6 +195,20 @@ pub(crate) const TABLES: &[Table] = &[
         order_by: "year",
     },
     Table {
+        name: "report_texts",
+        columns: &[
+            ("region", Text),
+            ("report", Text),
+            ("year", I64),
+            ("part", Text),
+            ("version", I64),
+            ("text", Text),
+            ("actor", Text),
+            ("recorded_at", I64),
+        ],
+        order_by: "region, report, year, part, version",
+    },
+    Table {
         name: "notifications",
         columns: &[
             ("id", Text),

@@ -301,7 +301,9 @@ impl CaseQuery {
         let (report, key) = figure
             .split_once(':')
             .ok_or_else(|| WebError::Invalid(format!("参数 figure：“{figure}”应为 报告:指标")))?;
-        let spec = fazhi_app::figures::shipped(report)?
+        let spec = state
+            .app
+            .report(report)?
             .up_to(key)
             .ok_or_else(|| WebError::NotFound(format!("报告“{report}”没有指标“{key}”")))?;
         let region = match self.region.as_deref().filter(|r| !r.is_empty()) {

@@ -40,6 +40,10 @@ pub enum WebError {
         /// The same in English, from the locale's `[refusal]` texts.
         message_en: String,
     },
+    /// A part of the installation the request needs is missing (e.g. the fonts for PDF);
+    /// the message says what, for the administrator.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("服务器内部错误")]
     Internal(String),
 }
@@ -54,6 +58,7 @@ impl WebError {
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::Refused { status, .. } => *status,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -68,6 +73,7 @@ impl WebError {
             WebError::Invalid(_) => "invalid",
             WebError::Throttled { .. } => "throttled",
             WebError::Refused { code, .. } => code,
+            WebError::Unavailable(_) => "unavailable",
             WebError::Internal(_) => "internal",
         }
     }
@@ -90,6 +96,9 @@ impl WebError {
                 format!("Too many failed logins; try again in {retry_after_seconds} seconds")
             }
             WebError::Refused { message_en, .. } => message_en.clone(),
+            WebError::Unavailable(_) => {
+                "This needs something the installation lacks; see the Chinese message".into()
+            }
             WebError::Internal(_) => "Internal server error".into(),
         }
     }

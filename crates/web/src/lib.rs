@@ -102,6 +102,8 @@ pub fn router(state: AppState) -> Router {
                 .merge(console::calendar::routes())
                 .merge(console::notifications::routes())
                 .merge(console::reports::routes())
+                .merge(console::annual_report::routes())
+                .merge(console::dashboard::routes())
                 .merge(console::documents::routes()),
         )
         .merge(api)

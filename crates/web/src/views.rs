@@ -118,7 +118,7 @@ impl EventView {
     }
 }
 
-fn actor_name(actor: &str, t: Tr, names: &Names) -> String {
+pub(crate) fn actor_name(actor: &str, t: Tr, names: &Names) -> String {
     match actor.split_once(':') {
         Some(("user", id)) => names.get(id).cloned().unwrap_or_else(|| actor.to_string()),
         _ => match actor {

@@ -511,6 +511,7 @@ async fn the_department_hears_of_new_cases_and_of_deadlines_turning_yellow_then_
             fazhi_core::calendar::Calendar::embedded().clone(),
             fazhi_app::AppConfig {
                 alert_webhook: Some("http://127.0.0.1:9/sms".into()),
+                ..Default::default()
             },
         ),
         WebConfig::default(),

@@ -31,7 +31,6 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(show).post(take))
         .route("/deadlines", get(deadlines))
         .route("/mine", get(mine))
-        .route("/dashboard", get(dashboard))
 }
 
 // ----- list -----
@@ -307,9 +306,11 @@ async fn export(
     result.or_error_page(staff.lang)
 }
 
-fn csv_cell(text: &str) -> String {
-    // Cells that a spreadsheet would run as formulas are prefixed with an apostrophe.
-    let text = if text.starts_with(['=', '+', '-', '@']) {
+pub(crate) fn csv_cell(text: &str) -> String {
+    // Cells that a spreadsheet would run as formulas are prefixed with an apostrophe (a plain
+    // number such as “-12.5%” is not one).
+    let number = text.trim_end_matches('%').parse::<f64>().is_ok();
+    let text = if text.starts_with(['=', '+', '-', '@']) && !number {
         format!("'{text}")
     } else {
         text.to_string()
@@ -776,83 +777,4 @@ async fn take(
         }
         Err(e) => PageError(e, staff.lang).into_response(),
     }
-}
-
-// ----- dashboard -----
-
-#[derive(Template)]
-#[template(path = "dashboard.html")]
-pub struct DashboardPage {
-    pub t: Tr,
-    pub c: Chrome,
-    /// (department, procedure, due soon, overdue, department id, procedure code)
-    pub rows: Vec<(String, String, i64, i64, String, String)>,
-    pub due_soon: i64,
-    pub overdue: i64,
-}
-
-async fn dashboard(
-    State(state): State<AppState>,
-    staff: Staff,
-    OriginalUri(uri): OriginalUri,
-) -> Response {
-    let result = async {
-        let english = staff.lang == Lang::En;
-        let counts = state
-            .app
-            .store()
-            .deadline_counts(&staff.user.principal())
-            .await?;
-        let departments = crate::console::department_names(&state).await?;
-        let today = state.app.store().today();
-        let mut rows: Vec<(String, String, i64, i64, String, String)> = Vec::new();
-        for (department, procedure, deadline, n) in counts {
-            let row = match rows
-                .iter_mut()
-                .find(|r| r.4 == department && r.5 == procedure)
-            {
-                Some(r) => r,
-                None => {
-                    rows.push((
-                        departments
-                            .iter()
-                            .find(|(id, _)| *id == department)
-                            .map(|(_, n)| n.clone())
-                            .unwrap_or_default(),
-                        state
-                            .app
-                            .procedures()
-                            .current(&procedure, today)
-                            .map(|d| d.name.get(english).to_string())
-                            .unwrap_or(procedure.clone()),
-                        0,
-                        0,
-                        department.clone(),
-                        procedure.clone(),
-                    ));
-                    rows.last_mut().expect("just pushed")
-                }
-            };
-            if deadline == "overdue" {
-                row.3 += n;
-            } else {
-                row.2 += n;
-            }
-        }
-        let due_soon = rows.iter().map(|r| r.2).sum();
-        let overdue = rows.iter().map(|r| r.3).sum();
-        Ok::<_, WebError>(render_page(
-            DashboardPage {
-                t: staff.lang.texts(),
-                c: Chrome::new(&staff.user, staff.lang, "dashboard", uri.path()),
-                rows,
-                due_soon,
-                overdue,
-            },
-            StatusCode::OK,
-            staff.lang,
-        ))
-    }
-    .await;
-    result.or_error_page(staff.lang)
 }

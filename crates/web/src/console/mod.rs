@@ -3,8 +3,10 @@
 //! Every page needs a staff session ([`Staff`]); what each page shows or allows is checked
 //! against the user's grants with the rules of `fazhi_core::authz`.
 
+pub(crate) mod annual_report;
 pub(crate) mod calendar;
 pub(crate) mod cases;
+pub(crate) mod dashboard;
 pub(crate) mod documents;
 pub(crate) mod notifications;
 pub(crate) mod reports;

@@ -104,7 +104,7 @@ pub fn cases_link(ids: &[String]) -> Option<String> {
 }
 
 /// The region a staff member reports on: that of their first region-wide grant.
-fn report_region(staff: &Staff) -> Result<RegionCode, WebError> {
+pub(crate) fn report_region(staff: &Staff) -> Result<RegionCode, WebError> {
     staff
         .user
         .principal()
@@ -332,7 +332,7 @@ async fn disclosure(
     .or_error_page(staff.lang)
 }
 
-fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
+pub(crate) fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_string()),
