@@ -158,6 +158,24 @@ async fn cases_story(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(text.total, 1);
+    // A report figure's records: however many ids (a figure may hold 100,000), in one
+    // parameter; the case last among 40,000 others is found.
+    let mut ids: Vec<String> = (0..40_000).map(|i| format!("no-such-case-{i}")).collect();
+    ids.push(created.case.id.clone());
+    let figure = db
+        .store
+        .list_cases(
+            &p,
+            &CaseFilter {
+                ids,
+                per_page: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(figure.total, 1);
+    assert_eq!(figure.items[0].id, created.case.id);
     let no_text = db
         .store
         .list_cases(

@@ -4,39 +4,13 @@
 //! reconsideration added through the API turning the 2019 figure from 9 into 10; and the
 //! demo's figures computed alike on PostgreSQL.
 
+mod common;
+
+use common::{Killed, fazhi, fazhi_in, ok, serve};
 use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 const SHIPPED: &str = include_str!("../../../reports/rule_of_law.toml");
-
-fn fazhi(args: &[&str]) -> std::process::Output {
-    fazhi_in(std::env::temp_dir().as_path(), args)
-}
-
-/// Runs in `dir` (the demo on PostgreSQL writes its logins file in the working folder).
-fn fazhi_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_fazhi"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("FAZHI_DATABASE_URL")
-        .env_remove("FAZHI_CONFIG")
-        .env_remove("FAZHI_KEY_DIR")
-        .env_remove("FAZHI_PROCEDURES")
-        .output()
-        .expect("run fazhi")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = fazhi(args);
-    assert!(
-        out.status.success(),
-        "fazhi {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// The report's figures for a year, as `--format json` prints them.
 fn figures(store: &[&str], year: &str) -> Value {
@@ -52,23 +26,6 @@ fn value(figures: &Value, key: &str) -> Value {
 /// Text without the white space a layout puts between lines.
 fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The seed report's figures whose procedures exist (shared/seed/report-2019.zh.txt).
@@ -312,33 +269,8 @@ async fn the_demo_report_in_five_formats_with_a_figure_of_the_installation_and_a
     let token = ok(&["user", "token", "--user", "fuyi", "--data", &data])
         .trim()
         .to_string();
-    let port = free_port();
-    let site = format!("http://127.0.0.1:{port}");
-    let server = Killed(
-        Command::new(env!("CARGO_BIN_EXE_fazhi"))
-            .args([
-                "serve",
-                "--data",
-                &data,
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (server, site): (Killed, String) = serve(&data).await;
     let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !http
-        .get(format!("{site}/healthz"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     let created = http
         .post(format!("{site}/api/v1/cases"))
         .bearer_auth(&token)

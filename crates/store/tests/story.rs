@@ -239,7 +239,8 @@ async fn a_backup_that_is_not_one_is_refused(engine: Engine) {
     assert!(matches!(&missing, Err(StoreError::Invalid(m)) if m.contains("不存在")));
 }
 
-/// A backup made before migration 0007 (no `alerted` nor `assignee` column on cases) restores
+/// A backup made before migration 0007 (no `alerted` nor `assignee` column on cases, no report
+/// texts) restores
 /// into today's schema: restore copies from a checked copy that opening has migrated.
 async fn a_backup_from_an_older_fazhi_restores(engine: Engine) {
     let source = TestDb::new(Engine::Sqlite).await;
@@ -254,6 +255,7 @@ async fn a_backup_from_an_older_fazhi_restores(engine: Engine) {
             .await
             .unwrap();
         for step in [
+            "DROP TABLE report_texts",
             "DROP INDEX cases_assignee",
             "ALTER TABLE cases DROP COLUMN assignee",
             "ALTER TABLE notifications DROP COLUMN params",

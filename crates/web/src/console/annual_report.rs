@@ -47,6 +47,17 @@ fn may_edit(staff: &Staff) -> bool {
     p.has_role(Role::JusticeStaff) || p.has_role(Role::Leader) || p.has_role(Role::Admin)
 }
 
+/// Refuses those who may not change the report.
+fn editor(staff: &Staff) -> Result<(), WebError> {
+    if may_edit(staff) {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden(
+            "只有司法局工作人员、领导和管理员可以修改年度报告".into(),
+        ))
+    }
+}
+
 #[derive(Deserialize, Default)]
 struct YearQuery {
     year: Option<i32>,
@@ -288,11 +299,7 @@ async fn paragraph_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    if !may_edit(staff) {
-        return Err(WebError::Forbidden(
-            "只有司法局工作人员、领导和管理员可以修改年度报告".into(),
-        ));
-    }
+    editor(staff)?;
     let (region, report) = report_for(state, staff, year).await?;
     let section = report
         .sections
@@ -395,12 +402,8 @@ async fn save_paragraph(
     OriginalUri(uri): OriginalUri,
     Form(form): Form<ParagraphForm>,
 ) -> Response {
-    if !may_edit(&staff) {
-        return PageError(
-            WebError::Forbidden("只有司法局工作人员、领导和管理员可以修改年度报告".into()),
-            staff.lang,
-        )
-        .into_response();
+    if let Err(e) = editor(&staff) {
+        return PageError(e, staff.lang).into_response();
     }
     let result = async {
         let region = super::reports::report_region(&staff)?;
@@ -458,12 +461,8 @@ async fn save_figure(
     OriginalUri(uri): OriginalUri,
     Form(form): Form<FigureForm>,
 ) -> Response {
-    if !may_edit(&staff) {
-        return PageError(
-            WebError::Forbidden("只有司法局工作人员、领导和管理员可以修改年度报告".into()),
-            staff.lang,
-        )
-        .into_response();
+    if let Err(e) = editor(&staff) {
+        return PageError(e, staff.lang).into_response();
     }
     let result = async {
         let region = super::reports::report_region(&staff)?;
