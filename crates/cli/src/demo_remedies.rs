@@ -1,153 +1,88 @@
-//! The demo district's 2018 and 2019 records of the remedies and citizens'-request procedures:
-//! administrative reconsideration, litigation defence, petitions (with the province's 减存
-//! assignments), requests for government information, legal aid and consultations, and people's
-//! mediation. The 2019 counts are those of the district's 2019 rule-of-law report
+//! The demo district's 2018 and 2019 records of the procedures whose demo is not yet data
+//! (`procedures/<code>/demo.toml`, see `fazhi_app::district`): administrative reconsideration,
+//! litigation defence, petitions (with the province's 减存 assignments) and requests for
+//! government information. They are written in Rust still because their cases are chained —
+//! the person refused information asks for reconsideration, then sues — and the lines cannot
+//! yet say so. The 2019 counts are those of the district's 2019 rule-of-law report
 //! (shared/seed/report-2019.zh.txt): 复议 9 (2 pending, 7 concluded), 一审 11 and 二审 9,
-//! 省交办信访 62 (化解 52; 2018: 122 and 117), 依申请公开 88, 法律援助 43 (刑事 8, 民事 35),
-//! 窗口来访咨询 50, 化解矛盾纠纷 249; among the litigation losses decided in 2018–2019 the
-//! procedural ones are 11 of 41 (26.8%).
+//! 省交办信访 62 (化解 52; 2018: 122 and 117), 依申请公开 88; among the litigation losses
+//! decided in 2018–2019 the procedural ones are 11 of 41 (26.8%).
 //!
 //! Every record is synthetic: people, ID numbers, credit codes, phone numbers, companies and
-//! texts come from a fixed-seed generator (valid in form, fictitious). Every record is made
-//! through the engine's own actions, dated in the past, so histories, clocks, case numbers and
-//! the event log are the ones real work would leave.
+//! texts come from a fixed-seed generator (valid in form, fictitious). The histories are
+//! loaded like the lines' ([`fazhi_app::district::load`]): every step decided by the engine,
+//! dated in the past, so histories, clocks, case numbers and the event log are the ones real
+//! work would leave.
 
-use crate::demo_gen::{Gen, Profile, day, ymd};
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use chrono::{Datelike, Duration, NaiveDate};
-use fazhi_app::App;
-use fazhi_app::cases::Opening;
-use fazhi_core::authz::Principal;
+use fazhi_app::district::synthetic::{Gen, Profile, day, ymd};
+use fazhi_app::district::{self, Office};
 use fazhi_core::calendar::Calendar;
-use fazhi_core::engine::{Actor, Command};
-use fazhi_core::region::RegionCode;
-use fazhi_store::cases::StoredCase;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-/// A body that works on cases: where, which department, and the member of staff who acts.
-#[derive(Clone)]
-pub struct Office {
-    /// The place its texts name (a street for a mediation committee, else the district).
-    pub place: String,
-    pub region: RegionCode,
-    /// The department's id.
-    pub department: String,
-    /// A principal holding `department_staff` in that department (made in code, not a login).
-    pub staff: Principal,
-}
-
 /// The offices the records belong to.
 pub struct Offices {
     /// 区政府办公室: requests for government information.
-    pub government_office: Office,
+    pub government_office: Arc<Office>,
     /// 司法局: reconsideration and litigation defence.
-    pub justice: Office,
+    pub justice: Arc<Office>,
     /// 信访局: petitions.
-    pub petitions: Office,
-    /// 法律援助中心: legal aid and consultations.
-    pub legal_aid: Office,
-    /// 人民调解委员会, one per street.
-    pub committees: Vec<Office>,
+    pub petitions: Arc<Office>,
 }
 
-/// What was seeded: cases by procedure and the year they were opened.
-#[derive(Debug, Default)]
-pub struct Summary {
-    pub opened: BTreeMap<(&'static str, i32), usize>,
-    pub cases: usize,
-    pub steps: usize,
-    pub elapsed: std::time::Duration,
-}
-
-impl std::fmt::Display for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut procedures: Vec<&str> = self.opened.keys().map(|(p, _)| *p).collect();
-        procedures.dedup();
-        write!(
-            f,
-            "虚构的 2018–2019 年示例记录 / synthetic 2018–2019 records: {} cases, {} steps in {:.1}s (",
-            self.cases,
-            self.steps,
-            self.elapsed.as_secs_f64()
-        )?;
-        for (i, p) in procedures.iter().enumerate() {
-            if i > 0 {
-                write!(f, "; ")?;
-            }
-            write!(f, "{p}")?;
-            for ((q, year), n) in &self.opened {
-                if q == p {
-                    write!(f, " {year}:{n}")?;
-                }
-            }
-        }
-        write!(f, ")")
+impl Offices {
+    /// The offices among a district's: by their department codes.
+    pub fn among(offices: &[Arc<Office>]) -> Result<Offices> {
+        let find = |code: &str| {
+            offices
+                .iter()
+                .find(|o| o.code == code)
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("the district has no office “{code}”"))
+        };
+        Ok(Offices {
+            government_office: find("zfb")?,
+            justice: find("sfj")?,
+            petitions: find("xfj")?,
+        })
     }
 }
 
-/// Seeds the records. The store must hold the demo district, its departments and `offices`.
-pub async fn seed_remedies(app: &App, offices: &Offices) -> Result<Summary> {
-    let started = std::time::Instant::now();
-    let plans = plans(0x5eed_2019_0212_u64, &app.calendar(), offices);
-    let mut summary = Summary {
-        cases: plans.len(),
-        steps: plans.iter().map(|p| p.steps.len()).sum(),
-        ..Summary::default()
-    };
-    for plan in &plans {
-        *summary
-            .opened
-            .entry((plan.procedure, plan.steps[0].on.year()))
-            .or_default() += 1;
-    }
-    execute(app, plans).await?;
-    summary.elapsed = started.elapsed();
-    Ok(summary)
-}
-
-/// The records' plans, from a seed: the demo's own seed gives the demo's records (and the
+/// The records' histories, from a seed: the demo's own seed gives the demo's records (and the
 /// seed's figures); other seeds give other records of the same mix, which is how the
 /// benchmark fills its generated districts.
-pub fn plans(seed: u64, calendar: &Calendar, offices: &Offices) -> Vec<Plan> {
+pub fn plans(seed: u64, calendar: &Calendar, offices: &Offices) -> Vec<district::Plan> {
     let mut g = Gen::new(seed, calendar, PEOPLE);
-    let justice = Arc::new(offices.justice.clone());
-    let government = Arc::new(offices.government_office.clone());
-    let petitions = Arc::new(offices.petitions.clone());
-    let aid = Arc::new(offices.legal_aid.clone());
-    let committees: Vec<Arc<Office>> = offices.committees.iter().cloned().map(Arc::new).collect();
-
     let mut plans = Vec::new();
-    let chain = disclosure_requests(&mut g, &government, &mut plans);
-    let decided = reconsiderations(&mut g, &justice, &chain, &mut plans);
-    litigation(&mut g, &justice, &chain, decided, &mut plans);
-    petitions_plans(&mut g, &petitions, &mut plans);
-    legal_aid(&mut g, &aid, &mut plans);
-    consultations(&mut g, &aid, &mut plans);
-    mediation(&mut g, &committees, &mut plans);
-    plans
+    let chain = disclosure_requests(&mut g, &offices.government_office, &mut plans);
+    let decided = reconsiderations(&mut g, &offices.justice, &chain, &mut plans);
+    litigation(&mut g, &offices.justice, &chain, decided, &mut plans);
+    petitions_plans(&mut g, &offices.petitions, &mut plans);
+    plans.into_iter().map(Plan::into_history).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
-// Plans and their execution
+// Plans
 // ---------------------------------------------------------------------------------------------
 
 pub type Fields = BTreeMap<String, Value>;
 
-pub struct Step {
-    pub action: &'static str,
-    pub on: NaiveDate,
-    pub fields: Fields,
+struct Step {
+    action: &'static str,
+    on: NaiveDate,
+    fields: Fields,
     /// Taken by the system (a clock ran out), not by the office's staff.
-    pub system: bool,
+    system: bool,
 }
 
 /// One case's history: its first action opens it, the others follow in order.
-pub struct Plan {
-    pub procedure: &'static str,
-    pub office: Arc<Office>,
-    pub steps: Vec<Step>,
+struct Plan {
+    procedure: &'static str,
+    office: Arc<Office>,
+    steps: Vec<Step>,
 }
 
 impl Plan {
@@ -156,6 +91,23 @@ impl Plan {
             procedure,
             office: office.clone(),
             steps: Vec::new(),
+        }
+    }
+
+    fn into_history(self) -> district::Plan {
+        district::Plan {
+            procedure: self.procedure.to_string(),
+            office: self.office,
+            steps: self
+                .steps
+                .into_iter()
+                .map(|s| district::Step {
+                    action: s.action.to_string(),
+                    on: s.on,
+                    fields: s.fields,
+                    system: s.system,
+                })
+                .collect(),
         }
     }
 
@@ -190,103 +142,8 @@ impl Plan {
     }
 }
 
-/// Runs the plans: cases are opened in date order per procedure and region (so that case
-/// numbers follow the dates), the later steps of many cases run concurrently (the store
-/// group-commits them).
-async fn execute(app: &App, plans: Vec<Plan>) -> Result<usize> {
-    let mut streams: BTreeMap<(&'static str, String), Vec<Plan>> = BTreeMap::new();
-    for plan in plans {
-        anyhow::ensure!(!plan.steps.is_empty(), "a plan without steps");
-        streams
-            .entry((plan.procedure, plan.office.region.to_string()))
-            .or_default()
-            .push(plan);
-    }
-    let permits = Arc::new(tokio::sync::Semaphore::new(64));
-    let mut openers = Vec::new();
-    for (_, mut list) in streams {
-        list.sort_by_key(|p| p.steps[0].on);
-        let app = app.clone();
-        let permits = permits.clone();
-        openers.push(tokio::spawn(async move {
-            let mut followers = Vec::new();
-            for plan in list {
-                let permit = permits.clone().acquire_owned().await?;
-                let stored = open(&app, &plan).await?;
-                let app = app.clone();
-                followers.push(tokio::spawn(async move {
-                    let steps = follow(&app, plan, stored).await;
-                    drop(permit);
-                    steps
-                }));
-            }
-            anyhow::Ok(followers)
-        }));
-    }
-    let mut steps = 0;
-    for opener in openers {
-        for follower in opener.await?? {
-            steps += follower.await??;
-        }
-    }
-    Ok(steps)
-}
-
-fn describe(plan: &Plan, step: &Step) -> String {
-    format!(
-        "{} {} ({})",
-        plan.procedure,
-        step.action,
-        step.on.format("%Y-%m-%d")
-    )
-}
-
-async fn open(app: &App, plan: &Plan) -> Result<StoredCase> {
-    let first = &plan.steps[0];
-    let actor = if first.system {
-        Actor::System
-    } else {
-        Actor::User(&plan.office.staff)
-    };
-    app.open(Opening {
-        procedure: plan.procedure,
-        action: Some(first.action),
-        actor,
-        region: &plan.office.region,
-        department: Some(plan.office.department.clone()),
-        fields: first.fields.clone(),
-        on: first.on,
-        receipt: None,
-    })
-    .await
-    .map_err(|r| anyhow!("demo case refused: {}: {r}", describe(plan, first)))
-}
-
-async fn follow(app: &App, plan: Plan, mut current: StoredCase) -> Result<usize> {
-    let mut taken = 1;
-    for step in plan.steps.iter().skip(1) {
-        let actor = if step.system {
-            Actor::System
-        } else {
-            Actor::User(&plan.office.staff)
-        };
-        let command = Command {
-            action: step.action.to_string(),
-            expected_version: current.case.version,
-            fields: step.fields.clone(),
-            on: step.on,
-        };
-        current = app
-            .act_on(actor, current, command)
-            .await
-            .map_err(|r| anyhow!("demo step refused: {}: {r}", describe(&plan, step)))?;
-        taken += 1;
-    }
-    Ok(taken)
-}
-
 // ---------------------------------------------------------------------------------------------
-// The generator (crate::demo_gen), with these records' people
+// The generator (fazhi_app::district::synthetic), with these records' people
 // ---------------------------------------------------------------------------------------------
 
 const PEOPLE: Profile = Profile {
@@ -2780,801 +2637,5 @@ fn ordinary_petition(g: &mut Gen, office: &Arc<Office>, received: NaiveDate, k: 
         }
         _ => unreachable!("eleven flows"),
     }
-    plan
-}
-
-// ---------------------------------------------------------------------------------------------
-// 法律援助与法律咨询 (法律援助中心)
-// ---------------------------------------------------------------------------------------------
-
-struct CivilMatter {
-    matter: &'static str,
-    form: &'static str,
-    means: &'static str,
-    ground: Option<(&'static str, &'static str)>,
-}
-
-const CIVIL: &[CivilMatter] = &[
-    CivilMatter {
-        matter: "追索劳动报酬：申请人在{company}承建的工地务工，被拖欠工资{amount}元",
-        form: "labour_arbitration",
-        means: "exempt_art42",
-        ground: Some(("waiver_ground", "migrant_worker")),
-    },
-    CivilMatter {
-        matter: "工伤事故人身损害赔偿：申请人在{company}务工期间受伤，用人单位拒绝赔偿",
-        form: "litigation_representation",
-        means: "exempt_art42",
-        ground: Some(("waiver_ground", "migrant_worker")),
-    },
-    CivilMatter {
-        matter: "机动车交通事故责任纠纷：申请人在{road}被机动车撞伤，肇事方拒绝赔偿",
-        form: "litigation_representation",
-        means: "information_sharing",
-        ground: None,
-    },
-    CivilMatter {
-        matter: "离婚纠纷：申请人长期遭受家庭暴力，请求离婚并分割财产",
-        form: "litigation_representation",
-        means: "not_required_art32",
-        ground: Some(("no_means_test_ground", "abuse_victim")),
-    },
-    CivilMatter {
-        matter: "赡养费纠纷：申请人年逾七旬，子女拒绝支付赡养费",
-        form: "litigation_representation",
-        means: "exempt_art42",
-        ground: Some(("waiver_ground", "specific_group")),
-    },
-    CivilMatter {
-        matter: "抚养费纠纷：申请人请求前夫支付子女抚养费",
-        form: "litigation_representation",
-        means: "commitment",
-        ground: None,
-    },
-    CivilMatter {
-        matter: "医疗损害责任纠纷：申请人认为医疗机构诊疗过错导致损害",
-        form: "litigation_representation",
-        means: "information_sharing",
-        ground: None,
-    },
-    CivilMatter {
-        matter: "劳动争议：请求确认劳动关系并支付解除劳动合同经济补偿金",
-        form: "labour_arbitration",
-        means: "commitment",
-        ground: None,
-    },
-    CivilMatter {
-        matter: "人身损害赔偿：申请人被饲养的犬只咬伤，请求赔偿医疗费等损失",
-        form: "non_litigation_representation",
-        means: "information_sharing",
-        ground: None,
-    },
-];
-
-const CRIMINAL: &[(&str, &str, &str, &str)] = &[
-    (
-        "court_notice",
-        "大连市旅顺口区人民法院",
-        "minor",
-        "被告人涉嫌盗窃罪，审判时系未成年人，尚未委托辩护人",
-    ),
-    (
-        "court_notice",
-        "大连市旅顺口区人民法院",
-        "ordinary_procedure",
-        "被告人涉嫌故意伤害罪，适用普通程序审理，没有委托辩护人",
-    ),
-    (
-        "court_notice",
-        "大连市旅顺口区人民法院",
-        "disabled",
-        "被告人涉嫌诈骗罪，系听力、言语残疾人，尚未委托辩护人",
-    ),
-    (
-        "court_notice",
-        "大连市中级人民法院",
-        "life_or_death",
-        "被告人涉嫌故意杀人罪，可能被判处无期徒刑以上刑罚，没有委托辩护人",
-    ),
-    (
-        "procuratorate_notice",
-        "大连市旅顺口区人民检察院",
-        "minor",
-        "犯罪嫌疑人涉嫌抢劫罪，系未成年人，审查起诉阶段没有委托辩护人",
-    ),
-    (
-        "procuratorate_notice",
-        "大连市旅顺口区人民检察院",
-        "limited_capacity",
-        "犯罪嫌疑人涉嫌寻衅滋事罪，系尚未完全丧失辨认或者控制自己行为能力的精神病人",
-    ),
-    (
-        "police_notice",
-        "大连市公安局旅顺口分局",
-        "minor",
-        "犯罪嫌疑人涉嫌盗窃罪，系未成年人，侦查阶段没有委托辩护人",
-    ),
-    (
-        "police_notice",
-        "大连市公安局旅顺口分局",
-        "disabled",
-        "犯罪嫌疑人涉嫌故意毁坏财物罪，系视力残疾人，侦查阶段没有委托辩护人",
-    ),
-];
-
-fn lawyer(g: &mut Gen) -> (String, String, &'static str) {
-    if g.rng.chance(80) {
-        (g.name(), g.pick(LAW_FIRMS).to_string(), "lawyer")
-    } else {
-        (
-            g.name(),
-            format!(
-                "旅顺口区{}法律服务所",
-                g.pick(&["登峰", "水师营", "三涧堡"])
-            ),
-            "grassroots_worker",
-        )
-    }
-}
-
-fn legal_aid(g: &mut Gen, office: &Arc<Office>, plans: &mut Vec<Plan>) {
-    let quality = ["excellent", "good", "good", "good", "qualified"];
-    // 8 criminal cases on notice.
-    for (channel, body, ground, matter) in CRIMINAL {
-        let received = g.between(ymd(2019, 1, 7), ymd(2019, 11, 29));
-        let mut plan = Plan::new("legal_aid", office);
-        let applicant = if *ground == "minor" {
-            g.person_born(2002, 2003)
-        } else {
-            g.person()
-        };
-        plan.staff(
-            "register_notice",
-            received,
-            vec![
-                ("applicant", applicant),
-                ("channel", json!(channel)),
-                ("received_on", day(received)),
-                ("case_type", json!("criminal")),
-                ("notifying_body", json!(body)),
-                ("notice_ground", json!(ground)),
-                ("matter", json!(matter)),
-                ("service_form", json!("criminal_defence")),
-            ],
-        );
-        let assigned = g.later_wd(received, 0, 1);
-        let (name, firm) = (g.name(), g.pick(LAW_FIRMS));
-        plan.staff(
-            "assign",
-            assigned,
-            vec![
-                ("lawyer", json!(name)),
-                ("law_firm", json!(firm)),
-                ("assigned_on", day(assigned)),
-                ("provider_kind", json!("lawyer")),
-            ],
-        );
-        let agreed = g.later_wd(assigned, 0, 2);
-        plan.staff(
-            "sign_agreement",
-            agreed,
-            vec![("agreement_on", day(agreed))],
-        );
-        let closed = g.later(agreed, 40, 110);
-        plan.staff(
-            "close",
-            closed,
-            vec![
-                ("closed_on", day(closed)),
-                (
-                    "result",
-                    json!("承办律师会见、阅卷并出庭辩护，提出的从轻处罚辩护意见被采纳。"),
-                ),
-                ("quality_rating", json!(g.pick(&quality))),
-                ("subsidy", json!("1500")),
-            ],
-        );
-        plans.push(plan);
-    }
-    // 35 civil cases.
-    for k in 0..35 {
-        let received = g.between(ymd(2019, 1, 7), ymd(2019, 12, 20));
-        let m = &CIVIL[g.rng.below(CIVIL.len())];
-        let mut plan = Plan::new("legal_aid", office);
-        let matter = g.fill(m.matter, 2019);
-        let channel = g.pick(&["in_person", "in_person", "in_person", "online", "post"]);
-        plan.staff(
-            "register",
-            received,
-            vec![
-                ("applicant", g.person()),
-                ("channel", json!(channel)),
-                ("received_on", day(received)),
-                ("case_type", json!("civil")),
-                ("matter", json!(matter)),
-                ("service_form", json!(m.form)),
-            ],
-        );
-        let mut t = received;
-        if k % 9 == 4 {
-            let asked = g.later(received, 1, 2);
-            plan.staff(
-                "request_supplement",
-                asked,
-                vec![
-                    (
-                        "supplement_items",
-                        json!("请补充提交经济困难状况的个人诚信承诺书及相关证据材料。"),
-                    ),
-                    ("supplement_deadline", day(g.add_days(asked, 10))),
-                ],
-            );
-            t = g.later(asked, 3, 8);
-            plan.staff("supplement_received", t, vec![]);
-        }
-        let decided = g.later(t, 1, 5);
-        let mut fields = vec![
-            ("decision_on", day(decided)),
-            ("means_check", json!(m.means)),
-        ];
-        match (m.means, m.ground) {
-            (_, Some((field, code))) => fields.push((field, json!(code))),
-            _ => {
-                fields.push(("economic_hardship", json!(true)));
-                fields.push((
-                    "means_note",
-                    json!(
-                        "经信息共享查询及申请人承诺，家庭人均收入低于本市最低生活保障标准的两倍。"
-                    ),
-                ));
-            }
-        }
-        plan.staff("grant", decided, fields);
-        let assigned = g.later_wd(decided, 0, 1);
-        let (name, firm, kind) = lawyer(g);
-        plan.staff(
-            "assign",
-            assigned,
-            vec![
-                ("lawyer", json!(name)),
-                ("law_firm", json!(firm)),
-                ("assigned_on", day(assigned)),
-                ("provider_kind", json!(kind)),
-            ],
-        );
-        let agreed = g.later_wd(assigned, 0, 2);
-        plan.staff(
-            "sign_agreement",
-            agreed,
-            vec![("agreement_on", day(agreed))],
-        );
-        if k == 17 {
-            let on = g.later(agreed, 10, 30);
-            plan.staff(
-                "terminate",
-                on,
-                vec![
-                    ("termination_ground", json!("own_lawyer")),
-                    ("terminated_on", day(on)),
-                ],
-            );
-            plan.staff("close_termination", g.later(on, 5, 10), vec![]);
-        } else {
-            let closed = g.later(agreed, 30, 150);
-            let (result, subsidy) = match m.form {
-                "labour_arbitration" => (
-                    "经劳动人事争议仲裁委员会调解，用人单位同意支付全部拖欠款项。",
-                    "1000",
-                ),
-                "non_litigation_representation" => {
-                    ("经协商，对方当事人一次性赔偿各项损失。", "800")
-                }
-                _ => (
-                    "法院作出判决（调解），受援人的主要诉讼请求得到支持。",
-                    "1200",
-                ),
-            };
-            plan.staff(
-                "close",
-                closed,
-                vec![
-                    ("closed_on", day(closed)),
-                    ("result", json!(result)),
-                    ("quality_rating", json!(g.pick(&quality))),
-                    ("subsidy", json!(subsidy)),
-                ],
-            );
-        }
-        plans.push(plan);
-    }
-}
-
-const CONSULTATIONS: &[(&str, &str, &str, &str)] = &[
-    (
-        "labour",
-        "被拖欠工资如何维权",
-        "在工地干活被拖欠三个月工资，包工头联系不上，怎么办？",
-        "可向区人社局劳动保障监察大队投诉，或向劳动人事争议仲裁委员会申请仲裁；农民工追索劳动报酬可申请法律援助，免予核查经济困难状况。",
-    ),
-    (
-        "labour",
-        "未签劳动合同的双倍工资",
-        "入职一年单位一直未签劳动合同，被辞退后能主张什么？",
-        "可主张未签订书面劳动合同的二倍工资差额（最长十一个月）及经济补偿，仲裁时效为一年。",
-    ),
-    (
-        "marriage_family",
-        "离婚财产分割",
-        "婚后购买的房屋登记在对方名下，离婚时如何分割？",
-        "婚姻关系存续期间购买的房屋一般为夫妻共同财产，可协商分割，协商不成可向法院起诉。",
-    ),
-    (
-        "marriage_family",
-        "赡养费",
-        "老人有三个子女，均不支付赡养费，能否起诉？",
-        "成年子女对父母有赡养扶助义务，老人可向人民调解委员会申请调解或向法院起诉；符合条件的可申请法律援助。",
-    ),
-    (
-        "property",
-        "宅基地继承",
-        "父母去世后农村宅基地上的房屋能否继承？",
-        "房屋可依法继承，宅基地使用权随房屋一并处理，具体应咨询街道及自然资源部门的登记要求。",
-    ),
-    (
-        "property",
-        "回迁房办证",
-        "回迁房入住多年一直办不了房产证，找谁解决？",
-        "可向区住建局、不动产登记中心了解办证进度，也可通过信访渠道反映；涉及开发企业违约的可通过诉讼解决。",
-    ),
-    (
-        "contract",
-        "民间借贷",
-        "借钱给朋友只有微信聊天记录，能否起诉要钱？",
-        "微信聊天记录、转账记录可作为证据，诉讼时效为三年，建议及时固定证据并向法院起诉。",
-    ),
-    (
-        "damages",
-        "交通事故赔偿",
-        "被电动车撞伤，对方没有保险，如何索赔？",
-        "可凭交警事故认定书、医疗票据与对方协商或申请人民调解，协商不成可向法院起诉。",
-    ),
-    (
-        "damages",
-        "犬只伤人",
-        "被邻居家的狗咬伤，对方不承认，怎么办？",
-        "饲养动物致人损害的由饲养人承担侵权责任，可报警并保留就医记录，申请人民调解或起诉。",
-    ),
-    (
-        "criminal",
-        "家属被刑事拘留",
-        "儿子因打架被刑事拘留，家属可以做什么？",
-        "可为其委托辩护律师；符合法律援助条件的可由办案机关通知法律援助机构指派律师。",
-    ),
-    (
-        "administrative",
-        "对行政处罚不服",
-        "收到罚款决定书觉得不合理，怎么办？",
-        "可自知道之日起六十日内申请行政复议，或自知道之日起六个月内提起行政诉讼。",
-    ),
-    (
-        "legal_aid",
-        "法律援助申请条件",
-        "家庭困难打官司请不起律师，能否申请法律援助？",
-        "经济困难且属于法律援助事项范围的，可向法律援助中心申请，需提交身份证明、经济困难状况说明及案件材料。",
-    ),
-];
-
-fn consultations(g: &mut Gen, office: &Arc<Office>, plans: &mut Vec<Plan>) {
-    let answerers = ["宫晓雪", "于海涛（值班律师）", "迟丽娜（值班律师）"];
-    for _ in 0..50 {
-        let on = g.between(ymd(2019, 1, 3), ymd(2019, 12, 27));
-        let (category, topic, question, answer) = g.pick(CONSULTATIONS);
-        let mut plan = Plan::new("legal_consultation", office);
-        let enquirer = g.rng.chance(70).then(|| {
-            let name = g.name();
-            let phone = g.phone();
-            json!({"kind": "person", "name": name, "phone": phone})
-        });
-        plan.staff(
-            "record_answered",
-            on,
-            vec![
-                ("channel", json!("walk_in")),
-                ("consulted_on", day(on)),
-                ("topic", json!(topic)),
-                ("category", json!(category)),
-                ("enquirer", enquirer.unwrap_or(Value::Null)),
-                ("question", json!(question)),
-                ("answer", json!(answer)),
-                ("answered_by", json!(g.pick(&answerers))),
-                ("answered_on", day(on)),
-                (
-                    "referred_to_aid",
-                    json!(matches!(category, "labour" | "legal_aid" | "criminal")),
-                ),
-            ],
-        );
-        plans.push(plan);
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// 人民调解 (街道人民调解委员会)
-// ---------------------------------------------------------------------------------------------
-
-const DISPUTES: &[(&str, u64, &str, &str, bool)] = &[
-    (
-        "neighbour",
-        30,
-        "双方系楼上楼下邻居，因楼上卫生间漏水导致楼下房屋受损发生纠纷。",
-        "楼上住户负责维修防水层并一次性补偿楼下住户损失{amount}元。",
-        true,
-    ),
-    (
-        "neighbour",
-        0,
-        "双方因院墙、排水沟边界及通行问题多次发生争执。",
-        "双方确认院墙边界，共同出资疏通排水沟，互不阻碍通行。",
-        false,
-    ),
-    (
-        "marriage_family",
-        20,
-        "老人与子女因赡养及居住问题发生矛盾。",
-        "子女按月轮流支付赡养费并负责照料老人日常生活。",
-        true,
-    ),
-    (
-        "property",
-        12,
-        "兄弟之间因父母遗留房屋的使用和拆迁补偿分配发生争议。",
-        "双方按约定比例分配补偿款，房屋由长子继续居住至交付征收。",
-        true,
-    ),
-    (
-        "contract",
-        10,
-        "双方因装修工程质量和尾款支付发生纠纷。",
-        "施工方返修瓷砖空鼓部分，业主于返修验收后支付尾款{amount}元。",
-        true,
-    ),
-    (
-        "damages",
-        12,
-        "一方饲养的犬只咬伤另一方，双方就赔偿数额协商不成。",
-        "饲养人一次性赔偿医疗费、误工费等各项损失{amount}元。",
-        true,
-    ),
-    (
-        "labour",
-        8,
-        "务工人员与雇主因工钱结算发生争议。",
-        "雇主于协议签订之日起十日内支付工钱{amount}元。",
-        true,
-    ),
-    (
-        "land",
-        3,
-        "村民之间因承包地界桩位置发生争议。",
-        "经现场勘测重新确定界桩位置，双方按确认的界线耕种。",
-        false,
-    ),
-    (
-        "other",
-        5,
-        "商户与消费者因海产品质量问题发生争执。",
-        "商户退还货款并赔偿{amount}元，消费者撤回投诉。",
-        true,
-    ),
-];
-
-/// (street weight, how many mediators) of the committees, in order.
-const COMMITTEE_WEIGHTS: &[u64] = &[22, 18, 20, 15, 25];
-
-fn pick_dispute(g: &mut Gen) -> &'static (&'static str, u64, &'static str, &'static str, bool) {
-    let total: u64 = DISPUTES.iter().map(|d| d.1.max(4)).sum();
-    let mut roll = g.rng.next() % total;
-    for d in DISPUTES {
-        let w = d.1.max(4);
-        if roll < w {
-            return d;
-        }
-        roll -= w;
-    }
-    &DISPUTES[0]
-}
-
-fn pick_committee(g: &mut Gen, n: usize) -> usize {
-    let weights = &COMMITTEE_WEIGHTS[..n.min(COMMITTEE_WEIGHTS.len())];
-    let total: u64 = weights.iter().sum();
-    let mut roll = g.rng.next() % total.max(1);
-    for (i, w) in weights.iter().enumerate() {
-        if roll < *w {
-            return i;
-        }
-        roll -= w;
-    }
-    0
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum MediationEnd {
-    Settled,
-    Failed,
-    Refused,
-}
-
-fn mediation(g: &mut Gen, committees: &[Arc<Office>], plans: &mut Vec<Plan>) {
-    if committees.is_empty() {
-        return;
-    }
-    let mediators: Vec<Vec<String>> = committees
-        .iter()
-        .map(|_| (0..4).map(|_| g.name()).collect())
-        .collect();
-    // (window, ending, must close in 2019, count)
-    let groups = [
-        // carried over from December 2018, settled in January 2019
-        (
-            (ymd(2018, 12, 10), ymd(2018, 12, 21)),
-            MediationEnd::Settled,
-            Some((ymd(2019, 1, 2), ymd(2019, 12, 31))),
-            6,
-        ),
-        (
-            (ymd(2019, 1, 3), ymd(2019, 12, 6)),
-            MediationEnd::Settled,
-            Some((ymd(2019, 1, 1), ymd(2019, 12, 31))),
-            243,
-        ),
-        (
-            (ymd(2019, 1, 3), ymd(2019, 11, 29)),
-            MediationEnd::Failed,
-            None,
-            12,
-        ),
-        (
-            (ymd(2019, 1, 3), ymd(2019, 12, 20)),
-            MediationEnd::Refused,
-            None,
-            4,
-        ),
-        // applied in December 2019, settled in January 2020
-        (
-            (ymd(2019, 12, 16), ymd(2019, 12, 27)),
-            MediationEnd::Settled,
-            Some((ymd(2020, 1, 2), ymd(2020, 3, 31))),
-            5,
-        ),
-    ];
-    for ((from, to), end, window, count) in groups {
-        for _ in 0..count {
-            let c = pick_committee(g, committees.len());
-            let mut applied = g.between(from, to);
-            loop {
-                let mut attempt = g.fork();
-                let plan = mediation_plan(
-                    &mut attempt,
-                    &committees[c],
-                    &mediators[c],
-                    applied,
-                    end,
-                    window,
-                );
-                let last = plan.last_on();
-                match window {
-                    Some((_, until)) if last > until => {
-                        applied = g.workday(applied - Duration::days(12)).max(from);
-                        if applied == from {
-                            // Short enough from the earliest day: take it.
-                            plans.push(plan);
-                            break;
-                        }
-                    }
-                    _ => {
-                        plans.push(plan);
-                        break;
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn mediation_plan(
-    g: &mut Gen,
-    office: &Arc<Office>,
-    mediators: &[String],
-    applied: NaiveDate,
-    end: MediationEnd,
-    window: Option<(NaiveDate, NaiveDate)>,
-) -> Plan {
-    let mut plan = Plan::new("mediation", office);
-    let dispute = pick_dispute(g);
-    let (kind, _, summary, terms, money) = *dispute;
-    let second = if kind == "labour" || kind == "contract" || kind == "other" {
-        if g.rng.chance(50) {
-            g.company()
-        } else {
-            g.person()
-        }
-    } else {
-        g.person()
-    };
-    let source = g.pick(&[
-        "application",
-        "application",
-        "application",
-        "own_initiative",
-        "court_guided",
-        "police_guided",
-    ]);
-    plan.staff(
-        "apply",
-        applied,
-        vec![
-            ("source", json!(source)),
-            ("parties", json!([g.person(), second])),
-            ("applied_on", day(applied)),
-            (
-                "dispute_summary",
-                json!(format!("{}辖区：{summary}", office.place)),
-            ),
-            ("dispute_type", json!(kind)),
-        ],
-    );
-    if end == MediationEnd::Refused {
-        let on = g.later(applied, 1, 5);
-        plan.staff(
-            "refuse_mediation",
-            on,
-            vec![
-                (
-                    "refusal_note",
-                    json!("一方当事人明确表示不同意调解，已告知其可通过诉讼途径解决。"),
-                ),
-                ("refused_on", day(on)),
-            ],
-        );
-        return plan;
-    }
-    let registered = g.later_wd(applied, 0, 2);
-    let i = g.rng.below(mediators.len());
-    let j = (i + 1 + g.rng.below(mediators.len() - 1)) % mediators.len();
-    plan.staff(
-        "register",
-        registered,
-        vec![
-            ("registered_on", day(registered)),
-            ("mediators", json!([mediators[i], mediators[j]])),
-            ("dispute_type", json!(kind)),
-        ],
-    );
-    if end == MediationEnd::Failed {
-        let on = g.later(registered, 7, 28);
-        plan.staff(
-            "fail",
-            on,
-            vec![
-                (
-                    "failure_reason",
-                    json!("经多次调解，双方对赔偿数额分歧较大，未能达成协议。"),
-                ),
-                ("terminated_on", day(on)),
-                (
-                    "referral_advice",
-                    json!(g.pick(&["litigation", "litigation", "arbitration", "administrative"])),
-                ),
-            ],
-        );
-        return plan;
-    }
-    let late =
-        window.is_some_and(|(_, until)| until.year() == applied.year() && applied.month() == 12);
-    let mut agreed = g.later(registered, 1, if late { 6 } else { 24 });
-    if !late && g.rng.chance(5) {
-        let asked = g.later(registered, 24, 28);
-        plan.staff(
-            "extend_mediation",
-            asked,
-            vec![
-                ("consent_all_parties", json!(true)),
-                (
-                    "extension_reason",
-                    json!("双方同意继续调解，需等待损失评估结果。"),
-                ),
-                ("extended_on", day(asked)),
-            ],
-        );
-        agreed = g.later(registered, 32, 50);
-    }
-    if let Some((from, _)) = window {
-        let extra = g.rng.range(0, 6);
-        agreed = agreed.max(g.workday(from + Duration::days(extra)));
-    }
-    let written = g.rng.chance(85);
-    let on_the_spot = late || g.rng.chance(45);
-    let deadline = if on_the_spot {
-        agreed
-    } else {
-        g.later(agreed, 7, 25)
-    };
-    let amount = money.then(|| g.rng.range(5, 160) * 100);
-    let terms_text = match amount {
-        Some(a) => terms.replace("{amount}", &a.to_string()),
-        None => terms.to_string(),
-    };
-    let terms_text = g.fill(&terms_text, applied.year());
-    plan.staff(
-        "reach_agreement",
-        agreed,
-        vec![
-            (
-                "agreement_form",
-                json!(if written { "written" } else { "oral" }),
-            ),
-            ("agreement_terms", json!(terms_text)),
-            ("agreement_effective_on", day(agreed)),
-            ("performance_deadline", day(deadline)),
-            (
-                "amount",
-                amount.map(|a| json!(a.to_string())).unwrap_or(Value::Null),
-            ),
-        ],
-    );
-    let checked = g.workday_back(deadline).max(plan.last_on());
-    let performance = if g.rng.chance(96) { "full" } else { "partial" };
-    plan.staff(
-        "record_performance",
-        checked,
-        vec![
-            ("performance", json!(performance)),
-            ("performance_checked_on", day(checked)),
-        ],
-    );
-    if written && !late && g.rng.chance(5) {
-        let asked = g.later(checked, 0, 3);
-        plan.staff(
-            "apply_confirmation",
-            asked,
-            vec![
-                ("joint_application", json!(true)),
-                ("court", json!("大连市旅顺口区人民法院")),
-                ("confirmation_applied_on", day(asked)),
-            ],
-        );
-        let ruled = g.later(asked, 5, 14);
-        plan.staff(
-            "record_confirmation",
-            ruled,
-            vec![
-                ("confirmation_result", json!("valid")),
-                ("confirmation_decided_on", day(ruled)),
-            ],
-        );
-    }
-    if !late && g.rng.chance(30) {
-        let visited = g.later(checked, 3, 12);
-        plan.staff(
-            "follow_up",
-            visited,
-            vec![
-                ("visit_on", day(visited)),
-                (
-                    "visit_note",
-                    json!("回访双方当事人，协议已履行，双方关系缓和，未再发生纠纷。"),
-                ),
-            ],
-        );
-    }
-    let closed = g.later_wd(plan.last_on(), 0, 3);
-    plan.staff(
-        "close",
-        closed,
-        vec![
-            ("performance", json!(performance)),
-            ("closed_on", day(closed)),
-        ],
-    );
     plan
 }
