@@ -194,8 +194,8 @@ pub fn procedures(folder: Option<&std::path::Path>) -> Result<Registry, String> 
     })
 }
 
-/// The demo lines of every procedure (`<code>/demo.toml`): the embedded ones, each replaced by
-/// the file of the same procedure in `folder` if it has one; checked against `registry`, every
+/// The demo lines of every procedure (`<code>/demo.toml`): the embedded ones, replaced by or
+/// added to by those of `folder` (a folder per procedure); checked against `registry`, every
 /// mistake of every file reported.
 pub fn demo_lines(
     folder: Option<&std::path::Path>,
@@ -218,15 +218,21 @@ pub fn demo_lines(
             ),
         );
     }
-    for code in files.clone().keys() {
-        if let Some(path) = folder
-            .map(|f| f.join(code).join(FILE_NAME))
-            .filter(|p| p.exists())
-        {
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                crate::AppError::Invalid(format!("无法读取 {}：{e}", path.display()))
-            })?;
-            files.insert(code.clone(), (path.display().to_string(), text));
+    if let Some(folder) = folder.filter(|f| f.is_dir()) {
+        let entries = std::fs::read_dir(folder).map_err(|e| {
+            crate::AppError::Invalid(format!("无法读取程序定义目录 {}：{e}", folder.display()))
+        })?;
+        for entry in entries.filter_map(|e| e.ok()) {
+            let path = entry.path().join(FILE_NAME);
+            let Some(code) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    crate::AppError::Invalid(format!("无法读取 {}：{e}", path.display()))
+                })?;
+                files.insert(code, (path.display().to_string(), text));
+            }
         }
     }
     let mut out = Vec::new();

@@ -512,6 +512,14 @@ fn check_line(
             errors,
         );
     }
+    for action in line.variants.iter().flat_map(|v| v.fields.keys()) {
+        if definition.action(action).is_none() {
+            errors.push(format!(
+                "{}: line “{}”: its variants add fields to “{action}”, not an action of “{procedure}”",
+                place.source, line.name
+            ));
+        }
+    }
 }
 
 fn check_field(
