@@ -25,7 +25,7 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "crates/cli/src/demo_remedies.rs",
         "*",
         "the demo district's chained 2018–2019 histories (disclosure request → reconsideration \
-         → litigation) and petitions, still generated in Rust (#13): the demo lines \
+         → litigation), still generated in Rust (#13): the demo lines \
          (procedures/<code>/demo.toml) cannot yet chain one case to another",
     ),
     (

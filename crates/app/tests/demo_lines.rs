@@ -14,7 +14,7 @@ fn registry() -> fazhi_core::procedure::Registry {
 fn the_shipped_lines_check_against_their_definitions() {
     let lines = fazhi_app::loading::demo_lines(None, &registry()).unwrap();
     let procedures: Vec<&str> = lines.iter().map(|l| l.procedure.as_str()).collect();
-    for expected in ["legal_aid", "legal_consultation", "mediation"] {
+    for expected in ["legal_aid", "legal_consultation", "mediation", "petition"] {
         assert!(procedures.contains(&expected), "{procedures:?}");
     }
 }

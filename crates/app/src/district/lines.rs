@@ -39,21 +39,29 @@
 //! at.register = { after = { working_days = [0, 0] } }   # a step changed for this line
 //! ```
 //!
+//! Instead of `opened` and `count`, a line may open its cases in `batches` (`[{ from, to,
+//! count }]`: the province's assignments arrive so); `seq_from` is `{seq}` of its first case,
+//! counted on for the next ones (numbers of a year's register). `[pools]` names lists of
+//! values drawn with `{ pick_from = "name" }`.
+//!
 //! A step's day: the line's window for the first; otherwise `after` the previous step taken
-//! (`days`: calendar days, moved to a working day; `working_days`), or the working day on or
+//! (`days`: calendar days, moved to a working day; `working_days`; `period_end = N`: the day
+//! after a period of N calendar days ends, when a clock left to run out has), or the working day on or
 //! before the date in a field set earlier (`on_field`); never before `not_before` (a working
 //! day drawn in that window) nor before the previous step. A step with `chance` (per cent) is
 //! taken or not; steps sharing a `group` share the draw; `when` takes it only if the case's
-//! variables have those values. `as = "system"` for a step the system takes.
+//! variables (or their keys, `"petition.kind"`) have those values (one, or a list of any).
+//! `as = "system"` for a step the system takes.
 //!
 //! A value is a TOML value, where a string is a text with placeholders — a case variable, or
 //! `{date}` (the step's day), `{place}` (the office's place: its street, or the district),
-//! `{name}`, `{company}`, `{street}`, `{village}`, `{road}`, `{project}`, `{amount}`, `{n}`
-//! and `{year}` (a recent year before the case's) drawn fresh — and an inline table with one of
+//! `{seq}`, `{name}`, `{company}`, `{street}`, `{village}`, `{road}`, `{project}`, `{amount}`,
+//! `{n}` and `{year}` (a recent year before the case's) drawn fresh — and an inline table with one of
 //! these keys is drawn: `gen = "person" | "company" | "name" | "phone" | "address"` (a person
 //! optionally `born = [from, to]`), `pick = [...]` (optionally `weights`), `chance = N` with
 //! `value`, `int = [lo, hi]` (optionally `step`), `var = "name"` (or `"name.key"`),
-//! `date_after = [lo, hi]` (calendar days after the step, on a working day), `people = N` (N
+//! `date_after = [lo, hi]` (calendar days after the step, on a working day),
+//! `working_days_after = [lo, hi]`, `pick_from = "pool"`, `people = N` (N
 //! different members of the office's staff list). Any other table is an object of values.
 
 use super::synthetic::Profile;
@@ -78,6 +86,8 @@ struct FileText {
     #[serde(default)]
     variants: BTreeMap<String, Vec<VariantText>>,
     #[serde(default)]
+    pools: BTreeMap<String, Vec<toml::Value>>,
+    #[serde(default)]
     line: Vec<LineText>,
 }
 
@@ -86,8 +96,14 @@ struct FileText {
 struct LineText {
     name: String,
     department: String,
+    #[serde(default)]
     count: usize,
-    opened: [NaiveDate; 2],
+    #[serde(default)]
+    opened: Option<[NaiveDate; 2]>,
+    #[serde(default)]
+    batches: Vec<Batch>,
+    #[serde(default)]
+    seq_from: i64,
     #[serde(default)]
     until: Option<NaiveDate>,
     #[serde(default)]
@@ -104,6 +120,32 @@ struct LineText {
     skip: Vec<Spanned<String>>,
     #[serde(default)]
     at: BTreeMap<Spanned<String>, ChangeText>,
+}
+
+/// Cases opened in one window (the province's assignments arrive in batches).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch {
+    from: NaiveDate,
+    to: NaiveDate,
+    count: usize,
+}
+
+/// A condition's value: one, or any of several.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOf {
+    One(String),
+    Any(Vec<String>),
+}
+
+impl OneOf {
+    pub fn holds(&self, value: &str) -> bool {
+        match self {
+            OneOf::One(v) => v == value,
+            OneOf::Any(vs) => vs.iter().any(|v| v == value),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -123,7 +165,7 @@ struct StepText {
     #[serde(default)]
     group: Option<String>,
     #[serde(default)]
-    when: BTreeMap<String, String>,
+    when: BTreeMap<String, OneOf>,
     #[serde(default)]
     fields: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
 }
@@ -163,6 +205,10 @@ pub struct Gap {
     pub days: Option<[i64; 2]>,
     #[serde(default)]
     pub working_days: Option<[i64; 2]>,
+    /// The day after a period of so many calendar days from the previous step ends (a last
+    /// day on a rest day moving on): when a clock left to run out has run out.
+    #[serde(default)]
+    pub period_end: Option<u32>,
 }
 
 /// The demo lines of one procedure, checked against its definition.
@@ -173,6 +219,8 @@ pub struct Lines {
     pub source: String,
     pub people: Profile,
     pub lines: Vec<Line>,
+    /// Named lists of values (`pick_from`).
+    pub pools: BTreeMap<String, Spec>,
 }
 
 /// So many cases of one outcome.
@@ -182,7 +230,12 @@ pub struct Line {
     /// The code of the department (or departments, one per street) whose cases these are.
     pub department: String,
     pub count: usize,
+    /// The first day and the last on which its cases open.
     pub opened: (NaiveDate, NaiveDate),
+    /// The windows its cases open in, with how many in each.
+    pub windows: Vec<(NaiveDate, NaiveDate, usize)>,
+    /// `{seq}` of its first case (the next ones count on).
+    pub seq_from: i64,
     pub until: Option<NaiveDate>,
     pub steps: Vec<StepSpec>,
     pub vars: Vec<(String, Spec)>,
@@ -207,7 +260,7 @@ pub struct StepSpec {
     pub not_before: Option<(NaiveDate, NaiveDate)>,
     pub chance: Option<u64>,
     pub group: Option<String>,
-    pub when: BTreeMap<String, String>,
+    pub when: BTreeMap<String, OneOf>,
     pub fields: Vec<(String, Spec)>,
 }
 
@@ -233,7 +286,9 @@ pub enum Spec {
     },
     Var(String),
     DateAfter(i64, i64),
+    WorkingDaysAfter(i64, i64),
     People(usize),
+    Pool(String),
     Object(Vec<(String, Spec)>),
     Array(Vec<Spec>),
 }
@@ -241,7 +296,7 @@ pub enum Spec {
 /// The placeholders a text may hold besides the case's variables.
 pub const PLACEHOLDERS: &[&str] = &[
     "date", "place", "name", "company", "street", "village", "road", "project", "amount", "n",
-    "year",
+    "year", "seq",
 ];
 
 /// Where a mistake is: the file and the line of a byte offset.
@@ -371,17 +426,36 @@ pub fn parse(
             }),
             None => Vec::new(),
         };
-        if l.opened[0] > l.opened[1] {
+        let windows: Vec<(NaiveDate, NaiveDate, usize)> = match (l.opened, l.batches.is_empty()) {
+            (Some([from, to]), true) => vec![(from, to, l.count)],
+            (None, false) if l.count == 0 => {
+                l.batches.iter().map(|b| (b.from, b.to, b.count)).collect()
+            }
+            _ => {
+                errors.push(format!(
+                    "{source}: line “{}” has either `opened` and `count`, or `batches`",
+                    l.name
+                ));
+                Vec::new()
+            }
+        };
+        if windows.iter().any(|(from, to, _)| from > to) {
             errors.push(format!(
                 "{source}: line “{}” opens in a window that ends before it begins",
                 l.name
             ));
         }
+        let opened = (
+            windows.iter().map(|w| w.0).min().unwrap_or_default(),
+            windows.iter().map(|w| w.1).max().unwrap_or_default(),
+        );
         let line = Line {
             name: l.name.clone(),
             department: l.department.clone(),
-            count: l.count,
-            opened: (l.opened[0], l.opened[1]),
+            count: windows.iter().map(|w| w.2).sum(),
+            opened,
+            windows,
+            seq_from: l.seq_from,
             until: l.until,
             steps: steps
                 .iter()
@@ -416,12 +490,49 @@ pub fn parse(
         }
         lines.push(line);
     }
+    let pools: BTreeMap<String, Spec> = file
+        .pools
+        .iter()
+        .map(|(name, items)| {
+            let at = format!("{source}: pools “{name}”");
+            let items: Vec<Spec> = items
+                .iter()
+                .map(|v| compile_value(v, &at, &mut errors))
+                .collect();
+            let weights = vec![1; items.len()];
+            (name.clone(), Spec::Pick(items, weights))
+        })
+        .collect();
+    for line in &lines {
+        let specs = line
+            .steps
+            .iter()
+            .flat_map(|s| s.fields.iter())
+            .chain(line.vars.iter())
+            .chain(line.variants.iter().flat_map(|v| v.vars.iter()))
+            .chain(
+                line.variants
+                    .iter()
+                    .flat_map(|v| v.fields.values().flatten()),
+            );
+        for (name, spec) in specs {
+            for pool in pools_named(spec) {
+                if !pools.contains_key(pool) {
+                    errors.push(format!(
+                        "{source}: line “{}”, “{name}”: no pool “{pool}”",
+                        line.name
+                    ));
+                }
+            }
+        }
+    }
     if errors.is_empty() {
         Ok(Lines {
             procedure: procedure.to_string(),
             source: source.to_string(),
             people: file.people.unwrap_or_default(),
             lines,
+            pools,
         })
     } else {
         Err(invalid(format!(
@@ -470,7 +581,7 @@ fn check_line(
             ));
         }
         for name in step.when.keys() {
-            if !vars.contains(name.as_str()) {
+            if !vars.contains(name.split('.').next().unwrap_or_default()) {
                 errors.push(format!(
                     "{at}: `when` names “{name}”, not a variable of the line"
                 ));
@@ -552,6 +663,17 @@ fn check_field(
                 ));
             }
         }
+    }
+}
+
+/// The pools a value draws from.
+fn pools_named(spec: &Spec) -> Vec<&str> {
+    match spec {
+        Spec::Pool(name) => vec![name.as_str()],
+        Spec::Pick(items, _) | Spec::Array(items) => items.iter().flat_map(pools_named).collect(),
+        Spec::Chance(_, inner) => pools_named(inner),
+        Spec::Object(items) => items.iter().flat_map(|(_, v)| pools_named(v)).collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -693,6 +815,16 @@ fn compile_value(value: &toml::Value, at: &str, errors: &mut Vec<String>) -> Spe
                 match pair(table.get("date_after")) {
                     Some((lo, hi)) => Spec::DateAfter(lo, hi),
                     None => bad("`date_after` is [fewest, most] days"),
+                }
+            } else if table.contains_key("working_days_after") {
+                match pair(table.get("working_days_after")) {
+                    Some((lo, hi)) => Spec::WorkingDaysAfter(lo, hi),
+                    None => bad("`working_days_after` is [fewest, most] working days"),
+                }
+            } else if let Some(name) = table.get("pick_from") {
+                match name.as_str() {
+                    Some(name) => Spec::Pool(name.to_string()),
+                    None => bad("`pick_from` names a pool"),
                 }
             } else if let Some(n) = table.get("people") {
                 match n.as_integer() {

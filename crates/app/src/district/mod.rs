@@ -314,7 +314,11 @@ pub fn generate(
             )));
         }
         let weights: Vec<u64> = candidates.iter().map(|o| o.weight.max(1)).collect();
-        for k in 0..line.count {
+        let windows = line
+            .windows
+            .iter()
+            .flat_map(|(from, to, count)| std::iter::repeat_n((*from, *to), *count));
+        for (k, (from, to)) in windows.enumerate() {
             let office = candidates[weighted(&mut g, &weights)];
             let variant = match line.variants.len() {
                 0 => None,
@@ -324,11 +328,11 @@ pub fn generate(
                     Some(&line.variants[weighted(&mut g, &w)])
                 }
             };
-            let (from, to) = line.opened;
+            let seq = line.seq_from + k as i64;
             let mut start = g.between(from, to);
             loop {
                 let mut attempt = g.fork();
-                let plan = case(&mut attempt, lines, line, variant, office, start);
+                let plan = case(&mut attempt, lines, line, variant, office, start, seq);
                 let last = plan.steps.last().map(|s| s.on).unwrap_or(start);
                 match line.until {
                     Some(until) if last > until && start > from => {
@@ -374,9 +378,21 @@ fn weighted(g: &mut Gen<'_>, weights: &[u64]) -> usize {
 /// What a value is drawn with: the case's variables, its office and the step's day.
 struct Context<'a> {
     vars: &'a BTreeMap<String, Value>,
+    pools: &'a BTreeMap<String, Spec>,
     office: &'a Office,
     on: NaiveDate,
     year: i32,
+    seq: i64,
+}
+
+/// A case variable, or a key of one (`petition.kind`).
+fn variable<'v>(vars: &'v BTreeMap<String, Value>, name: &str) -> Option<&'v Value> {
+    let mut parts = name.split('.');
+    let mut value = vars.get(parts.next()?)?;
+    for key in parts {
+        value = value.get(key)?;
+    }
+    Some(value)
 }
 
 fn case(
@@ -386,6 +402,7 @@ fn case(
     variant: Option<&lines::Variant>,
     office: &Arc<Office>,
     start: NaiveDate,
+    seq: i64,
 ) -> Plan {
     let mut vars = BTreeMap::new();
     let specs = line
@@ -395,9 +412,11 @@ fn case(
     for (name, spec) in specs {
         let cx = Context {
             vars: &vars,
+            pools: &lines.pools,
             office,
             on: start,
             year: start.year(),
+            seq,
         };
         if let Some(value) = draw(g, spec, &cx) {
             vars.insert(name.clone(), value);
@@ -407,10 +426,10 @@ fn case(
     let mut fields_so_far: BTreeMap<String, Value> = BTreeMap::new();
     let mut steps: Vec<Step> = Vec::new();
     for spec in &line.steps {
-        if !spec.when.iter().all(|(name, value)| {
-            vars.get(name).is_some_and(|v| match v {
-                Value::String(s) => s == value,
-                other => serde_json::from_str::<Value>(value).is_ok_and(|v| v == *other),
+        if !spec.when.iter().all(|(name, wanted)| {
+            variable(&vars, name).is_some_and(|v| match v {
+                Value::String(s) => wanted.holds(s),
+                other => wanted.holds(&other.to_string()),
             })
         }) {
             continue;
@@ -429,9 +448,11 @@ fn case(
         let on = step_day(g, spec, steps.last().map(|s| s.on), start, &fields_so_far);
         let cx = Context {
             vars: &vars,
+            pools: &lines.pools,
             office,
             on,
             year: start.year(),
+            seq,
         };
         let mut fields = BTreeMap::new();
         let extra = variant
@@ -490,6 +511,10 @@ fn step_day(
                 working_days: Some([lo, hi]),
                 ..
             }) => g.later_wd(previous, lo, hi),
+            Some(lines::Gap {
+                period_end: Some(n),
+                ..
+            }) => g.period_end(previous, n) + Duration::days(1),
             _ => previous,
         }
     };
@@ -520,15 +545,10 @@ fn draw(g: &mut Gen<'_>, spec: &Spec, cx: &Context<'_>) -> Option<Value> {
             return draw(g, inner, cx);
         }
         Spec::Int { lo, hi, step } => json!(g.rng.range(*lo, *hi) * step),
-        Spec::Var(name) => {
-            let mut parts = name.split('.');
-            let mut value = cx.vars.get(parts.next()?)?;
-            for key in parts {
-                value = value.get(key)?;
-            }
-            value.clone()
-        }
+        Spec::Var(name) => variable(cx.vars, name)?.clone(),
         Spec::DateAfter(lo, hi) => day(g.later(cx.on, *lo, *hi)),
+        Spec::WorkingDaysAfter(lo, hi) => day(g.later_wd(cx.on, *lo, *hi)),
+        Spec::Pool(name) => return draw(g, cx.pools.get(name)?, cx),
         Spec::People(n) => {
             let mut pool = cx.office.people.clone();
             while pool.len() < *n {
@@ -576,6 +596,7 @@ fn fill(g: &mut Gen<'_>, text: &str, cx: &Context<'_>) -> String {
         } else {
             match name {
                 "date" => cx.on.format("%Y-%m-%d").to_string(),
+                "seq" => cx.seq.to_string(),
                 "place" => cx.office.place.clone(),
                 "name" => g.name(),
                 "company" => g.company_name(),
