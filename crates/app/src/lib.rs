@@ -10,7 +10,9 @@
 //!   told what — derived here as data ([`projection`], [`notices`]) and handed to the store
 //!   as one [`fazhi_store::cases::CaseWrite`];
 //! - the scheduler of timed actions and deadline alerts ([`scheduler`]);
-//! - reports and statistics computed from the records ([`reports`]).
+//! - reports and statistics computed from the records ([`reports`]);
+//! - generated districts (the demo's, the benchmark's) made from data files and loaded in
+//!   bulk ([`district`]).
 //!
 //! Every domain refusal comes from the engine (`fazhi_core::engine`); this crate looks up the
 //! outside facts the engine needs (certificates, departments, numbers already taken).
@@ -18,6 +20,7 @@
 
 pub mod annual_report;
 pub mod cases;
+pub mod district;
 pub mod figures;
 pub mod loading;
 pub mod notices;

@@ -10,14 +10,21 @@ use fazhi_store::Store;
 use rust_embed::RustEmbed;
 
 /// A procedure's folder holds its definitions (`*.toml`, one per version), its scenarios
-/// (`scenarios.toml`) and its documents (`documents/*.md`).
+/// (`scenarios.toml`), its demo lines (`demo.toml`, see [`crate::district::lines`]) and its
+/// documents (`documents/*.md`).
 const SCENARIOS: &str = "scenarios.toml";
 
 #[derive(RustEmbed)]
 #[folder = "../../procedures/"]
 #[include = "*.toml"]
 #[exclude = "*scenarios.toml"]
+#[exclude = "*demo.toml"]
 struct EmbeddedProcedures;
+
+#[derive(RustEmbed)]
+#[folder = "../../procedures/"]
+#[include = "*/demo.toml"]
+struct EmbeddedDemoLines;
 
 #[derive(RustEmbed)]
 #[folder = "../../procedures/"]
@@ -151,7 +158,9 @@ fn definition_files(folder: &std::path::Path) -> Result<Vec<std::path::PathBuf>,
         }
     }
     files.retain(|p| {
-        p.extension().is_some_and(|x| x == "toml") && p.file_name().is_some_and(|n| n != SCENARIOS)
+        p.extension().is_some_and(|x| x == "toml")
+            && p.file_name()
+                .is_some_and(|n| n != SCENARIOS && n != crate::district::lines::FILE_NAME)
     });
     files.sort();
     Ok(files)
@@ -183,6 +192,62 @@ pub fn procedures(folder: Option<&std::path::Path>) -> Result<Registry, String> 
             lines.join("\n")
         )
     })
+}
+
+/// The demo lines of every procedure (`<code>/demo.toml`): the embedded ones, replaced by or
+/// added to by those of `folder` (a folder per procedure); checked against `registry`, every
+/// mistake of every file reported.
+pub fn demo_lines(
+    folder: Option<&std::path::Path>,
+    registry: &Registry,
+) -> crate::Result<Vec<crate::district::lines::Lines>> {
+    use crate::district::lines::{self, FILE_NAME};
+    let mut files = std::collections::BTreeMap::new();
+    for name in EmbeddedDemoLines::iter() {
+        let Some(file) = EmbeddedDemoLines::get(&name) else {
+            continue;
+        };
+        let Some((code, _)) = name.split_once('/') else {
+            continue;
+        };
+        files.insert(
+            code.to_string(),
+            (
+                format!("procedures/{name}"),
+                String::from_utf8_lossy(&file.data).into_owned(),
+            ),
+        );
+    }
+    if let Some(folder) = folder.filter(|f| f.is_dir()) {
+        let entries = std::fs::read_dir(folder).map_err(|e| {
+            crate::AppError::Invalid(format!("无法读取程序定义目录 {}：{e}", folder.display()))
+        })?;
+        for entry in entries.filter_map(|e| e.ok()) {
+            let path = entry.path().join(FILE_NAME);
+            let Some(code) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    crate::AppError::Invalid(format!("无法读取 {}：{e}", path.display()))
+                })?;
+                files.insert(code, (path.display().to_string(), text));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (code, (source, text)) in &files {
+        match lines::parse(source, code, text, registry) {
+            Ok(l) => out.push(l),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(crate::AppError::Invalid(errors.join("\n")))
+    }
 }
 
 /// The embedded calendar plus the years an administrator entered (kept in the store).

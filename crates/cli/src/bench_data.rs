@@ -1,23 +1,20 @@
 //! The benchmark's data: generated districts at three scales (design.md §4), loaded in bulk.
 //!
 //! Each district gets the demo's offices (government office, justice bureau, petitions bureau,
-//! legal-aid centre, a mediation committee per street) and copies of the demo's remedies
-//! records — the same generator with other seeds, so the same mix of procedures, steps,
-//! clocks and field values. The engine decides every step in memory
-//! ([`App::history`]) and the store appends whole histories per transaction
-//! ([`Store::load_history`]): every event is hash-chained as usual, so `fazhi audit verify`
-//! accepts the result.
+//! legal-aid centre, a mediation committee per street) and copies of the demo's records — the
+//! procedures' demo lines (`fazhi_app::district`) and the remedies still written in Rust
+//! (demo_remedies.rs) with other seeds, so the same mix of procedures, steps, clocks and field
+//! values. They are loaded by the demo's own bulk path ([`district::load`]): the engine decides
+//! every step in memory and the store appends whole histories per transaction; every event is
+//! hash-chained as usual, so `fazhi audit verify` accepts the result.
 
-use crate::demo_remedies::{Office, Offices, Plan};
-use anyhow::{Context, Result, anyhow};
+use crate::demo_remedies::Offices;
+use anyhow::Result;
 use fazhi_app::App;
-use fazhi_app::cases::HistoryStep;
-use fazhi_core::engine::Actor;
+use fazhi_app::district::{self, Office};
 use fazhi_core::org::DepartmentKind;
-use fazhi_core::procedure::Definition;
 use fazhi_core::region::RegionCode;
-use fazhi_store::{Store, WriteBatch};
-use std::collections::HashMap;
+use fazhi_store::Store;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -57,9 +54,6 @@ pub const COPIES_PER_DISTRICT: usize = 28;
 /// One case in this many is left open, part-way through its steps.
 const OPEN_EVERY: usize = 30;
 
-/// Cases per bulk transaction.
-const CASES_PER_LOAD: usize = 2_000;
-
 /// What was generated.
 pub struct Generated {
     /// The region holding all generated districts (the province, the city, or the district).
@@ -73,13 +67,6 @@ pub struct Generated {
 const ACTOR: &str = "system:bench";
 const PROVINCE: &str = "980000";
 
-/// The departments of a generated district: (code, name).
-const OFFICES: &[(&str, &str)] = &[
-    ("zfb", "区政府办公室"),
-    ("sfj", "司法局"),
-    ("xfj", "信访局"),
-    ("flyz", "法律援助中心"),
-];
 const STREETS: &[&str] = &["城关街道", "海滨街道", "山前街道"];
 
 /// Creates the regions and offices of `scale`, then loads `copies` copies of the demo's records
@@ -118,165 +105,114 @@ pub async fn generate(app: &App, scale: Scale, copies: usize) -> Result<Generate
     }
     let mut offices = Vec::new();
     for task in tasks {
-        offices.push(Arc::new(task.await??));
+        offices.push(task.await??);
     }
 
-    // Plans are made and decided on a blocking thread, while the store writes the previous load.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<WriteBatch>>(2);
-    let producer = {
-        let app = app.clone();
-        let calendar = app.calendar();
-        let offices = offices.clone();
-        tokio::task::spawn_blocking(move || -> Result<usize> {
-            let mut definitions: HashMap<(&'static str, String), Arc<Definition>> = HashMap::new();
-            let mut load = Vec::with_capacity(CASES_PER_LOAD);
-            let mut cases = 0;
-            for (d, offices) in offices.iter().enumerate() {
-                for copy in 0..copies {
-                    let seed = 0x5eed_0000_0000 ^ ((d as u64) << 20) ^ (copy as u64 + 1);
-                    for (n, mut plan) in crate::demo_remedies::plans(seed, &calendar, offices)
-                        .into_iter()
-                        .enumerate()
-                    {
-                        // Some cases are still open at the end of the records, part-way through.
-                        if n % OPEN_EVERY == 0 && plan.steps.len() > 1 {
-                            plan.steps.truncate(plan.steps.len().div_ceil(2));
-                        }
-                        let batch = history(&app, &mut definitions, &plan)?;
-                        load.push(batch);
-                        cases += 1;
-                        if load.len() == CASES_PER_LOAD
-                            && tx.blocking_send(std::mem::take(&mut load)).is_err()
-                        {
-                            return Ok(cases);
-                        }
-                    }
+    // Histories are made lazily, district by district and copy by copy, while the store writes.
+    let lines = fazhi_app::loading::demo_lines(None, app.procedures())?;
+    let calendar = app.calendar();
+    let plans = offices
+        .into_iter()
+        .enumerate()
+        .flat_map(move |(d, offices)| (0..copies).map(move |copy| (d, copy, offices.clone())))
+        .flat_map(move |(d, copy, offices)| {
+            let seed = 0x5eed_0000_0000 ^ ((d as u64) << 20) ^ (copy as u64 + 1);
+            let mut plans: Vec<fazhi_app::Result<district::Plan>> = Vec::new();
+            for l in &lines {
+                match district::generate(l, seed, &calendar, &offices) {
+                    Ok(p) => plans.extend(p.into_iter().map(Ok)),
+                    Err(e) => plans.push(Err(e)),
                 }
             }
-            if !load.is_empty() {
-                let _ = tx.blocking_send(load);
+            match Offices::among(&offices) {
+                Ok(remedies) => plans.extend(
+                    crate::demo_remedies::plans(seed, &calendar, &remedies)
+                        .into_iter()
+                        .map(Ok),
+                ),
+                Err(e) => plans.push(Err(fazhi_app::AppError::Invalid(e.to_string()))),
             }
-            Ok(cases)
-        })
-    };
-    let mut events = 0;
-    while let Some(load) = rx.recv().await {
-        events += store.load_history(load).await?;
-    }
-    let cases = producer.await??;
+            plans.into_iter().enumerate().map(|(n, plan)| {
+                plan.map(|mut plan| {
+                    // Some cases are still open at the end of the records, part-way through.
+                    if n % OPEN_EVERY == 0 && plan.steps.len() > 1 {
+                        plan.steps.truncate(plan.steps.len().div_ceil(2));
+                    }
+                    plan
+                })
+            })
+        });
+    let loaded = district::load(app, plans, None, |_| {}).await?;
     Ok(Generated {
         top,
         districts: district_codes.into_iter().map(|(_, d)| d).collect(),
-        cases,
-        events,
+        cases: loaded.cases,
+        events: loaded.events,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
 
-/// A plan's whole history as one write.
-fn history(
-    app: &App,
-    definitions: &mut HashMap<(&'static str, String), Arc<Definition>>,
-    plan: &Plan,
-) -> Result<WriteBatch> {
-    let first = plan.steps.first().context("a plan without steps")?;
-    let key = (plan.procedure, first.on.format("%Y").to_string());
-    let definition = match definitions.get(&key) {
-        Some(d) => d.clone(),
-        None => {
-            let d = Arc::new(
-                app.procedures()
-                    .current(plan.procedure, first.on)
-                    .with_context(|| format!("no procedure definition “{}”", plan.procedure))?
-                    .clone(),
-            );
-            definitions.insert(key, d.clone());
-            d
-        }
-    };
-    let steps: Vec<HistoryStep<'_>> = plan
-        .steps
-        .iter()
-        .map(|s| HistoryStep {
-            actor: if s.system {
-                Actor::System
-            } else {
-                Actor::User(&plan.office.staff)
-            },
-            action: s.action,
-            on: s.on,
-            fields: s.fields.clone(),
-        })
-        .collect();
-    app.history(
-        &definition,
-        &plan.office.region,
-        Some(plan.office.department.clone()),
-        &steps,
-    )
-    .map(|write| app.store().case_batch(&write))
-    .map_err(|(i, refusal)| {
-        anyhow!(
-            "generated step refused: {} {} ({}): {refusal}",
-            plan.procedure,
-            plan.steps[i].action,
-            plan.steps[i].on
-        )
-    })
-}
-
+/// A generated district with the offices of the demo's (`demo/district.toml`: its departments
+/// that record history, and the committee in each of three streets), named after the district.
 async fn district_offices(
     store: &Store,
     city: &RegionCode,
     district: &RegionCode,
-) -> Result<Offices> {
+) -> Result<Vec<Arc<Office>>> {
+    let demo = district::DistrictFile::parse("demo/district.toml", district::DEMO_DISTRICT)?;
     let n = &district.as_str()[2..];
-    store
-        .add_region(ACTOR, district, &format!("基准测试{n}区"), Some(city))
-        .await?;
-    let mut departments = HashMap::new();
-    for (code, name) in OFFICES {
-        let d = store
-            .add_department(ACTOR, district, code, name, DepartmentKind::Department)
-            .await?;
-        departments.insert(*code, d.id);
-    }
-    let office = |code: &str| -> Result<Office> {
-        let department = departments[code].clone();
-        Ok(Office {
-            place: format!("基准测试{n}区"),
-            region: district.clone(),
-            staff: crate::demo::history_staff(&format!("bench-{code}-{n}"), district, &department)?,
-            department,
-        })
-    };
-    let mut committees = Vec::new();
-    for (i, street) in STREETS.iter().enumerate() {
-        let region = RegionCode::parse(&format!("{}{:03}", district.as_str(), i + 1))?;
-        store
-            .add_region(ACTOR, &region, street, Some(district))
-            .await?;
-        let d = store
+    let name = format!("基准测试{n}区");
+    store.add_region(ACTOR, district, &name, Some(city)).await?;
+    let mut offices = Vec::new();
+    for d in demo.department.iter().filter(|d| d.staff.is_some()) {
+        let made = store
             .add_department(
                 ACTOR,
-                &region,
-                "tjwyh",
-                &format!("{street}人民调解委员会"),
-                DepartmentKind::Committee,
+                district,
+                &d.code,
+                &d.name.replace(&demo.district.name, &name),
+                d.kind,
             )
             .await?;
-        committees.push(Office {
-            place: street.to_string(),
-            staff: crate::demo::history_staff(&format!("bench-tjwyh-{n}-{i}"), &region, &d.id)?,
-            region,
-            department: d.id,
-        });
+        offices.push(Arc::new(Office {
+            code: d.code.clone(),
+            place: name.clone(),
+            region: district.clone(),
+            staff: district::staff(&format!("bench-{}-{n}", d.code), district, &made.id)?,
+            department: made.id,
+            people: d.people.clone(),
+            weight: 1,
+        }));
     }
-    Ok(Offices {
-        government_office: office("zfb")?,
-        justice: office("sfj")?,
-        petitions: office("xfj")?,
-        legal_aid: office("flyz")?,
-        committees,
-    })
+    if let Some(committee) = &demo.committee {
+        for (i, street) in STREETS.iter().enumerate() {
+            let region = RegionCode::parse(&format!("{}{:03}", district.as_str(), i + 1))?;
+            store
+                .add_region(ACTOR, &region, street, Some(district))
+                .await?;
+            let made = store
+                .add_department(
+                    ACTOR,
+                    &region,
+                    &committee.code,
+                    &committee.name.replace("{street}", street),
+                    DepartmentKind::Committee,
+                )
+                .await?;
+            offices.push(Arc::new(Office {
+                code: committee.code.clone(),
+                place: street.to_string(),
+                staff: district::staff(
+                    &format!("bench-{}-{n}-{i}", committee.code),
+                    &region,
+                    &made.id,
+                )?,
+                region,
+                department: made.id,
+                people: Vec::new(),
+                weight: 1,
+            }));
+        }
+    }
+    Ok(offices)
 }

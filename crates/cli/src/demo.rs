@@ -1,15 +1,19 @@
-//! The demo district: 旅顺口区 of 大连市 (the district of the seed report), its streets and
-//! departments (with a people's mediation committee in every street), and one user for every
-//! role. Everything is made through the store's own commands, so the demo's event log verifies
-//! like any other. The records are synthetic: the 2018–2019 records of the remedies
-//! procedures (demo_remedies.rs) reproduce the counts of the district's 2019 report with
-//! fictitious people, companies and texts.
+//! `fazhi demo`: seeds the demo district — 旅顺口区 of 大连市, the district of the seed report —
+//! from data: its regions, departments and one login per role from `demo/district.toml`, its
+//! records from every procedure's demo lines (`procedures/<code>/demo.toml`), loaded in bulk by
+//! `fazhi_app::district` with progress shown. The procedures whose demo is still Rust
+//! (demo_remedies.rs, demo_enforcement.rs) are seeded beside them. Everything goes through the
+//! store's own commands and the engine, so the demo's event log verifies like any other. The
+//! records are synthetic: the 2018–2019 records reproduce the counts of the district's 2019
+//! report with fictitious people, companies and texts. This file keeps what only the command
+//! does: passwords, the logins file and the example procedure's applications around today.
 
 use anyhow::{Context, Result};
-use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
+use fazhi_app::district::{self, DistrictFile, Progress};
+use fazhi_core::org::Role;
 use fazhi_core::region::RegionCode;
-use fazhi_store::accounts::NewUser;
 use fazhi_store::{Location, Store};
+use std::io::Write;
 use std::path::PathBuf;
 
 pub struct Login {
@@ -20,88 +24,6 @@ pub struct Login {
 }
 
 const ACTOR: &str = "system:demo";
-const DISTRICT: &str = "210212";
-
-const STREETS: &[(&str, &str)] = &[
-    ("210212001", "登峰街道"),
-    ("210212002", "市场街道"),
-    ("210212003", "得胜街道"),
-    ("210212004", "光荣街道"),
-    ("210212005", "水师营街道"),
-];
-
-const DEPARTMENTS: &[(&str, &str, DepartmentKind)] = &[
-    (
-        "zfb",
-        "旅顺口区人民政府办公室",
-        DepartmentKind::GovernmentOffice,
-    ),
-    ("sfj", "旅顺口区司法局", DepartmentKind::Department),
-    (
-        "ysj",
-        "旅顺口区营商环境建设局（政务服务中心）",
-        DepartmentKind::ServiceHall,
-    ),
-    (
-        "scjgj",
-        "旅顺口区市场监督管理局",
-        DepartmentKind::EnforcementBody,
-    ),
-    (
-        "zhzfj",
-        "旅顺口区综合行政执法局",
-        DepartmentKind::EnforcementBody,
-    ),
-    ("xfj", "旅顺口区信访局", DepartmentKind::Department),
-    (
-        "wgzx",
-        "旅顺口区网格化服务管理中心",
-        DepartmentKind::PublicInstitution,
-    ),
-    (
-        "flyz",
-        "旅顺口区法律援助中心",
-        DepartmentKind::PublicInstitution,
-    ),
-];
-
-/// One user per role: (login, name shown, role, department code).
-const USERS: &[(&str, &str, Role, Option<&str>)] = &[
-    ("admin", "系统管理员", Role::Admin, None),
-    ("leader", "王建国（区长）", Role::Leader, None),
-    (
-        "justice",
-        "李晓梅（司法局）",
-        Role::JusticeStaff,
-        Some("sfj"),
-    ),
-    (
-        "staff",
-        "赵志强（市场监管局）",
-        Role::DepartmentStaff,
-        Some("scjgj"),
-    ),
-    (
-        "officer",
-        "孙海涛（综合执法局）",
-        Role::EnforcementOfficer,
-        Some("zhzfj"),
-    ),
-    (
-        "reviewer",
-        "周静（法制审核）",
-        Role::LegalReviewer,
-        Some("sfj"),
-    ),
-    (
-        "clerk",
-        "吴丽娜（政务服务窗口）",
-        Role::WindowClerk,
-        Some("ysj"),
-    ),
-    ("grid", "郑小军（网格员）", Role::GridWorker, Some("wgzx")),
-    ("citizen", "陈明（公众）", Role::PublicApplicant, None),
-];
 
 pub fn generate_password() -> Result<String> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -133,176 +55,101 @@ pub async fn seed_or_load(store: &Store, location: &Location) -> Result<Vec<Logi
 }
 
 async fn seed(store: &Store, location: &Location) -> Result<Vec<Login>> {
-    let city = RegionCode::parse("210200")?;
-    let district = RegionCode::parse(DISTRICT)?;
-    store.add_region(ACTOR, &city, "大连市", None).await?;
-    store
-        .add_region(ACTOR, &district, "旅顺口区", Some(&city))
-        .await?;
-    for (code, name) in STREETS {
-        store
-            .add_region(ACTOR, &RegionCode::parse(code)?, name, Some(&district))
-            .await?;
-    }
-    let mut department_ids = Vec::new();
-    for (code, name, kind) in DEPARTMENTS {
-        let d = store
-            .add_department(ACTOR, &district, code, name, *kind)
-            .await?;
-        department_ids.push((*code, d.id));
-    }
-    let mut committees = Vec::new();
-    for (code, street) in STREETS {
-        let region = RegionCode::parse(code)?;
-        let d = store
-            .add_department(
-                ACTOR,
-                &region,
-                COMMITTEE,
-                &format!("{street}人民调解委员会"),
-                DepartmentKind::Committee,
-            )
-            .await?;
-        committees.push((region, street.to_string(), d.id));
-    }
-    let mut logins = Vec::new();
-    for (name, display_name, role, department) in USERS {
-        let department = department.map(|code| {
-            department_ids
-                .iter()
-                .find(|(c, _)| *c == code)
-                .map(|(_, id)| id.clone())
-                .expect("demo departments include every code used")
-        });
-        let password = generate_password()?;
-        store
-            .add_user(
-                ACTOR,
-                NewUser {
-                    name: UserName::parse(name)?,
-                    display_name: display_name.to_string(),
-                    region: district.clone(),
-                    password: password.clone(),
-                    grants: vec![Grant::new(*role, district.clone(), department)?],
-                },
-            )
-            .await?;
-        logins.push(Login {
-            name: name.to_string(),
-            display_name: display_name.to_string(),
-            role: *role,
+    let file = DistrictFile::parse("demo/district.toml", district::DEMO_DISTRICT)?;
+    let passwords = file
+        .user
+        .iter()
+        .map(|_| generate_password())
+        .collect::<Result<Vec<_>>>()?;
+    let established = district::establish(store, ACTOR, &file, &passwords).await?;
+    let logins = file
+        .user
+        .iter()
+        .zip(passwords)
+        .map(|(u, password)| Login {
+            name: u.login.clone(),
+            display_name: u.name.clone(),
+            role: u.role,
             password,
-        });
-    }
-    seed_cases(store).await?;
-    seed_history(store, location, &district, &department_ids, committees).await?;
+        })
+        .collect();
+    seed_cases(store, &established.district).await?;
+    seed_history(store, location, &established).await?;
     if store.key_dir().is_some() {
         store.checkpoint().await?;
     }
     Ok(logins)
 }
 
-/// The people's mediation committee's department code in each street.
-const COMMITTEE: &str = "tjwyh";
-
-/// Staff who record the remedies history, made in code (the demo's logins stay one per role):
-/// (department code, name shown in the history).
-const HISTORY_STAFF: &[(&str, &str)] = &[
-    ("zfb", "示例·陈静（区政府办公室政务公开科）"),
-    ("sfj", "示例·刘洋（司法局行政复议与应诉科）"),
-    ("xfj", "示例·韩立新（信访局）"),
-    ("flyz", "示例·宫晓雪（法律援助中心）"),
-];
-
-pub fn history_staff(
-    user_id: &str,
-    region: &RegionCode,
-    department: &str,
-) -> Result<fazhi_core::authz::Principal> {
-    Ok(fazhi_core::authz::Principal {
-        user_id: user_id.to_string(),
-        user_name: user_id.to_string(),
-        grants: vec![Grant::new(
-            Role::DepartmentStaff,
-            region.clone(),
-            Some(department.to_string()),
-        )?],
-    })
-}
-
-/// The synthetic 2018–2019 records of reconsideration, litigation, petitions, disclosure
-/// requests, legal aid, consultations and mediation (see demo_remedies.rs).
+/// The district's history: the cases of every procedure's demo lines and of the Rust seeds
+/// not yet made data (demo_remedies.rs, demo_enforcement.rs).
 async fn seed_history(
     store: &Store,
     location: &Location,
-    district: &RegionCode,
-    department_ids: &[(&str, String)],
-    committees: Vec<(RegionCode, String, String)>,
+    established: &district::Established,
 ) -> Result<()> {
-    use crate::demo_remedies::{Office, Offices};
     let folder = match location {
         Location::DataDir(dir) => Some(dir.join("procedures")),
         Location::Postgres(_) => None,
     };
-    let app = fazhi_app::App::load(store.clone(), folder.as_deref(), Default::default())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let office = |code: &str| -> Result<Office> {
-        let department = department_ids
-            .iter()
-            .find(|(c, _)| *c == code)
-            .map(|(_, id)| id.clone())
-            .context("demo departments include every office")?;
-        let name = HISTORY_STAFF
-            .iter()
-            .find(|(c, _)| *c == code)
-            .map(|(_, n)| *n)
-            .context("every office has a member of staff")?;
-        Ok(Office {
-            place: "旅顺口区".into(),
-            region: district.clone(),
-            staff: history_staff(name, district, &department)?,
-            department,
-        })
-    };
-    let offices = Offices {
-        government_office: office("zfb")?,
-        justice: office("sfj")?,
-        petitions: office("xfj")?,
-        legal_aid: office("flyz")?,
-        committees: committees
-            .into_iter()
-            .map(|(region, street, department)| {
-                Ok(Office {
-                    staff: history_staff(
-                        &format!("示例·{street}人民调解委员会调解员"),
-                        &region,
-                        &department,
-                    )?,
-                    place: street,
-                    region,
-                    department,
-                })
-            })
-            .collect::<Result<_>>()?,
-    };
-    let summary = crate::demo_remedies::seed_remedies(&app, &offices).await?;
-    eprintln!("{summary}");
-    let departments: Vec<(String, String, String)> = department_ids
-        .iter()
-        .map(|(code, id)| {
-            let name = DEPARTMENTS
-                .iter()
-                .find(|d| d.0 == *code)
-                .map(|d| d.1.to_string())
-                .unwrap_or_default();
-            (code.to_string(), id.clone(), name)
-        })
-        .collect();
-    let enforcement =
-        crate::demo_enforcement::seed_enforcement(&app, district, &departments).await?;
+    let app = fazhi_app::App::load(store.clone(), folder.as_deref(), Default::default()).await?;
+    let started = std::time::Instant::now();
+    let calendar = app.calendar();
+    let mut plans = Vec::new();
+    for lines in fazhi_app::loading::demo_lines(folder.as_deref(), app.procedures())? {
+        plans.extend(district::generate(
+            &lines,
+            district::DEMO_SEED,
+            &calendar,
+            &established.offices,
+        )?);
+    }
+    let offices = crate::demo_remedies::Offices::among(&established.offices)?;
+    plans.extend(crate::demo_remedies::plans(
+        district::DEMO_SEED,
+        &calendar,
+        &offices,
+    ));
+    district::in_number_order(&mut plans);
+    let total = plans.len();
+    let loaded =
+        district::load(&app, plans.into_iter().map(Ok), Some(total), show_progress).await?;
+    eprintln!();
+    eprint!(
+        "虚构的 2018–2019 年示例记录 / synthetic 2018–2019 records: {} cases, {} steps in {:.1}s (",
+        loaded.cases,
+        loaded.events,
+        started.elapsed().as_secs_f64()
+    );
+    let mut last = "";
+    for ((procedure, year), n) in &loaded.opened {
+        if procedure != last {
+            if !last.is_empty() {
+                eprint!("; ");
+            }
+            eprint!("{procedure}");
+            last = procedure;
+        }
+        eprint!(" {year}:{n}");
+    }
+    eprintln!(")");
+    let enforcement = crate::demo_enforcement::seed_enforcement(
+        &app,
+        &established.district,
+        &established.departments,
+    )
+    .await?;
     eprintln!("{enforcement}");
     Ok(())
+}
+
+fn show_progress(p: Progress) {
+    let total = p.total.unwrap_or(p.cases);
+    eprint!(
+        "\r示例记录 / demo records: {}/{} cases, {} steps",
+        p.cases, total, p.events
+    );
+    let _ = std::io::stderr().flush();
 }
 
 /// The demo's example procedure (a licensing-like application, clearly named 示例).
@@ -320,7 +167,7 @@ pub fn install_sample_procedure(location: &Location) -> Result<()> {
 
 /// A handful of applications at different stages, so that lists, deadlines (normal, yellow,
 /// red) and the dashboard have something to show. Made through the engine, backdated.
-async fn seed_cases(store: &Store) -> Result<()> {
+async fn seed_cases(store: &Store, district: &RegionCode) -> Result<()> {
     use fazhi_core::calendar::Calendar;
     use fazhi_core::engine::{Actor, Command};
     use fazhi_core::procedure::Registry;
@@ -335,7 +182,6 @@ async fn seed_cases(store: &Store) -> Result<()> {
         Calendar::embedded().clone(),
         Default::default(),
     );
-    let district = RegionCode::parse(DISTRICT)?;
     let clerk = store
         .user_by_name("clerk")
         .await?
@@ -392,7 +238,7 @@ async fn seed_cases(store: &Store) -> Result<()> {
                 procedure: &procedure,
                 action: Some("register"),
                 actor: Actor::User(&clerk),
-                region: &district,
+                region: district,
                 department,
                 fields,
                 on: today,

@@ -18,11 +18,11 @@
 //! under the 2021 definitions. The texts cite the law as it stood in 2019 (e.g. 行政处罚法
 //! (2017) 第二十七条 for 不予处罚); the certificates' later renewals run up to the demo's today.
 
-use crate::demo_gen::{FIRM_WORDS, Gen, Profile, ROADS, STREETS, day, ymd, zh_date};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{Datelike, Duration, NaiveDate};
 use fazhi_app::App;
 use fazhi_app::cases::Opening;
+use fazhi_app::district::synthetic::{FIRM_WORDS, Gen, Profile, ROADS, STREETS, day, ymd, zh_date};
 use fazhi_core::authz::Principal;
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{Actor, ClockStatus, Command};

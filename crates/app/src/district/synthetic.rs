@@ -1,7 +1,8 @@
-//! The demo seeds' synthetic-data generator, shared by the remedies and the enforcement records:
-//! a fixed-seed xorshift, the working-day calendar, and fictitious people, addresses, ID numbers
+//! The synthetic-data generator of generated districts (the demo's, the benchmark's): a
+//! fixed-seed xorshift, the working-day calendar, and fictitious people, addresses, ID numbers
 //! (GB 11643, check character included), credit codes (GB 32100) and companies of the demo
-//! district. Each seed keeps its own look through a [`Profile`].
+//! district. Each file of demo lines (and each Rust seed still writing its own records) keeps
+//! its own look through a [`Profile`]. Same seed, same records: the demo's figures depend on it.
 
 use chrono::{Datelike, Duration, NaiveDate};
 use fazhi_core::calendar::{Calendar, Length};
@@ -11,7 +12,7 @@ use serde_json::{Value, json};
 pub struct Rng(pub u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -21,16 +22,16 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 
     /// lo..=hi
     pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo + 1).max(1) as u64)) as i64
+        lo + (self.next_u64() % ((hi - lo + 1).max(1) as u64)) as i64
     }
 
     pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+        self.next_u64() % 100 < percent
     }
 
     pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
@@ -45,8 +46,9 @@ impl Rng {
     }
 }
 
-/// How a seed's people look.
-#[derive(Clone, Copy)]
+/// How a seed's people look (`[people]` of a demo-lines file).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Profile {
     /// Percent of men among the people [`Gen::name`] names.
     pub men: u64,
@@ -58,6 +60,19 @@ pub struct Profile {
     pub villages: u64,
     /// Whether street addresses name a flat (unit and room) or only a house number.
     pub flats: bool,
+}
+
+impl Default for Profile {
+    /// The look of the demo's remedies records: adults born 1944–1998, a third in villages.
+    fn default() -> Profile {
+        Profile {
+            men: 55,
+            person_men: 55,
+            born: (1944, 1998),
+            villages: 35,
+            flats: true,
+        }
+    }
 }
 
 pub struct Gen<'a> {
@@ -185,7 +200,7 @@ impl<'a> Gen<'a> {
     /// A generator with its own stream, seeded from this one's next number (for attempts that
     /// may be thrown away without disturbing this stream beyond one draw).
     pub fn fork(&mut self) -> Gen<'a> {
-        Gen::new(self.rng.next() | 1, self.cal, self.profile)
+        Gen::new(self.rng.next_u64() | 1, self.cal, self.profile)
     }
 
     pub fn is_workday(&self, d: NaiveDate) -> bool {

@@ -1,0 +1,844 @@
+//! Demo lines: a procedure's `demo.toml` (beside its definition in `procedures/<code>/`) says
+//! which cases of it a generated district holds — how many, opened when, along which path of
+//! actions (an outcome), with what gaps between the steps and what field values. The file is
+//! read into [`Lines`], checked against the procedure's definition (every action, field and
+//! choice code named with file and line), and generated into case histories by
+//! [`super::generate`].
+//!
+//! ```toml
+//! [people]                        # how the generated people look (optional)
+//! men = 55
+//! person_men = 55
+//! born = [1944, 1998]
+//! villages = 35
+//! flats = true
+//!
+//! [paths]                         # step lists several lines share
+//! settled = [
+//!   { action = "apply", fields = { applied_on = "{date}", parties = [{ gen = "person" }, { var = "second" }] } },
+//!   { action = "register", after = { working_days = [0, 2] }, fields = { mediators = { people = 2 } } },
+//!   { action = "extend", after = { days = [24, 28] }, chance = 5 },
+//!   { action = "close", on_field = "performance_deadline", when = { form = "written" } },
+//! ]
+//!
+//! [[variants.disputes]]           # one is drawn per case (by `weight`), or each in turn
+//! weight = 30
+//! kind = "neighbour"              # a case variable: `{kind}` in texts, `{ var = "kind" }`
+//! fields.close = { note = "…" }   # fields added to one action's step
+//!
+//! [[line]]
+//! name = "2019 年调解成功"
+//! department = "tjwyh"            # a department code of the district (several streets: spread by weight)
+//! count = 243
+//! opened = ["2019-01-03", "2019-12-06"]   # the first step falls on a working day in this window
+//! until = "2019-12-31"            # the last step must too: a later case is started earlier
+//! path = "settled"                # or `steps = [...]`
+//! variants = "disputes"
+//! vars = { form = { pick = ["written", "oral"], weights = [85, 15] } }
+//! skip = ["extend"]               # steps of the path this line leaves out
+//! at.register = { after = { working_days = [0, 0] } }   # a step changed for this line
+//! ```
+//!
+//! Instead of `opened` and `count`, a line may open its cases in `batches` (`[{ from, to,
+//! count }]`: the province's assignments arrive so); `seq_from` is `{seq}` of its first case,
+//! counted on for the next ones (numbers of a year's register). `[pools]` names lists of
+//! values drawn with `{ pick_from = "name" }`.
+//!
+//! A step's day: the line's window for the first; otherwise `after` the previous step taken
+//! (`days`: calendar days, moved to a working day; `working_days`; `period_end = N`: the day
+//! after a period of N calendar days ends, when a clock left to run out has), or the working day on or
+//! before the date in a field set earlier (`on_field`); never before `not_before` (a working
+//! day drawn in that window) nor before the previous step. A step with `chance` (per cent) is
+//! taken or not; steps sharing a `group` share the draw; `when` takes it only if the case's
+//! variables (or their keys, `"petition.kind"`) have those values (one, or a list of any).
+//! `as = "system"` for a step the system takes.
+//!
+//! A value is a TOML value, where a string is a text with placeholders — a case variable, or
+//! `{date}` (the step's day), `{place}` (the office's place: its street, or the district),
+//! `{seq}`, `{name}`, `{company}`, `{street}`, `{village}`, `{road}`, `{project}`, `{amount}`,
+//! `{n}` and `{year}` (a recent year before the case's) drawn fresh — and an inline table with one of
+//! these keys is drawn: `gen = "person" | "company" | "name" | "phone" | "address"` (a person
+//! optionally `born = [from, to]`), `pick = [...]` (optionally `weights`), `chance = N` with
+//! `value`, `int = [lo, hi]` (optionally `step`), `var = "name"` (or `"name.key"`),
+//! `date_after = [lo, hi]` (calendar days after the step, on a working day),
+//! `working_days_after = [lo, hi]`, `pick_from = "pool"`, `people = N` (N
+//! different members of the office's staff list). Any other table is an object of values.
+
+use super::synthetic::Profile;
+use crate::AppError;
+use chrono::NaiveDate;
+use fazhi_core::procedure::{Definition, FieldType, Registry};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use toml::Spanned;
+
+/// The name of a procedure's demo-lines file in its folder.
+pub const FILE_NAME: &str = "demo.toml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileText {
+    #[serde(default)]
+    people: Option<Profile>,
+    #[serde(default)]
+    paths: BTreeMap<String, Vec<StepText>>,
+    #[serde(default)]
+    variants: BTreeMap<String, Vec<VariantText>>,
+    #[serde(default)]
+    pools: BTreeMap<String, Vec<toml::Value>>,
+    #[serde(default)]
+    line: Vec<LineText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineText {
+    name: String,
+    department: String,
+    #[serde(default)]
+    count: usize,
+    #[serde(default)]
+    opened: Option<[NaiveDate; 2]>,
+    #[serde(default)]
+    batches: Vec<Batch>,
+    #[serde(default)]
+    seq_from: i64,
+    #[serde(default)]
+    until: Option<NaiveDate>,
+    #[serde(default)]
+    path: Option<Spanned<String>>,
+    #[serde(default)]
+    steps: Vec<StepText>,
+    #[serde(default)]
+    variants: Option<Spanned<String>>,
+    #[serde(default)]
+    in_turn: bool,
+    #[serde(default)]
+    vars: BTreeMap<String, Spanned<toml::Value>>,
+    #[serde(default)]
+    skip: Vec<Spanned<String>>,
+    #[serde(default)]
+    at: BTreeMap<Spanned<String>, ChangeText>,
+}
+
+/// Cases opened in one window (the province's assignments arrive in batches).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch {
+    from: NaiveDate,
+    to: NaiveDate,
+    count: usize,
+}
+
+/// A condition's value: one, or any of several.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOf {
+    One(String),
+    Any(Vec<String>),
+}
+
+impl OneOf {
+    pub fn holds(&self, value: &str) -> bool {
+        match self {
+            OneOf::One(v) => v == value,
+            OneOf::Any(vs) => vs.iter().any(|v| v == value),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepText {
+    action: Spanned<String>,
+    #[serde(rename = "as", default)]
+    actor: Option<Spanned<String>>,
+    #[serde(default)]
+    after: Option<Gap>,
+    #[serde(default)]
+    on_field: Option<Spanned<String>>,
+    #[serde(default)]
+    not_before: Option<[NaiveDate; 2]>,
+    #[serde(default)]
+    chance: Option<u64>,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    when: BTreeMap<String, OneOf>,
+    #[serde(default)]
+    fields: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangeText {
+    #[serde(default)]
+    after: Option<Gap>,
+    #[serde(default)]
+    not_before: Option<[NaiveDate; 2]>,
+    #[serde(default)]
+    fields: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct VariantText {
+    #[serde(default = "one")]
+    weight: u64,
+    /// (Plain values: a flattened table keeps no places.)
+    #[serde(default)]
+    fields: BTreeMap<String, BTreeMap<String, toml::Value>>,
+    #[serde(flatten)]
+    vars: BTreeMap<String, toml::Value>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// How long after the previous step a step is taken: `days` (calendar days, moved on to a
+/// working day) or `working_days`, each a range drawn from.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gap {
+    #[serde(default)]
+    pub days: Option<[i64; 2]>,
+    #[serde(default)]
+    pub working_days: Option<[i64; 2]>,
+    /// The day after a period of so many calendar days from the previous step ends (a last
+    /// day on a rest day moving on): when a clock left to run out has run out.
+    #[serde(default)]
+    pub period_end: Option<u32>,
+}
+
+/// The demo lines of one procedure, checked against its definition.
+#[derive(Debug, Clone)]
+pub struct Lines {
+    pub procedure: String,
+    /// Where they came from, for messages.
+    pub source: String,
+    pub people: Profile,
+    pub lines: Vec<Line>,
+    /// Named lists of values (`pick_from`).
+    pub pools: BTreeMap<String, Spec>,
+}
+
+/// So many cases of one outcome.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub name: String,
+    /// The code of the department (or departments, one per street) whose cases these are.
+    pub department: String,
+    pub count: usize,
+    /// The first day and the last on which its cases open.
+    pub opened: (NaiveDate, NaiveDate),
+    /// The windows its cases open in, with how many in each.
+    pub windows: Vec<(NaiveDate, NaiveDate, usize)>,
+    /// `{seq}` of its first case (the next ones count on).
+    pub seq_from: i64,
+    pub until: Option<NaiveDate>,
+    pub steps: Vec<StepSpec>,
+    pub vars: Vec<(String, Spec)>,
+    pub variants: Vec<Variant>,
+    pub in_turn: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub weight: u64,
+    pub vars: Vec<(String, Spec)>,
+    /// Fields added to the steps of an action.
+    pub fields: BTreeMap<String, Vec<(String, Spec)>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StepSpec {
+    pub action: String,
+    pub system: bool,
+    pub after: Option<Gap>,
+    pub on_field: Option<String>,
+    pub not_before: Option<(NaiveDate, NaiveDate)>,
+    pub chance: Option<u64>,
+    pub group: Option<String>,
+    pub when: BTreeMap<String, OneOf>,
+    pub fields: Vec<(String, Spec)>,
+}
+
+/// A value to draw.
+#[derive(Debug, Clone)]
+pub enum Spec {
+    Literal(Value),
+    /// A text with placeholders.
+    Text(String),
+    Person {
+        born: Option<(i32, i32)>,
+    },
+    Company,
+    Name,
+    Phone,
+    Address,
+    Pick(Vec<Spec>, Vec<u64>),
+    Chance(u64, Box<Spec>),
+    Int {
+        lo: i64,
+        hi: i64,
+        step: i64,
+    },
+    Var(String),
+    DateAfter(i64, i64),
+    WorkingDaysAfter(i64, i64),
+    People(usize),
+    Pool(String),
+    Object(Vec<(String, Spec)>),
+    Array(Vec<Spec>),
+}
+
+/// The placeholders a text may hold besides the case's variables.
+pub const PLACEHOLDERS: &[&str] = &[
+    "date", "place", "name", "company", "street", "village", "road", "project", "amount", "n",
+    "year", "seq",
+];
+
+/// Where a mistake is: the file and the line of a byte offset.
+struct Place<'a> {
+    source: &'a str,
+    text: &'a str,
+}
+
+impl Place<'_> {
+    fn at(&self, offset: usize) -> String {
+        let line = self.text[..offset.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1;
+        format!("{}: line {line}", self.source)
+    }
+}
+
+/// Reads and checks the demo lines of `procedure` from `text` (`source` names the file).
+pub fn parse(
+    source: &str,
+    procedure: &str,
+    text: &str,
+    registry: &Registry,
+) -> Result<Lines, AppError> {
+    let invalid = |message: String| AppError::Invalid(message);
+    let file: FileText = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| Place { source, text }.at(s.start))
+            .unwrap_or_else(|| source.to_string());
+        invalid(format!("{line}: {}", e.message()))
+    })?;
+    let place = Place { source, text };
+    let mut errors = Vec::new();
+    let mut variants = BTreeMap::new();
+    for (name, list) in &file.variants {
+        let mut out = Vec::new();
+        let at = format!("{source}: variants “{name}”");
+        for v in list {
+            let mut fields = BTreeMap::new();
+            for (action, values) in &v.fields {
+                fields.insert(
+                    action.clone(),
+                    values
+                        .iter()
+                        .map(|(k, value)| (k.clone(), compile_value(value, &at, &mut errors)))
+                        .collect(),
+                );
+            }
+            out.push(Variant {
+                weight: v.weight,
+                vars: v
+                    .vars
+                    .iter()
+                    .map(|(k, value)| (k.clone(), compile_value(value, &at, &mut errors)))
+                    .collect(),
+                fields,
+            });
+        }
+        variants.insert(name.clone(), out);
+    }
+    let mut lines = Vec::new();
+    for l in &file.line {
+        let mut steps: Vec<StepText> = match &l.path {
+            Some(path) => match file.paths.get(path.get_ref()) {
+                Some(steps) => steps.clone(),
+                None => {
+                    errors.push(format!(
+                        "{}: no path “{}” in [paths]",
+                        place.at(path.span().start),
+                        path.get_ref()
+                    ));
+                    Vec::new()
+                }
+            },
+            None => l.steps.clone(),
+        };
+        for s in &l.skip {
+            if !steps
+                .iter()
+                .any(|step| step.action.get_ref() == s.get_ref())
+            {
+                errors.push(format!(
+                    "{}: line “{}” skips “{}”, which is not one of its steps",
+                    place.at(s.span().start),
+                    l.name,
+                    s.get_ref()
+                ));
+            }
+        }
+        steps.retain(|step| !l.skip.iter().any(|s| s.get_ref() == step.action.get_ref()));
+        for (action, change) in &l.at {
+            let Some(step) = steps
+                .iter_mut()
+                .find(|step| step.action.get_ref() == action.get_ref())
+            else {
+                errors.push(format!(
+                    "{}: line “{}” changes “{}”, which is not one of its steps",
+                    place.at(action.span().start),
+                    l.name,
+                    action.get_ref()
+                ));
+                continue;
+            };
+            if change.after.is_some() {
+                step.after = change.after;
+            }
+            if change.not_before.is_some() {
+                step.not_before = change.not_before;
+            }
+            for (k, v) in &change.fields {
+                step.fields.insert(k.clone(), v.clone());
+            }
+        }
+        if steps.is_empty() {
+            errors.push(format!("{source}: line “{}” has no steps", l.name));
+        }
+        let line_variants = match &l.variants {
+            Some(name) => variants.get(name.get_ref()).cloned().unwrap_or_else(|| {
+                errors.push(format!(
+                    "{}: no variants “{}”",
+                    place.at(name.span().start),
+                    name.get_ref()
+                ));
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
+        let windows: Vec<(NaiveDate, NaiveDate, usize)> = match (l.opened, l.batches.is_empty()) {
+            (Some([from, to]), true) => vec![(from, to, l.count)],
+            (None, false) if l.count == 0 => {
+                l.batches.iter().map(|b| (b.from, b.to, b.count)).collect()
+            }
+            _ => {
+                errors.push(format!(
+                    "{source}: line “{}” has either `opened` and `count`, or `batches`",
+                    l.name
+                ));
+                Vec::new()
+            }
+        };
+        if windows.iter().any(|(from, to, _)| from > to) {
+            errors.push(format!(
+                "{source}: line “{}” opens in a window that ends before it begins",
+                l.name
+            ));
+        }
+        let opened = (
+            windows.iter().map(|w| w.0).min().unwrap_or_default(),
+            windows.iter().map(|w| w.1).max().unwrap_or_default(),
+        );
+        let line = Line {
+            name: l.name.clone(),
+            department: l.department.clone(),
+            count: windows.iter().map(|w| w.2).sum(),
+            opened,
+            windows,
+            seq_from: l.seq_from,
+            until: l.until,
+            steps: steps
+                .iter()
+                .map(|s| StepSpec {
+                    action: s.action.get_ref().clone(),
+                    system: s.actor.as_ref().is_some_and(|a| a.get_ref() == "system"),
+                    after: s.after,
+                    on_field: s.on_field.as_ref().map(|f| f.get_ref().clone()),
+                    not_before: s.not_before.map(|[a, b]| (a, b)),
+                    chance: s.chance,
+                    group: s.group.clone(),
+                    when: s.when.clone(),
+                    fields: compile_map(&s.fields, &place, &mut errors),
+                })
+                .collect(),
+            vars: l
+                .vars
+                .iter()
+                .map(|(k, v)| (k.clone(), compile(v, &place, &mut errors)))
+                .collect(),
+            variants: line_variants,
+            in_turn: l.in_turn,
+        };
+        match registry.current(procedure, line.opened.0) {
+            None => errors.push(format!(
+                "{source}: line “{}”: no definition of “{procedure}” in force on {}",
+                line.name, line.opened.0
+            )),
+            Some(definition) => {
+                check_line(definition, &steps, &line, &place, &mut errors);
+            }
+        }
+        lines.push(line);
+    }
+    let pools: BTreeMap<String, Spec> = file
+        .pools
+        .iter()
+        .map(|(name, items)| {
+            let at = format!("{source}: pools “{name}”");
+            let items: Vec<Spec> = items
+                .iter()
+                .map(|v| compile_value(v, &at, &mut errors))
+                .collect();
+            let weights = vec![1; items.len()];
+            (name.clone(), Spec::Pick(items, weights))
+        })
+        .collect();
+    for line in &lines {
+        let specs = line
+            .steps
+            .iter()
+            .flat_map(|s| s.fields.iter())
+            .chain(line.vars.iter())
+            .chain(line.variants.iter().flat_map(|v| v.vars.iter()))
+            .chain(
+                line.variants
+                    .iter()
+                    .flat_map(|v| v.fields.values().flatten()),
+            );
+        for (name, spec) in specs {
+            for pool in pools_named(spec) {
+                if !pools.contains_key(pool) {
+                    errors.push(format!(
+                        "{source}: line “{}”, “{name}”: no pool “{pool}”",
+                        line.name
+                    ));
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(Lines {
+            procedure: procedure.to_string(),
+            source: source.to_string(),
+            people: file.people.unwrap_or_default(),
+            lines,
+            pools,
+        })
+    } else {
+        Err(invalid(format!(
+            "示例数据有误 / demo lines have errors:\n{}",
+            errors.join("\n")
+        )))
+    }
+}
+
+/// Checks one line against the definition its cases run under: every action exists and is
+/// taken by whom the line says, every field is one its action accepts, every fixed choice is
+/// one of the field's codes, every variable a text or condition names is the line's.
+fn check_line(
+    definition: &Definition,
+    steps: &[StepText],
+    line: &Line,
+    place: &Place<'_>,
+    errors: &mut Vec<String>,
+) {
+    let procedure = &definition.code;
+    let mut vars: BTreeSet<&str> = line.vars.iter().map(|(k, _)| k.as_str()).collect();
+    for v in &line.variants {
+        vars.extend(v.vars.iter().map(|(k, _)| k.as_str()));
+    }
+    for (i, step) in steps.iter().enumerate() {
+        let at = place.at(step.action.span().start);
+        let Some(action) = definition.action(step.action.get_ref()) else {
+            errors.push(format!(
+                "{at}: “{procedure}” has no action “{}”",
+                step.action.get_ref()
+            ));
+            continue;
+        };
+        if i == 0 && !action.creates() {
+            errors.push(format!(
+                "{at}: the first step, “{}”, does not open a case",
+                action.code
+            ));
+        }
+        if let Some(actor) = &step.actor
+            && actor.get_ref() != "system"
+        {
+            errors.push(format!(
+                "{}: `as` is “system” or left out (the office's staff)",
+                place.at(actor.span().start)
+            ));
+        }
+        for name in step.when.keys() {
+            if !vars.contains(name.split('.').next().unwrap_or_default()) {
+                errors.push(format!(
+                    "{at}: `when` names “{name}”, not a variable of the line"
+                ));
+            }
+        }
+        if let Some(field) = &step.on_field
+            && definition.field(field.get_ref()).is_none()
+        {
+            errors.push(format!(
+                "{}: “{procedure}” has no field “{}”",
+                place.at(field.span().start),
+                field.get_ref()
+            ));
+        }
+        let mut fields: Vec<(String, usize, &Spanned<toml::Value>)> = step
+            .fields
+            .iter()
+            .map(|(k, v)| (k.get_ref().clone(), k.span().start, v))
+            .collect();
+        let variant_fields = line
+            .variants
+            .iter()
+            .filter_map(|v| v.fields.get(&action.code))
+            .flatten();
+        for (name, spec) in variant_fields {
+            check_field(definition, action, name, spec, &at, &vars, errors);
+        }
+        for (name, offset, value) in fields.drain(..) {
+            let at = place.at(offset);
+            let spec = compile(value, place, &mut Vec::new());
+            check_field(definition, action, &name, &spec, &at, &vars, errors);
+        }
+    }
+    for (name, spec) in &line.vars {
+        check_spec(
+            spec,
+            &format!("{}: var “{name}”", place.source),
+            &vars,
+            errors,
+        );
+    }
+    for action in line.variants.iter().flat_map(|v| v.fields.keys()) {
+        if definition.action(action).is_none() {
+            errors.push(format!(
+                "{}: line “{}”: its variants add fields to “{action}”, not an action of “{procedure}”",
+                place.source, line.name
+            ));
+        }
+    }
+}
+
+fn check_field(
+    definition: &Definition,
+    action: &fazhi_core::procedure::Action,
+    name: &str,
+    spec: &Spec,
+    at: &str,
+    vars: &BTreeSet<&str>,
+    errors: &mut Vec<String>,
+) {
+    if !action.accepts(name) {
+        errors.push(format!(
+            "{at}: action “{}” of “{}” takes no field “{name}”",
+            action.code, definition.code
+        ));
+        return;
+    }
+    check_spec(spec, at, vars, errors);
+    let Some(field) = definition.field(name) else {
+        return;
+    };
+    if field.kind == FieldType::Enum {
+        let codes: BTreeSet<&str> = field.values.iter().map(|v| v.code.as_str()).collect();
+        for literal in literals(spec) {
+            if !codes.contains(literal.as_str()) {
+                errors.push(format!(
+                    "{at}: “{literal}” is not a code of field “{name}” ({})",
+                    codes.iter().copied().collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+    }
+}
+
+/// The pools a value draws from.
+fn pools_named(spec: &Spec) -> Vec<&str> {
+    match spec {
+        Spec::Pool(name) => vec![name.as_str()],
+        Spec::Pick(items, _) | Spec::Array(items) => items.iter().flat_map(pools_named).collect(),
+        Spec::Chance(_, inner) => pools_named(inner),
+        Spec::Object(items) => items.iter().flat_map(|(_, v)| pools_named(v)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The fixed texts a value may take (for checking choice codes).
+fn literals(spec: &Spec) -> Vec<String> {
+    match spec {
+        Spec::Literal(Value::String(s)) => vec![s.clone()],
+        Spec::Text(s) => vec![s.clone()],
+        Spec::Pick(items, _) => items.iter().flat_map(literals).collect(),
+        Spec::Chance(_, inner) => literals(inner),
+        _ => Vec::new(),
+    }
+}
+
+/// Every variable a value names is one of the line's, every placeholder is known.
+fn check_spec(spec: &Spec, at: &str, vars: &BTreeSet<&str>, errors: &mut Vec<String>) {
+    match spec {
+        Spec::Text(text) => {
+            for name in placeholders(text) {
+                if !vars.contains(name) && !PLACEHOLDERS.contains(&name) {
+                    errors.push(format!("{at}: unknown placeholder “{{{name}}}”"));
+                }
+            }
+        }
+        Spec::Var(name) => {
+            let head = name.split('.').next().unwrap_or_default();
+            if !vars.contains(head) {
+                errors.push(format!("{at}: “{name}” is not a variable of the line"));
+            }
+        }
+        Spec::Pick(items, _) | Spec::Array(items) => {
+            for item in items {
+                check_spec(item, at, vars, errors);
+            }
+        }
+        Spec::Chance(_, inner) => check_spec(inner, at, vars, errors),
+        Spec::Object(items) => {
+            for (_, item) in items {
+                check_spec(item, at, vars, errors);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The names between braces in a text.
+pub fn placeholders(text: &str) -> impl Iterator<Item = &str> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+}
+
+fn compile_map(
+    values: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    place: &Place<'_>,
+    errors: &mut Vec<String>,
+) -> Vec<(String, Spec)> {
+    values
+        .iter()
+        .map(|(k, v)| (k.get_ref().clone(), compile(v, place, errors)))
+        .collect()
+}
+
+fn compile(value: &Spanned<toml::Value>, place: &Place<'_>, errors: &mut Vec<String>) -> Spec {
+    compile_value(value.get_ref(), &place.at(value.span().start), errors)
+}
+
+fn compile_value(value: &toml::Value, at: &str, errors: &mut Vec<String>) -> Spec {
+    use toml::Value as T;
+    let pair = |v: Option<&T>| -> Option<(i64, i64)> {
+        let a = v?.as_array()?;
+        Some((a.first()?.as_integer()?, a.get(1)?.as_integer()?))
+    };
+    match value {
+        T::String(s) if s.contains('{') => Spec::Text(s.clone()),
+        T::String(s) => Spec::Literal(Value::String(s.clone())),
+        T::Integer(i) => Spec::Literal(Value::from(*i)),
+        T::Float(f) => Spec::Literal(Value::from(*f)),
+        T::Boolean(b) => Spec::Literal(Value::Bool(*b)),
+        T::Datetime(d) => Spec::Literal(Value::String(d.to_string())),
+        T::Array(items) => {
+            Spec::Array(items.iter().map(|v| compile_value(v, at, errors)).collect())
+        }
+        T::Table(table) => {
+            let mut bad = |what: &str| {
+                errors.push(format!("{at}: {what}"));
+                Spec::Literal(Value::Null)
+            };
+            if let Some(kind) = table.get("gen") {
+                match kind.as_str() {
+                    Some("person") => Spec::Person {
+                        born: pair(table.get("born")).map(|(a, b)| (a as i32, b as i32)),
+                    },
+                    Some("company") => Spec::Company,
+                    Some("name") => Spec::Name,
+                    Some("phone") => Spec::Phone,
+                    Some("address") => Spec::Address,
+                    _ => bad("`gen` is person, company, name, phone or address"),
+                }
+            } else if let Some(items) = table.get("pick") {
+                let Some(items) = items.as_array().filter(|a| !a.is_empty()) else {
+                    return bad("`pick` is a list of values");
+                };
+                let weights: Vec<u64> = match table.get("weights").and_then(T::as_array) {
+                    Some(w) if w.len() == items.len() => w
+                        .iter()
+                        .map(|x| x.as_integer().unwrap_or(0).max(0) as u64)
+                        .collect(),
+                    Some(_) => return bad("`weights` has one weight per value of `pick`"),
+                    None => vec![1; items.len()],
+                };
+                Spec::Pick(
+                    items.iter().map(|v| compile_value(v, at, errors)).collect(),
+                    weights,
+                )
+            } else if let Some(chance) = table.get("chance") {
+                match (chance.as_integer(), table.get("value")) {
+                    (Some(p), Some(v)) => Spec::Chance(
+                        p.clamp(0, 100) as u64,
+                        Box::new(compile_value(v, at, errors)),
+                    ),
+                    _ => bad("`chance` is a per cent, with a `value`"),
+                }
+            } else if table.contains_key("int") {
+                match pair(table.get("int")) {
+                    Some((lo, hi)) => Spec::Int {
+                        lo,
+                        hi,
+                        step: table.get("step").and_then(T::as_integer).unwrap_or(1),
+                    },
+                    None => bad("`int` is [lowest, highest]"),
+                }
+            } else if let Some(name) = table.get("var") {
+                match name.as_str() {
+                    Some(name) => Spec::Var(name.to_string()),
+                    None => bad("`var` names a variable"),
+                }
+            } else if table.contains_key("date_after") {
+                match pair(table.get("date_after")) {
+                    Some((lo, hi)) => Spec::DateAfter(lo, hi),
+                    None => bad("`date_after` is [fewest, most] days"),
+                }
+            } else if table.contains_key("working_days_after") {
+                match pair(table.get("working_days_after")) {
+                    Some((lo, hi)) => Spec::WorkingDaysAfter(lo, hi),
+                    None => bad("`working_days_after` is [fewest, most] working days"),
+                }
+            } else if let Some(name) = table.get("pick_from") {
+                match name.as_str() {
+                    Some(name) => Spec::Pool(name.to_string()),
+                    None => bad("`pick_from` names a pool"),
+                }
+            } else if let Some(n) = table.get("people") {
+                match n.as_integer() {
+                    Some(n) if n > 0 => Spec::People(n as usize),
+                    _ => bad("`people` is how many"),
+                }
+            } else {
+                Spec::Object(
+                    table
+                        .iter()
+                        .map(|(k, v)| (k.clone(), compile_value(v, at, errors)))
+                        .collect(),
+                )
+            }
+        }
+    }
+}

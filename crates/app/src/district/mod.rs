@@ -1,0 +1,765 @@
+//! Generated districts as data: the demo district and the benchmark's districts.
+//!
+//! A district is two kinds of file. `demo/district.toml` ([`DistrictFile`]) names the region,
+//! its streets, departments, the people's mediation committee of every street, one login per
+//! role and the members of staff who record the history; [`establish`] makes them in a store.
+//! Each procedure's `procedures/<code>/demo.toml` ([`lines`]) says which of its cases a
+//! district holds — how many, when, along which path of actions, with what gaps and values —
+//! and is checked against the procedure's definition like the definition itself. [`generate`]
+//! turns the lines and a seed into case histories ([`Plan`]s) over the district's offices, and
+//! [`load`] writes them through [`App::history`] in batches — the bulk path a ledger import
+//! uses — reporting progress as it goes.
+//!
+//! Why data and not code: the demo's 2019 figures are the district report's, and every later
+//! procedure adds its lines beside its definition, not a generator in Rust. The demo's seed
+//! gives the demo; other seeds (and more copies) give the benchmark's districts from the same
+//! lines. Each procedure's lines draw from their own stream (the seed mixed with the
+//! procedure's code), so adding a line to one procedure leaves the others' records as they were.
+
+pub mod lines;
+pub mod synthetic;
+
+use crate::cases::HistoryStep;
+use crate::{App, AppError, Result};
+use chrono::{Datelike, Duration, NaiveDate};
+use fazhi_core::authz::Principal;
+use fazhi_core::calendar::Calendar;
+use fazhi_core::engine::Actor;
+use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
+use fazhi_core::procedure::Definition;
+use fazhi_core::region::RegionCode;
+use fazhi_store::accounts::NewUser;
+use fazhi_store::{Store, WriteBatch};
+use lines::{Line, Lines, Spec, StepSpec};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use synthetic::Gen;
+
+/// The demo district's file (`demo/district.toml`).
+pub const DEMO_DISTRICT: &str = include_str!("../../../../demo/district.toml");
+
+/// The seed of the demo's records: with it the lines give the figures of the district's 2019
+/// report.
+pub const DEMO_SEED: u64 = 0x5eed_2019_0212;
+
+/// A district's regions, departments and logins.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistrictFile {
+    pub city: RegionEntry,
+    pub district: RegionEntry,
+    #[serde(default)]
+    pub street: Vec<Street>,
+    #[serde(default)]
+    pub department: Vec<DepartmentEntry>,
+    /// A department made in every street (the people's mediation committee).
+    #[serde(default)]
+    pub committee: Option<Committee>,
+    #[serde(default)]
+    pub user: Vec<UserEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionEntry {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Street {
+    pub code: String,
+    pub name: String,
+    /// Its share of the cases of a line whose department is in every street.
+    #[serde(default = "one")]
+    pub weight: u64,
+    /// The members of its committee whom records name (`people = N` in a line).
+    #[serde(default)]
+    pub people: Vec<String>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentEntry {
+    pub code: String,
+    pub name: String,
+    pub kind: DepartmentKind,
+    /// The member of staff who records its history (named in the history; not a login).
+    #[serde(default)]
+    pub staff: Option<String>,
+    #[serde(default)]
+    pub people: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Committee {
+    pub code: String,
+    /// `{street}` is the street's name.
+    pub name: String,
+    pub staff: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserEntry {
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub department: Option<String>,
+}
+
+impl DistrictFile {
+    pub fn parse(source: &str, text: &str) -> Result<DistrictFile> {
+        toml::from_str(text).map_err(|e| AppError::Invalid(format!("{source}: {e}")))
+    }
+}
+
+/// A body that works on cases: where, which department, and the member of staff who acts.
+#[derive(Debug, Clone)]
+pub struct Office {
+    /// The department's code (lines name it).
+    pub code: String,
+    /// The place its texts name (`{place}`: a street for a committee, else the district).
+    pub place: String,
+    pub region: RegionCode,
+    /// The department's id.
+    pub department: String,
+    /// A principal holding `department_staff` in that department (not a login).
+    pub staff: Principal,
+    /// Members whom records name.
+    pub people: Vec<String>,
+    /// Its share of the cases of a line that several offices share.
+    pub weight: u64,
+}
+
+/// The member of staff named `name` who records a department's history.
+pub fn staff(name: &str, region: &RegionCode, department: &str) -> Result<Principal> {
+    Ok(Principal {
+        user_id: name.to_string(),
+        user_name: name.to_string(),
+        grants: vec![
+            Grant::new(
+                Role::DepartmentStaff,
+                region.clone(),
+                Some(department.to_string()),
+            )
+            .map_err(|e| AppError::Invalid(e.to_string()))?,
+        ],
+    })
+}
+
+/// What [`establish`] made.
+pub struct Established {
+    pub district: RegionCode,
+    /// The offices lines may name.
+    pub offices: Vec<Arc<Office>>,
+    /// The district's departments: (code, id, name).
+    pub departments: Vec<(String, String, String)>,
+}
+
+/// Makes the district's regions, departments and users (each user with the password at the
+/// same place in `passwords`) in `store`, through the store's own commands.
+pub async fn establish(
+    store: &Store,
+    actor: &str,
+    file: &DistrictFile,
+    passwords: &[String],
+) -> Result<Established> {
+    let invalid = |e: &dyn std::fmt::Display| AppError::Invalid(e.to_string());
+    let city = RegionCode::parse(&file.city.code).map_err(|e| invalid(&e))?;
+    let district = RegionCode::parse(&file.district.code).map_err(|e| invalid(&e))?;
+    store
+        .add_region(actor, &city, &file.city.name, None)
+        .await?;
+    store
+        .add_region(actor, &district, &file.district.name, Some(&city))
+        .await?;
+    let mut offices = Vec::new();
+    let mut departments = Vec::new();
+    for d in &file.department {
+        let made = store
+            .add_department(actor, &district, &d.code, &d.name, d.kind)
+            .await?;
+        if let Some(name) = &d.staff {
+            offices.push(Arc::new(Office {
+                code: d.code.clone(),
+                place: file.district.name.clone(),
+                region: district.clone(),
+                staff: staff(name, &district, &made.id)?,
+                department: made.id.clone(),
+                people: d.people.clone(),
+                weight: 1,
+            }));
+        }
+        departments.push((d.code.clone(), made.id, d.name.clone()));
+    }
+    for street in &file.street {
+        let region = RegionCode::parse(&street.code).map_err(|e| invalid(&e))?;
+        store
+            .add_region(actor, &region, &street.name, Some(&district))
+            .await?;
+        if let Some(c) = &file.committee {
+            let made = store
+                .add_department(
+                    actor,
+                    &region,
+                    &c.code,
+                    &c.name.replace("{street}", &street.name),
+                    DepartmentKind::Committee,
+                )
+                .await?;
+            offices.push(Arc::new(Office {
+                code: c.code.clone(),
+                place: street.name.clone(),
+                staff: staff(
+                    &c.staff.replace("{street}", &street.name),
+                    &region,
+                    &made.id,
+                )?,
+                region,
+                department: made.id,
+                people: street.people.clone(),
+                weight: street.weight,
+            }));
+        }
+    }
+    for (user, password) in file.user.iter().zip(passwords) {
+        let department = match &user.department {
+            None => None,
+            Some(code) => Some(
+                departments
+                    .iter()
+                    .find(|(c, _, _)| c == code)
+                    .map(|(_, id, _)| id.clone())
+                    .ok_or_else(|| {
+                        AppError::Invalid(format!(
+                            "user {}: no department “{code}” in the district",
+                            user.login
+                        ))
+                    })?,
+            ),
+        };
+        store
+            .add_user(
+                actor,
+                NewUser {
+                    name: UserName::parse(&user.login).map_err(|e| invalid(&e))?,
+                    display_name: user.name.clone(),
+                    region: district.clone(),
+                    password: password.clone(),
+                    grants: vec![
+                        Grant::new(user.role, district.clone(), department)
+                            .map_err(|e| invalid(&e))?,
+                    ],
+                },
+            )
+            .await?;
+    }
+    Ok(Established {
+        district,
+        offices,
+        departments,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Case histories from lines
+// ---------------------------------------------------------------------------------------------
+
+/// One step of a generated history.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub action: String,
+    pub on: NaiveDate,
+    pub fields: BTreeMap<String, Value>,
+    /// Taken by the system (a clock ran out), not by the office's staff.
+    pub system: bool,
+}
+
+/// One case's history: its first step opens it, the others follow in order.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub procedure: String,
+    pub office: Arc<Office>,
+    pub steps: Vec<Step>,
+}
+
+/// The cases of every line of `lines`, drawn from `seed` over `offices`.
+pub fn generate(
+    lines: &Lines,
+    seed: u64,
+    calendar: &Calendar,
+    offices: &[Arc<Office>],
+) -> Result<Vec<Plan>> {
+    let mut g = Gen::new(stream(seed, &lines.procedure), calendar, lines.people);
+    let mut plans = Vec::new();
+    for line in &lines.lines {
+        let candidates: Vec<&Arc<Office>> = offices
+            .iter()
+            .filter(|o| o.code == line.department)
+            .collect();
+        if candidates.is_empty() {
+            return Err(AppError::Invalid(format!(
+                "{}: line “{}”: the district has no department “{}”",
+                lines.source, line.name, line.department
+            )));
+        }
+        let weights: Vec<u64> = candidates.iter().map(|o| o.weight.max(1)).collect();
+        let windows = line
+            .windows
+            .iter()
+            .flat_map(|(from, to, count)| std::iter::repeat_n((*from, *to), *count));
+        for (k, (from, to)) in windows.enumerate() {
+            let office = candidates[weighted(&mut g, &weights)];
+            let variant = match line.variants.len() {
+                0 => None,
+                n if line.in_turn => Some(&line.variants[k % n]),
+                _ => {
+                    let w: Vec<u64> = line.variants.iter().map(|v| v.weight).collect();
+                    Some(&line.variants[weighted(&mut g, &w)])
+                }
+            };
+            let seq = line.seq_from + k as i64;
+            let mut start = g.between(from, to);
+            loop {
+                let mut attempt = g.fork();
+                let plan = case(&mut attempt, lines, line, variant, office, start, seq);
+                let last = plan.steps.last().map(|s| s.on).unwrap_or(start);
+                match line.until {
+                    Some(until) if last > until && start > from => {
+                        // Too late to end in time: start it earlier.
+                        start = g.workday(start - Duration::days(12)).max(from);
+                    }
+                    _ => {
+                        plans.push(plan);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    Ok(plans)
+}
+
+/// A procedure's own stream of the seed (FNV-1a of its code mixed in).
+fn stream(seed: u64, procedure: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in procedure.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (seed ^ h) | 1
+}
+
+fn weighted(g: &mut Gen<'_>, weights: &[u64]) -> usize {
+    let total: u64 = weights.iter().sum();
+    if total == 0 {
+        return g.rng.below(weights.len());
+    }
+    let mut roll = g.rng.next_u64() % total;
+    for (i, w) in weights.iter().enumerate() {
+        if roll < *w {
+            return i;
+        }
+        roll -= w;
+    }
+    0
+}
+
+/// What a value is drawn with: the case's variables, its office and the step's day.
+struct Context<'a> {
+    vars: &'a BTreeMap<String, Value>,
+    pools: &'a BTreeMap<String, Spec>,
+    office: &'a Office,
+    on: NaiveDate,
+    year: i32,
+    seq: i64,
+}
+
+/// A case variable, or a key of one (`petition.kind`).
+fn variable<'v>(vars: &'v BTreeMap<String, Value>, name: &str) -> Option<&'v Value> {
+    let mut parts = name.split('.');
+    let mut value = vars.get(parts.next()?)?;
+    for key in parts {
+        value = value.get(key)?;
+    }
+    Some(value)
+}
+
+fn case(
+    g: &mut Gen<'_>,
+    lines: &Lines,
+    line: &Line,
+    variant: Option<&lines::Variant>,
+    office: &Arc<Office>,
+    start: NaiveDate,
+    seq: i64,
+) -> Plan {
+    let mut vars = BTreeMap::new();
+    let specs = line
+        .vars
+        .iter()
+        .chain(variant.into_iter().flat_map(|v| v.vars.iter()));
+    for (name, spec) in specs {
+        let cx = Context {
+            vars: &vars,
+            pools: &lines.pools,
+            office,
+            on: start,
+            year: start.year(),
+            seq,
+        };
+        if let Some(value) = draw(g, spec, &cx) {
+            vars.insert(name.clone(), value);
+        }
+    }
+    let mut groups: HashMap<&str, bool> = HashMap::new();
+    let mut fields_so_far: BTreeMap<String, Value> = BTreeMap::new();
+    let mut steps: Vec<Step> = Vec::new();
+    for spec in &line.steps {
+        if !spec.when.iter().all(|(name, wanted)| {
+            variable(&vars, name).is_some_and(|v| match v {
+                Value::String(s) => wanted.holds(s),
+                other => wanted.holds(&other.to_string()),
+            })
+        }) {
+            continue;
+        }
+        if let Some(percent) = spec.chance {
+            let taken = match &spec.group {
+                Some(group) => *groups
+                    .entry(group.as_str())
+                    .or_insert_with(|| g.rng.chance(percent)),
+                None => g.rng.chance(percent),
+            };
+            if !taken {
+                continue;
+            }
+        }
+        let on = step_day(g, spec, steps.last().map(|s| s.on), start, &fields_so_far);
+        let cx = Context {
+            vars: &vars,
+            pools: &lines.pools,
+            office,
+            on,
+            year: start.year(),
+            seq,
+        };
+        let mut fields = BTreeMap::new();
+        let extra = variant
+            .and_then(|v| v.fields.get(&spec.action))
+            .into_iter()
+            .flatten();
+        for (name, value) in spec.fields.iter().chain(extra) {
+            match draw(g, value, &cx) {
+                Some(v) => {
+                    fields.insert(name.clone(), v);
+                }
+                None => {
+                    fields.remove(name);
+                }
+            }
+        }
+        fields_so_far.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+        steps.push(Step {
+            action: spec.action.clone(),
+            on,
+            fields,
+            system: spec.system,
+        });
+    }
+    Plan {
+        procedure: lines.procedure.clone(),
+        office: office.clone(),
+        steps,
+    }
+}
+
+fn step_day(
+    g: &mut Gen<'_>,
+    spec: &StepSpec,
+    previous: Option<NaiveDate>,
+    start: NaiveDate,
+    fields: &BTreeMap<String, Value>,
+) -> NaiveDate {
+    let Some(previous) = previous else {
+        return start;
+    };
+    let mut on = if let Some(field) = &spec.on_field {
+        fields
+            .get(field)
+            .and_then(Value::as_str)
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .map(|d| g.workday_back(d))
+            .unwrap_or(previous)
+    } else {
+        match spec.after {
+            Some(lines::Gap {
+                days: Some([lo, hi]),
+                ..
+            }) => g.later(previous, lo, hi),
+            Some(lines::Gap {
+                working_days: Some([lo, hi]),
+                ..
+            }) => g.later_wd(previous, lo, hi),
+            Some(lines::Gap {
+                period_end: Some(n),
+                ..
+            }) => g.period_end(previous, n) + Duration::days(1),
+            _ => previous,
+        }
+    };
+    if let Some((from, to)) = spec.not_before {
+        on = on.max(g.between(from, to));
+    }
+    on.max(previous)
+}
+
+fn draw(g: &mut Gen<'_>, spec: &Spec, cx: &Context<'_>) -> Option<Value> {
+    Some(match spec {
+        Spec::Literal(v) => v.clone(),
+        Spec::Text(text) => Value::String(fill(g, text, cx)),
+        Spec::Person { born: Some((a, b)) } => g.person_born(*a, *b),
+        Spec::Person { born: None } => g.person(),
+        Spec::Company => g.company(),
+        Spec::Name => Value::String(g.name()),
+        Spec::Phone => Value::String(g.phone()),
+        Spec::Address => Value::String(g.address()),
+        Spec::Pick(items, weights) => {
+            let i = weighted(g, weights);
+            return draw(g, &items[i], cx);
+        }
+        Spec::Chance(percent, inner) => {
+            if !g.rng.chance(*percent) {
+                return None;
+            }
+            return draw(g, inner, cx);
+        }
+        Spec::Int { lo, hi, step } => json!(g.rng.range(*lo, *hi) * step),
+        Spec::Var(name) => variable(cx.vars, name)?.clone(),
+        Spec::DateAfter(lo, hi) => day(g.later(cx.on, *lo, *hi)),
+        Spec::WorkingDaysAfter(lo, hi) => day(g.later_wd(cx.on, *lo, *hi)),
+        Spec::Pool(name) => return draw(g, cx.pools.get(name)?, cx),
+        Spec::People(n) => {
+            let mut pool = cx.office.people.clone();
+            while pool.len() < *n {
+                pool.push(g.name());
+            }
+            g.rng.shuffle(&mut pool);
+            json!(pool[..*n])
+        }
+        Spec::Object(items) => Value::Object(
+            items
+                .iter()
+                .filter_map(|(k, v)| draw(g, v, cx).map(|v| (k.clone(), v)))
+                .collect(),
+        ),
+        Spec::Array(items) => Value::Array(items.iter().filter_map(|v| draw(g, v, cx)).collect()),
+    })
+}
+
+fn day(d: NaiveDate) -> Value {
+    Value::String(d.format("%Y-%m-%d").to_string())
+}
+
+/// A text with its placeholders filled: the case's variables, the step's day, the office's
+/// place, or fresh draws (one per name and text).
+fn fill(g: &mut Gen<'_>, text: &str, cx: &Context<'_>) -> String {
+    let mut drawn: HashMap<&str, String> = HashMap::new();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let name = &rest[open + 1..open + close];
+        rest = &rest[open + close + 1..];
+        if let Some(v) = drawn.get(name) {
+            out.push_str(v);
+            continue;
+        }
+        let value = if let Some(v) = cx.vars.get(name) {
+            match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }
+        } else {
+            match name {
+                "date" => cx.on.format("%Y-%m-%d").to_string(),
+                "seq" => cx.seq.to_string(),
+                "place" => cx.office.place.clone(),
+                "name" => g.name(),
+                "company" => g.company_name(),
+                "street" => g.pick(synthetic::STREETS).to_string(),
+                "village" => g.pick(synthetic::VILLAGES).to_string(),
+                "road" => g.pick(synthetic::ROADS).to_string(),
+                "project" => g.pick(synthetic::PROJECTS).to_string(),
+                "amount" => (g.rng.range(18, 460) * 100).to_string(),
+                "n" => g.rng.range(3, 96).to_string(),
+                "year" => (cx.year - g.rng.range(1, 6) as i32).to_string(),
+                other => format!("{{{other}}}"),
+            }
+        };
+        out.push_str(&value);
+        drawn.insert(name, value);
+    }
+    out.push_str(rest);
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading in bulk
+// ---------------------------------------------------------------------------------------------
+
+/// How far a load has got.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub cases: usize,
+    /// All the cases to load, if known beforehand.
+    pub total: Option<usize>,
+    pub events: usize,
+}
+
+/// What a load wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub cases: usize,
+    pub events: usize,
+    /// Cases by procedure and the year they were opened.
+    pub opened: BTreeMap<(String, i32), usize>,
+}
+
+/// Cases per transaction.
+const CASES_PER_LOAD: usize = 1_000;
+
+/// Writes the histories: the engine decides every step in memory ([`App::history`]) on a
+/// blocking thread while the store appends the previous batch, whole histories per
+/// transaction; `progress` hears after every batch. A refused step (or a history that could
+/// not be made) stops the load and names the procedure, action and day.
+pub async fn load<I>(
+    app: &App,
+    plans: I,
+    total: Option<usize>,
+    mut progress: impl FnMut(Progress),
+) -> Result<Loaded>
+where
+    I: Iterator<Item = Result<Plan>> + Send + 'static,
+{
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<WriteBatch>>(2);
+    let producer = {
+        let app = app.clone();
+        tokio::task::spawn_blocking(move || -> Result<Loaded> {
+            let mut definitions: HashMap<(String, i32), Arc<Definition>> = HashMap::new();
+            let mut loaded = Loaded::default();
+            let mut batch = Vec::with_capacity(CASES_PER_LOAD);
+            for plan in plans {
+                let plan = plan?;
+                let Some(first) = plan.steps.first() else {
+                    continue;
+                };
+                *loaded
+                    .opened
+                    .entry((plan.procedure.clone(), first.on.year()))
+                    .or_default() += 1;
+                batch.push(history(&app, &mut definitions, &plan)?);
+                loaded.cases += 1;
+                if batch.len() == CASES_PER_LOAD
+                    && tx.blocking_send(std::mem::take(&mut batch)).is_err()
+                {
+                    return Ok(loaded);
+                }
+            }
+            if !batch.is_empty() {
+                let _ = tx.blocking_send(batch);
+            }
+            Ok(loaded)
+        })
+    };
+    let (mut cases, mut events) = (0, 0);
+    while let Some(batch) = rx.recv().await {
+        cases += batch.len();
+        events += app.store().load_history(batch).await?;
+        progress(Progress {
+            cases,
+            total,
+            events,
+        });
+    }
+    let mut loaded = producer
+        .await
+        .map_err(|e| AppError::Invalid(format!("the generator stopped: {e}")))??;
+    loaded.events = events;
+    Ok(loaded)
+}
+
+/// A plan's whole history as one write.
+fn history(
+    app: &App,
+    definitions: &mut HashMap<(String, i32), Arc<Definition>>,
+    plan: &Plan,
+) -> Result<WriteBatch> {
+    let first = &plan.steps[0];
+    let key = (plan.procedure.clone(), first.on.year());
+    let definition = match definitions.get(&key) {
+        Some(d) => d.clone(),
+        None => {
+            let d = Arc::new(app.definition_on(&plan.procedure, first.on)?.clone());
+            definitions.insert(key, d.clone());
+            d
+        }
+    };
+    let steps: Vec<HistoryStep<'_>> = plan
+        .steps
+        .iter()
+        .map(|s| HistoryStep {
+            actor: if s.system {
+                Actor::System
+            } else {
+                Actor::User(&plan.office.staff)
+            },
+            action: &s.action,
+            on: s.on,
+            fields: s.fields.clone(),
+        })
+        .collect();
+    app.history(
+        &definition,
+        &plan.office.region,
+        Some(plan.office.department.clone()),
+        &steps,
+    )
+    .map(|write| app.store().case_batch(&write))
+    .map_err(|(i, refusal)| {
+        AppError::Invalid(format!(
+            "生成的记录被拒绝 / generated step refused: {} {} ({}): {refusal}",
+            plan.procedure, plan.steps[i].action, plan.steps[i].on
+        ))
+    })
+}
+
+/// Orders histories so that case numbers follow the dates: by procedure, region and the day
+/// each case was opened.
+pub fn in_number_order(plans: &mut [Plan]) {
+    plans.sort_by(|a, b| {
+        (
+            &a.procedure,
+            a.office.region.as_str(),
+            a.steps.first().map(|s| s.on),
+        )
+            .cmp(&(
+                &b.procedure,
+                b.office.region.as_str(),
+                b.steps.first().map(|s| s.on),
+            ))
+    });
+}
