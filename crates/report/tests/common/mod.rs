@@ -9,7 +9,8 @@ pub fn procedures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../procedures")
 }
 
-/// Every definition file under `procedures/` (`<code>/<code>-<version>.toml`), in name order.
+/// Every definition file under `procedures/` (`<code>/<code>-<version>.toml`), in name order:
+/// not the scenarios nor the demo lines beside them.
 pub fn definition_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(procedures_dir()).expect("procedures/") {
@@ -20,7 +21,9 @@ pub fn definition_files() -> Vec<PathBuf> {
         for file in std::fs::read_dir(&dir).expect("a procedure folder") {
             let path = file.expect("an entry").path();
             if path.extension().is_some_and(|x| x == "toml")
-                && path.file_name().is_some_and(|n| n != "scenarios.toml")
+                && path
+                    .file_name()
+                    .is_some_and(|n| n != "scenarios.toml" && n != "demo.toml")
             {
                 files.push(path);
             }
