@@ -54,6 +54,14 @@ impl Principal {
             .any(|g| g.role == Role::Admin && region.is_within(&g.region))
     }
 
+    /// Administers the whole installation: every region at the top of its region tree (`roots`,
+    /// the registered regions without a parent), or the installation itself. Only such an
+    /// administrator may change what is law for every region (the holiday calendar).
+    pub fn administers_installation(&self, roots: &[RegionCode]) -> bool {
+        self.administers(&RegionCode::installation())
+            || (!roots.is_empty() && roots.iter().all(|r| self.administers(r)))
+    }
+
     /// The departments of `region` whose records this principal may read.
     pub fn department_scope(&self, region: &RegionCode) -> DepartmentScope {
         let mut ids = Vec::new();
@@ -138,6 +146,24 @@ mod tests {
             justice.department_scope(&region("210211")),
             DepartmentScope::Only(vec![])
         );
+    }
+
+    #[test]
+    fn only_an_administrator_of_every_top_region_administers_the_installation() {
+        let roots = [region("210200"), region("210300")];
+        let district = principal(vec![grant(Role::Admin, "210212", None)]);
+        assert!(!district.administers_installation(&roots));
+        let one_city = principal(vec![grant(Role::Admin, "210200", None)]);
+        assert!(!one_city.administers_installation(&roots));
+        assert!(one_city.administers_installation(&roots[..1]));
+        let both = principal(vec![
+            grant(Role::Admin, "210200", None),
+            grant(Role::Admin, "210300", None),
+        ]);
+        assert!(both.administers_installation(&roots));
+        let leader = principal(vec![grant(Role::Leader, "210200", None)]);
+        assert!(!leader.administers_installation(&roots[..1]));
+        assert!(!district.administers_installation(&[]));
     }
 
     #[test]

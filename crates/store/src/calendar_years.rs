@@ -10,8 +10,15 @@ use fazhi_core::{NewEvent, Subject};
 use serde_json::json;
 
 impl Store {
-    /// Records (or replaces) one year's arrangement, given as a calendar file's text.
-    pub async fn save_calendar_year(&self, actor: &str, year: i32, source: &str) -> Result<()> {
+    /// Records (or replaces) one year's arrangement, given as a calendar file's text, with why
+    /// when it corrects a year already known.
+    pub async fn save_calendar_year(
+        &self,
+        actor: &str,
+        year: i32,
+        source: &str,
+        reason: Option<&str>,
+    ) -> Result<()> {
         let exists = self.calendar_years().await?.iter().any(|(y, _)| *y == year);
         let now = self.now();
         let mut batch = WriteBatch::new().event(NewEvent::new(
@@ -23,7 +30,7 @@ impl Store {
                 "calendar.year_entered"
             },
             actor,
-            json!({"year": year, "file": source}),
+            json!({"year": year, "file": source, "reason": reason}),
         ));
         let year = i64::from(year);
         batch = if exists {
@@ -45,6 +52,17 @@ impl Store {
         };
         self.submit(batch).await?;
         Ok(())
+    }
+
+    /// Every entry and correction of a calendar year, newest first (events of the installation
+    /// chain), for every region to see.
+    pub async fn calendar_changes(&self) -> Result<Vec<fazhi_core::EventRecord>> {
+        Ok(self
+            .recent_events(RegionCode::installation().as_str(), 500)
+            .await?
+            .into_iter()
+            .filter(|e| e.kind.starts_with("calendar."))
+            .collect())
     }
 
     /// The entered years and their calendar file text, by year.

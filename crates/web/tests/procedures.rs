@@ -5,7 +5,7 @@ mod common;
 
 use axum::http::{StatusCode, header};
 use common::*;
-use fazhi_core::org::{DepartmentKind, Role};
+use fazhi_core::org::{DepartmentKind, Grant, Role};
 use fazhi_store::Engine;
 use fazhi_web::{AppState, WebConfig};
 use serde_json::{Value, json};
@@ -402,6 +402,122 @@ async fn the_scheduler_takes_the_timed_action_once() {
     assert_eq!(case["state"], "accepted");
     assert_eq!(case["clocks"][1]["code"], "decision");
     assert_eq!(case["clocks"][1]["started_on"], "2019-10-10");
+}
+
+/// Calendar years are law for every region: a region's administrator may not enter or change
+/// one; the installation's may, and correcting a year already known (built in or entered)
+/// needs a recorded reason; every change is listed for every region.
+#[tokio::test]
+async fn only_the_installations_administrator_enters_or_corrects_a_calendar_year() {
+    let w = district().await;
+    w.clock.set(at("2026-11-20"));
+    // A second district at the top of its own tree, with its own administrator.
+    let neighbour = region("210211");
+    w.db.store
+        .add_region("t", &neighbour, "甘井子区", None)
+        .await
+        .unwrap();
+    let add_admin = |name: &'static str, grants: Vec<Grant>| {
+        let store = w.db.store.clone();
+        async move {
+            store
+                .add_user(
+                    "t",
+                    fazhi_store::accounts::NewUser {
+                        name: fazhi_core::org::UserName::parse(name).unwrap(),
+                        display_name: format!("{name}管理员"),
+                        region: region("210212"),
+                        password: PASSWORD.into(),
+                        grants,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+    };
+    add_admin(
+        "neighbouradmin",
+        vec![Grant::new(Role::Admin, neighbour.clone(), None).unwrap()],
+    )
+    .await;
+    add_admin(
+        "sysadmin",
+        vec![
+            Grant::new(Role::Admin, region("210212"), None).unwrap(),
+            Grant::new(Role::Admin, neighbour.clone(), None).unwrap(),
+        ],
+    )
+    .await;
+    let form = |year: &'static str, reason: &'static str| {
+        vec![
+            ("year", year),
+            ("notice", "国办发明电"),
+            ("published", "2026-11-01"),
+            ("h0.name", "元旦"),
+            ("h0.from", "2027-01-01"),
+            ("h0.to", "2027-01-03"),
+            ("h0.work", ""),
+            ("reason", reason),
+        ]
+    };
+    let built_in_2026 = |c: &fazhi_core::calendar::Calendar| {
+        c.years()
+            .into_iter()
+            .find(|y| y.year == 2026)
+            .map(|y| format!("{y:?}"))
+    };
+    let before = built_in_2026(&w.state.app.calendar());
+
+    // Each district's administrator administers only their district: refused, nothing saved.
+    for name in ["admin", "neighbouradmin"] {
+        let cookie = login(&w, name).await;
+        let page = get(&w, "/console/calendar", &cookie).await.text();
+        assert!(!page.contains("name=\"reason\""), "{name} sees no form");
+        let refused = post_form(&w, "/console/calendar", &form("2027", ""), &cookie).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{name}");
+        assert!(refused.text().contains("只有系统管理员"));
+    }
+    assert!(w.db.store.calendar_years().await.unwrap().is_empty());
+    assert!(!w.state.app.calendar().has_year(2027));
+
+    // The installation's administrator enters a new year without a reason…
+    let sysadmin = login(&w, "sysadmin").await;
+    let entered = post_form(&w, "/console/calendar", &form("2027", ""), &sysadmin).await;
+    assert_eq!(entered.status, StatusCode::SEE_OTHER, "{}", entered.text());
+    assert!(w.state.app.calendar().has_year(2027));
+    // …but correcting a built-in year needs one, and nothing changes without it.
+    let mut built_in = form("2026", "");
+    built_in[4] = ("h0.from", "2026-01-01");
+    built_in[5] = ("h0.to", "2026-01-03");
+    let unexplained = post_form(&w, "/console/calendar", &built_in, &sysadmin).await;
+    assert_eq!(unexplained.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unexplained.text().contains("更正须写明理由"));
+    assert_eq!(
+        built_in_2026(&w.state.app.calendar()),
+        before,
+        "the built-in year is untouched"
+    );
+    built_in[7] = ("reason", "国办发明电〔2026〕9号更正");
+    let corrected = post_form(&w, "/console/calendar", &built_in, &sysadmin).await;
+    assert_eq!(
+        corrected.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        corrected.text()
+    );
+    let history = w.db.store.history("calendar:2026").await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].region, "000000");
+    assert!(history[0].payload.contains("国办发明电〔2026〕9号更正"));
+
+    // Every region sees every change, who made it and why.
+    let clerk = login(&w, "clerk").await;
+    let page = get(&w, "/console/calendar", &clerk).await.text();
+    assert!(page.contains("国办发明电〔2026〕9号更正"), "{page}");
+    assert!(page.contains("sysadmin管理员"));
+    let neighbour_admin = login(&w, "neighbouradmin").await;
+    let page = get(&w, "/console/calendar", &neighbour_admin).await.text();
+    assert!(page.contains("国办发明电〔2026〕9号更正"));
 }
 
 #[tokio::test]

@@ -115,6 +115,10 @@ pub struct UserEntry {
     pub role: Role,
     #[serde(default)]
     pub department: Option<String>,
+    /// `city` for a role over the whole city (the top of the demo's regions: its administrator
+    /// administers the installation); the district by default.
+    #[serde(default)]
+    pub over: Option<String>,
 }
 
 impl DistrictFile {
@@ -248,6 +252,16 @@ pub async fn establish(
                     })?,
             ),
         };
+        let over = match user.over.as_deref() {
+            None | Some("district") => district.clone(),
+            Some("city") => city.clone(),
+            Some(other) => {
+                return Err(AppError::Invalid(format!(
+                    "user {}: over “{other}” (city or district)",
+                    user.login
+                )));
+            }
+        };
         store
             .add_user(
                 actor,
@@ -256,10 +270,7 @@ pub async fn establish(
                     display_name: user.name.clone(),
                     region: district.clone(),
                     password: password.clone(),
-                    grants: vec![
-                        Grant::new(user.role, district.clone(), department)
-                            .map_err(|e| invalid(&e))?,
-                    ],
+                    grants: vec![Grant::new(user.role, over, department).map_err(|e| invalid(&e))?],
                 },
             )
             .await?;

@@ -15,8 +15,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
-use fazhi_core::Role;
 use fazhi_core::calendar::{Calendar, Holiday, YearArrangement, to_toml};
+use fazhi_core::region::RegionCode;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/calendar", get(show).post(save))
@@ -41,6 +41,15 @@ pub struct YearRow {
     pub entered: bool,
 }
 
+/// An entry or correction of a year, as every region sees it.
+pub struct ChangeRow {
+    pub year: String,
+    pub corrected: bool,
+    pub actor: String,
+    pub at: String,
+    pub reason: String,
+}
+
 pub struct HolidayInput {
     pub index: usize,
     pub name: String,
@@ -60,8 +69,24 @@ pub struct CalendarPage {
     pub notice: String,
     pub published: String,
     pub holidays: Vec<HolidayInput>,
+    pub reason: String,
+    pub changes: Vec<ChangeRow>,
     pub notice_text: Option<String>,
     pub error: Option<String>,
+}
+
+/// Whether the user administers the whole installation (the calendar is law for every region).
+async fn installation_admin(state: &AppState, staff: &Staff) -> Result<bool, WebError> {
+    let roots: Vec<RegionCode> = state
+        .app
+        .store()
+        .regions()
+        .await?
+        .iter()
+        .filter(|r| r.parent.is_none())
+        .filter_map(|r| RegionCode::parse(&r.code).ok())
+        .collect();
+    Ok(staff.user.principal().administers_installation(&roots))
 }
 
 #[derive(serde::Deserialize)]
@@ -131,7 +156,25 @@ async fn page(
         y if y.is_empty() => next_year.to_string(),
         y => y,
     };
-    let can_edit = staff.user.principal().has_role(Role::Admin);
+    let can_edit = installation_admin(state, staff).await?;
+    let names = crate::console::user_names(state).await?;
+    let changes = state
+        .app
+        .store()
+        .calendar_changes()
+        .await?
+        .iter()
+        .map(|e| {
+            let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
+            ChangeRow {
+                year: payload["year"].to_string(),
+                corrected: e.kind == "calendar.year_replaced",
+                actor: crate::views::actor_name(&e.actor, t, &names),
+                at: e.at.to_china_time().format("%Y-%m-%d %H:%M").to_string(),
+                reason: payload["reason"].as_str().unwrap_or_default().to_string(),
+            }
+        })
+        .collect();
     let body = CalendarPage {
         t,
         c: Chrome::new(&staff.user, staff.lang, "calendar", path),
@@ -141,6 +184,8 @@ async fn page(
         notice: get("notice"),
         published: get("published"),
         holidays,
+        reason: get("reason"),
+        changes,
         notice_text,
         error,
     }
@@ -236,15 +281,35 @@ async fn save(
     OriginalUri(uri): OriginalUri,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !staff.user.principal().has_role(Role::Admin) {
-        return PageError(
-            WebError::Forbidden("只有管理员可以录入节假日安排".into()),
-            staff.lang,
-        )
-        .into_response();
+    match installation_admin(&state, &staff).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return PageError(
+                WebError::Forbidden(
+                    "节假日安排对所有区划有效，只有系统管理员（管理全部区划的管理员）可以录入或更正"
+                        .into(),
+                ),
+                staff.lang,
+            )
+            .into_response();
+        }
+        Err(e) => return PageError(e, staff.lang).into_response(),
     }
     let result = async {
         let year = arrangement(&form)?;
+        let reason = form
+            .iter()
+            .find(|(k, _)| k == "reason")
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        // A year already known — built in or entered — is law cases ran under: correcting it
+        // needs a recorded reason.
+        if state.calendar().has_year(year.year) && reason.is_none() {
+            return Err(WebError::Invalid(format!(
+                "{} 年的安排已有（内置或已录入）：更正须写明理由（如国务院办公厅的更正通知）",
+                year.year
+            )));
+        }
         let text = to_toml(&year);
         // The same checks as a calendar file: make-up days on weekends, consecutive blocks…
         let parsed = Calendar::parse_year(&format!("{}.toml", year.year), &text)
@@ -266,7 +331,12 @@ async fn save(
         state
             .app
             .store()
-            .save_calendar_year(&staff.user.principal().actor(), parsed.year, &text)
+            .save_calendar_year(
+                &staff.user.principal().actor(),
+                parsed.year,
+                &text,
+                reason.as_deref(),
+            )
             .await?;
         state.set_calendar(calendar);
         let recomputed = state.app.recompute_deadlines().await?;
