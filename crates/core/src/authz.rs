@@ -78,6 +78,17 @@ impl Principal {
         DepartmentScope::Only(ids)
     }
 
+    /// Reviews the cases of `region` (and `department`) sent for legal review (法制审核): a
+    /// legal reviewer granted there — in that department, or in the whole region when the
+    /// grant names none (the justice bureau's reviewers).
+    pub fn reviews(&self, region: &RegionCode, department: Option<&str>) -> bool {
+        self.grants.iter().any(|g| {
+            g.role == Role::LegalReviewer
+                && region.is_within(&g.region)
+                && (g.department.is_none() || g.department.as_deref() == department)
+        })
+    }
+
     pub fn can_read_department(&self, region: &RegionCode, department: &str) -> bool {
         self.department_scope(region).allows(department)
     }
@@ -146,6 +157,19 @@ mod tests {
             justice.department_scope(&region("210211")),
             DepartmentScope::Only(vec![])
         );
+    }
+
+    #[test]
+    fn legal_reviewers_review_their_department_or_their_whole_region() {
+        let of_region = principal(vec![grant(Role::LegalReviewer, "210212", None)]);
+        assert!(of_region.reviews(&region("210212"), Some("d-a")));
+        assert!(of_region.reviews(&region("210212001"), None));
+        assert!(!of_region.reviews(&region("210211"), Some("d-a")));
+        let of_department = principal(vec![grant(Role::LegalReviewer, "210212", Some("d-a"))]);
+        assert!(of_department.reviews(&region("210212"), Some("d-a")));
+        assert!(!of_department.reviews(&region("210212"), Some("d-b")));
+        let staff = principal(vec![grant(Role::DepartmentStaff, "210212", Some("d-a"))]);
+        assert!(!staff.reviews(&region("210212"), Some("d-a")));
     }
 
     #[test]

@@ -460,6 +460,20 @@ impl Definition {
         self.roles.get(role).map(Vec::as_slice).unwrap_or_default()
     }
 
+    /// The states in which a holder of `role` has an action open (a legal reviewer's: the
+    /// states of a case sent for review), in the definition's order.
+    pub fn states_open_to(&self, role: Role) -> Vec<&str> {
+        self.states
+            .iter()
+            .map(|s| s.code.as_str())
+            .filter(|state| {
+                self.actions.iter().any(|a| {
+                    a.from.iter().any(|f| f == state) && a.roles.iter().any(|r| r == role.code())
+                })
+            })
+            .collect()
+    }
+
     /// The one code a role names, if it names one.
     pub fn role_one(&self, role: &str) -> Option<&str> {
         self.role(role).first().map(String::as_str)
@@ -2120,6 +2134,21 @@ pub struct Registry {
 }
 
 impl Registry {
+    /// Every (procedure, state) in which a holder of `role` has an action open, over every
+    /// version: what a legal reviewer is sent.
+    pub fn states_open_to(&self, role: Role) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for d in &self.definitions {
+            for state in d.states_open_to(role) {
+                let pair = (d.code.clone(), state.to_string());
+                if !out.contains(&pair) {
+                    out.push(pair);
+                }
+            }
+        }
+        out
+    }
+
     /// Parses every source (name, text). Later sources replace earlier ones with the same code
     /// and version, so a folder of files can override the embedded ones.
     pub fn from_sources(sources: &[(String, String)]) -> Result<Registry, Vec<DefinitionError>> {

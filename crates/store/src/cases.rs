@@ -150,6 +150,9 @@ pub struct CaseFilter {
     pub include_closed: bool,
     /// Only these cases (e.g. the records behind a report figure); closed ones included.
     pub ids: Vec<String>,
+    /// The (procedure, state) pairs in which a legal reviewer has an action open: a reviewer
+    /// also sees the cases of their grant in one of them (sent for review).
+    pub review_states: Vec<(String, String)>,
     pub page: u32,
     pub per_page: u32,
 }
@@ -505,7 +508,7 @@ impl Store {
     pub async fn list_cases(&self, principal: &Principal, filter: &CaseFilter) -> Result<CasePage> {
         let today = date_text(self.today());
         let mut params: Vec<Value> = Vec::new();
-        let Some(scope) = case_scope(principal, &mut params) else {
+        let Some(scope) = case_scope(principal, &filter.review_states, &mut params) else {
             return Ok(CasePage {
                 items: vec![],
                 total: 0,
@@ -725,7 +728,7 @@ impl Store {
         principal: &Principal,
     ) -> Result<Vec<(String, String, String, i64)>> {
         let mut params: Vec<Value> = Vec::new();
-        let Some(scope) = case_scope(principal, &mut params).map(|s| sargable(&s)) else {
+        let Some(scope) = case_scope(principal, &[], &mut params).map(|s| sargable(&s)) else {
             return Ok(vec![]);
         };
         params.push(Value::from(date_text(self.today())));
@@ -813,20 +816,31 @@ fn opaque(sql: &str) -> String {
 /// Below this many matching cases a list sorts them; above it, it reads them in order.
 const SORT_AT_MOST: i64 = 2_000;
 
-/// The cases a principal may see, as a condition with `{region}` for the region column.
-fn case_scope(principal: &Principal, params: &mut Vec<Value>) -> Option<String> {
+/// The region range of `region`, as a condition with `{region}` for the region column: a range
+/// of codes rather than `LIKE 'prefix%'`, which indexes serve on both engines.
+fn within(region: &RegionCode, params: &mut Vec<Value>) -> String {
+    let prefix = region.significant_prefix();
+    match next_prefix(prefix) {
+        Some(end) => format!(
+            "{REGION} >= {} AND {REGION} < {}",
+            bind(Value::from(prefix), params),
+            bind(Value::from(end), params)
+        ),
+        None => format!("{REGION} >= {}", bind(Value::from(prefix), params)),
+    }
+}
+
+/// The cases a principal may see, as a condition with `{region}` for the region column: those
+/// of the departments they may read, and — for a legal reviewer — those of their grant sent for
+/// review (in one of `review_states`).
+fn case_scope(
+    principal: &Principal,
+    review_states: &[(String, String)],
+    params: &mut Vec<Value>,
+) -> Option<String> {
     let mut scopes = Vec::new();
     for region in principal.regions() {
-        // A range of codes rather than `LIKE 'prefix%'`: indexes serve it on both engines.
-        let prefix = region.significant_prefix();
-        let within = match next_prefix(prefix) {
-            Some(end) => format!(
-                "{REGION} >= {} AND {REGION} < {}",
-                bind(Value::from(prefix), params),
-                bind(Value::from(end), params)
-            ),
-            None => format!("{REGION} >= {}", bind(Value::from(prefix), params)),
-        };
+        let within = within(&region, params);
         match principal.department_scope(&region) {
             DepartmentScope::All => scopes.push(format!("({within})")),
             DepartmentScope::Only(ids) if !ids.is_empty() => {
@@ -840,6 +854,39 @@ fn case_scope(principal: &Principal, params: &mut Vec<Value>) -> Option<String> 
                 ));
             }
             DepartmentScope::Only(_) => {}
+        }
+    }
+    if !review_states.is_empty() {
+        for grant in principal
+            .grants
+            .iter()
+            .filter(|g| g.role == fazhi_core::org::Role::LegalReviewer)
+        {
+            let within = within(&grant.region, params);
+            let sent: Vec<String> = review_states
+                .iter()
+                .map(|(procedure, state)| {
+                    format!(
+                        "(procedure = {} AND state = {})",
+                        bind(Value::from(procedure.as_str()), params),
+                        bind(Value::from(state.as_str()), params)
+                    )
+                })
+                .collect();
+            let department = grant
+                .department
+                .as_ref()
+                .map(|d| {
+                    format!(
+                        " AND department = {}",
+                        bind(Value::from(d.as_str()), params)
+                    )
+                })
+                .unwrap_or_default();
+            scopes.push(format!(
+                "({within}{department} AND ({}))",
+                sent.join(" OR ")
+            ));
         }
     }
     (!scopes.is_empty()).then(|| format!("({})", scopes.join(" OR ")))

@@ -101,7 +101,19 @@ impl AppState {
                 fazhi_core::authz::DepartmentScope::All
             ),
         };
-        if !allowed {
+        // A legal reviewer reads the cases of their grant sent for review.
+        let sent_for_review = || {
+            principal.reviews(&stored.case.region, stored.case.department.as_deref())
+                && self
+                    .app
+                    .procedures()
+                    .get(&stored.case.procedure, &stored.case.definition_version)
+                    .is_some_and(|d| {
+                        d.states_open_to(fazhi_core::org::Role::LegalReviewer)
+                            .contains(&stored.case.state.as_str())
+                    })
+        };
+        if !allowed && !sent_for_review() {
             return Err(WebError::Forbidden("无权查看其他部门的案件".into()));
         }
         Ok(stored)
@@ -295,6 +307,12 @@ impl CaseQuery {
         default_per_page: u32,
     ) -> Result<fazhi_store::cases::CaseFilter, WebError> {
         let mut filter = self.filter(&principal.user_id, default_per_page)?;
+        if principal.has_role(fazhi_core::org::Role::LegalReviewer) {
+            filter.review_states = state
+                .app
+                .procedures()
+                .states_open_to(fazhi_core::org::Role::LegalReviewer);
+        }
         let Some(figure) = self.figure.as_deref().filter(|f| !f.is_empty()) else {
             return Ok(filter);
         };
@@ -363,6 +381,7 @@ impl CaseQuery {
                 .filter(|id| !id.is_empty())
                 .map(str::to_string)
                 .collect(),
+            review_states: Vec::new(),
             page: self.page.unwrap_or(1),
             per_page: self.per_page.unwrap_or(default_per_page),
         })
