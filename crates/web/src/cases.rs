@@ -369,7 +369,7 @@ impl CaseQuery {
             deadline: nonempty(&self.deadline),
             created_from: parse_day(self.from.as_deref(), "from")?,
             created_to: parse_day(self.to.as_deref(), "to")?,
-            text: nonempty(&self.q),
+            text: search_text(self.q.as_deref(), "q")?,
             sort: nonempty(&self.sort),
             include_closed: matches!(self.closed.as_deref(), Some("on" | "true")),
             ids: self
@@ -421,6 +421,21 @@ impl CaseQuery {
             parts.push(format!("page={page}"));
         }
         parts.join("&")
+    }
+}
+
+/// The most characters a search may hold: words to look for, not a document.
+pub const MAX_SEARCH: usize = 200;
+
+/// A search text as given (trimmed), refused when longer than [`MAX_SEARCH`] characters.
+pub fn search_text(text: Option<&str>, name: &str) -> Result<Option<String>, WebError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) if t.chars().count() > MAX_SEARCH => Err(WebError::Invalid(format!(
+            "参数 {name}：搜索文字过长（{} 字），最多 {MAX_SEARCH} 字",
+            t.chars().count()
+        ))),
+        Some(t) => Ok(Some(t.to_string())),
     }
 }
 

@@ -7,7 +7,7 @@ mod common;
 
 use axum::http::{StatusCode, header};
 use common::*;
-use fazhi_core::org::DepartmentKind;
+use fazhi_core::org::{DepartmentKind, Role};
 use fazhi_store::Engine;
 
 const BOUNDARY: &str = "----fazhi-test-boundary";
@@ -265,4 +265,44 @@ async fn flowcharts_are_served_from_the_definitions() {
     assert!(svg.text().contains("data-action=\"review_pass\""));
     let missing = get_public(&w, "/flowcharts/no_such.svg").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+/// A search is a few words: a text of over 50,000 characters is refused with a clear message (it
+/// used to end in a server error), on the public portal and in the API alike.
+#[tokio::test]
+async fn an_overlong_search_is_refused_not_a_server_error() {
+    let w = world(
+        Engine::Sqlite,
+        "2024-03-04",
+        &[("zfb", "旅顺口区人民政府办公室", DepartmentKind::Department)],
+        &[("clerk", Role::DepartmentStaff, Some("zfb"))],
+        None,
+    )
+    .await;
+    let long = "x".repeat(50_001);
+    let portal = get_public(&w, &format!("/publicity?q={}", encode(&long))).await;
+    assert_eq!(portal.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        portal
+            .text()
+            .contains("搜索文字过长（50001 字），最多 200 字")
+    );
+    let fine = get_public(&w, &format!("/publicity?q={}", encode("燃气"))).await;
+    assert_eq!(fine.status, StatusCode::OK);
+    let clerk = token(&w, "clerk").await;
+    let api_answer = api(
+        &w,
+        "GET",
+        &format!("/api/v1/cases?q={}", encode(&long)),
+        &clerk,
+        serde_json::Value::Null,
+    )
+    .await;
+    assert_eq!(api_answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        api_answer.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("参数 q：搜索文字过长")
+    );
 }

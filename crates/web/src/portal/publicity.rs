@@ -146,7 +146,7 @@ async fn publicity(
             .clone()
             .filter(|p| procedures.iter().any(|(c, _)| c == p))
             .unwrap_or_default();
-        let words = q.q.clone().unwrap_or_default();
+        let words = crate::cases::search_text(q.q.as_deref(), "q")?.unwrap_or_default();
         let page = state
             .app
             .store()
