@@ -173,6 +173,11 @@ async fn security_headers(request: Request<Body>, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    // Pages and JSON may carry personal data (a case, an applicant's status): no browser or
+    // proxy keeps them. Only what says otherwise itself (the static assets) may be cached.
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 

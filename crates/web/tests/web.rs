@@ -422,7 +422,19 @@ async fn every_response_carries_the_security_headers() {
             "same-origin",
             "{path}"
         );
+        // Nothing that may carry personal data is kept by a browser or proxy; the static
+        // assets alone may be cached.
+        let cache = reply.headers[header::CACHE_CONTROL].to_str().unwrap();
+        if path.starts_with("/static/") {
+            assert_ne!(cache, "no-store", "{path}");
+        } else {
+            assert_eq!(cache, "no-store", "{path}");
+        }
     }
+    // Signed in, the pages and the JSON with personal data are not kept either.
+    let cookie = login(&w, "admin").await;
+    let page = get(&w, "/console/users", &cookie).await;
+    assert_eq!(page.headers[header::CACHE_CONTROL], "no-store");
 }
 
 #[tokio::test]
