@@ -68,6 +68,8 @@ impl Store {
         // never leaves a file that looks like one.
         let partial = out.with_extension("partial");
         let _ = std::fs::remove_file(&partial);
+        // Empty and 0600 before anything is written: a backup holds every record.
+        crate::db::private_file(&partial)?;
         let written = self.write_backup(&partial).await;
         if let Err(e) = written {
             let _ = std::fs::remove_file(&partial);

@@ -111,12 +111,40 @@ impl Db {
     }
 }
 
+/// Makes `path` readable and writable by its owner alone (0600), creating it empty if it does
+/// not exist: the records are personal data. SQLite gives its `-wal` and `-shm` files the
+/// database file's mode, so they follow.
+pub(crate) fn private_file(path: &std::path::Path) -> Result<()> {
+    let io = |e| StoreError::io(format!("无法设置 {} 的权限", path.display()), e);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(io)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(io)?;
+    }
+    Ok(())
+}
+
 /// Opens the read pool and the single-connection write pool.
 pub(crate) async fn connect(location: &Location) -> Result<(Db, Db)> {
     match location {
         Location::DataDir(dir) => {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::io(format!("无法创建数据目录 {}", dir.display()), e))?;
+            private_file(&dir.join(SQLITE_FILE))?;
             let options = SqliteConnectOptions::new()
                 .filename(dir.join(SQLITE_FILE))
                 .create_if_missing(true)

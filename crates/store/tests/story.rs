@@ -169,6 +169,20 @@ async fn backup_and_restore_across_engines(engine: Engine) {
         source.store.backup(&file).await.is_err(),
         "an existing file is never overwritten"
     );
+    // A backup holds every record: its owner alone reads it, as the database files.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&file), 0o600, "the backup");
+        if let Some(db) = source.location.sqlite_file() {
+            assert_eq!(mode(&db), 0o600, "the database");
+            let wal = db.with_extension("db-wal");
+            if wal.exists() {
+                assert_eq!(mode(&wal), 0o600, "its write-ahead log");
+            }
+        }
+    }
 
     let other = match engine {
         Engine::Sqlite => Engine::Postgres,
