@@ -56,7 +56,12 @@ pub async fn render() -> Response {
 /// number of series bounded).
 pub async fn track(request: Request<Body>, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
+    // The standard methods by name, anything else as one: a client inventing methods must not
+    // grow the series without bound.
+    let method = match request.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m.to_string(),
+        _ => "OTHER".to_string(),
+    };
     let route = request
         .extensions()
         .get::<MatchedPath>()

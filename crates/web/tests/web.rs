@@ -494,6 +494,14 @@ async fn health_and_metrics() {
     );
     assert!(metrics.text().contains("fazhi_events_appended_total"));
     assert!(metrics.text().contains("fazhi_commit_group_size"));
+
+    // Invented methods are counted as one, so they cannot grow the series without bound.
+    for i in 0..50 {
+        request(&w, &format!("MADEUP{i}"), "/", &[], "").await;
+    }
+    let metrics = get_public(&w, "/metrics").await.text();
+    assert!(!metrics.contains("MADEUP"), "{metrics}");
+    assert!(metrics.contains("method=\"OTHER\""), "{metrics}");
 }
 
 #[tokio::test]
