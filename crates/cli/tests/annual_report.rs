@@ -56,6 +56,9 @@ fn check_seed_figures(f: &Value) {
             "{key}"
         );
     }
+    // The share of losses on procedural grounds, by the effective judgment over two years.
+    assert_eq!(value(f, "litigation.losses_two_years"), 41);
+    assert_eq!(value(f, "litigation.procedural_losses_two_years"), 11);
     assert_eq!(value(f, "litigation.procedural_loss_share_pct"), 26.8);
     // A sum: 23 hazards, recorded by the 14 gas-filling companies' cases.
     assert_eq!(value(f, "enforcement.hazards_rectified"), 23);
