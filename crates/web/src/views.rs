@@ -258,6 +258,8 @@ pub struct UsersPage {
 pub struct AuditPage {
     pub t: Tr,
     pub c: Chrome,
+    /// May start a whole verification (the installation's administrator).
+    pub can_verify: bool,
     pub chains: Vec<(String, String, i64)>,
     pub checkpoints: Vec<CheckpointView>,
     pub public_key: Option<String>,

@@ -839,3 +839,31 @@ async fn a_new_password_logs_out_everywhere_and_revoked_tokens_stop() {
             .is_err()
     );
 }
+
+/// A whole verification reads every event of every region: only the installation's
+/// administrator starts one; the justice bureau and a district's administrator in a larger
+/// installation see their chains but cannot.
+#[tokio::test]
+async fn only_the_installations_administrator_starts_a_whole_verification() {
+    let w = district().await;
+    let justice = login(&w, "justice").await;
+    let refused = post_form(&w, "/console/audit/verify", &[], &justice).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.text().contains("只有系统管理员"));
+    let page = get(&w, "/console/audit", &justice).await.text();
+    assert!(!page.contains("/console/audit/verify"), "no button offered");
+
+    // Alone at the top of this installation, the district's administrator may.
+    let admin = login(&w, "admin").await;
+    let verified = post_form(&w, "/console/audit/verify", &[], &admin).await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.text());
+    assert!(verified.text().contains("alert ok"), "{}", verified.text());
+
+    // With a second district at the top, they administer only part of it: refused.
+    w.db.store
+        .add_region("t", &region("210211"), "甘井子区", None)
+        .await
+        .unwrap();
+    let refused = post_form(&w, "/console/audit/verify", &[], &admin).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

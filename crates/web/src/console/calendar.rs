@@ -16,7 +16,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
 use fazhi_core::calendar::{Calendar, Holiday, YearArrangement, to_toml};
-use fazhi_core::region::RegionCode;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/calendar", get(show).post(save))
@@ -73,20 +72,6 @@ pub struct CalendarPage {
     pub changes: Vec<ChangeRow>,
     pub notice_text: Option<String>,
     pub error: Option<String>,
-}
-
-/// Whether the user administers the whole installation (the calendar is law for every region).
-async fn installation_admin(state: &AppState, staff: &Staff) -> Result<bool, WebError> {
-    let roots: Vec<RegionCode> = state
-        .app
-        .store()
-        .regions()
-        .await?
-        .iter()
-        .filter(|r| r.parent.is_none())
-        .filter_map(|r| RegionCode::parse(&r.code).ok())
-        .collect();
-    Ok(staff.user.principal().administers_installation(&roots))
 }
 
 #[derive(serde::Deserialize)]
@@ -156,7 +141,7 @@ async fn page(
         y if y.is_empty() => next_year.to_string(),
         y => y,
     };
-    let can_edit = installation_admin(state, staff).await?;
+    let can_edit = crate::console::administers_installation(state, staff).await?;
     let names = crate::console::user_names(state).await?;
     let changes = state
         .app
@@ -281,7 +266,7 @@ async fn save(
     OriginalUri(uri): OriginalUri,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    match installation_admin(&state, &staff).await {
+    match crate::console::administers_installation(&state, &staff).await {
         Ok(true) => {}
         Ok(false) => {
             return PageError(

@@ -759,6 +759,25 @@ async fn create_user(
 
 // ----- audit -----
 
+/// Whether the user administers the whole installation: an administrator of every region at
+/// the top of the region tree. Only they change what is law for every region (the calendar) or
+/// start work over every region's records (a whole verification).
+pub(crate) async fn administers_installation(
+    state: &AppState,
+    staff: &Staff,
+) -> Result<bool, WebError> {
+    let roots: Vec<RegionCode> = state
+        .app
+        .store()
+        .regions()
+        .await?
+        .iter()
+        .filter(|r| r.parent.is_none())
+        .filter_map(|r| RegionCode::parse(&r.code).ok())
+        .collect();
+    Ok(staff.user.principal().administers_installation(&roots))
+}
+
 fn may_audit(user: &User) -> bool {
     let p = user.principal();
     p.has_role(Role::Admin) || p.has_role(Role::JusticeStaff) || p.has_role(Role::Leader)
@@ -785,6 +804,7 @@ async fn audit_page(
     let page = AuditPage {
         t: lang.texts(),
         c: Chrome::new(&staff.user, lang, "audit", path),
+        can_verify: administers_installation(state, staff).await?,
         chains: named_heights(state)
             .await?
             .into_iter()
@@ -846,9 +866,12 @@ async fn verify(
     OriginalUri(uri): OriginalUri,
 ) -> Response {
     let result = async {
-        if !may_audit(&staff.user) {
+        // A whole verification reads every event of every region: only the installation's
+        // administrator starts one (the others see their chains and checkpoints).
+        if !administers_installation(&state, &staff).await? {
             return Err(WebError::Forbidden(
-                "只有管理员、司法局工作人员和领导可以校验".into(),
+                "整库校验需读取所有区划的全部记录，只有系统管理员（管理全部区划的管理员）可以发起"
+                    .into(),
             ));
         }
         let report = state.app.store().verify().await?;
