@@ -63,6 +63,9 @@ pub struct AnnualReport {
     pub pending_labels: BTreeMap<String, (String, String)>,
     /// The day it was generated, printed under the issuer.
     pub generated_on: NaiveDate,
+    /// The region's texts of the report for the year (edited paragraphs, figures entered by
+    /// hand), latest version of each part, by part.
+    pub texts: BTreeMap<String, ReportText>,
 }
 
 /// What a placeholder stands for.
@@ -169,9 +172,13 @@ impl AnnualReport {
             let n = rows.len() + 1;
             let (label, value, source) = match self.figures.figures.get(key) {
                 Some(f) => {
+                    let text = match &f.value {
+                        Some(v) => format!("{v}{}", f.unit),
+                        None => figure_text(f),
+                    };
                     let mut value = Cell {
                         numeric: true,
-                        ..Cell::text(with_unit(&figure_text(f), &f.unit))
+                        ..Cell::text(text)
                     };
                     if let Some(base) = links.filter(|_| !f.records.is_empty()) {
                         value = value.linked(format!("{base}{}", f.query));
@@ -224,15 +231,6 @@ pub fn figure_text(f: &FigureValue) -> String {
     }
 }
 
-/// A value with its unit: “9件”, “26.8%”, “50人次”.
-fn with_unit(value: &str, unit: &str) -> String {
-    if value.starts_with('〔') || value == "—" {
-        value.to_string()
-    } else {
-        format!("{value}{unit}")
-    }
-}
-
 /// The order of a report's figures: as declared, then the pending ones.
 fn order(spec: &ReportSpec) -> Vec<String> {
     spec.figures
@@ -244,32 +242,33 @@ fn order(spec: &ReportSpec) -> Vec<String> {
 
 impl App {
     /// A report for a region and a year: the figures from the records, the text from the
-    /// report file with the region's edits for that year.
+    /// report file with the region's edits for that year (its texts read once for both).
     pub async fn annual_report(
         &self,
         code: &str,
         region: &RegionCode,
         year: i32,
     ) -> Result<AnnualReport> {
+        let of = self.report_of(code, region, year)?;
         let spec = self.report(code)?;
-        let figures = self.figures(spec, region, year).await?;
+        let texts = self.store().report_texts(of).await?;
+        let cases = self.counted_cases(spec, region).await?;
+        let calendar = self.calendar();
+        let figures = crate::figures::compute(
+            spec,
+            &self.records(&cases, &calendar),
+            region,
+            year,
+            &crate::figures::manual_values(&texts),
+        );
         let region_name = self
             .store()
             .region(region.as_str())
             .await?
             .map(|r| r.name)
             .ok_or_else(|| AppError::NotFound(format!("没有区划“{region}”")))?;
-        let edits: BTreeMap<String, ReportText> = self
-            .store()
-            .report_texts(ReportOf {
-                region,
-                report: code,
-                year,
-            })
-            .await?
-            .into_iter()
-            .map(|t| (t.part.clone(), t))
-            .collect();
+        let texts: BTreeMap<String, ReportText> =
+            texts.into_iter().map(|t| (t.part.clone(), t)).collect();
         let mut report = AnnualReport {
             code: code.to_string(),
             name: spec.report.zh.clone(),
@@ -285,6 +284,7 @@ impl App {
                 .map(|(f, _)| (f.key.clone(), (f.zh.clone(), f.unit.clone())))
                 .collect(),
             generated_on: self.today(),
+            texts: BTreeMap::new(),
         };
         report.title = report.fill_text(
             spec.report
@@ -305,7 +305,7 @@ impl App {
                     .enumerate()
                     .map(|(i, shipped)| {
                         let id = format!("{}.{}", s.id, i + 1);
-                        let edited = edits.get(&id).cloned();
+                        let edited = texts.get(&id).cloned();
                         Paragraph {
                             text: edited
                                 .as_ref()
@@ -318,24 +318,40 @@ impl App {
                     .collect(),
             })
             .collect();
+        report.texts = texts;
         Ok(report)
     }
 
+    /// Which report, for which region and year: a report the installation uses, a year in range.
+    pub fn report_of<'a>(
+        &self,
+        code: &'a str,
+        region: &'a RegionCode,
+        year: i32,
+    ) -> Result<ReportOf<'a>> {
+        self.report(code)?;
+        if !(1990..=2100).contains(&year) {
+            return Err(AppError::Invalid(format!("年度“{year}”无效")));
+        }
+        Ok(ReportOf {
+            region,
+            report: code,
+            year,
+        })
+    }
+
     /// Saves a district's text of one paragraph for a year (empty: the paragraph is left out).
-    /// `seen` is the version the editor started from; a later save by someone else is a
-    /// conflict, not overwritten.
-    #[allow(clippy::too_many_arguments)]
+    /// `seen` is the version the editor started from; a later save by someone else is the
+    /// store's conflict (409 on the web), not overwritten.
     pub async fn save_report_paragraph(
         &self,
         actor: &str,
-        code: &str,
-        region: &RegionCode,
-        year: i32,
+        of: ReportOf<'_>,
         id: &str,
         seen: i64,
         text: &str,
     ) -> Result<ReportText> {
-        let spec = self.report(code)?;
+        let spec = self.report(of.report)?;
         if spec.paragraph(id).is_none() {
             return Err(AppError::NotFound(format!("报告中没有段落“{id}”")));
         }
@@ -357,24 +373,23 @@ impl App {
                     .join("、")
             )));
         }
-        self.save_report_text(actor, code, region, year, id, seen, &text)
-            .await
+        Ok(self
+            .store()
+            .save_report_text(actor, of, id, seen, &text)
+            .await?)
     }
 
     /// Enters the value of a figure no record can give, with its source.
-    #[allow(clippy::too_many_arguments)]
     pub async fn save_manual_figure(
         &self,
         actor: &str,
-        code: &str,
-        region: &RegionCode,
-        year: i32,
+        of: ReportOf<'_>,
         key: &str,
         seen: i64,
         value: &str,
         source: &str,
     ) -> Result<ReportText> {
-        let spec = self.report(code)?;
+        let spec = self.report(of.report)?;
         let figure = spec
             .figures
             .iter()
@@ -397,56 +412,19 @@ impl App {
             source: source.to_string(),
         })
         .map_err(|e| AppError::Invalid(e.to_string()))?;
-        self.save_report_text(actor, code, region, year, &manual_part(key), seen, &text)
-            .await
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn save_report_text(
-        &self,
-        actor: &str,
-        code: &str,
-        region: &RegionCode,
-        year: i32,
-        part: &str,
-        seen: i64,
-        text: &str,
-    ) -> Result<ReportText> {
-        if !(1990..=2100).contains(&year) {
-            return Err(AppError::Invalid(format!("年度“{year}”无效")));
-        }
-        let of = ReportOf {
-            region,
-            report: code,
-            year,
-        };
-        // A save by someone else since `seen` is the store's conflict (409 on the web).
         Ok(self
             .store()
-            .save_report_text(actor, of, part, seen, text)
+            .save_report_text(actor, of, &manual_part(key), seen, &text)
             .await?)
     }
 
     /// Every version of a part of a report, newest first.
     pub async fn report_text_history(
         &self,
-        code: &str,
-        region: &RegionCode,
-        year: i32,
+        of: ReportOf<'_>,
         part: &str,
     ) -> Result<Vec<ReportText>> {
-        self.report(code)?;
-        Ok(self
-            .store()
-            .report_text_history(
-                ReportOf {
-                    region,
-                    report: code,
-                    year,
-                },
-                part,
-            )
-            .await?)
+        Ok(self.store().report_text_history(of, part).await?)
     }
 }
 

@@ -194,9 +194,14 @@ impl Fields {
     }
 
     fn describe(&self) -> String {
+        self.names().join("|")
+    }
+
+    /// The field codes, in order.
+    fn names(&self) -> Vec<&str> {
         match self {
-            Fields::One(f) => f.clone(),
-            Fields::FirstOf(list) => list.join("|"),
+            Fields::One(f) => vec![f.as_str()],
+            Fields::FirstOf(list) => list.iter().map(String::as_str).collect(),
         }
     }
 }
@@ -458,19 +463,16 @@ pub fn check(spec: &ReportSpec, registry: &Registry) -> std::result::Result<(), 
             continue;
         }
         let has_field = |name: &str| counted.iter().any(|d| d.field(name).is_some());
-        let mut fields: Vec<&str> = Vec::new();
-        for m in &f.matches {
-            match &m.field {
-                Fields::One(one) => fields.push(one),
-                Fields::FirstOf(list) => fields.extend(list.iter().map(String::as_str)),
-            }
-        }
-        if let Period::Field { field, .. } = &f.period {
-            match field {
-                Fields::One(one) => fields.push(one),
-                Fields::FirstOf(list) => fields.extend(list.iter().map(String::as_str)),
-            }
-        }
+        let period_field = match &f.period {
+            Period::Field { field, .. } => Some(field),
+            _ => None,
+        };
+        let fields = f
+            .matches
+            .iter()
+            .map(|m| &m.field)
+            .chain(period_field)
+            .flat_map(Fields::names);
         for name in fields {
             if !has_field(name) {
                 errors.push(format!(
@@ -644,7 +646,7 @@ fn procedures(spec: &ReportSpec, registry: &Registry) -> Vec<String> {
 }
 
 /// The records a report reads, each with its definition (looked up once for every figure).
-struct Records<'a> {
+pub(crate) struct Records<'a> {
     cases: &'a [StoredCase],
     definitions: Vec<Option<&'a Definition>>,
     calendar: &'a fazhi_core::calendar::Calendar,
@@ -703,8 +705,10 @@ pub struct ManualValue {
 
 /// The part of a report's stored texts that holds a manual figure's value.
 pub fn manual_part(key: &str) -> String {
-    format!("figure:{key}")
+    format!("{MANUAL_PART}{key}")
 }
+
+const MANUAL_PART: &str = "figure:";
 
 impl App {
     /// A report's figures for a region and a year, from the records (and, for the figures no
@@ -715,18 +719,27 @@ impl App {
         region: &RegionCode,
         year: i32,
     ) -> Result<Figures> {
-        if !(1990..=2100).contains(&year) {
+        let mut all = self.figures_of_years(spec, region, &[year]).await?;
+        Ok(all.remove(0))
+    }
+
+    /// A report's figures for several years (this year and the last, beside each other), the
+    /// records read once for all of them.
+    pub async fn figures_of_years(
+        &self,
+        spec: &ReportSpec,
+        region: &RegionCode,
+        years: &[i32],
+    ) -> Result<Vec<Figures>> {
+        if let Some(year) = years.iter().find(|y| !(1990..=2100).contains(*y)) {
             return Err(AppError::Invalid(format!("年度“{year}”无效")));
         }
-        let codes = procedures(spec, self.procedures());
-        let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
-        let cases = if code_refs.is_empty() {
-            Vec::new()
-        } else {
-            self.store().cases_in(region, &code_refs).await?
-        };
-        let manual: std::collections::BTreeMap<String, ManualValue> =
-            if spec.figures.iter().any(|f| f.manual.is_some()) {
+        let cases = self.counted_cases(spec, region).await?;
+        let calendar = self.calendar();
+        let records = self.records(&cases, &calendar);
+        let mut out = Vec::with_capacity(years.len());
+        for &year in years {
+            let texts = if spec.figures.iter().any(|f| f.manual.is_some()) {
                 self.store()
                     .report_texts(fazhi_store::report_texts::ReportOf {
                         region,
@@ -734,17 +747,41 @@ impl App {
                         year,
                     })
                     .await?
-                    .into_iter()
-                    .filter_map(|t| {
-                        let key = t.part.strip_prefix("figure:")?.to_string();
-                        Some((key, serde_json::from_str(&t.text).ok()?))
-                    })
-                    .collect()
             } else {
-                Default::default()
+                Vec::new()
             };
-        let calendar = self.calendar();
-        let records = Records {
+            out.push(compute(
+                spec,
+                &records,
+                region,
+                year,
+                &manual_values(&texts),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The cases of the procedures a report counts, in a region.
+    pub(crate) async fn counted_cases(
+        &self,
+        spec: &ReportSpec,
+        region: &RegionCode,
+    ) -> Result<Vec<StoredCase>> {
+        let codes = procedures(spec, self.procedures());
+        if codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
+        Ok(self.store().cases_in(region, &code_refs).await?)
+    }
+
+    /// The cases with their definitions, looked up once for every figure.
+    pub(crate) fn records<'a>(
+        &'a self,
+        cases: &'a [StoredCase],
+        calendar: &'a fazhi_core::calendar::Calendar,
+    ) -> Records<'a> {
+        Records {
             definitions: cases
                 .iter()
                 .map(|c| {
@@ -752,87 +789,110 @@ impl App {
                         .get(&c.case.procedure, &c.case.definition_version)
                 })
                 .collect(),
-            cases: &cases,
-            calendar: &calendar,
+            cases,
+            calendar,
             today: self.today(),
-        };
-        let mut figures: std::collections::BTreeMap<String, FigureValue> =
-            std::collections::BTreeMap::new();
-        for f in &spec.figures {
-            let query = format!(
-                "/console/cases?figure={}:{}&year={year}&region={region}",
-                spec.report.code, f.key
-            );
-            let value = |value, records, source, cited| FigureValue {
-                value,
-                unit: f.unit.clone(),
-                label: f.zh.clone(),
-                label_en: f.en.clone(),
-                records,
-                query: query.clone(),
-                source,
-                cited,
-            };
-            // Every part is a count declared before it (checked when the file is read).
-            let part = |key: &str| figures.get(key).cloned();
-            let computed = if let Some(share) = &f.share {
-                let (of, among) = (part(&share.of), part(&share.among));
-                let number = |v: &Option<FigureValue>| {
-                    v.as_ref()
-                        .and_then(|v| v.value.as_ref())
-                        .and_then(serde_json::Number::as_f64)
-                        .unwrap_or(0.0)
-                };
-                value(
-                    per_cent(number(&of), number(&among)),
-                    of.map(|v| v.records).unwrap_or_default(),
-                    "records",
-                    None,
-                )
-            } else if let Some(of) = &f.growth {
-                let now = part(of);
-                let earlier = spec
-                    .figures
-                    .iter()
-                    .find(|g| &g.key == of)
-                    .map(|g| records.select(g, year - 1).1)
-                    .unwrap_or(0);
-                let current = now
-                    .as_ref()
-                    .and_then(|v| v.value.as_ref())
-                    .and_then(serde_json::Number::as_i64)
-                    .unwrap_or(0);
-                value(
-                    per_cent((current - earlier) as f64, earlier as f64),
-                    now.map(|v| v.records).unwrap_or_default(),
-                    "records",
-                    None,
-                )
-            } else if f.manual.is_some() {
-                let entered = manual.get(&f.key);
-                value(
-                    entered.map(|m| m.value.clone()),
-                    Vec::new(),
-                    "manual",
-                    entered.map(|m| m.source.clone()),
-                )
-            } else {
-                let (ids, total) = records.select(f, year);
-                value(Some(total.into()), ids, "records", None)
-            };
-            figures.insert(f.key.clone(), computed);
         }
-        let pending = spec
-            .pending_figures()
-            .map(|(f, why)| (f.key.clone(), why.to_string()))
-            .collect();
-        Ok(Figures {
-            report: spec.report.code.clone(),
-            year,
-            region: region.to_string(),
-            figures,
-            pending,
+    }
+}
+
+/// The values entered by hand for figures no record can give, by key, from a report's texts.
+pub(crate) fn manual_values(
+    texts: &[fazhi_store::report_texts::ReportText],
+) -> std::collections::BTreeMap<String, ManualValue> {
+    texts
+        .iter()
+        .filter_map(|t| {
+            let key = t.part.strip_prefix(MANUAL_PART)?.to_string();
+            Some((key, serde_json::from_str(&t.text).ok()?))
         })
+        .collect()
+}
+
+/// A report's figures for a year over the records read.
+pub(crate) fn compute(
+    spec: &ReportSpec,
+    records: &Records<'_>,
+    region: &RegionCode,
+    year: i32,
+    manual: &std::collections::BTreeMap<String, ManualValue>,
+) -> Figures {
+    let mut figures: std::collections::BTreeMap<String, FigureValue> =
+        std::collections::BTreeMap::new();
+    for f in &spec.figures {
+        let query = format!(
+            "/console/cases?figure={}:{}&year={year}&region={region}",
+            spec.report.code, f.key
+        );
+        let value = |value, records, source, cited| FigureValue {
+            value,
+            unit: f.unit.clone(),
+            label: f.zh.clone(),
+            label_en: f.en.clone(),
+            records,
+            query: query.clone(),
+            source,
+            cited,
+        };
+        // Every part is a count declared before it (checked when the file is read).
+        let part = |key: &str| figures.get(key).cloned();
+        let computed = if let Some(share) = &f.share {
+            let (of, among) = (part(&share.of), part(&share.among));
+            let number = |v: &Option<FigureValue>| {
+                v.as_ref()
+                    .and_then(|v| v.value.as_ref())
+                    .and_then(serde_json::Number::as_f64)
+                    .unwrap_or(0.0)
+            };
+            value(
+                per_cent(number(&of), number(&among)),
+                of.map(|v| v.records).unwrap_or_default(),
+                "records",
+                None,
+            )
+        } else if let Some(of) = &f.growth {
+            let now = part(of);
+            let earlier = spec
+                .figures
+                .iter()
+                .find(|g| &g.key == of)
+                .map(|g| records.select(g, year - 1).1)
+                .unwrap_or(0);
+            let current = now
+                .as_ref()
+                .and_then(|v| v.value.as_ref())
+                .and_then(serde_json::Number::as_i64)
+                .unwrap_or(0);
+            value(
+                per_cent((current - earlier) as f64, earlier as f64),
+                now.map(|v| v.records).unwrap_or_default(),
+                "records",
+                None,
+            )
+        } else if f.manual.is_some() {
+            let entered = manual.get(&f.key);
+            value(
+                entered.map(|m| m.value.clone()),
+                Vec::new(),
+                "manual",
+                entered.map(|m| m.source.clone()),
+            )
+        } else {
+            let (ids, total) = records.select(f, year);
+            value(Some(total.into()), ids, "records", None)
+        };
+        figures.insert(f.key.clone(), computed);
+    }
+    let pending = spec
+        .pending_figures()
+        .map(|(f, why)| (f.key.clone(), why.to_string()))
+        .collect();
+    Figures {
+        report: spec.report.code.clone(),
+        year,
+        region: region.to_string(),
+        figures,
+        pending,
     }
 }
 

@@ -29,7 +29,7 @@ pub const FONT_PLACES: &[&str] = &[
     "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
 ];
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum PdfError {
     #[error(
         "生成 PDF 需要中文字体：未找到字体文件（请安装 fonts-noto-cjk，或以环境变量 FAZHI_PDF_FONTS 指定字体文件或目录）"
@@ -79,24 +79,19 @@ fn is_font(path: &Path) -> bool {
 
 /// The engine with its fonts, made once per process (the fonts are tens of megabytes).
 fn engine() -> Result<&'static TypstEngine<typst_as_lib::TypstTemplateMainFile>, PdfError> {
-    static ENGINE: OnceLock<Result<TypstEngine<typst_as_lib::TypstTemplateMainFile>, String>> =
+    static ENGINE: OnceLock<Result<TypstEngine<typst_as_lib::TypstTemplateMainFile>, PdfError>> =
         OnceLock::new();
     ENGINE
         .get_or_init(|| {
-            let files = font_files();
             let mut fonts = Vec::new();
-            for path in &files {
-                let bytes = std::fs::read(path).map_err(|e| {
-                    PdfError::Font {
-                        path: path.display().to_string(),
-                        message: e.to_string(),
-                    }
-                    .to_string()
-                })?;
-                fonts.push(bytes);
+            for path in font_files() {
+                fonts.push(std::fs::read(&path).map_err(|e| PdfError::Font {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?);
             }
             if fonts.is_empty() {
-                return Err(PdfError::NoFonts.to_string());
+                return Err(PdfError::NoFonts);
             }
             Ok(TypstEngine::builder()
                 .main_file(TEMPLATE)
@@ -104,13 +99,7 @@ fn engine() -> Result<&'static TypstEngine<typst_as_lib::TypstTemplateMainFile>,
                 .build())
         })
         .as_ref()
-        .map_err(|e| {
-            if e == &PdfError::NoFonts.to_string() {
-                PdfError::NoFonts
-            } else {
-                PdfError::Layout(e.clone())
-            }
-        })
+        .map_err(Clone::clone)
 }
 
 /// The document as a PDF, fonts embedded. `fonts` names the preferred families by role (the

@@ -51,11 +51,19 @@ impl Store {
         seen: i64,
         text: &str,
     ) -> Result<ReportText> {
-        let latest = self
-            .report_text_history(of, part)
+        let latest: Option<i64> = on_db!(&self.db, pool => {
+            sqlx::query_scalar(
+                "SELECT MAX(version) FROM report_texts \
+                 WHERE region = $1 AND report = $2 AND year = $3 AND part = $4",
+            )
+            .bind(of.region.as_str().to_string())
+            .bind(of.report.to_string())
+            .bind(i64::from(of.year))
+            .bind(part.to_string())
+            .fetch_one(pool)
             .await?
-            .first()
-            .map_or(0, |t| t.version);
+        });
+        let latest = latest.unwrap_or(0);
         if latest != seen {
             return Err(StoreError::Conflict {
                 what: format!("report {} {} {part}", of.report, of.year),

@@ -19,7 +19,6 @@ use axum::routing::get;
 use chrono::Datelike;
 use fazhi_app::annual_report::{AnnualReport, Format, figure_text};
 use fazhi_core::Role;
-use fazhi_core::region::RegionCode;
 use fazhi_store::report_texts::ReportText;
 use serde::Deserialize;
 
@@ -122,14 +121,10 @@ fn edited_line(t: &ReportText, tr: Tr, names: &crate::views::Names) -> String {
     )
 }
 
-async fn report_for(
-    state: &AppState,
-    staff: &Staff,
-    year: i32,
-) -> Result<(RegionCode, AnnualReport), WebError> {
+/// The report of the region the user reports on, for a year.
+async fn report_for(state: &AppState, staff: &Staff, year: i32) -> Result<AnnualReport, WebError> {
     let region = super::reports::report_region(staff)?;
-    let report = state.app.annual_report(CODE, &region, year).await?;
-    Ok((region, report))
+    Ok(state.app.annual_report(CODE, &region, year).await?)
 }
 
 async fn page(
@@ -141,7 +136,7 @@ async fn page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let (region, report) = report_for(state, staff, year).await?;
+    let report = report_for(state, staff, year).await?;
     let names = crate::console::user_names(state).await?;
     let tr = staff.lang.texts();
     let sections = report
@@ -166,15 +161,7 @@ async fn page(
     let mut manual = Vec::new();
     for f in spec.figures.iter().filter(|f| f.manual.is_some()) {
         let value = report.figures.figures.get(&f.key);
-        let versions = state
-            .app
-            .report_text_history(
-                CODE,
-                &region,
-                year,
-                &fazhi_app::figures::manual_part(&f.key),
-            )
-            .await?;
+        let entered = report.texts.get(&fazhi_app::figures::manual_part(&f.key));
         manual.push(ManualView {
             key: f.key.clone(),
             label: f.zh.clone(),
@@ -189,7 +176,7 @@ async fn page(
                 .as_ref()
                 .map(|m| m.source.clone())
                 .unwrap_or_default(),
-            version: versions.first().map_or(0, |v| v.version),
+            version: entered.map_or(0, |t| t.version),
         });
     }
     let pending = spec
@@ -254,7 +241,7 @@ async fn download(
                 Format::CODES.join("、")
             ))
         })?;
-        let (_, report) = report_for(&state, &staff, year).await?;
+        let report = report_for(&state, &staff, year).await?;
         // A downloaded file leaves the console: its figures carry no console links.
         let bytes = match format {
             Format::Pdf => fazhi_pdf::render(&report.document(None), &Default::default())
@@ -300,7 +287,7 @@ async fn paragraph_page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     editor(staff)?;
-    let (region, report) = report_for(state, staff, year).await?;
+    let report = report_for(state, staff, year).await?;
     let section = report
         .sections
         .iter()
@@ -312,7 +299,7 @@ async fn paragraph_page(
     let names = crate::console::user_names(state).await?;
     let history = state
         .app
-        .report_text_history(CODE, &region, year, id)
+        .report_text_history(state.app.report_of(CODE, &report.region, year)?, id)
         .await?
         .iter()
         .map(|t| (edited_line(t, staff.lang.texts(), &names), t.text.clone()))
@@ -402,18 +389,14 @@ async fn save_paragraph(
     OriginalUri(uri): OriginalUri,
     Form(form): Form<ParagraphForm>,
 ) -> Response {
-    if let Err(e) = editor(&staff) {
-        return PageError(e, staff.lang).into_response();
-    }
     let result = async {
+        editor(&staff)?;
         let region = super::reports::report_region(&staff)?;
         state
             .app
             .save_report_paragraph(
                 &staff.user.principal().actor(),
-                CODE,
-                &region,
-                form.year,
+                state.app.report_of(CODE, &region, form.year)?,
                 &form.id,
                 form.seen,
                 &form.text,
@@ -461,18 +444,14 @@ async fn save_figure(
     OriginalUri(uri): OriginalUri,
     Form(form): Form<FigureForm>,
 ) -> Response {
-    if let Err(e) = editor(&staff) {
-        return PageError(e, staff.lang).into_response();
-    }
     let result = async {
+        editor(&staff)?;
         let region = super::reports::report_region(&staff)?;
         state
             .app
             .save_manual_figure(
                 &staff.user.principal().actor(),
-                CODE,
-                &region,
-                form.year,
+                state.app.report_of(CODE, &region, form.year)?,
                 &form.key,
                 form.seen,
                 &form.value,

@@ -124,8 +124,12 @@ async fn figure_rows(
 ) -> Result<Vec<(FigureRow, Option<f64>, Option<f64>)>, WebError> {
     let region = super::reports::report_region(staff)?;
     let spec = state.app.report(REPORT)?;
-    let now = state.app.figures(spec, &region, year).await?;
-    let before = state.app.figures(spec, &region, year - 1).await?;
+    let mut both = state
+        .app
+        .figures_of_years(spec, &region, &[year, year - 1])
+        .await?;
+    let before = both.pop().expect("two years asked");
+    let now = both.pop().expect("two years asked");
     let english = staff.lang == Lang::En;
     let mut rows = Vec::new();
     for f in &spec.figures {
