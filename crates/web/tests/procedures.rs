@@ -514,6 +514,7 @@ async fn only_the_installations_administrator_enters_or_corrects_a_calendar_year
     let clerk = login(&w, "clerk").await;
     let page = get(&w, "/console/calendar", &clerk).await.text();
     assert!(page.contains("国办发明电〔2026〕9号更正"), "{page}");
+    assert_eq!(page.matches("录入和更正记录").count(), 1, "listed once");
     assert!(page.contains("sysadmin管理员"));
     let neighbour_admin = login(&w, "neighbouradmin").await;
     let page = get(&w, "/console/calendar", &neighbour_admin).await.text();
