@@ -4,7 +4,9 @@
 //! the edits and refreshes the figures. The same document is rendered as HTML (console and
 //! file), Markdown, DOCX and PDF; the figures alone as JSON.
 
-use crate::figures::{FigureValue, Figures, ManualValue, ReportSpec, manual_part, placeholders};
+use crate::figures::{
+    Detail, FigureValue, Figures, ManualValue, ReportSpec, manual_part, placeholders,
+};
 use crate::{App, AppError, Result};
 use chrono::NaiveDate;
 use fazhi_core::region::RegionCode;
@@ -105,7 +107,7 @@ impl AnnualReport {
                     if !text.is_empty() {
                         spans.push(Span::text(std::mem::take(&mut text)));
                     }
-                    let link = links.filter(|_| !f.records.is_empty() && f.source == "records");
+                    let link = links.filter(|_| f.record_count > 0 && f.source == "records");
                     spans.push(Span {
                         text: figure_text(f),
                         link: link.map(|base| format!("{base}{}", f.query)),
@@ -180,13 +182,13 @@ impl AnnualReport {
                         numeric: true,
                         ..Cell::text(text)
                     };
-                    if let Some(base) = links.filter(|_| !f.records.is_empty()) {
+                    if let Some(base) = links.filter(|_| f.record_count > 0) {
                         value = value.linked(format!("{base}{}", f.query));
                     }
                     let source = match (f.source, &f.cited) {
                         ("manual", Some(cited)) => format!("人工填报：{cited}"),
                         ("manual", None) => "人工填报：尚未填报".to_string(),
-                        _ => format!("业务记录 {} 条", f.records.len()),
+                        _ => format!("业务记录 {} 条", f.record_count),
                     };
                     (f.label.clone(), value, source)
                 }
@@ -248,19 +250,15 @@ impl App {
         code: &str,
         region: &RegionCode,
         year: i32,
+        detail: Detail,
     ) -> Result<AnnualReport> {
         let of = self.report_of(code, region, year)?;
         let spec = self.report(code)?;
         let texts = self.store().report_texts(of).await?;
-        let cases = self.counted_cases(spec, region).await?;
-        let calendar = self.calendar();
-        let figures = crate::figures::compute(
-            spec,
-            &self.records(&cases, &calendar),
-            region,
-            year,
-            &crate::figures::manual_values(&texts),
-        );
+        let figures = self
+            .figures_read(spec, region, &[year], detail, Some(&texts))
+            .await?
+            .remove(0);
         let region_name = self
             .store()
             .region(region.as_str())
@@ -471,6 +469,15 @@ impl Format {
             }
             Format::Pdf => "application/pdf",
             Format::Json => "application/json",
+        }
+    }
+
+    /// What the format needs of the figures: the JSON export lists every figure's records
+    /// (ids that open through the API); the documents print counts and link to the lists.
+    pub fn detail(self) -> Detail {
+        match self {
+            Format::Json => Detail::Records,
+            _ => Detail::Counts,
         }
     }
 

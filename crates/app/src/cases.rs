@@ -328,6 +328,7 @@ impl App {
             publications: projection::publications(definition, &case),
             notices,
             outbox,
+            figures: self.figure_members(definition, &case),
             case,
         };
         let committed = match self.store().write_case(&write).await {
@@ -513,6 +514,7 @@ impl App {
                 publications: None,
                 notices: Vec::new(),
                 outbox: Vec::new(),
+                figures: self.figure_members(definition, &case),
                 case,
             };
             match self.store().write_case(&write).await {
@@ -593,11 +595,13 @@ impl App {
             publications: projection::publications(definition, &case),
             notices: Vec::new(),
             outbox: Vec::new(),
+            figures: self.figure_members(definition, &case),
             case,
         })
     }
 
-    /// Recomputes the deadline columns of every open case (after the calendar changed).
+    /// Recomputes the deadline columns of every open case, and the report figures that judge
+    /// lateness (after the calendar changed).
     pub async fn recompute_deadlines(&self) -> Result<usize> {
         let calendar = self.calendar();
         let today = self.today();
@@ -614,7 +618,10 @@ impl App {
                 Some((case.id, d))
             })
             .collect();
-        Ok(self.store().set_deadlines(deadlines).await?)
+        let n = self.store().set_deadlines(deadlines).await?;
+        // Lateness is judged by the calendar too.
+        self.refresh_dated_figures(true).await?;
+        Ok(n)
     }
 }
 

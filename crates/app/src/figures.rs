@@ -6,9 +6,10 @@
 
 use crate::{App, AppError, Result};
 use chrono::{Datelike, NaiveDate};
+use fazhi_core::engine::Case;
 use fazhi_core::procedure::{Definition, Registry};
 use fazhi_core::region::RegionCode;
-use fazhi_store::cases::StoredCase;
+use fazhi_store::figure_members::{CaseMembers, FigureMember, FigureTotal, NO_END, NO_START};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -96,6 +97,18 @@ impl ReportSpec {
                     && !self.pending_figures().any(|(p, _)| p.key == *name)
             })
             .collect()
+    }
+
+    /// The counting figure whose records a figure lists: itself, or for a share or a growth
+    /// the figure it is of; `None` for a figure entered by hand (or none of that key).
+    pub fn records_figure<'a>(&'a self, key: &'a str) -> Option<&'a str> {
+        let f = self.figures.iter().find(|f| f.key == key)?;
+        match (&f.share, &f.growth, &f.manual) {
+            (Some(share), _, _) => self.records_figure(&share.of),
+            (_, Some(of), _) => self.records_figure(of),
+            (_, _, Some(_)) => None,
+            _ => Some(&f.key),
+        }
     }
 
     /// A paragraph's text as shipped, by its id.
@@ -271,8 +284,10 @@ pub struct FigureValue {
     pub label: String,
     pub label_en: String,
     /// The cases counted — for a share, those of its numerator (each opens with
-    /// `GET /api/v1/cases/{id}`).
+    /// `GET /api/v1/cases/{id}`); listed only where asked for ([`Detail::Records`]).
     pub records: Vec<String>,
+    /// How many cases are counted (for a share, in its numerator), listed or not.
+    pub record_count: i64,
     /// The console list of those records: the figure and the year, not a list of ids.
     pub query: String,
     /// `records` (computed from the records) or `manual` (entered by hand, with its source).
@@ -428,20 +443,6 @@ pub fn parse(name: &str, text: &str) -> std::result::Result<ReportSpec, String> 
     }
 }
 
-impl ReportSpec {
-    /// The report cut down to one figure and those it is made of (declared before it), or
-    /// `None` if it has no such figure.
-    pub fn up_to(&self, key: &str) -> Option<ReportSpec> {
-        let at = self.figures.iter().position(|f| f.key == key)?;
-        Some(ReportSpec {
-            report: self.report.clone(),
-            sections: Vec::new(),
-            figures: self.figures[..=at].to_vec(),
-            pending: Vec::new(),
-        })
-    }
-}
-
 /// Checks a report's figures against the definitions they count: each tag counted by some
 /// procedure, each field, state and action a figure names present in one of them, a sum over
 /// an integer field. Every mistake is named with the figure's key.
@@ -590,42 +591,104 @@ fn matches(m: &FieldMatch, value: Option<&Value>) -> bool {
     }
 }
 
-/// Whether a case counts toward a figure in `year` (all but `late`, which needs the calendar).
-pub fn counts(
-    spec: &FigureSpec,
-    definition: Option<&Definition>,
-    case: &StoredCase,
-    year: i32,
-) -> bool {
-    let c = &case.case;
-    let end = NaiveDate::from_ymd_opt(year, 12, 31).expect("a valid year");
-    let concluded_on = definition.and_then(|d| c.concluded_on(d));
-    let in_period = match &spec.period {
-        Period::Named(p) if p == "opened" => c.opened_on().is_some_and(|d| d.year() == year),
-        Period::Named(p) if p == "concluded" => concluded_on.is_some_and(|d| d.year() == year),
-        Period::Named(_) => true,
-        Period::Field { field, years } => field
-            .value(&c.fields)
-            .and_then(year_of_value)
-            .is_some_and(|y| y <= year && y > year - years.unwrap_or(1).max(1)),
-        Period::Taken { taken } => c
-            .taken
-            .iter()
-            .zip(&c.taken_on)
-            .rev()
-            .find(|(action, _)| *action == taken)
-            .is_some_and(|(_, on)| on.year() == year),
+/// The years a case counts toward a counting figure, as an inclusive range — every condition
+/// but `late`, which needs the calendar and the day; `None` when it counts toward none.
+pub fn years(spec: &FigureSpec, definition: &Definition, case: &Case) -> Option<(i32, i32)> {
+    let concluded_on = case.concluded_on(definition);
+    let (mut from, mut to) = match &spec.period {
+        Period::Named(p) if p == "opened" => {
+            let y = case.opened_on()?.year();
+            (y, y)
+        }
+        Period::Named(p) if p == "concluded" => {
+            let y = concluded_on?.year();
+            (y, y)
+        }
+        Period::Named(_) => (NO_START, NO_END),
+        // Within `years` years ending with the report's: from the value's year on.
+        Period::Field { field, years } => {
+            let y = year_of_value(field.value(&case.fields)?)?;
+            (y, y + years.unwrap_or(1).max(1) - 1)
+        }
+        Period::Taken { taken } => {
+            let (_, on) = case
+                .taken
+                .iter()
+                .zip(&case.taken_on)
+                .rev()
+                .find(|(action, _)| *action == taken)?;
+            (on.year(), on.year())
+        }
     };
-    in_period
-        && spec
-            .matches
+    let holds = spec
+        .matches
+        .iter()
+        .all(|m| matches(m, m.field.value(&case.fields)))
+        && (spec.states.is_empty() || spec.states.contains(&case.state))
+        && (!spec.in_force || definition.role("in_force").contains(&case.state));
+    if !holds {
+        return None;
+    }
+    // Concluded by the end of the year: from the year of conclusion on; not concluded by
+    // then: until the year before it.
+    match (spec.concluded, concluded_on) {
+        (Some(true), Some(on)) => from = from.max(on.year()),
+        (Some(true), None) => return None,
+        (Some(false), Some(on)) => to = to.min(on.year() - 1),
+        _ => {}
+    }
+    (from <= to).then_some((from, to))
+}
+
+/// The figures of a report a case counts toward, as the rows written with it.
+pub fn members(
+    spec: &ReportSpec,
+    definition: &Definition,
+    case: &Case,
+    calendar: &fazhi_core::calendar::Calendar,
+    today: NaiveDate,
+) -> Vec<FigureMember> {
+    spec.figures
+        .iter()
+        .filter(|f| f.tags.iter().any(|t| definition.counts_for(t)))
+        .filter_map(|f| {
+            let (from_year, to_year) = years(f, definition, case)?;
+            if let Some(want) = f.late
+                && crate::reports::was_late(definition, case, calendar, today) != want
+            {
+                return None;
+            }
+            let amount = match &f.sum {
+                Some(field) => case.fields.get(field).and_then(Value::as_i64).unwrap_or(0),
+                None => 1,
+            };
+            (amount != 0).then(|| FigureMember {
+                report: spec.report.code.clone(),
+                figure: f.key.clone(),
+                from_year,
+                to_year,
+                amount,
+            })
+        })
+        .collect()
+}
+
+/// What a report's figures rest on — the figures as declared and the definitions they count —
+/// as a fingerprint: when it changes, the rows the cases were counted into are rebuilt.
+pub fn fingerprint(spec: &ReportSpec, registry: &Registry) -> String {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    hash.update(format!("members v1\n{:?}\n", spec.figures));
+    for d in registry.all() {
+        if spec
+            .figures
             .iter()
-            .all(|m| matches(m, m.field.value(&c.fields)))
-        && (spec.states.is_empty() || spec.states.contains(&c.state))
-        && (!spec.in_force || definition.is_some_and(|d| d.role("in_force").contains(&c.state)))
-        && spec
-            .concluded
-            .is_none_or(|want| concluded_on.is_some_and(|d| d <= end) == want)
+            .any(|f| f.tags.iter().any(|t| d.counts_for(t)))
+        {
+            hash.update(serde_json::to_string(d).expect("a definition serialises"));
+        }
+    }
+    hex::encode(hash.finalize())
 }
 
 /// The procedures a report reads: every code tagged by one of its figures.
@@ -643,50 +706,6 @@ fn procedures(spec: &ReportSpec, registry: &Registry) -> Vec<String> {
     codes.sort();
     codes.dedup();
     codes
-}
-
-/// The records a report reads, each with its definition (looked up once for every figure).
-pub(crate) struct Records<'a> {
-    cases: &'a [StoredCase],
-    definitions: Vec<Option<&'a Definition>>,
-    calendar: &'a fazhi_core::calendar::Calendar,
-    today: NaiveDate,
-}
-
-impl Records<'_> {
-    /// The cases a counting figure takes in `year`, and the sum of its `sum` field over them.
-    fn select(&self, f: &FigureSpec, year: i32) -> (Vec<String>, i64) {
-        let mut ids = Vec::new();
-        let mut total = 0i64;
-        for (c, definition) in self.cases.iter().zip(&self.definitions) {
-            let Some(d) = definition else { continue };
-            if !f.tags.iter().any(|t| d.counts_for(t)) || !counts(f, Some(d), c, year) {
-                continue;
-            }
-            if let Some(want) = f.late
-                && crate::reports::was_late(d, c, self.calendar, self.today) != want
-            {
-                continue;
-            }
-            if let Some(field) = &f.sum {
-                let n = c
-                    .case
-                    .fields
-                    .get(field)
-                    .and_then(Value::as_i64)
-                    .unwrap_or(0);
-                if n == 0 {
-                    continue;
-                }
-                total += n;
-            }
-            ids.push(c.case.id.clone());
-        }
-        if f.sum.is_none() {
-            total = ids.len() as i64;
-        }
-        (ids, total)
-    }
 }
 
 /// A per cent to one decimal.
@@ -710,6 +729,17 @@ pub fn manual_part(key: &str) -> String {
 
 const MANUAL_PART: &str = "figure:";
 
+/// Whether figures come with the ids of their records (the JSON export, the API) or with
+/// their counts only (the report as a document, the dashboard).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    Counts,
+    Records,
+}
+
+/// How many cases of a slice a rebuild reads at once.
+const REBUILD_SLICE: u32 = 2_000;
+
 impl App {
     /// A report's figures for a region and a year, from the records (and, for the figures no
     /// record can give, the values entered by hand for that year).
@@ -718,41 +748,78 @@ impl App {
         spec: &ReportSpec,
         region: &RegionCode,
         year: i32,
+        detail: Detail,
     ) -> Result<Figures> {
-        let mut all = self.figures_of_years(spec, region, &[year]).await?;
+        let mut all = self.figures_of_years(spec, region, &[year], detail).await?;
         Ok(all.remove(0))
     }
 
-    /// A report's figures for several years (this year and the last, beside each other), the
-    /// records read once for all of them.
+    /// A report's figures for several years (this year and the last, beside each other).
     pub async fn figures_of_years(
         &self,
         spec: &ReportSpec,
         region: &RegionCode,
         years: &[i32],
+        detail: Detail,
+    ) -> Result<Vec<Figures>> {
+        self.figures_read(spec, region, years, detail, None).await
+    }
+
+    /// [`App::figures_of_years`], with the report's texts of a single year when already read.
+    pub(crate) async fn figures_read(
+        &self,
+        spec: &ReportSpec,
+        region: &RegionCode,
+        years: &[i32],
+        detail: Detail,
+        texts_read: Option<&[fazhi_store::report_texts::ReportText]>,
     ) -> Result<Vec<Figures>> {
         if let Some(year) = years.iter().find(|y| !(1990..=2100).contains(*y)) {
             return Err(AppError::Invalid(format!("年度“{year}”无效")));
         }
-        let cases = self.counted_cases(spec, region).await?;
-        let calendar = self.calendar();
-        let records = self.records(&cases, &calendar);
+        self.ensure_figures_built(spec).await?;
+        let code = &spec.report.code;
+        let growth = spec.figures.iter().any(|f| f.growth.is_some());
+        let mut totals: std::collections::BTreeMap<i32, Totals> = Default::default();
+        for &year in years {
+            let wanted = if growth {
+                vec![year, year - 1]
+            } else {
+                vec![year]
+            };
+            for y in wanted {
+                if let std::collections::btree_map::Entry::Vacant(e) = totals.entry(y) {
+                    e.insert(self.store().figure_totals(code, region, y).await?);
+                }
+            }
+        }
         let mut out = Vec::with_capacity(years.len());
         for &year in years {
-            let texts = if spec.figures.iter().any(|f| f.manual.is_some()) {
+            let texts = if let Some(texts) = texts_read.filter(|_| years.len() == 1) {
+                texts.to_vec()
+            } else if spec.figures.iter().any(|f| f.manual.is_some()) {
                 self.store()
                     .report_texts(fazhi_store::report_texts::ReportOf {
                         region,
-                        report: &spec.report.code,
+                        report: code,
                         year,
                     })
                     .await?
             } else {
                 Vec::new()
             };
+            let records = match detail {
+                Detail::Records => self.store().figure_records(code, region, year).await?,
+                Detail::Counts => Default::default(),
+            };
+            let empty = Totals::new();
             out.push(compute(
                 spec,
-                &records,
+                Counted {
+                    totals: &totals[&year],
+                    previous: totals.get(&(year - 1)).unwrap_or(&empty),
+                    records: (detail == Detail::Records).then_some(&records),
+                },
                 region,
                 year,
                 &manual_values(&texts),
@@ -761,39 +828,134 @@ impl App {
         Ok(out)
     }
 
-    /// The cases of the procedures a report counts, in a region.
-    pub(crate) async fn counted_cases(
+    /// The figures a case counts toward, in every report the installation uses; `None` when
+    /// no report counts its procedure (nothing to write).
+    pub(crate) fn figure_members(
         &self,
-        spec: &ReportSpec,
-        region: &RegionCode,
-    ) -> Result<Vec<StoredCase>> {
-        let codes = procedures(spec, self.procedures());
-        if codes.is_empty() {
-            return Ok(Vec::new());
+        definition: &Definition,
+        case: &Case,
+    ) -> Option<Vec<FigureMember>> {
+        let counted = self.reports.iter().any(|r| {
+            r.figures
+                .iter()
+                .any(|f| f.tags.iter().any(|t| definition.counts_for(t)))
+        });
+        if !counted {
+            return None;
         }
-        let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
-        Ok(self.store().cases_in(region, &code_refs).await?)
+        let calendar = self.calendar();
+        let today = self.today();
+        Some(
+            self.reports
+                .iter()
+                .flat_map(|r| members(r, definition, case, &calendar, today))
+                .collect(),
+        )
     }
 
-    /// The cases with their definitions, looked up once for every figure.
-    pub(crate) fn records<'a>(
-        &'a self,
-        cases: &'a [StoredCase],
-        calendar: &'a fazhi_core::calendar::Calendar,
-    ) -> Records<'a> {
-        Records {
-            definitions: cases
-                .iter()
-                .map(|c| {
-                    self.procedures()
-                        .get(&c.case.procedure, &c.case.definition_version)
-                })
-                .collect(),
-            cases,
-            calendar,
-            today: self.today(),
+    /// Makes sure a report's rows were built from its figures as they now stand (after an
+    /// upgrade, a changed report file or a restored backup, they are rebuilt from every case
+    /// of the procedures it counts). Returns how many cases were read, 0 when nothing was to do.
+    pub async fn ensure_figures_built(&self, spec: &ReportSpec) -> Result<usize> {
+        let fingerprint = fingerprint(spec, self.procedures());
+        let code = &spec.report.code;
+        if self.store().figure_build(code).await?.as_deref() == Some(fingerprint.as_str()) {
+            return Ok(0);
         }
+        let _one_at_a_time = self.figure_builds.lock().await;
+        if self.store().figure_build(code).await?.as_deref() == Some(fingerprint.as_str()) {
+            return Ok(0);
+        }
+        tracing::info!(report = %code, "counting the cases into the report's figures");
+        self.store().clear_figure_members(code).await?;
+        let read = self
+            .recount_figures(spec, &procedures(spec, self.procedures()), false)
+            .await?;
+        self.store().finish_figure_build(code, &fingerprint).await?;
+        tracing::info!(report = %code, cases = read, "figures rebuilt");
+        Ok(read)
     }
+
+    /// Counts the cases of these procedures into a report's figures again (all of them, or
+    /// only the open ones), slice by slice. Returns how many cases were read.
+    async fn recount_figures(
+        &self,
+        spec: &ReportSpec,
+        codes: &[String],
+        open_only: bool,
+    ) -> Result<usize> {
+        let calendar = self.calendar();
+        let today = self.today();
+        let mut read = 0;
+        for code in codes {
+            let mut after = String::new();
+            loop {
+                let slice = self
+                    .store()
+                    .cases_after(code, &after, REBUILD_SLICE)
+                    .await?;
+                let Some(last) = slice.last() else { break };
+                after = last.case.id.clone();
+                read += slice.len();
+                let rows: Vec<CaseMembers> = slice
+                    .iter()
+                    .filter(|c| !(open_only && c.terminal))
+                    .filter_map(|c| {
+                        let d = self
+                            .procedures()
+                            .get(&c.case.procedure, &c.case.definition_version)?;
+                        Some(CaseMembers {
+                            case_id: c.case.id.clone(),
+                            region: c.case.region.clone(),
+                            members: members(spec, d, &c.case, &calendar, today),
+                        })
+                    })
+                    .collect();
+                self.store()
+                    .set_figure_members(&spec.report.code, &rows)
+                    .await?;
+            }
+        }
+        Ok(read)
+    }
+
+    /// Counts again the figures that depend on the day or the calendar (`late`): the open
+    /// cases of the procedures they count, or every case when the calendar changed. Returns
+    /// how many cases were read (0 when no figure depends on the day).
+    pub async fn refresh_dated_figures(&self, calendar_changed: bool) -> Result<usize> {
+        let mut read = 0;
+        for spec in self.reports.iter() {
+            let mut codes: Vec<String> = self
+                .procedures()
+                .all()
+                .iter()
+                .filter(|d| {
+                    spec.figures
+                        .iter()
+                        .any(|f| f.late.is_some() && f.tags.iter().any(|t| d.counts_for(t)))
+                })
+                .map(|d| d.code.clone())
+                .collect();
+            codes.sort();
+            codes.dedup();
+            if !codes.is_empty() {
+                read += self
+                    .recount_figures(spec, &codes, !calendar_changed)
+                    .await?;
+            }
+        }
+        Ok(read)
+    }
+}
+
+type Totals = std::collections::BTreeMap<String, FigureTotal>;
+
+/// What a report's figures are computed from: the year's totals, the previous year's (for
+/// growths) and, when asked for, the records.
+pub(crate) struct Counted<'a> {
+    totals: &'a Totals,
+    previous: &'a Totals,
+    records: Option<&'a std::collections::BTreeMap<String, Vec<String>>>,
 }
 
 /// The values entered by hand for figures no record can give, by key, from a report's texts.
@@ -809,10 +971,16 @@ pub(crate) fn manual_values(
         .collect()
 }
 
-/// A report's figures for a year over the records read.
+/// A counting figure's value from totals: the sum for a `sum`, else the count.
+fn total_value(f: &FigureSpec, totals: &Totals) -> i64 {
+    let t = totals.get(&f.key).copied().unwrap_or_default();
+    if f.sum.is_some() { t.amount } else { t.cases }
+}
+
+/// A report's figures for a year from what was counted.
 pub(crate) fn compute(
     spec: &ReportSpec,
-    records: &Records<'_>,
+    counted: Counted<'_>,
     region: &RegionCode,
     year: i32,
     manual: &std::collections::BTreeMap<String, ManualValue>,
@@ -824,48 +992,37 @@ pub(crate) fn compute(
             "/console/cases?figure={}:{}&year={year}&region={region}",
             spec.report.code, f.key
         );
-        let value = |value, records, source, cited| FigureValue {
+        let value = |value, of: Option<&FigureValue>, source, cited| FigureValue {
             value,
             unit: f.unit.clone(),
             label: f.zh.clone(),
             label_en: f.en.clone(),
-            records,
+            records: of.map(|v| v.records.clone()).unwrap_or_default(),
+            record_count: of.map_or(0, |v| v.record_count),
             query: query.clone(),
             source,
             cited,
         };
         // Every part is a count declared before it (checked when the file is read).
-        let part = |key: &str| figures.get(key).cloned();
+        let part = |key: &str| figures.get(key);
+        let number = |v: Option<&FigureValue>| {
+            v.and_then(|v| v.value.as_ref())
+                .and_then(serde_json::Number::as_f64)
+                .unwrap_or(0.0)
+        };
         let computed = if let Some(share) = &f.share {
             let (of, among) = (part(&share.of), part(&share.among));
-            let number = |v: &Option<FigureValue>| {
-                v.as_ref()
-                    .and_then(|v| v.value.as_ref())
-                    .and_then(serde_json::Number::as_f64)
-                    .unwrap_or(0.0)
-            };
-            value(
-                per_cent(number(&of), number(&among)),
-                of.map(|v| v.records).unwrap_or_default(),
-                "records",
-                None,
-            )
+            value(per_cent(number(of), number(among)), of, "records", None)
         } else if let Some(of) = &f.growth {
             let now = part(of);
             let earlier = spec
                 .figures
                 .iter()
                 .find(|g| &g.key == of)
-                .map(|g| records.select(g, year - 1).1)
-                .unwrap_or(0);
-            let current = now
-                .as_ref()
-                .and_then(|v| v.value.as_ref())
-                .and_then(serde_json::Number::as_i64)
-                .unwrap_or(0);
+                .map_or(0, |g| total_value(g, counted.previous));
             value(
-                per_cent((current - earlier) as f64, earlier as f64),
-                now.map(|v| v.records).unwrap_or_default(),
+                per_cent(number(now) - earlier as f64, earlier as f64),
+                now,
                 "records",
                 None,
             )
@@ -873,13 +1030,25 @@ pub(crate) fn compute(
             let entered = manual.get(&f.key);
             value(
                 entered.map(|m| m.value.clone()),
-                Vec::new(),
+                None,
                 "manual",
                 entered.map(|m| m.source.clone()),
             )
         } else {
-            let (ids, total) = records.select(f, year);
-            value(Some(total.into()), ids, "records", None)
+            FigureValue {
+                value: Some(total_value(f, counted.totals).into()),
+                unit: f.unit.clone(),
+                label: f.zh.clone(),
+                label_en: f.en.clone(),
+                records: counted
+                    .records
+                    .and_then(|r| r.get(&f.key).cloned())
+                    .unwrap_or_default(),
+                record_count: counted.totals.get(&f.key).map_or(0, |t| t.cases),
+                query: query.clone(),
+                source: "records",
+                cited: None,
+            }
         };
         figures.insert(f.key.clone(), computed);
     }
@@ -1014,14 +1183,92 @@ figures = [{ key = "b.pending", zh = "b" }]
     }
 
     #[test]
-    fn a_figure_comes_with_the_figures_it_is_made_of() {
+    fn a_share_or_a_growth_lists_the_records_of_the_count_it_is_of() {
         let spec = shipped("rule_of_law").unwrap();
-        let share = spec.up_to("litigation.procedural_loss_share_pct").unwrap();
-        let keys: Vec<&str> = share.figures.iter().map(|f| f.key.as_str()).collect();
-        assert!(keys.contains(&"litigation.losses_two_years"));
-        assert!(keys.contains(&"litigation.procedural_losses_two_years"));
-        assert_eq!(keys.last(), Some(&"litigation.procedural_loss_share_pct"));
-        assert!(spec.up_to("no.such").is_none());
+        assert_eq!(
+            spec.records_figure("litigation.procedural_loss_share_pct"),
+            Some("litigation.procedural_losses_two_years")
+        );
+        assert_eq!(
+            spec.records_figure("reconsideration.received"),
+            Some("reconsideration.received")
+        );
+        assert_eq!(spec.records_figure("petitions.assigned_city_rank"), None);
+        assert_eq!(spec.records_figure("no.such"), None);
+    }
+
+    fn figure(text: &str) -> FigureSpec {
+        let file = format!(
+            "[report]\ncode = \"x\"\nzh = \"x\"\n[[figures]]\nkey = \"f\"\nzh = \"f\"\ntags = [\"reconsideration.cases\"]\n{text}"
+        );
+        parse("x.toml", &file).unwrap().figures.remove(0)
+    }
+
+    /// A reconsideration received on 2018-12-20 (its `received_on`), registered then, and
+    /// decided on `decided` if given.
+    fn reconsideration(decided: Option<&str>) -> (Definition, Case) {
+        let registry = crate::loading::procedures(None).unwrap();
+        let d = registry
+            .all()
+            .iter()
+            .find(|d| d.code == "reconsideration")
+            .unwrap()
+            .clone();
+        let mut c = Case::new("c", RegionCode::parse("210212").unwrap(), None, &d);
+        let on = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        c.fields
+            .insert("received_on".into(), Value::from("2018-12-20"));
+        c.taken = vec!["register".into(), "accept".into()];
+        c.taken_on = vec![on("2018-12-20"), on("2018-12-24")];
+        c.state = "accepted".into();
+        if let Some(day) = decided {
+            c.taken.push("decide".into());
+            c.taken_on.push(on(day));
+            c.state = "decided".into();
+        }
+        (d, c)
+    }
+
+    #[test]
+    fn a_case_counts_toward_the_years_its_figure_s_period_and_conclusion_give() {
+        let (d, open) = reconsideration(None);
+        let (_, decided) = reconsideration(Some("2020-03-02"));
+        let received = figure("period = { field = \"received_on\" }");
+        assert_eq!(years(&received, &d, &open), Some((2018, 2018)));
+        let two_years = figure("period = { field = \"received_on\", years = 2 }");
+        assert_eq!(years(&two_years, &d, &open), Some((2018, 2019)));
+        // Pending at a year's end: every year until the one before its conclusion.
+        let pending = figure("period = \"always\"\nconcluded = false");
+        assert_eq!(years(&pending, &d, &open), Some((NO_START, NO_END)));
+        assert_eq!(years(&pending, &d, &decided), Some((NO_START, 2019)));
+        let concluded_by_then = figure("period = \"always\"\nconcluded = true");
+        assert_eq!(years(&concluded_by_then, &d, &open), None);
+        assert_eq!(
+            years(&concluded_by_then, &d, &decided),
+            Some((2020, NO_END))
+        );
+        // Received in 2018 and concluded in 2020: not concluded by the end of 2018.
+        let received_and_concluded =
+            figure("period = { field = \"received_on\" }\nconcluded = true");
+        assert_eq!(years(&received_and_concluded, &d, &decided), None);
+        assert_eq!(
+            years(&figure("period = \"opened\""), &d, &open),
+            Some((2018, 2018))
+        );
+        assert_eq!(years(&figure("period = \"concluded\""), &d, &open), None);
+        assert_eq!(
+            years(&figure("period = \"concluded\""), &d, &decided),
+            Some((2020, 2020))
+        );
+        assert_eq!(
+            years(&figure("period = { taken = \"accept\" }"), &d, &decided),
+            Some((2018, 2018))
+        );
+        assert_eq!(
+            years(&figure("period = { taken = \"refuse\" }"), &d, &decided),
+            None
+        );
+        assert_eq!(years(&figure("states = [\"decided\"]"), &d, &open), None);
     }
 
     #[test]

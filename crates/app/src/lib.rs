@@ -72,6 +72,8 @@ pub struct App {
     procedures: Arc<Registry>,
     documents: Arc<loading::Documents>,
     reports: Arc<Vec<figures::ReportSpec>>,
+    /// Held while a report's figures are rebuilt, so that two requests do not both rebuild.
+    figure_builds: Arc<tokio::sync::Mutex<()>>,
     calendar: Arc<RwLock<Arc<Calendar>>>,
     config: Arc<AppConfig>,
 }
@@ -104,6 +106,7 @@ impl App {
             store,
             documents: Arc::new(documents),
             reports: Arc::new(reports),
+            figure_builds: Arc::default(),
             procedures: Arc::new(procedures),
             calendar: Arc::new(RwLock::new(Arc::new(calendar))),
             config: Arc::new(config),
@@ -125,9 +128,11 @@ impl App {
             figures::check(report, &procedures).map_err(AppError::Invalid)?;
         }
         let calendar = loading::calendar(&store).await?;
-        Ok(App::of_parts(
-            store, procedures, documents, reports, calendar, config,
-        ))
+        let app = App::of_parts(store, procedures, documents, reports, calendar, config);
+        for spec in app.reports.iter() {
+            app.ensure_figures_built(spec).await?;
+        }
+        Ok(app)
     }
 
     pub fn store(&self) -> &Store {

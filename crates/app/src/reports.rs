@@ -153,11 +153,11 @@ fn has_value(record: &CaseRecord, field: &str, code: &str) -> bool {
 /// the system acts on — deemed acceptance, lapse — are consequences, not lateness).
 pub(crate) fn was_late(
     definition: &Definition,
-    stored: &StoredCase,
+    case: &fazhi_core::engine::Case,
     calendar: &Calendar,
     today: NaiveDate,
 ) -> bool {
-    stored.case.clocks.iter().any(|state| {
+    case.clocks.iter().any(|state| {
         let Some(clock) = definition.clock(&state.code) else {
             return false;
         };
@@ -200,7 +200,7 @@ pub async fn statistics(
             .unwrap_or(current);
         let record = case_record(c, Some(definition));
         if record.concluded_on.is_some_and(|d| d.year() == year)
-            && was_late(definition, c, calendar, today)
+            && was_late(definition, &c.case, calendar, today)
         {
             late_ids.insert(record.id.clone());
         }

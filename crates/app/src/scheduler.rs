@@ -92,9 +92,11 @@ pub async fn tick(app: &App) -> usize {
     handled
 }
 
-/// Runs [`tick`] and [`alert`] now and then every [`INTERVAL`], forever.
+/// Runs [`tick`] and [`alert`] now and then every [`INTERVAL`], forever; once a day (and at
+/// start) it counts again the report figures that depend on the day (lateness of open cases).
 pub async fn run(app: App) {
     let mut interval = tokio::time::interval(INTERVAL);
+    let mut figures_of = None;
     loop {
         interval.tick().await;
         let n = tick(&app).await;
@@ -102,5 +104,13 @@ pub async fn run(app: App) {
             tracing::info!(handled = n, "expired clocks handled");
         }
         alert(&app).await;
+        if figures_of != Some(app.today()) {
+            match app.refresh_dated_figures(false).await {
+                Ok(_) => figures_of = Some(app.today()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "dated figures not counted; retried next time")
+                }
+            }
+        }
     }
 }

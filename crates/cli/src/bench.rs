@@ -237,7 +237,12 @@ pub async fn run(options: BenchOptions) -> Result<()> {
 async fn report_ms(app: &fazhi_app::App, region: &RegionCode) -> Result<f64> {
     let started = Instant::now();
     let report = app
-        .annual_report("rule_of_law", region, 2019)
+        .annual_report(
+            "rule_of_law",
+            region,
+            2019,
+            fazhi_app::figures::Detail::Counts,
+        )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let html = fazhi_report::html::render(&report.document(Some("")));

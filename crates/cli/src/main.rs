@@ -776,7 +776,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             .await
             .map_err(|e| anyhow!("{e}"))?;
             let report = app
-                .annual_report("rule_of_law", &region, year)
+                .annual_report("rule_of_law", &region, year, format.detail())
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             store.close().await;

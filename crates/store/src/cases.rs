@@ -43,6 +43,20 @@ type CaseRow = (
     Option<String>,
 );
 
+/// id, then a [`CaseRow`].
+type IdCaseRow = (
+    String,
+    String,
+    String,
+    bool,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+);
+
 /// The deadline columns of a case (dates as `YYYY-MM-DD`), computed by the application with
 /// the calendar: the nearest due date of a running clock, the day it turns yellow, and the
 /// day after which an expiry must be handled.
@@ -130,6 +144,8 @@ pub struct CaseWrite {
     pub publications: Option<Vec<PublicRow>>,
     pub notices: Vec<NoticeRow>,
     pub outbox: Vec<OutboxMessage>,
+    /// `Some` replaces the report figures the case counts toward.
+    pub figures: Option<Vec<crate::figure_members::FigureMember>>,
 }
 
 /// What a case list can be narrowed to.
@@ -150,6 +166,8 @@ pub struct CaseFilter {
     pub include_closed: bool,
     /// Only these cases (e.g. the records behind a report figure); closed ones included.
     pub ids: Vec<String>,
+    /// Only the records behind a report figure for a region and a year; closed ones included.
+    pub figure: Option<crate::figure_members::FigureOf>,
     /// The (procedure, state) pairs in which a legal reviewer has an action open: a reviewer
     /// also sees the cases of their grant in one of them (sent for review).
     pub review_states: Vec<(String, String)>,
@@ -290,6 +308,13 @@ impl Store {
                         ("fields", fields.into()),
                     ],
                 );
+            }
+        }
+        if let Some(members) = &write.figures {
+            let replacing = write.creation.is_none();
+            for op in crate::figure_members::member_ops(&case.id, &case.region, members, replacing)
+            {
+                batch = batch.op(op);
             }
         }
         for op in self.notice_ops(&case.region, &case.id, &write.notices, &write.outbox) {
@@ -485,7 +510,7 @@ impl Store {
         let mut out = Vec::new();
         for procedure in procedures {
             let rows: Vec<(String, CaseRow)> = on_db!(&self.db, pool => {
-                sqlx::query_as::<_, (String, String, String, bool, Option<String>, String, i64, i64, Option<String>, Option<String>)>(
+                sqlx::query_as::<_, IdCaseRow>(
                     "SELECT id, snapshot, title, terminal, next_due, created_by, created_at, updated_at, number, receipt \
                      FROM cases WHERE procedure = $1 AND region LIKE $2 ORDER BY created_at, id",
                 )
@@ -502,6 +527,30 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Up to `limit` cases of a procedure, in every region, with ids after `after` in id
+    /// order: a whole procedure read in slices (to rebuild what is derived from its cases).
+    pub async fn cases_after(
+        &self,
+        procedure: &str,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<StoredCase>> {
+        let rows: Vec<IdCaseRow> = on_db!(&self.db, pool => {
+            sqlx::query_as(
+                "SELECT id, snapshot, title, terminal, next_due, created_by, created_at, updated_at, number, receipt \
+                 FROM cases WHERE procedure = $1 AND id > $2 ORDER BY id LIMIT $3",
+            )
+            .bind(procedure.to_string())
+            .bind(after.to_string())
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(id, a, b, c, d, e, f, g, h, i)| stored_case(&id, (a, b, c, d, e, f, g, h, i)))
+            .collect()
     }
 
     /// A page of the cases a principal may see, filtered and sorted.
@@ -540,7 +589,11 @@ impl Store {
                 bind(user.clone().into(), &mut params)
             ));
         }
-        if !filter.include_closed && filter.state.is_none() && filter.ids.is_empty() {
+        if !filter.include_closed
+            && filter.state.is_none()
+            && filter.ids.is_empty()
+            && filter.figure.is_none()
+        {
             // An equality (not `NOT terminal`), so that the list indexes' prefix applies.
             conditions.push(format!("terminal = {}", bind(false.into(), &mut params)));
         }
@@ -592,6 +645,20 @@ impl Store {
                     format!("id IN (SELECT jsonb_array_elements_text({list}::jsonb))")
                 }
             });
+        }
+        if let Some(f) = &filter.figure {
+            let report = bind(f.report.clone().into(), &mut params);
+            let figure = bind(f.figure.clone().into(), &mut params);
+            let year = bind(i64::from(f.year).into(), &mut params);
+            let region = bind(
+                format!("{}%", f.region.significant_prefix()).into(),
+                &mut params,
+            );
+            conditions.push(format!(
+                "id IN (SELECT case_id FROM figure_members WHERE report = {report} \
+                 AND figure = {figure} AND to_year >= {year} AND from_year <= {year} \
+                 AND region LIKE {region})"
+            ));
         }
         if let Some(to) = filter.created_to {
             let next = to.succ_opt().unwrap_or(to);

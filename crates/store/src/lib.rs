@@ -22,6 +22,7 @@ mod db;
 pub mod documents;
 mod error;
 pub mod events;
+pub mod figure_members;
 pub mod files;
 pub mod notifications;
 mod point;

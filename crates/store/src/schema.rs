@@ -209,6 +209,24 @@ pub(crate) const TABLES: &[Table] = &[
         order_by: "region, report, year, part, version",
     },
     Table {
+        name: "figure_members",
+        columns: &[
+            ("report", Text),
+            ("figure", Text),
+            ("case_id", Text),
+            ("region", Text),
+            ("from_year", I64),
+            ("to_year", I64),
+            ("amount", I64),
+        ],
+        order_by: "report, figure, case_id",
+    },
+    Table {
+        name: "figure_builds",
+        columns: &[("report", Text), ("fingerprint", Text), ("built_at", I64)],
+        order_by: "report",
+    },
+    Table {
         name: "notifications",
         columns: &[
             ("id", Text),

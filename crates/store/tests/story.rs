@@ -269,6 +269,8 @@ async fn a_backup_from_an_older_fazhi_restores(engine: Engine) {
             .await
             .unwrap();
         for step in [
+            "DROP TABLE figure_builds",
+            "DROP TABLE figure_members",
             "DROP TABLE report_texts",
             "DROP INDEX cases_assignee",
             "ALTER TABLE cases DROP COLUMN assignee",

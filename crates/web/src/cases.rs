@@ -298,8 +298,8 @@ pub struct CaseQuery {
 
 impl CaseQuery {
     /// The list's filter for `user_id`, narrowed to the records behind the report figure the
-    /// query names, if it names one: the figure is computed now from the records (so the list is
-    /// what the report counts today).
+    /// query names, if it names one: the cases counted toward it now (so the list is what the
+    /// report counts today).
     pub async fn filter_with_figure(
         &self,
         state: &crate::AppState,
@@ -319,11 +319,10 @@ impl CaseQuery {
         let (report, key) = figure
             .split_once(':')
             .ok_or_else(|| WebError::Invalid(format!("参数 figure：“{figure}”应为 报告:指标")))?;
-        let spec = state
-            .app
-            .report(report)?
-            .up_to(key)
-            .ok_or_else(|| WebError::NotFound(format!("报告“{report}”没有指标“{key}”")))?;
+        let spec = state.app.report(report)?;
+        if !spec.figures.iter().any(|f| f.key == key) {
+            return Err(WebError::NotFound(format!("报告“{report}”没有指标“{key}”")));
+        }
         let region = match self.region.as_deref().filter(|r| !r.is_empty()) {
             Some(code) => fazhi_core::region::RegionCode::parse(code)
                 .map_err(|e| WebError::Invalid(format!("参数 region：{e}")))?,
@@ -336,20 +335,20 @@ impl CaseQuery {
         let year = self
             .year
             .ok_or_else(|| WebError::Invalid("参数 year：须指明指标的年度".into()))?;
-        let records = state
-            .app
-            .figures(&spec, &region, year)
-            .await?
-            .figures
-            .remove(key)
-            .map(|f| f.records)
-            .unwrap_or_default();
-        // A figure with no records lists nothing (an empty id list would mean "no filter").
-        filter.ids = if records.is_empty() {
-            vec![String::new()]
-        } else {
-            records
-        };
+        match spec.records_figure(key) {
+            Some(counted) => {
+                state.app.ensure_figures_built(spec).await?;
+                filter.figure = Some(fazhi_store::figure_members::FigureOf {
+                    report: report.to_string(),
+                    figure: counted.to_string(),
+                    region,
+                    year,
+                });
+            }
+            // A figure entered by hand has no records: the list is empty (an empty id list
+            // would mean "no filter").
+            None => filter.ids = vec![String::new()],
+        }
         filter.include_closed = true;
         Ok(filter)
     }
@@ -381,6 +380,7 @@ impl CaseQuery {
                 .filter(|id| !id.is_empty())
                 .map(str::to_string)
                 .collect(),
+            figure: None,
             review_states: Vec::new(),
             page: self.page.unwrap_or(1),
             per_page: self.per_page.unwrap_or(default_per_page),

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::Datelike;
 use fazhi_app::annual_report::{AnnualReport, Format, figure_text};
+use fazhi_app::figures::Detail;
 use fazhi_core::Role;
 use fazhi_store::report_texts::ReportText;
 use serde::Deserialize;
@@ -122,9 +123,14 @@ fn edited_line(t: &ReportText, tr: Tr, names: &crate::views::Names) -> String {
 }
 
 /// The report of the region the user reports on, for a year.
-async fn report_for(state: &AppState, staff: &Staff, year: i32) -> Result<AnnualReport, WebError> {
+async fn report_for(
+    state: &AppState,
+    staff: &Staff,
+    year: i32,
+    detail: Detail,
+) -> Result<AnnualReport, WebError> {
     let region = super::reports::report_region(staff)?;
-    Ok(state.app.annual_report(CODE, &region, year).await?)
+    Ok(state.app.annual_report(CODE, &region, year, detail).await?)
 }
 
 async fn page(
@@ -136,7 +142,7 @@ async fn page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let report = report_for(state, staff, year).await?;
+    let report = report_for(state, staff, year, Detail::Counts).await?;
     let names = crate::console::user_names(state).await?;
     let tr = staff.lang.texts();
     let sections = report
@@ -241,7 +247,7 @@ async fn download(
                 Format::CODES.join("、")
             ))
         })?;
-        let report = report_for(&state, &staff, year).await?;
+        let report = report_for(&state, &staff, year, format.detail()).await?;
         // A downloaded file leaves the console: its figures carry no console links.
         let bytes = match format {
             Format::Pdf => fazhi_pdf::render(&report.document(None), &Default::default())
@@ -287,7 +293,7 @@ async fn paragraph_page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     editor(staff)?;
-    let report = report_for(state, staff, year).await?;
+    let report = report_for(state, staff, year, Detail::Counts).await?;
     let section = report
         .sections
         .iter()

@@ -16,6 +16,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::Datelike;
+use fazhi_app::figures::Detail;
 use fazhi_report::chart::{Bar, Layout, Series, bars};
 use serde::Deserialize;
 
@@ -126,7 +127,7 @@ async fn figure_rows(
     let spec = state.app.report(REPORT)?;
     let mut both = state
         .app
-        .figures_of_years(spec, &region, &[year, year - 1])
+        .figures_of_years(spec, &region, &[year, year - 1], Detail::Counts)
         .await?;
     let before = both.pop().expect("two years asked");
     let now = both.pop().expect("two years asked");
@@ -157,7 +158,7 @@ async fn figure_rows(
                 now: a.display(),
                 before: b.display(),
                 change,
-                link: (!a.records.is_empty()).then(|| a.query.clone()),
+                link: (a.record_count > 0).then(|| a.query.clone()),
             },
             number(a),
             number(b),
