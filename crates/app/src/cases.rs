@@ -55,9 +55,15 @@ pub struct CaseFacts {
     /// The working members of the case's department (user ids), for an assignment.
     pub members: Option<BTreeSet<String>>,
     pub number_taken: Option<String>,
+    /// The day the step is recorded.
+    pub today: Option<NaiveDate>,
 }
 
 impl engine::Facts for CaseFacts {
+    fn today(&self) -> Option<NaiveDate> {
+        self.today
+    }
+
     fn certificate(&self, procedure: &str, number: &str) -> Option<Certificate> {
         self.certificates.certificate(procedure, number)
     }
@@ -210,7 +216,10 @@ impl App {
         case: &Case,
         command: &Command,
     ) -> Result<CaseFacts> {
-        let mut facts = CaseFacts::default();
+        let mut facts = CaseFacts {
+            today: Some(self.today()),
+            ..Default::default()
+        };
         let Some(action) = definition.action(&command.action) else {
             return Ok(facts);
         };
@@ -547,6 +556,7 @@ impl App {
         let mut case = Case::new(&id, region.clone(), department, definition);
         let mut events = Vec::with_capacity(steps.len());
         let mut created_by = String::new();
+        let today = engine::RecordedOn(self.today());
         for (i, history) in steps.iter().enumerate() {
             let command = Command {
                 action: history.action.to_string(),
@@ -567,7 +577,7 @@ impl App {
                     },
                 ));
             }
-            let step = engine::decide(definition, &case, history.actor, &command)
+            let step = engine::decide_with(definition, &case, history.actor, &command, &today)
                 .map_err(|refusal| (i, refusal))?;
             engine::apply(definition, &mut case, &step);
             let actor = actor_text(history.actor);

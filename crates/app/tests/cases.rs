@@ -302,6 +302,7 @@ async fn timed_actions_catch_up_after_a_restart(engine: Engine) {
         })
         .await
         .unwrap();
+    clock.set(at("2019-03-04"));
     let asked = first_run
         .act(
             Actor::User(&p),

@@ -173,7 +173,9 @@ async fn figures_follow_the_cases(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(accepted.next_due.as_deref(), Some("2019-12-30"));
-    // The other is refused: concluded in 2019, so no longer pending at the year's end.
+    // The other is refused the next day: concluded in 2019, so no longer pending at the
+    // year's end.
+    clock.set(at("2019-12-03"));
     app.act(
         Actor::User(&p),
         &second.case.id,

@@ -11,8 +11,8 @@ use crate::calendar::{Calendar, CalendarError, Due, Length, Pause};
 use crate::codes::{CreditCode, IdNumber};
 use crate::org::Role;
 use crate::procedure::{
-    Action, Clock, ClockLength, Condition, DateRef, Definition, Expiry, FieldType, NEW_STATE,
-    Order, Scope,
+    Action, Clock, ClockLength, Condition, DateRef, DateRule, Definition, Expiry, Field, FieldType,
+    NEW_STATE, Order, Scope,
 };
 use crate::region::RegionCode;
 use chrono::NaiveDate;
@@ -406,8 +406,26 @@ pub fn decide_with(
         });
     }
     may_act(action, case, actor)?;
+    // A step of the system may be dated by law after the day it is recorded (an online
+    // application received on the next working day); a person's step may not.
+    if let Some(today) = facts.today()
+        && command.on > today
+        && matches!(actor, Actor::User(_))
+    {
+        return Err(Refusal::InvalidField {
+            field: "办理日期".into(),
+            reason: format!(
+                "{} 晚于今天（{}）：不能记录尚未发生的步骤",
+                command.on.format("%Y-%m-%d"),
+                today.format("%Y-%m-%d")
+            ),
+        });
+    }
 
     let mut fields = BTreeMap::new();
+    // A date against its field's rule: reported after the guards, whose own wording (and
+    // basis) says more when both object.
+    let mut misdated = None;
     for (code, value) in &command.fields {
         if !action.accepts(code) {
             let field = definition
@@ -420,14 +438,17 @@ pub fn decide_with(
             });
         }
         let field = definition.field(code).expect("accepted fields are defined");
-        if let Some(v) =
-            normalise(field.kind, field.of, &field.values, value).map_err(|reason| {
-                Refusal::InvalidField {
-                    field: field.label.zh.clone(),
-                    reason,
-                }
-            })?
-        {
+        let invalid = |reason| Refusal::InvalidField {
+            field: field.label.zh.clone(),
+            reason,
+        };
+        if let Some(v) = normalise(field.kind, field.of, &field.values, value).map_err(invalid)? {
+            if field.kind == FieldType::Date
+                && misdated.is_none()
+                && let Err(reason) = check_date(field, &v, case, command.on, facts.today())
+            {
+                misdated = Some(invalid(reason));
+            }
             fields.insert(code.clone(), v);
         }
     }
@@ -508,6 +529,9 @@ pub fn decide_with(
             basis: action.basis.clone(),
         });
     }
+    if let Some(refusal) = misdated {
+        return Err(refusal);
+    }
     if let Some(ext) = &action.extends {
         let clock = definition.clock(&ext.clock).expect("checked at load");
         match case.clock(&ext.clock) {
@@ -546,6 +570,53 @@ pub fn decide_with(
         fields,
         transfer,
     })
+}
+
+/// Whether a date entered at a step on `on`, recorded `today` (if known), keeps its field's
+/// rule (see [`DateRule`]): what happened is not later than the day it is recorded (a step
+/// may record a later service, but nothing yet to come) nor before the case began; a deadline
+/// or a planned day is not before the step's day.
+fn check_date(
+    field: &Field,
+    value: &Value,
+    case: &Case,
+    on: NaiveDate,
+    today: Option<NaiveDate>,
+) -> Result<(), String> {
+    let Some(day) = value
+        .as_str()
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+    else {
+        return Ok(());
+    };
+    let ymd = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    match field.date_rule {
+        DateRule::Happened => {
+            // Not later than the day it is recorded, or than the step's own day where the law
+            // dates the step later (an online application received the next working day).
+            if let Some(today) = today
+                && day > today.max(on)
+            {
+                return Err(format!(
+                    "{} 晚于今天（{}）：已发生的日期不能是将来的日期",
+                    ymd(day),
+                    ymd(today.max(on))
+                ));
+            }
+            match case.opened_on() {
+                Some(began) if !field.before_case && day < began => {
+                    Err(format!("{} 早于本案开始之日 {}", ymd(day), ymd(began)))
+                }
+                _ => Ok(()),
+            }
+        }
+        DateRule::Due if day < on => Err(format!(
+            "{} 早于本步骤的日期 {}：期限或安排的日期不能在此之前",
+            ymd(day),
+            ymd(on)
+        )),
+        DateRule::Due | DateRule::Any => Ok(()),
+    }
 }
 
 /// The hand-over a step of `action` makes: to the department its `transfers_to` field names,
@@ -753,6 +824,26 @@ pub trait Facts {
     fn number_taken(&self, number: &str) -> bool {
         let _ = number;
         false
+    }
+
+    /// The day the step is recorded: no step and no date that happened may be later. `None`
+    /// if the caller does not say (then neither is checked against it).
+    fn today(&self) -> Option<NaiveDate> {
+        None
+    }
+}
+
+/// The facts of a record of the past entered today: only the day (no certificates, numbers or
+/// departments are looked up).
+pub struct RecordedOn(pub NaiveDate);
+
+impl Facts for RecordedOn {
+    fn certificate(&self, _procedure: &str, _number: &str) -> Option<Certificate> {
+        None
+    }
+
+    fn today(&self) -> Option<NaiveDate> {
+        Some(self.0)
     }
 }
 

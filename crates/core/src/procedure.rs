@@ -65,6 +65,23 @@ pub struct EnumValue {
     pub en: String,
 }
 
+/// What a date field may hold, judged against the day of the step that enters it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum DateRule {
+    /// The day something happened (the default): not after the step's day, and not before
+    /// the day the case began unless the field says `before_case = true`.
+    #[default]
+    Happened,
+    /// A deadline or a day planned (补正期限, 履行期限, 听证日期 as scheduled): not before the
+    /// step's day.
+    Due,
+    /// No rule of its own (a certificate's validity, which may begin before or after the day
+    /// it is entered).
+    Any,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Field {
@@ -79,6 +96,11 @@ pub struct Field {
     /// An e-mail address of the applicant: told of every change of the case's state.
     pub contact: bool,
     pub help: String,
+    /// For a date field: what it may hold against the day of the step.
+    pub date_rule: DateRule,
+    /// For a date that happened: it may precede the case (the day the applicant learnt of
+    /// the act, the day of the violation, the day an online application was submitted).
+    pub before_case: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -681,6 +703,10 @@ struct RawField {
     contact: bool,
     #[serde(default)]
     help: String,
+    #[serde(default)]
+    date_rule: Option<DateRule>,
+    #[serde(default)]
+    before_case: bool,
 }
 
 #[derive(Deserialize)]
@@ -1095,6 +1121,16 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 c.error(&at, format!("the value “{}” is listed twice", v.code));
             }
         }
+        if f.kind != FieldType::Date && (f.date_rule.is_some() || f.before_case) {
+            c.error(&at, "`date_rule` and `before_case` are for date fields");
+        }
+        let date_rule = f.date_rule.unwrap_or_default();
+        if f.before_case && date_rule != DateRule::Happened {
+            c.error(
+                &at,
+                "`before_case` is for a date that happened (date_rule = \"happened\")",
+            );
+        }
         fields.push(Field {
             code,
             label: Label { zh: f.zh, en: f.en },
@@ -1104,6 +1140,8 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
             personal: f.personal,
             contact: f.contact,
             help: f.help,
+            date_rule,
+            before_case: f.before_case,
         });
     }
     let field_kind = |code: &str| fields.iter().find(|f| f.code == code).map(|f| f.kind);

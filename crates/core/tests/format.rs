@@ -5,8 +5,8 @@
 //! One small procedure, defined here, exercises them all.
 
 use fazhi_core::engine::{
-    Actor, Case, Certificate, Command, Facts, NoFacts, Refusal, Step, Transfer, apply, decide,
-    decide_with,
+    Actor, Case, Certificate, Command, Facts, NoFacts, RecordedOn, Refusal, Step, Transfer, apply,
+    decide, decide_with,
 };
 use fazhi_core::org::Role;
 use fazhi_core::procedure::{Condition, DateRef, Definition, Order};
@@ -51,10 +51,13 @@ zh = "评审得分"
 [fields.decided_on]
 type = "date"
 zh = "决定日期"
+# Its guards (below) say what it may hold; the tests are about them.
+date_rule = "any"
 
 [fields.hearing_on]
 type = "date"
 zh = "听证日期"
+date_rule = "due"
 
 [fields.competent]
 type = "department"
@@ -382,6 +385,120 @@ fn a_date_is_compared_with_another_date_field_and_with_the_action_day() {
     assert_eq!(
         refusal(late),
         "“收到申请日期”（2024-03-02）不得晚于办理之日（2024-03-01）"
+    );
+}
+
+#[test]
+fn a_date_keeps_its_field_s_rule_against_the_step_and_the_day_it_is_recorded() {
+    // A planned day (`date_rule = "due"`) is not before the step that sets it (a guard of
+    // the action, when it objects too, speaks first: here there is none).
+    let run = received("window", "800");
+    let unguarded = load(
+        "subsidy.toml",
+        &replaced(
+            "  { field = \"hearing_on\", not_before = \"on\", plus_days = 7, basis = \"听证七日前通知\" },\n",
+            "",
+        ),
+    );
+    let mut planned = Run::new(unguarded, "d-hall");
+    planned.case = run.case.clone();
+    assert_eq!(
+        refusal(planned.try_act(
+            Actor::User(&clerk()),
+            "notify_hearing",
+            "2024-03-01",
+            &[("hearing_on", json!("2024-02-29"))],
+        )),
+        "“听证日期”填写有误：2024-02-29 早于本步骤的日期 2024-03-01：期限或安排的日期不能在此之前"
+    );
+    assert!(
+        refusal(run.try_act(
+            Actor::User(&clerk()),
+            "notify_hearing",
+            "2024-03-01",
+            &[("hearing_on", json!("2024-02-29"))],
+        ))
+        .contains("依据：听证七日前通知")
+    );
+    // A day that happened (the default) is not before the case began (2024-03-01)…
+    let happened = load("subsidy.toml", &replaced("date_rule = \"any\"\n", ""));
+    let mut strict = Run::new(happened, "d-hall");
+    strict.case = run.case.clone();
+    let assess = |run: &Run, decided_on: &str| {
+        run.try_act(
+            Actor::User(&clerk()),
+            "assess",
+            "2024-03-05",
+            &[("score", json!(80)), ("decided_on", json!(decided_on))],
+        )
+    };
+    assert_eq!(
+        refusal(assess(&strict, "2024-02-29")),
+        "“决定日期”填写有误：2024-02-29 早于本案开始之日 2024-03-01"
+    );
+    // …unless it may precede the case.
+    let before = load(
+        "subsidy.toml",
+        &replaced("date_rule = \"any\"\n", "before_case = true\n"),
+    );
+    let mut lenient = Run::new(before, "d-hall");
+    lenient.case = run.case.clone();
+    assert!(assess(&lenient, "2024-02-29").is_ok());
+
+    // Recorded on 2024-03-04: neither the step nor a day that happened may be later (without
+    // the action's own guard on the receipt, which would speak first).
+    let def = load(
+        "subsidy.toml",
+        &replaced("  { field = \"received_on\", not_after = \"on\" },\n", ""),
+    );
+    let new = Case::new("c", district(), Some("d-hall".into()), &def);
+    let receive = |on: &str, received_on: &str| Command {
+        action: "receive".into(),
+        expected_version: 0,
+        fields: fields(&[
+            ("file_no", json!("BT-9")),
+            ("received_on", json!(received_on)),
+            ("channel", json!("window")),
+            ("amount", json!("800")),
+        ]),
+        on: date(on),
+    };
+    let today = RecordedOn(date("2024-03-04"));
+    let decide = |command: &Command| {
+        decide_with(&def, &new, Actor::User(&clerk()), command, &today)
+            .map(|_| ())
+            .map_err(|r| r.to_string())
+    };
+    assert_eq!(
+        decide(&receive("2024-03-05", "2024-03-01")).unwrap_err(),
+        "“办理日期”填写有误：2024-03-05 晚于今天（2024-03-04）：不能记录尚未发生的步骤"
+    );
+    assert_eq!(
+        decide(&receive("2024-03-04", "2027-01-01")).unwrap_err(),
+        "“收到申请日期”填写有误：2027-01-01 晚于今天（2024-03-04）：已发生的日期不能是将来的日期"
+    );
+    assert!(decide(&receive("2024-03-04", "2024-03-04")).is_ok());
+}
+
+#[test]
+fn a_date_rule_belongs_to_a_date_field() {
+    let errors = errors_of(&replaced(
+        "[fields.amount]\ntype = \"money\"\n",
+        "[fields.amount]\ntype = \"money\"\ndate_rule = \"due\"\n",
+    ));
+    assert!(
+        errors.iter().any(|e| e.contains("fields.amount")
+            && e.contains("`date_rule` and `before_case` are for date fields")),
+        "{errors:?}"
+    );
+    let errors = errors_of(&replaced(
+        "zh = \"听证日期\"\ndate_rule = \"due\"\n",
+        "zh = \"听证日期\"\ndate_rule = \"due\"\nbefore_case = true\n",
+    ));
+    assert!(
+        errors.iter().any(|e| e.contains("fields.hearing_on")
+            && e.contains("`before_case` is for a date that happened")),
+        "{errors:?}"
     );
 }
 

@@ -306,3 +306,60 @@ async fn an_overlong_search_is_refused_not_a_server_error() {
             .contains("参数 q：搜索文字过长")
     );
 }
+
+#[tokio::test]
+async fn dates_that_have_not_happened_are_refused_and_nothing_is_recorded() {
+    let w = district("2019-09-26").await;
+    let mut form = disclosure_form(office(&w), "张三", "13812345678");
+    form.push(("f.submitted_on", "2030-01-01"));
+    let refused = multipart(&w, "/apply/disclosure_request", &form, &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text();
+    assert!(
+        page.contains("申请提交日期") && page.contains("2030-01-01 晚于今天（2019-09-26）"),
+        "{page}"
+    );
+
+    let sfj = w.departments["sfj"].clone();
+    let reconsideration = [
+        ("receiver", sfj.as_str()),
+        ("f.applicant.kind", "person"),
+        ("f.applicant.name", "李四"),
+        ("f.applicant.id_number", "11010519491231002X"),
+        ("f.applicant.phone", "13812345678"),
+        ("f.respondent", "旅顺口区市场监督管理局"),
+        ("f.act_description", "旅市监罚〔2019〕12号行政处罚决定"),
+        ("f.act_category", "penalty"),
+        ("f.claims", "撤销该行政处罚决定"),
+        ("f.facts_reasons", "认定事实不清"),
+        ("f.known_on", "2027-01-01"),
+    ];
+    let refused = multipart(&w, "/apply/reconsideration", &reconsideration, &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text().contains("知道该行政行为之日"),
+        "{}",
+        refused.text()
+    );
+    for procedure in ["disclosure_request", "reconsideration"] {
+        assert!(
+            w.db.store
+                .cases_in(&w.region, &[procedure])
+                .await
+                .unwrap()
+                .is_empty(),
+            "{procedure}"
+        );
+    }
+    // The same application with a date that has happened goes through.
+    let mut known = reconsideration.to_vec();
+    known.pop();
+    known.push(("f.known_on", "2019-09-20"));
+    let accepted = multipart(&w, "/apply/reconsideration", &known, &[]).await;
+    assert_eq!(
+        accepted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        accepted.text()
+    );
+}

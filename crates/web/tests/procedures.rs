@@ -827,3 +827,79 @@ async fn a_decision_is_published_on_the_portal_masked() {
         .text();
     assert!(!none.contains("燃气经营许可"));
 }
+
+#[tokio::test]
+async fn a_clerk_s_dates_keep_to_the_case_and_the_day() {
+    let w = district().await;
+    let staff = token(&w, "staff").await;
+    let case = api(
+        &w,
+        "POST",
+        "/api/v1/cases",
+        &staff,
+        json!({"procedure": "disclosure_request", "action": "register", "fields": {
+            "applicant": {"kind": "person", "name": "张三", "id_number": "11010519491231002X", "phone": "13812345678"},
+            "applicant_kind": "natural_person",
+            "content": "2019年老旧小区改造项目的立项批复文件",
+            "channel": "in_person",
+            "received_on": "2019-09-26"
+        }}),
+    )
+    .await;
+    assert_eq!(case.status, StatusCode::CREATED, "{}", case.text());
+    let id = case.json()["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/cases/{id}/actions");
+    let act = |action: &'static str, fields: Value| {
+        let (w, path, staff) = (&w, path.clone(), staff.clone());
+        async move {
+            api(
+                w,
+                "POST",
+                &path,
+                &staff,
+                json!({"action": action, "expected_version": 1, "fields": fields}),
+            )
+            .await
+        }
+    };
+    // A supplement deadline already past when it is set.
+    let refused = act(
+        "request_supplement",
+        json!({"supplement_items": "身份证明", "supplement_deadline": "2019-01-01"}),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let error = refused.json();
+    assert_eq!(error["error"]["code"], "invalid_field");
+    assert_eq!(
+        error["error"]["message"],
+        "“补正期限（截止日）”填写有误：2019-01-01 早于本步骤的日期 2019-09-26：期限或安排的日期不能在此之前"
+    );
+    // A reply dated before the request began, or in the future.
+    for (reply_on, says) in [
+        ("2019-09-20", "早于本案开始之日 2019-09-26"),
+        ("2019-10-08", "晚于今天（2019-09-26）"),
+    ] {
+        let refused = act(
+            "reply",
+            json!({"reply_type": "disclose", "reply_on": reply_on}),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let message = refused.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            message.contains("答复日期") && message.contains(says),
+            "{message}"
+        );
+    }
+    // Nothing was recorded: the case is still at its first version, and a good reply goes in.
+    let replied = act(
+        "reply",
+        json!({"reply_type": "disclose", "reply_on": "2019-09-26"}),
+    )
+    .await;
+    assert_eq!(replied.status, StatusCode::OK, "{}", replied.text());
+}
