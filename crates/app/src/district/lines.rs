@@ -344,8 +344,8 @@ pub struct Numbering {
 }
 
 /// What a chained line's cases follow: one case each of another line's cases (those whose
-/// fields satisfy `when`), its fields a variable named `name`, the first step `gap` after a
-/// step or date field of it.
+/// fields satisfy `when`), its fields a variable named `name`; the first step `days` or
+/// `working_days` after the last `step` of an action of it, or after the date in its `field`.
 #[derive(Debug, Clone)]
 pub struct Follows {
     pub procedure: String,
