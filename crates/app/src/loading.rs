@@ -244,10 +244,80 @@ pub fn demo_lines(
         }
     }
     if errors.is_empty() {
-        Ok(out)
+        chain(out)
     } else {
         Err(crate::AppError::Invalid(errors.join("\n")))
     }
+}
+
+/// Gives every procedure's lines the lines of the other procedures whose cases they follow
+/// (those first), and checks that the lines followed exist; a procedure that follows itself
+/// through others is a mistake.
+fn chain(
+    all: Vec<crate::district::lines::Lines>,
+) -> crate::Result<Vec<crate::district::lines::Lines>> {
+    use crate::district::lines::Lines;
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::Arc;
+    let order: Vec<String> = all.iter().map(|l| l.procedure.clone()).collect();
+    let needs = |l: &Lines| -> BTreeSet<String> {
+        l.lines
+            .iter()
+            .filter_map(|line| line.follows.as_ref())
+            .map(|f| f.procedure.clone())
+            .filter(|p| *p != l.procedure)
+            .collect()
+    };
+    let mut errors = Vec::new();
+    for l in &all {
+        for line in l.lines.iter() {
+            let Some(f) = &line.follows else { continue };
+            match all.iter().find(|o| o.procedure == f.procedure) {
+                None => errors.push(format!(
+                    "{}: no demo lines of “{}” to follow",
+                    f.place, f.procedure
+                )),
+                Some(o) if !o.lines.iter().any(|x| x.name == f.line) => errors.push(format!(
+                    "{}: {} has no line “{}”",
+                    f.place, o.source, f.line
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(crate::AppError::Invalid(errors.join("\n")));
+    }
+    let mut done: BTreeMap<String, Arc<Lines>> = BTreeMap::new();
+    let mut pending = all;
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut rest = Vec::new();
+        for mut l in pending {
+            let needed = needs(&l);
+            if needed.iter().all(|p| done.contains_key(p)) {
+                for p in needed {
+                    l.followed.insert(p.clone(), done[&p].clone());
+                }
+                done.insert(l.procedure.clone(), Arc::new(l));
+            } else {
+                rest.push(l);
+            }
+        }
+        if rest.len() == before {
+            let names: Vec<&str> = rest.iter().map(|l| l.source.as_str()).collect();
+            return Err(crate::AppError::Invalid(format!(
+                "示例数据有误 / demo lines follow each other in a circle: {}",
+                names.join(", ")
+            )));
+        }
+        pending = rest;
+    }
+    Ok(order
+        .iter()
+        .filter_map(|p| done.get(p))
+        .map(|l| l.as_ref().clone())
+        .collect())
 }
 
 /// The embedded calendar plus the years an administrator entered (kept in the store).

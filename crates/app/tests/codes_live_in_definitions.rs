@@ -22,13 +22,6 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "the procedures the national disclosure report reads (its fixed tables, as above)",
     ),
     (
-        "crates/cli/src/demo_remedies.rs",
-        "*",
-        "the demo district's chained 2018–2019 histories (disclosure request → reconsideration \
-         → litigation), still generated in Rust (#13): the demo lines \
-         (procedures/<code>/demo.toml) cannot yet chain one case to another",
-    ),
-    (
         "crates/cli/src/demo_enforcement.rs",
         "*",
         "the demo district's enforcement histories (certificates the penalties name, an expiry \

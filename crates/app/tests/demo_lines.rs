@@ -1,6 +1,7 @@
 //! The procedures' demo lines (`procedures/<code>/demo.toml`) are checked against their
 //! definitions, a mistake named with file and line; the same seed gives the same records.
 
+use chrono::Datelike;
 use fazhi_app::district::{self, Office, lines};
 use fazhi_core::calendar::Calendar;
 use fazhi_core::region::RegionCode;
@@ -140,4 +141,173 @@ fn a_seed_gives_its_records_and_every_line_its_count() {
             }
         }
     }
+}
+
+/// The plans of each line, by the line's name (the plans come line by line, `count` each).
+fn by_line(
+    lines: &lines::Lines,
+    plans: Vec<district::Plan>,
+) -> std::collections::BTreeMap<String, Vec<district::Plan>> {
+    let mut plans = plans.into_iter();
+    lines
+        .lines
+        .iter()
+        .map(|l| (l.name.clone(), plans.by_ref().take(l.count).collect()))
+        .collect()
+}
+
+fn field<'a>(plan: &'a district::Plan, name: &str) -> Option<&'a serde_json::Value> {
+    plan.steps.iter().rev().find_map(|s| s.fields.get(name))
+}
+
+fn day(plan: &district::Plan, name: &str) -> chrono::NaiveDate {
+    let text = field(plan, name).and_then(|v| v.as_str()).unwrap();
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+/// The chained remedies: the person answered in part on a request for information asks for
+/// reconsideration of that reply, then sues the office — one applicant, one reply number, in
+/// order; with any seed.
+#[test]
+fn a_chained_line_follows_the_cases_of_another_procedure() {
+    let registry = registry();
+    let offices = offices();
+    let all = fazhi_app::loading::demo_lines(None, &registry).unwrap();
+    let of = |code: &str| all.iter().find(|l| l.procedure == code).unwrap();
+    for seed in [district::DEMO_SEED, 7, 0x5eed_0000_0001] {
+        let plans = |code: &str| {
+            let l = of(code);
+            by_line(
+                l,
+                district::generate(l, seed, Calendar::embedded(), &offices).unwrap(),
+            )
+        };
+        let requests = plans("disclosure_request");
+        let reviews = plans("reconsideration");
+        let suits = plans("litigation");
+        let request = &requests["2019 年部分公开、申请人申请复议"][0];
+        let review = &reviews["2019 年信息公开答复复议（维持）"][0];
+        let suit = &suits["2019 年信息公开答复经复议后起诉"][0];
+        assert_eq!(field(review, "applicant"), field(request, "applicant"));
+        assert_eq!(field(suit, "plaintiff"), field(request, "applicant"));
+        let reply_no = field(request, "reply_no").unwrap().as_str().unwrap();
+        assert!(reply_no.starts_with("旅政办依申复〔2019〕"), "{reply_no}");
+        assert_eq!(field(review, "act_document_no").unwrap(), reply_no);
+        let content = field(request, "content").unwrap().as_str().unwrap();
+        let act = field(review, "act_description").unwrap().as_str().unwrap();
+        assert!(act.contains(content), "{act}");
+        let received = review.steps[0].on;
+        let replied = day(request, "reply_on");
+        assert!(
+            (20..=33).contains(&(received - replied).num_days()),
+            "{received} {replied}"
+        );
+        assert!(suit.steps[0].on > day(review, "served_on"));
+        assert!(day(suit, "filed_on") > day(review, "served_on"));
+        // The same seed gives the same chain whichever procedure is generated first.
+        assert_eq!(
+            plans("litigation")["2019 年信息公开答复经复议后起诉"][0].steps[0].on,
+            suit.steps[0].on
+        );
+    }
+}
+
+/// A dealt variable gives each value exactly its count: the replies and applicants of the 88
+/// requests received in 2019 (4 of them answered in January 2020).
+#[test]
+fn a_dealt_variable_gives_each_value_its_count() {
+    let registry = registry();
+    let all = fazhi_app::loading::demo_lines(None, &registry).unwrap();
+    let requests = all
+        .iter()
+        .find(|l| l.procedure == "disclosure_request")
+        .unwrap();
+    for seed in [district::DEMO_SEED, 11] {
+        let plans = district::generate(requests, seed, Calendar::embedded(), &offices()).unwrap();
+        let mut replies = std::collections::BTreeMap::<String, usize>::new();
+        let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+        for p in plans
+            .iter()
+            .filter(|p| day(p, "received_on").year() == 2019)
+        {
+            if let Some(t) = field(p, "reply_type") {
+                *replies.entry(t.as_str().unwrap().to_string()).or_default() += 1;
+            }
+            *kinds
+                .entry(
+                    field(p, "applicant_kind")
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                )
+                .or_default() += 1;
+        }
+        assert_eq!(replies["disclose"], 39, "{replies:?}");
+        assert_eq!(replies["partial"], 14, "{replies:?}");
+        assert_eq!(replies["unavailable_not_held"], 8, "{replies:?}");
+        assert_eq!(kinds["natural_person"], 70, "{kinds:?}");
+        assert_eq!(kinds["business"], 9, "{kinds:?}");
+        assert_eq!(kinds.values().sum::<usize>(), 88);
+    }
+}
+
+const WRONG_CHAIN: &str = r#"
+[tables.texts]
+a = "甲"
+
+[[numbers]]
+field = "reply_no"
+actions = ["start_handling"]
+text = "{year}-{n}"
+
+[[line]]
+name = "错误的链"
+department = "zfb"
+count = 2
+opened = ["2019-03-01", "2019-06-28"]
+follows = { procedure = "reconsideration", line = "某行", when = { colour = "red" }, start = { step = "fly_away", days = [1, 2] } }
+vars = { kind = { deal = ["natural_person", "business"], counts = [1, 2] } }
+
+[[line.steps]]
+action = "register"
+fields = { applicant = { var = "followed.applicant" }, applicant_kind = { var = "kind" }, content = { table = "nowhere", key = "a" }, channel = "post", received_on = "{date}" }
+
+[[line.steps]]
+action = "reply"
+after = { working_days = [3, 5], from = "withdraw" }
+fields = { reply_type = "disclose", reply_on = "{date}", reply_summary = { table = "texts", key = "b" } }
+"#;
+
+#[test]
+fn a_mistake_in_a_chain_a_deal_a_table_or_a_number_is_named_with_file_and_line() {
+    let error = lines::parse(
+        "procedures/disclosure_request/demo.toml",
+        "disclosure_request",
+        WRONG_CHAIN,
+        &registry(),
+    )
+    .unwrap_err()
+    .to_string();
+    let at = |line: usize, text: &str| {
+        assert!(
+            error.contains(&format!(
+                "procedures/disclosure_request/demo.toml: line {line}"
+            )) && error.contains(text),
+            "line {line}, {text}: {error}"
+        );
+    };
+    at(
+        6,
+        "action “start_handling” of “disclosure_request” takes no field “reply_no”",
+    );
+    at(15, "“reconsideration” has no action “fly_away”");
+    at(15, "“reconsideration” has no field “colour”");
+    at(16, "var “kind” deals 3 values to the 2 cases");
+    at(
+        23,
+        "`after.from` names “withdraw”, not an earlier step of the line",
+    );
+    assert!(error.contains("no table “nowhere”"), "{error}");
+    assert!(error.contains("table “texts” has no entry “b”"), "{error}");
 }

@@ -2,13 +2,11 @@
 //!
 //! Each district gets the demo's offices (government office, justice bureau, petitions bureau,
 //! legal-aid centre, a mediation committee per street) and copies of the demo's records — the
-//! procedures' demo lines (`fazhi_app::district`) and the remedies still written in Rust
-//! (demo_remedies.rs) with other seeds, so the same mix of procedures, steps, clocks and field
-//! values. They are loaded by the demo's own bulk path ([`district::load`]): the engine decides
+//! procedures' demo lines (`fazhi_app::district`) with other seeds, so the same mix of
+//! procedures, steps, clocks and field values. They are loaded by the demo's own bulk path ([`district::load`]): the engine decides
 //! every step in memory and the store appends whole histories per transaction; every event is
 //! hash-chained as usual, so `fazhi audit verify` accepts the result.
 
-use crate::demo_remedies::Offices;
 use anyhow::Result;
 use fazhi_app::App;
 use fazhi_app::district::{self, Office};
@@ -123,14 +121,6 @@ pub async fn generate(app: &App, scale: Scale, copies: usize) -> Result<Generate
                     Ok(p) => plans.extend(p.into_iter().map(Ok)),
                     Err(e) => plans.push(Err(e)),
                 }
-            }
-            match Offices::among(&offices) {
-                Ok(remedies) => plans.extend(
-                    crate::demo_remedies::plans(seed, &calendar, &remedies)
-                        .into_iter()
-                        .map(Ok),
-                ),
-                Err(e) => plans.push(Err(fazhi_app::AppError::Invalid(e.to_string()))),
             }
             plans.into_iter().enumerate().map(|(n, plan)| {
                 plan.map(|mut plan| {

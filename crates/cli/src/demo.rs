@@ -1,8 +1,8 @@
 //! `fazhi demo`: seeds the demo district — 旅顺口区 of 大连市, the district of the seed report —
 //! from data: its regions, departments and one login per role from `demo/district.toml`, its
 //! records from every procedure's demo lines (`procedures/<code>/demo.toml`), loaded in bulk by
-//! `fazhi_app::district` with progress shown. The procedures whose demo is still Rust
-//! (demo_remedies.rs, demo_enforcement.rs) are seeded beside them. Everything goes through the
+//! `fazhi_app::district` with progress shown. The enforcement procedures, whose demo is still
+//! Rust (demo_enforcement.rs), are seeded beside them. Everything goes through the
 //! store's own commands and the engine, so the demo's event log verifies like any other. The
 //! records are synthetic: the 2018–2019 records reproduce the counts of the district's 2019
 //! report with fictitious people, companies and texts. This file keeps what only the command
@@ -81,8 +81,8 @@ async fn seed(store: &Store, location: &Location) -> Result<Vec<Login>> {
     Ok(logins)
 }
 
-/// The district's history: the cases of every procedure's demo lines and of the Rust seeds
-/// not yet made data (demo_remedies.rs, demo_enforcement.rs).
+/// The district's history: the cases of every procedure's demo lines and of the Rust seed not
+/// yet made data (demo_enforcement.rs).
 async fn seed_history(
     store: &Store,
     location: &Location,
@@ -104,12 +104,6 @@ async fn seed_history(
             &established.offices,
         )?);
     }
-    let offices = crate::demo_remedies::Offices::among(&established.offices)?;
-    plans.extend(crate::demo_remedies::plans(
-        district::DEMO_SEED,
-        &calendar,
-        &offices,
-    ));
     district::in_number_order(&mut plans);
     let total = plans.len();
     let loaded =

@@ -8,7 +8,6 @@ mod bench_plot;
 mod config;
 mod demo;
 mod demo_enforcement;
-mod demo_remedies;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};

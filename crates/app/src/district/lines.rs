@@ -46,23 +46,63 @@
 //!
 //! A step's day: the line's window for the first; otherwise `after` the previous step taken
 //! (`days`: calendar days, moved to a working day; `working_days`; `period_end = N`: the day
-//! after a period of N calendar days ends, when a clock left to run out has), or the working day on or
-//! before the date in a field set earlier (`on_field`); never before `not_before` (a working
-//! day drawn in that window) nor before the previous step. A step with `chance` (per cent) is
-//! taken or not; steps sharing a `group` share the draw; `when` takes it only if the case's
-//! variables (or their keys, `"petition.kind"`) have those values (one, or a list of any).
-//! `as = "system"` for a step the system takes.
+//! after a period of N calendar days ends, when a clock left to run out has; with `from =
+//! "action"` (or a list of actions) measured from the last earlier step of that action instead
+//! — a decision within so many days of acceptance, whatever came between), or the working day
+//! on or before the date in a field set earlier (`on_field`); never before `not_before` (a
+//! working day drawn in that window) nor before the previous step. A step with `chance` (per
+//! cent) is taken or not; steps sharing a `group` share the draw; `when` takes it only if the
+//! case's variables (or their keys, `"petition.kind"`) have those values (one, or a list of
+//! any). `as = "system"` for a step the system takes.
 //!
-//! A value is a TOML value, where a string is a text with placeholders — a case variable, or
-//! `{date}` (the step's day), `{place}` (the office's place: its street, or the district),
-//! `{seq}`, `{name}`, `{company}`, `{street}`, `{village}`, `{road}`, `{project}`, `{amount}`,
-//! `{n}` and `{year}` (a recent year before the case's) drawn fresh — and an inline table with one of
-//! these keys is drawn: `gen = "person" | "company" | "name" | "phone" | "address"` (a person
-//! optionally `born = [from, to]`), `pick = [...]` (optionally `weights`), `chance = N` with
-//! `value`, `int = [lo, hi]` (optionally `step`), `var = "name"` (or `"name.key"`),
-//! `date_after = [lo, hi]` (calendar days after the step, on a working day),
-//! `working_days_after = [lo, hi]`, `pick_from = "pool"`, `people = N` (N
-//! different members of the office's staff list). Any other table is an object of values.
+//! A value is a TOML value, where a string is a text with placeholders — a case variable (or a
+//! key of one, `{request.content}`), or `{date}` (the step's day), `{step_year}` (its year),
+//! `{place}` (the office's place: its street, or the district), `{seq}`, `{name}`,
+//! `{company}`, `{street}`, `{village}`, `{road}`, `{project}`, `{amount}`, `{n}` and `{year}`
+//! (a recent year before the case's) drawn fresh — and an inline table with one of these keys
+//! is drawn: `gen = "person" | "company" | "name" | "phone" | "address"` (a person optionally
+//! `born = [from, to]`), `gen = "organisation"` with a `name` (a value) and a `code` (the
+//! first characters of its credit code, `"12210200MB"`), `pick = [...]` (optionally
+//! `weights`), `chance = N` with `value`, `int = [lo, hi]` (optionally `step`), `var = "name"`
+//! (or `"name.key"`), `date_after = [lo, hi]` (calendar days after the step, on a working day;
+//! negative for before it), `working_days_after = [lo, hi]`, `pick_from = "pool"`, `people =
+//! N` (N different members of the office's staff list), `table = "name"` with a `key` (a value:
+//! the table's entry under the key drawn, else its `_` entry, else no value), and — as a line's
+//! variable only — `deal = [...]` with `counts` (each value exactly so many times among the
+//! line's cases, in a shuffled order; the counts add up to the line's count). Any other table
+//! is an object of values. A value that comes out empty (a missing variable or key, a
+//! `chance` not taken) leaves the field out. A line's variables (and a variant's) are drawn in
+//! the order of their names, except that one naming another is drawn after it.
+//!
+//! `[tables]` names tables of values (`[tables.replies] disclose = "…"`), read with `table`.
+//! `[[numbers]]` numbers a field across all the file's cases, per year and in the order of the
+//! days: `field`, the `actions` whose steps carry it, `by` (`"step"`, the step's day, by
+//! default; `"opened"`, the case's first day), `text` with `{year}` and `{n}` (and `texts`, a
+//! text by action). Numbers are given once every line is generated.
+//!
+//! A line may follow the cases of another line (`follows`): chained cases, such as a person
+//! refused information who asks for reconsideration, then sues. It makes one case for each
+//! case of that `line` (of `procedure`, by default an earlier line of the same file) whose
+//! fields have the values of `when` — the first `count` of them; the case followed is a
+//! variable (named by `as`, `followed` by default) holding its fields; and its first step is
+//! `start` after the last step of an action (`step`) or the date in a `field` of the case
+//! followed, by `days` (moved to a working day) or `working_days`. `opened` is then the window
+//! those first days must fall in and `until` a day the cases must end by: both are checked,
+//! and a case outside them stops the generation with the line's place. Another procedure's
+//! lines are generated from the same seed, so a chained line follows the very cases that
+//! procedure's file gives.
+//!
+//! ```toml
+//! [[line]]
+//! name = "2019 年信息公开答复复议"
+//! department = "sfj"
+//! count = 1
+//! opened = ["2019-03-01", "2019-06-28"]
+//! path = "review"
+//! follows = { procedure = "disclosure_request", line = "2019 年部分公开、申请人申请复议", as = "request", when = { reply_type = "partial" }, start = { field = "reply_on", days = [20, 30] } }
+//! vars = { applicant = { var = "request.applicant" } }
+//! at.register.fields = { act_document_no = { var = "request.reply_no" } }
+//! ```
 
 use super::synthetic::Profile;
 use crate::AppError;
@@ -71,6 +111,7 @@ use fazhi_core::procedure::{Definition, FieldType, Registry};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use toml::Spanned;
 
 /// The name of a procedure's demo-lines file in its folder.
@@ -88,7 +129,55 @@ struct FileText {
     #[serde(default)]
     pools: BTreeMap<String, Vec<toml::Value>>,
     #[serde(default)]
+    tables: BTreeMap<String, BTreeMap<String, toml::Value>>,
+    #[serde(default)]
+    numbers: Vec<NumberText>,
+    #[serde(default)]
     line: Vec<LineText>,
+}
+
+/// A field numbered across the file's cases, per year (`[[numbers]]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NumberText {
+    field: Spanned<String>,
+    actions: Vec<Spanned<String>>,
+    #[serde(default)]
+    by: Option<Spanned<String>>,
+    text: String,
+    #[serde(default)]
+    texts: BTreeMap<String, String>,
+}
+
+/// The case a chained line's case follows (`follows`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FollowsText {
+    #[serde(default)]
+    procedure: Option<Spanned<String>>,
+    line: Spanned<String>,
+    #[serde(rename = "as", default = "followed")]
+    name: String,
+    #[serde(default)]
+    when: BTreeMap<Spanned<String>, OneOf>,
+    start: StartText,
+}
+
+fn followed() -> String {
+    "followed".to_string()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StartText {
+    #[serde(default)]
+    step: Option<Spanned<String>>,
+    #[serde(default)]
+    field: Option<Spanned<String>>,
+    #[serde(default)]
+    days: Option<[i64; 2]>,
+    #[serde(default)]
+    working_days: Option<[i64; 2]>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +209,8 @@ struct LineText {
     skip: Vec<Spanned<String>>,
     #[serde(default)]
     at: BTreeMap<Spanned<String>, ChangeText>,
+    #[serde(default)]
+    follows: Option<FollowsText>,
 }
 
 /// Cases opened in one window (the province's assignments arrive in batches).
@@ -140,6 +231,13 @@ pub enum OneOf {
 }
 
 impl OneOf {
+    pub fn values(&self) -> Vec<&str> {
+        match self {
+            OneOf::One(v) => vec![v.as_str()],
+            OneOf::Any(vs) => vs.iter().map(String::as_str).collect(),
+        }
+    }
+
     pub fn holds(&self, value: &str) -> bool {
         match self {
             OneOf::One(v) => v == value,
@@ -197,8 +295,9 @@ fn one() -> u64 {
 }
 
 /// How long after the previous step a step is taken: `days` (calendar days, moved on to a
-/// working day) or `working_days`, each a range drawn from.
-#[derive(Debug, Clone, Copy, Deserialize)]
+/// working day) or `working_days`, each a range drawn from; `from` measures from the last
+/// earlier step of that action (or of any of those actions) instead.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Gap {
     #[serde(default)]
@@ -209,6 +308,8 @@ pub struct Gap {
     /// day on a rest day moving on): when a clock left to run out has run out.
     #[serde(default)]
     pub period_end: Option<u32>,
+    #[serde(default)]
+    pub from: Option<OneOf>,
 }
 
 /// The demo lines of one procedure, checked against its definition.
@@ -221,6 +322,42 @@ pub struct Lines {
     pub lines: Vec<Line>,
     /// Named lists of values (`pick_from`).
     pub pools: BTreeMap<String, Spec>,
+    /// Named tables of values (`table`).
+    pub tables: BTreeMap<String, BTreeMap<String, Spec>>,
+    /// Fields numbered across the cases, per year.
+    pub numbers: Vec<Numbering>,
+    /// The lines of other procedures whose cases lines of these follow, by procedure (set by
+    /// [`crate::loading::demo_lines`], which reads every procedure's file).
+    pub followed: BTreeMap<String, Arc<Lines>>,
+}
+
+/// A field numbered across a file's cases: on the steps of `actions`, per year of the step's
+/// day (or of the case's first day, `by = "opened"`), in that day's order.
+#[derive(Debug, Clone)]
+pub struct Numbering {
+    pub field: String,
+    pub actions: Vec<String>,
+    pub by_opened: bool,
+    /// `{year}` and `{n}` filled; `texts` by action, else `text`.
+    pub text: String,
+    pub texts: BTreeMap<String, String>,
+}
+
+/// What a chained line's cases follow: one case each of another line's cases (those whose
+/// fields satisfy `when`), its fields a variable named `name`; the first step `days` or
+/// `working_days` after the last `step` of an action of it, or after the date in its `field`.
+#[derive(Debug, Clone)]
+pub struct Follows {
+    pub procedure: String,
+    pub line: String,
+    pub name: String,
+    pub when: BTreeMap<String, OneOf>,
+    pub step: Option<String>,
+    pub field: Option<String>,
+    pub days: Option<(i64, i64)>,
+    pub working_days: Option<(i64, i64)>,
+    /// Where the line is, for messages.
+    pub place: String,
 }
 
 /// So many cases of one outcome.
@@ -241,6 +378,7 @@ pub struct Line {
     pub vars: Vec<(String, Spec)>,
     pub variants: Vec<Variant>,
     pub in_turn: bool,
+    pub follows: Option<Follows>,
 }
 
 #[derive(Debug, Clone)]
@@ -291,12 +429,31 @@ pub enum Spec {
     Pool(String),
     Object(Vec<(String, Spec)>),
     Array(Vec<Spec>),
+    /// Each value exactly so many times among a line's cases.
+    Deal(Vec<Spec>, Vec<u64>),
+    /// The entry of a table under a drawn key (else its `_` entry).
+    Table(String, Box<Spec>),
+    Organisation {
+        name: Box<Spec>,
+        head: String,
+    },
 }
 
 /// The placeholders a text may hold besides the case's variables.
 pub const PLACEHOLDERS: &[&str] = &[
-    "date", "place", "name", "company", "street", "village", "road", "project", "amount", "n",
-    "year", "seq",
+    "date",
+    "place",
+    "name",
+    "company",
+    "street",
+    "village",
+    "road",
+    "project",
+    "amount",
+    "n",
+    "year",
+    "seq",
+    "step_year",
 ];
 
 /// Where a mistake is: the file and the line of a byte offset.
@@ -349,11 +506,12 @@ pub fn parse(
             }
             out.push(Variant {
                 weight: v.weight,
-                vars: v
-                    .vars
-                    .iter()
-                    .map(|(k, value)| (k.clone(), compile_value(value, &at, &mut errors)))
-                    .collect(),
+                vars: in_draw_order(
+                    v.vars
+                        .iter()
+                        .map(|(k, value)| (k.clone(), compile_value(value, &at, &mut errors)))
+                        .collect(),
+                ),
                 fields,
             });
         }
@@ -403,7 +561,7 @@ pub fn parse(
                 continue;
             };
             if change.after.is_some() {
-                step.after = change.after;
+                step.after = change.after.clone();
             }
             if change.not_before.is_some() {
                 step.not_before = change.not_before;
@@ -462,7 +620,7 @@ pub fn parse(
                 .map(|s| StepSpec {
                     action: s.action.get_ref().clone(),
                     system: s.actor.as_ref().is_some_and(|a| a.get_ref() == "system"),
-                    after: s.after,
+                    after: s.after.clone(),
                     on_field: s.on_field.as_ref().map(|f| f.get_ref().clone()),
                     not_before: s.not_before.map(|[a, b]| (a, b)),
                     chance: s.chance,
@@ -471,14 +629,37 @@ pub fn parse(
                     fields: compile_map(&s.fields, &place, &mut errors),
                 })
                 .collect(),
-            vars: l
-                .vars
-                .iter()
-                .map(|(k, v)| (k.clone(), compile(v, &place, &mut errors)))
-                .collect(),
+            vars: in_draw_order(
+                l.vars
+                    .iter()
+                    .map(|(k, v)| (k.clone(), compile(v, &place, &mut errors)))
+                    .collect(),
+            ),
             variants: line_variants,
             in_turn: l.in_turn,
+            follows: l.follows.as_ref().map(|f| Follows {
+                procedure: f
+                    .procedure
+                    .as_ref()
+                    .map_or(procedure.to_string(), |p| p.get_ref().clone()),
+                line: f.line.get_ref().clone(),
+                name: f.name.clone(),
+                when: f
+                    .when
+                    .iter()
+                    .map(|(k, v)| (k.get_ref().clone(), v.clone()))
+                    .collect(),
+                step: f.start.step.as_ref().map(|s| s.get_ref().clone()),
+                field: f.start.field.as_ref().map(|s| s.get_ref().clone()),
+                days: f.start.days.map(|[a, b]| (a, b)),
+                working_days: f.start.working_days.map(|[a, b]| (a, b)),
+                place: place.at(f.line.span().start),
+            }),
         };
+        for (name, value) in &l.vars {
+            let at = place.at(value.span().start);
+            check_deal(&line, name, value.get_ref(), &at, &mut errors);
+        }
         match registry.current(procedure, line.opened.0) {
             None => errors.push(format!(
                 "{source}: line “{}”: no definition of “{procedure}” in force on {}",
@@ -487,6 +668,9 @@ pub fn parse(
             Some(definition) => {
                 check_line(definition, &steps, &line, &place, &mut errors);
             }
+        }
+        if let Some(f) = &l.follows {
+            check_follows(f, &line, registry, &place, &file.line, &mut errors);
         }
         lines.push(line);
     }
@@ -503,6 +687,18 @@ pub fn parse(
             (name.clone(), Spec::Pick(items, weights))
         })
         .collect();
+    let tables: BTreeMap<String, BTreeMap<String, Spec>> = file
+        .tables
+        .iter()
+        .map(|(name, entries)| {
+            let at = format!("{source}: tables “{name}”");
+            let entries = entries
+                .iter()
+                .map(|(k, v)| (k.clone(), compile_value(v, &at, &mut errors)))
+                .collect();
+            (name.clone(), entries)
+        })
+        .collect();
     for line in &lines {
         let specs = line
             .steps
@@ -516,16 +712,58 @@ pub fn parse(
                     .flat_map(|v| v.fields.values().flatten()),
             );
         for (name, spec) in specs {
+            let mut report = |what: String| {
+                errors.push(format!("{source}: line “{}”, “{name}”: {what}", line.name))
+            };
             for pool in pools_named(spec) {
                 if !pools.contains_key(pool) {
-                    errors.push(format!(
-                        "{source}: line “{}”, “{name}”: no pool “{pool}”",
-                        line.name
-                    ));
+                    report(format!("no pool “{pool}”"));
                 }
             }
+            check_tables(spec, &tables, &mut report);
         }
     }
+    let numbers = file
+        .numbers
+        .iter()
+        .map(|n| {
+            let at = place.at(n.field.span().start);
+            if let Some(by) = &n.by
+                && by.get_ref() != "opened"
+                && by.get_ref() != "step"
+            {
+                errors.push(format!(
+                    "{}: `by` is “step” (the default) or “opened”",
+                    place.at(by.span().start)
+                ));
+            }
+            let first = lines.first().map(|l| l.opened.0).unwrap_or_default();
+            if let Some(definition) = registry.current(procedure, first) {
+                for action in &n.actions {
+                    match definition.action(action.get_ref()) {
+                        None => errors.push(format!(
+                            "{}: “{procedure}” has no action “{}”",
+                            place.at(action.span().start),
+                            action.get_ref()
+                        )),
+                        Some(a) if !a.accepts(n.field.get_ref()) => errors.push(format!(
+                            "{at}: action “{}” of “{procedure}” takes no field “{}”",
+                            a.code,
+                            n.field.get_ref()
+                        )),
+                        Some(_) => {}
+                    }
+                }
+            }
+            Numbering {
+                field: n.field.get_ref().clone(),
+                actions: n.actions.iter().map(|a| a.get_ref().clone()).collect(),
+                by_opened: n.by.as_ref().is_some_and(|b| b.get_ref() == "opened"),
+                text: n.text.clone(),
+                texts: n.texts.clone(),
+            }
+        })
+        .collect();
     if errors.is_empty() {
         Ok(Lines {
             procedure: procedure.to_string(),
@@ -533,6 +771,9 @@ pub fn parse(
             people: file.people.unwrap_or_default(),
             lines,
             pools,
+            tables,
+            numbers,
+            followed: BTreeMap::new(),
         })
     } else {
         Err(invalid(format!(
@@ -556,6 +797,9 @@ fn check_line(
     let mut vars: BTreeSet<&str> = line.vars.iter().map(|(k, _)| k.as_str()).collect();
     for v in &line.variants {
         vars.extend(v.vars.iter().map(|(k, _)| k.as_str()));
+    }
+    if let Some(f) = &line.follows {
+        vars.insert(f.name.as_str());
     }
     for (i, step) in steps.iter().enumerate() {
         let at = place.at(step.action.span().start);
@@ -587,6 +831,14 @@ fn check_line(
                 ));
             }
         }
+        if let Some(from) = step.after.as_ref().and_then(|g| g.from.as_ref())
+            && !steps[..i].iter().any(|s| from.holds(s.action.get_ref()))
+        {
+            errors.push(format!(
+                "{at}: `after.from` names “{}”, not an earlier step of the line",
+                from.values().join("”, “")
+            ));
+        }
         if let Some(field) = &step.on_field
             && definition.field(field.get_ref()).is_none()
         {
@@ -616,12 +868,16 @@ fn check_line(
         }
     }
     for (name, spec) in &line.vars {
-        check_spec(
-            spec,
-            &format!("{}: var “{name}”", place.source),
-            &vars,
-            errors,
-        );
+        let at = format!("{}: var “{name}”", place.source);
+        match spec {
+            // A line's variable may deal its values among the line's cases.
+            Spec::Deal(items, _) => {
+                for item in items {
+                    check_spec(item, &at, &vars, errors);
+                }
+            }
+            _ => check_spec(spec, &at, &vars, errors),
+        }
     }
     for action in line.variants.iter().flat_map(|v| v.fields.keys()) {
         if definition.action(action).is_none() {
@@ -673,7 +929,172 @@ fn pools_named(spec: &Spec) -> Vec<&str> {
         Spec::Pick(items, _) | Spec::Array(items) => items.iter().flat_map(pools_named).collect(),
         Spec::Chance(_, inner) => pools_named(inner),
         Spec::Object(items) => items.iter().flat_map(|(_, v)| pools_named(v)).collect(),
+        Spec::Deal(items, _) => items.iter().flat_map(pools_named).collect(),
+        Spec::Table(_, key) => pools_named(key),
+        Spec::Organisation { name, .. } => pools_named(name),
         _ => Vec::new(),
+    }
+}
+
+/// Every table a value reads is in the file, with the key if the key is fixed.
+fn check_tables(
+    spec: &Spec,
+    tables: &BTreeMap<String, BTreeMap<String, Spec>>,
+    report: &mut dyn FnMut(String),
+) {
+    match spec {
+        Spec::Table(name, key) => {
+            match (tables.get(name), key.as_ref()) {
+                (None, _) => report(format!("no table “{name}” in [tables]")),
+                (Some(table), Spec::Literal(Value::String(k)))
+                    if !table.contains_key(k) && !table.contains_key("_") =>
+                {
+                    report(format!("table “{name}” has no entry “{k}” (nor “_”)"))
+                }
+                _ => {}
+            }
+            check_tables(key, tables, report);
+        }
+        Spec::Pick(items, _) | Spec::Array(items) | Spec::Deal(items, _) => {
+            for item in items {
+                check_tables(item, tables, report);
+            }
+        }
+        Spec::Chance(_, inner) => check_tables(inner, tables, report),
+        Spec::Organisation { name, .. } => check_tables(name, tables, report),
+        Spec::Object(items) => {
+            for (_, item) in items {
+                check_tables(item, tables, report);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The variables a value names (the heads of `var` and of placeholders).
+fn deps<'a>(spec: &'a Spec, out: &mut BTreeSet<&'a str>) {
+    match spec {
+        Spec::Var(name) => {
+            out.insert(name.split('.').next().unwrap_or_default());
+        }
+        Spec::Text(text) => {
+            out.extend(placeholders(text).map(|n| n.split('.').next().unwrap_or_default()));
+        }
+        Spec::Pick(items, _) | Spec::Array(items) | Spec::Deal(items, _) => {
+            items.iter().for_each(|i| deps(i, out));
+        }
+        Spec::Chance(_, inner) => deps(inner, out),
+        Spec::Table(_, key) => deps(key, out),
+        Spec::Organisation { name, .. } => deps(name, out),
+        Spec::Object(items) => items.iter().for_each(|(_, i)| deps(i, out)),
+        _ => {}
+    }
+}
+
+/// A line's variables in the order they are drawn: by name, except that a variable naming
+/// another is drawn after it.
+fn in_draw_order(mut vars: Vec<(String, Spec)>) -> Vec<(String, Spec)> {
+    let mut out: Vec<(String, Spec)> = Vec::with_capacity(vars.len());
+    while !vars.is_empty() {
+        let names: BTreeSet<String> = vars.iter().map(|(k, _)| k.clone()).collect();
+        let ready = vars
+            .iter()
+            .position(|(name, spec)| {
+                let mut d = BTreeSet::new();
+                deps(spec, &mut d);
+                d.iter().all(|n| *n == name.as_str() || !names.contains(*n))
+            })
+            .unwrap_or(0);
+        out.push(vars.remove(ready));
+    }
+    out
+}
+
+/// A dealt variable deals as many values as the line has cases.
+fn check_deal(line: &Line, name: &str, value: &toml::Value, at: &str, errors: &mut Vec<String>) {
+    let Some(counts) = value
+        .as_table()
+        .filter(|t| t.contains_key("deal"))
+        .and_then(|t| t.get("counts"))
+        .and_then(toml::Value::as_array)
+    else {
+        return;
+    };
+    let sum: i64 = counts.iter().filter_map(toml::Value::as_integer).sum();
+    if sum != line.count as i64 {
+        errors.push(format!(
+            "{at}: var “{name}” deals {sum} values to the {} cases of line “{}”",
+            line.count, line.name
+        ));
+    }
+}
+
+/// A chained line follows a case of a procedure that has the step or field it starts from
+/// and the fields its condition names; a line of its own file, an earlier one.
+fn check_follows(
+    f: &FollowsText,
+    line: &Line,
+    registry: &Registry,
+    place: &Place<'_>,
+    file_lines: &[LineText],
+    errors: &mut Vec<String>,
+) {
+    let Some(follows) = &line.follows else {
+        return;
+    };
+    let at = place.at(f.line.span().start);
+    let procedure = follows.procedure.as_str();
+    let Some(definition) = registry.current(procedure, line.opened.0) else {
+        errors.push(format!("{at}: no procedure “{procedure}” to follow"));
+        return;
+    };
+    if f.procedure.is_none() {
+        let earlier = file_lines
+            .iter()
+            .take_while(|l| l.name != line.name)
+            .any(|l| l.name == follows.line);
+        if !earlier {
+            errors.push(format!(
+                "{at}: line “{}” follows “{}”, not an earlier line of the file",
+                line.name, follows.line
+            ));
+        }
+    }
+    match (&f.start.step, &f.start.field) {
+        (Some(step), None) if definition.action(step.get_ref()).is_none() => errors.push(format!(
+            "{}: “{procedure}” has no action “{}”",
+            place.at(step.span().start),
+            step.get_ref()
+        )),
+        (None, Some(field)) if definition.field(field.get_ref()).is_none() => errors.push(format!(
+            "{}: “{procedure}” has no field “{}”",
+            place.at(field.span().start),
+            field.get_ref()
+        )),
+        (Some(_), None) | (None, Some(_)) => {}
+        _ => errors.push(format!(
+            "{at}: `follows.start` names a `step` or a `field` of the case followed"
+        )),
+    }
+    if f.start.days.is_some() && f.start.working_days.is_some() {
+        errors.push(format!(
+            "{at}: `follows.start` is `days` or `working_days` after it"
+        ));
+    }
+    for field in f.when.keys() {
+        if definition.field(field.get_ref()).is_none() {
+            errors.push(format!(
+                "{}: “{procedure}” has no field “{}”",
+                place.at(field.span().start),
+                field.get_ref()
+            ));
+        }
+    }
+    if line.vars.iter().any(|(k, _)| *k == follows.name) {
+        errors.push(format!(
+            "{at}: the case followed is the variable “{}”, which the line also draws",
+            follows.name
+        ));
     }
 }
 
@@ -693,11 +1114,17 @@ fn check_spec(spec: &Spec, at: &str, vars: &BTreeSet<&str>, errors: &mut Vec<Str
     match spec {
         Spec::Text(text) => {
             for name in placeholders(text) {
-                if !vars.contains(name) && !PLACEHOLDERS.contains(&name) {
+                let head = name.split('.').next().unwrap_or_default();
+                if !vars.contains(head) && !PLACEHOLDERS.contains(&name) {
                     errors.push(format!("{at}: unknown placeholder “{{{name}}}”"));
                 }
             }
         }
+        Spec::Deal(..) => errors.push(format!(
+            "{at}: `deal` is a line's variable (`vars`), dealt among its cases"
+        )),
+        Spec::Table(_, key) => check_spec(key, at, vars, errors),
+        Spec::Organisation { name, .. } => check_spec(name, at, vars, errors),
         Spec::Var(name) => {
             let head = name.split('.').next().unwrap_or_default();
             if !vars.contains(head) {
@@ -771,7 +1198,47 @@ fn compile_value(value: &toml::Value, at: &str, errors: &mut Vec<String>) -> Spe
                     Some("name") => Spec::Name,
                     Some("phone") => Spec::Phone,
                     Some("address") => Spec::Address,
-                    _ => bad("`gen` is person, company, name, phone or address"),
+                    Some("organisation") => {
+                        match (table.get("name"), table.get("code").and_then(T::as_str)) {
+                            (Some(name), Some(head))
+                                if head.len() < 17
+                                    && head.chars().all(|c| c.is_ascii_alphanumeric()) =>
+                            {
+                                Spec::Organisation {
+                                    name: Box::new(compile_value(name, at, errors)),
+                                    head: head.to_string(),
+                                }
+                            }
+                            _ => bad(
+                                "an organisation has a `name` and a `code` (the first characters of its credit code)",
+                            ),
+                        }
+                    }
+                    _ => bad("`gen` is person, company, organisation, name, phone or address"),
+                }
+            } else if let Some(items) = table.get("deal") {
+                let counts: Vec<u64> = table
+                    .get("counts")
+                    .and_then(T::as_array)
+                    .map(|c| {
+                        c.iter()
+                            .map(|x| x.as_integer().unwrap_or(0).max(0) as u64)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                match items.as_array() {
+                    Some(items) if !items.is_empty() && items.len() == counts.len() => Spec::Deal(
+                        items.iter().map(|v| compile_value(v, at, errors)).collect(),
+                        counts,
+                    ),
+                    _ => bad("`deal` is a list of values with `counts`, one per value"),
+                }
+            } else if let Some(name) = table.get("table") {
+                match (name.as_str(), table.get("key")) {
+                    (Some(name), Some(key)) => {
+                        Spec::Table(name.to_string(), Box::new(compile_value(key, at, errors)))
+                    }
+                    _ => bad("`table` names a table, with a `key`"),
                 }
             } else if let Some(items) = table.get("pick") {
                 let Some(items) = items.as_array().filter(|a| !a.is_empty()) else {

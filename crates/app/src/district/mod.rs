@@ -311,9 +311,30 @@ pub fn generate(
     calendar: &Calendar,
     offices: &[Arc<Office>],
 ) -> Result<Vec<Plan>> {
+    Ok(generate_lines(lines, seed, calendar, offices)?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// The cases of each line of `lines`, line by line. The lines of other procedures that some
+/// follow are generated first, from the same seed (each procedure has its own stream, so they
+/// are the cases those procedures' own files give).
+fn generate_lines(
+    lines: &Lines,
+    seed: u64,
+    calendar: &Calendar,
+    offices: &[Arc<Office>],
+) -> Result<Vec<Vec<Plan>>> {
+    let mut others: BTreeMap<&str, (&Lines, Vec<Vec<Plan>>)> = BTreeMap::new();
+    for (procedure, followed) in &lines.followed {
+        let plans = generate_lines(followed, seed, calendar, offices)?;
+        others.insert(procedure.as_str(), (followed.as_ref(), plans));
+    }
     let mut g = Gen::new(stream(seed, &lines.procedure), calendar, lines.people);
-    let mut plans = Vec::new();
+    let mut out: Vec<Vec<Plan>> = Vec::new();
     for line in &lines.lines {
+        let mut plans = Vec::new();
         let candidates: Vec<&Arc<Office>> = offices
             .iter()
             .filter(|o| o.code == line.department)
@@ -325,25 +346,123 @@ pub fn generate(
             )));
         }
         let weights: Vec<u64> = candidates.iter().map(|o| o.weight.max(1)).collect();
+        let dealt = decks(&mut g, line);
+        if let Some(follows) = &line.follows {
+            let (source, followed): (&Lines, &[Vec<Plan>]) =
+                match others.get(follows.procedure.as_str()) {
+                    Some((l, plans)) => (*l, plans.as_slice()),
+                    None => (lines, out.as_slice()),
+                };
+            let cases = source
+                .lines
+                .iter()
+                .position(|l| l.name == follows.line)
+                .and_then(|i| followed.get(i))
+                .ok_or_else(|| {
+                    AppError::Invalid(format!(
+                        "{}: no line “{}” of “{}” to follow",
+                        follows.place, follows.line, follows.procedure
+                    ))
+                })?;
+            let cases: Vec<&Plan> = cases
+                .iter()
+                .filter(|p| {
+                    let fields = fields_of(p);
+                    follows.when.iter().all(|(name, wanted)| {
+                        variable(&fields, name).is_some_and(|v| wanted.holds(&text_of(v)))
+                    })
+                })
+                .take(line.count)
+                .collect();
+            if cases.len() < line.count {
+                return Err(AppError::Invalid(format!(
+                    "{}: line “{}” follows {} cases, but “{}” gives {}",
+                    follows.place,
+                    line.name,
+                    line.count,
+                    follows.line,
+                    cases.len()
+                )));
+            }
+            for (k, followed) in cases.into_iter().enumerate() {
+                let office = candidates[weighted(&mut g, &weights)];
+                let variant = variant_of(&mut g, line, k);
+                let fields = fields_of(followed);
+                let from = match (&follows.step, &follows.field) {
+                    (Some(action), _) => followed
+                        .steps
+                        .iter()
+                        .rev()
+                        .find(|s| &s.action == action)
+                        .map(|s| s.on),
+                    (_, Some(field)) => fields
+                        .get(field)
+                        .and_then(Value::as_str)
+                        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()),
+                    _ => None,
+                };
+                let Some(from) = from else {
+                    return Err(AppError::Invalid(format!(
+                        "{}: a case of “{}” has no {} to follow from",
+                        follows.place,
+                        follows.line,
+                        follows
+                            .step
+                            .as_deref()
+                            .or(follows.field.as_deref())
+                            .unwrap_or("day")
+                    )));
+                };
+                let start = match (follows.days, follows.working_days) {
+                    (Some((lo, hi)), _) => g.later(from, lo, hi),
+                    (_, Some((lo, hi))) => g.later_wd(from, lo, hi),
+                    _ => g.workday(from),
+                };
+                let of = CaseOf {
+                    lines,
+                    line,
+                    variant,
+                    office,
+                    seq: line.seq_from + k as i64,
+                    dealt: dealt_at(&dealt, k),
+                };
+                let given = (
+                    follows.name.clone(),
+                    Value::Object(fields.into_iter().collect()),
+                );
+                let plan = case(&mut g.fork(), &of, start, Some(given));
+                let last = plan.steps.last().map(|s| s.on).unwrap_or(start);
+                if start < line.opened.0
+                    || start > line.opened.1
+                    || line.until.is_some_and(|until| last > until)
+                {
+                    return Err(AppError::Invalid(format!(
+                        "{}: a case of line “{}” runs {start}–{last}, outside its window",
+                        follows.place, line.name
+                    )));
+                }
+                plans.push(plan);
+            }
+            out.push(plans);
+            continue;
+        }
         let windows = line
             .windows
             .iter()
             .flat_map(|(from, to, count)| std::iter::repeat_n((*from, *to), *count));
         for (k, (from, to)) in windows.enumerate() {
             let office = candidates[weighted(&mut g, &weights)];
-            let variant = match line.variants.len() {
-                0 => None,
-                n if line.in_turn => Some(&line.variants[k % n]),
-                _ => {
-                    let w: Vec<u64> = line.variants.iter().map(|v| v.weight).collect();
-                    Some(&line.variants[weighted(&mut g, &w)])
-                }
+            let of = CaseOf {
+                lines,
+                line,
+                variant: variant_of(&mut g, line, k),
+                office,
+                seq: line.seq_from + k as i64,
+                dealt: dealt_at(&dealt, k),
             };
-            let seq = line.seq_from + k as i64;
             let mut start = g.between(from, to);
             loop {
-                let mut attempt = g.fork();
-                let plan = case(&mut attempt, lines, line, variant, office, start, seq);
+                let plan = case(&mut g.fork(), &of, start, None);
                 let last = plan.steps.last().map(|s| s.on).unwrap_or(start);
                 match line.until {
                     Some(until) if last > until && start > from => {
@@ -357,8 +476,98 @@ pub fn generate(
                 }
             }
         }
+        out.push(plans);
     }
-    Ok(plans)
+    for numbering in &lines.numbers {
+        number(numbering, &mut out);
+    }
+    Ok(out)
+}
+
+fn variant_of<'l>(g: &mut Gen<'_>, line: &'l Line, k: usize) -> Option<&'l lines::Variant> {
+    match line.variants.len() {
+        0 => None,
+        n if line.in_turn => Some(&line.variants[k % n]),
+        _ => {
+            let w: Vec<u64> = line.variants.iter().map(|v| v.weight).collect();
+            Some(&line.variants[weighted(g, &w)])
+        }
+    }
+}
+
+/// The order in which each dealt variable of a line deals its values: every value as often as
+/// its count, shuffled. (No draw at all for a line that deals nothing.)
+fn decks(g: &mut Gen<'_>, line: &Line) -> Vec<(String, Vec<usize>)> {
+    let mut decks = Vec::new();
+    for (name, spec) in &line.vars {
+        if let Spec::Deal(_, counts) = spec {
+            let mut deck: Vec<usize> = counts
+                .iter()
+                .enumerate()
+                .flat_map(|(i, n)| std::iter::repeat_n(i, *n as usize))
+                .collect();
+            g.rng.shuffle(&mut deck);
+            decks.push((name.clone(), deck));
+        }
+    }
+    decks
+}
+
+fn dealt_at(decks: &[(String, Vec<usize>)], k: usize) -> BTreeMap<String, usize> {
+    decks
+        .iter()
+        .map(|(name, deck)| (name.clone(), deck.get(k).copied().unwrap_or(0)))
+        .collect()
+}
+
+/// A case's fields as its steps left them.
+fn fields_of(plan: &Plan) -> BTreeMap<String, Value> {
+    let mut fields = BTreeMap::new();
+    for step in &plan.steps {
+        fields.extend(step.fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    fields
+}
+
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Numbers a field across the cases, per year, in the order of the days.
+fn number(numbering: &lines::Numbering, plans: &mut [Vec<Plan>]) {
+    let mut steps: Vec<(NaiveDate, usize, usize, usize)> = Vec::new();
+    for (l, line) in plans.iter().enumerate() {
+        for (p, plan) in line.iter().enumerate() {
+            for (s, step) in plan.steps.iter().enumerate() {
+                if numbering.actions.contains(&step.action) {
+                    let day = if numbering.by_opened {
+                        plan.steps[0].on
+                    } else {
+                        step.on
+                    };
+                    steps.push((day, l, p, s));
+                }
+            }
+        }
+    }
+    steps.sort_by_key(|(day, ..)| *day);
+    let mut counts: HashMap<i32, u32> = HashMap::new();
+    for (day, l, p, s) in steps {
+        let n = counts.entry(day.year()).or_default();
+        *n += 1;
+        let step = &mut plans[l][p].steps[s];
+        let text = numbering
+            .texts
+            .get(&step.action)
+            .unwrap_or(&numbering.text)
+            .replace("{year}", &day.year().to_string())
+            .replace("{n}", &n.to_string());
+        step.fields
+            .insert(numbering.field.clone(), Value::String(text));
+    }
 }
 
 /// A procedure's own stream of the seed (FNV-1a of its code mixed in).
@@ -390,6 +599,7 @@ fn weighted(g: &mut Gen<'_>, weights: &[u64]) -> usize {
 struct Context<'a> {
     vars: &'a BTreeMap<String, Value>,
     pools: &'a BTreeMap<String, Spec>,
+    tables: &'a BTreeMap<String, BTreeMap<String, Spec>>,
     office: &'a Office,
     on: NaiveDate,
     year: i32,
@@ -406,24 +616,46 @@ fn variable<'v>(vars: &'v BTreeMap<String, Value>, name: &str) -> Option<&'v Val
     Some(value)
 }
 
+/// Which case of a line is drawn: its office, its variant, its `{seq}` and the values dealt
+/// to it.
+struct CaseOf<'a> {
+    lines: &'a Lines,
+    line: &'a Line,
+    variant: Option<&'a lines::Variant>,
+    office: &'a Arc<Office>,
+    seq: i64,
+    dealt: BTreeMap<String, usize>,
+}
+
+/// One case's history from `start`, with the case it follows (its variable's name and value).
 fn case(
     g: &mut Gen<'_>,
-    lines: &Lines,
-    line: &Line,
-    variant: Option<&lines::Variant>,
-    office: &Arc<Office>,
+    of: &CaseOf<'_>,
     start: NaiveDate,
-    seq: i64,
+    followed: Option<(String, Value)>,
 ) -> Plan {
-    let mut vars = BTreeMap::new();
+    let CaseOf {
+        lines,
+        line,
+        variant,
+        office,
+        seq,
+        ref dealt,
+    } = *of;
+    let mut vars: BTreeMap<String, Value> = followed.into_iter().collect();
     let specs = line
         .vars
         .iter()
         .chain(variant.into_iter().flat_map(|v| v.vars.iter()));
     for (name, spec) in specs {
+        let spec = match (spec, dealt.get(name)) {
+            (Spec::Deal(items, _), Some(i)) => &items[*i],
+            _ => spec,
+        };
         let cx = Context {
             vars: &vars,
             pools: &lines.pools,
+            tables: &lines.tables,
             office,
             on: start,
             year: start.year(),
@@ -456,10 +688,11 @@ fn case(
                 continue;
             }
         }
-        let on = step_day(g, spec, steps.last().map(|s| s.on), start, &fields_so_far);
+        let on = step_day(g, spec, &steps, start, &fields_so_far);
         let cx = Context {
             vars: &vars,
             pools: &lines.pools,
+            tables: &lines.tables,
             office,
             on,
             year: start.year(),
@@ -498,13 +731,20 @@ fn case(
 fn step_day(
     g: &mut Gen<'_>,
     spec: &StepSpec,
-    previous: Option<NaiveDate>,
+    steps: &[Step],
     start: NaiveDate,
     fields: &BTreeMap<String, Value>,
 ) -> NaiveDate {
-    let Some(previous) = previous else {
+    let Some(previous) = steps.last().map(|s| s.on) else {
         return start;
     };
+    // The gap is measured from the last earlier step of the actions it names, if any.
+    let since = spec
+        .after
+        .as_ref()
+        .and_then(|gap| gap.from.as_ref())
+        .and_then(|from| steps.iter().rev().find(|s| from.holds(&s.action)))
+        .map_or(previous, |s| s.on);
     let mut on = if let Some(field) = &spec.on_field {
         fields
             .get(field)
@@ -513,19 +753,19 @@ fn step_day(
             .map(|d| g.workday_back(d))
             .unwrap_or(previous)
     } else {
-        match spec.after {
+        match &spec.after {
             Some(lines::Gap {
                 days: Some([lo, hi]),
                 ..
-            }) => g.later(previous, lo, hi),
+            }) => g.later(since, *lo, *hi),
             Some(lines::Gap {
                 working_days: Some([lo, hi]),
                 ..
-            }) => g.later_wd(previous, lo, hi),
+            }) => g.later_wd(since, *lo, *hi),
             Some(lines::Gap {
                 period_end: Some(n),
                 ..
-            }) => g.period_end(previous, n) + Duration::days(1),
+            }) => g.period_end(since, *n) + Duration::days(1),
             _ => previous,
         }
     };
@@ -575,6 +815,19 @@ fn draw(g: &mut Gen<'_>, spec: &Spec, cx: &Context<'_>) -> Option<Value> {
                 .collect(),
         ),
         Spec::Array(items) => Value::Array(items.iter().filter_map(|v| draw(g, v, cx)).collect()),
+        Spec::Deal(items, counts) => {
+            let i = weighted(g, counts);
+            return draw(g, &items[i], cx);
+        }
+        Spec::Table(name, key) => {
+            let key = text_of(&draw(g, key, cx)?);
+            let table = cx.tables.get(name)?;
+            return draw(g, table.get(&key).or_else(|| table.get("_"))?, cx);
+        }
+        Spec::Organisation { name, head } => {
+            let name = text_of(&draw(g, name, cx)?);
+            g.organisation(name, head)
+        }
     })
 }
 
@@ -599,14 +852,12 @@ fn fill(g: &mut Gen<'_>, text: &str, cx: &Context<'_>) -> String {
             out.push_str(v);
             continue;
         }
-        let value = if let Some(v) = cx.vars.get(name) {
-            match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            }
+        let value = if let Some(v) = variable(cx.vars, name) {
+            text_of(v)
         } else {
             match name {
                 "date" => cx.on.format("%Y-%m-%d").to_string(),
+                "step_year" => cx.on.year().to_string(),
                 "seq" => cx.seq.to_string(),
                 "place" => cx.office.place.clone(),
                 "name" => g.name(),
