@@ -7,11 +7,8 @@ use chrono::NaiveDate;
 use common::*;
 use fazhi_app::cases::Opening;
 use fazhi_app::{App, AppConfig, AppError};
-use fazhi_core::Timestamp;
-use fazhi_core::authz::Principal;
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{Actor, Command, Refusal};
-use fazhi_core::org::{Grant, Role};
 use fazhi_core::procedure::Registry;
 use fazhi_store::cases::CaseFilter;
 use fazhi_store::testing::TestDb;
@@ -31,22 +28,6 @@ fn app(store: &Store) -> App {
         Calendar::embedded().clone(),
         AppConfig::default(),
     )
-}
-
-/// 10:00 Beijing time on a date.
-fn at(date: &str) -> Timestamp {
-    let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
-    Timestamp::from_datetime(d.and_hms_opt(2, 0, 0).unwrap().and_utc())
-}
-
-fn clerk(department: &str) -> Principal {
-    Principal {
-        user_id: "clerk".into(),
-        user_name: "clerk".into(),
-        grants: vec![
-            Grant::new(Role::WindowClerk, region("210212"), Some(department.into())).unwrap(),
-        ],
-    }
 }
 
 fn applicant(on: &str) -> std::collections::BTreeMap<String, serde_json::Value> {

@@ -10,7 +10,6 @@ use common::*;
 use fazhi_app::cases::Opening;
 use fazhi_app::figures::Detail;
 use fazhi_app::{App, AppConfig};
-use fazhi_core::Timestamp;
 use fazhi_core::authz::Principal;
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{Actor, Command};
@@ -71,22 +70,6 @@ fn app(store: &Store, reports: &Path, report: &str) -> App {
             ..Default::default()
         },
     )
-}
-
-/// 10:00 Beijing time on a date.
-fn at(date: &str) -> Timestamp {
-    let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
-    Timestamp::from_datetime(d.and_hms_opt(2, 0, 0).unwrap().and_utc())
-}
-
-fn clerk(department: &str) -> Principal {
-    Principal {
-        user_id: "clerk".into(),
-        user_name: "clerk".into(),
-        grants: vec![
-            Grant::new(Role::WindowClerk, region("210212"), Some(department.into())).unwrap(),
-        ],
-    }
 }
 
 /// The figures' values for a region and a year, as (key, value) text.

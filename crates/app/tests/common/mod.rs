@@ -27,6 +27,28 @@ pub fn sample_app(store: &Store) -> App {
     )
 }
 
+/// 10:00 Beijing time on a date.
+pub fn at(date: &str) -> fazhi_core::Timestamp {
+    let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+    fazhi_core::Timestamp::from_datetime(d.and_hms_opt(2, 0, 0).unwrap().and_utc())
+}
+
+/// A window clerk of `department` in district 210212.
+pub fn clerk(department: &str) -> fazhi_core::authz::Principal {
+    fazhi_core::authz::Principal {
+        user_id: "clerk".into(),
+        user_name: "clerk".into(),
+        grants: vec![
+            fazhi_core::org::Grant::new(
+                fazhi_core::org::Role::WindowClerk,
+                region("210212"),
+                Some(department.into()),
+            )
+            .unwrap(),
+        ],
+    }
+}
+
 pub fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
