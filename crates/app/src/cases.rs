@@ -135,7 +135,9 @@ fn own_number(definition: &Definition, case: &Case) -> Option<String> {
 }
 
 impl App {
-    /// Opens a case with its definition's creating action.
+    /// Opens a case with the creating action named, or else the definition's first creating
+    /// action open to the actor (a clerk registers a walk-in application; the portal's system
+    /// takes the online one).
     pub async fn open(&self, opening: Opening<'_>) -> Result<StoredCase> {
         let definition = self.definition_on(opening.procedure, opening.on)?;
         let action = match opening.action {
@@ -143,7 +145,9 @@ impl App {
             None => definition
                 .actions
                 .iter()
-                .find(|a| a.creates())
+                .filter(|a| a.creates())
+                .find(|a| a.open_to(opening.actor))
+                .or_else(|| definition.actions.iter().find(|a| a.creates()))
                 .map(|a| a.code.clone())
                 .ok_or_else(|| {
                     AppError::Invalid(format!("程序“{}”没有登记操作", definition.code))

@@ -274,6 +274,19 @@ impl Action {
         self.from.iter().any(|s| s == NEW_STATE)
     }
 
+    /// Whether the actor holds one of the action's roles somewhere (where and in which
+    /// department the engine judges on the case itself).
+    pub fn open_to(&self, actor: crate::engine::Actor<'_>) -> bool {
+        match actor {
+            crate::engine::Actor::System => self.allows_system(),
+            crate::engine::Actor::User(p) => self
+                .roles
+                .iter()
+                .filter_map(|r| Role::parse(r))
+                .any(|r| p.has_role(r)),
+        }
+    }
+
     /// Every field the action accepts.
     pub fn accepts(&self, field: &str) -> bool {
         self.needs.iter().chain(self.may.iter()).any(|f| f == field)

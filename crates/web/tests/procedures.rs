@@ -903,3 +903,71 @@ async fn a_clerk_s_dates_keep_to_the_case_and_the_day() {
     .await;
     assert_eq!(replied.status, StatusCode::OK, "{}", replied.text());
 }
+
+#[tokio::test]
+async fn staff_open_the_procedures_and_the_ways_in_their_roles_allow() {
+    let w = district().await;
+    // A department's staff: walk-in requests (登记), not the portal's online action.
+    let staff = login(&w, "staff").await;
+    let list = get(&w, "/console/cases/new", &staff).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let list = list.text();
+    assert!(list.contains("procedure=disclosure_request"), "{list}");
+    assert!(!list.contains("procedure=administrative_penalty"), "{list}");
+    let form = get(
+        &w,
+        "/console/cases/new?procedure=disclosure_request",
+        &staff,
+    )
+    .await
+    .text();
+    assert!(form.contains(r#"name="action" value="register""#), "{form}");
+    assert!(!form.contains("apply_online"), "{form}");
+    // Several ways in: each offered, the one asked for shown.
+    let petition = get(
+        &w,
+        "/console/cases/new?procedure=petition&action=receive_transfer",
+        &staff,
+    )
+    .await
+    .text();
+    assert!(
+        petition.contains(r#"name="action" value="receive_transfer""#),
+        "{petition}"
+    );
+    for way in ["action=register", "action=receive_assignment"] {
+        assert!(petition.contains(way), "{way} in {petition}");
+    }
+    // An enforcement officer opens penalty cases only; a window clerk is offered no petition.
+    let officer = login(&w, "officer").await;
+    let list = get(&w, "/console/cases/new", &officer).await.text();
+    assert!(list.contains("procedure=administrative_penalty"), "{list}");
+    assert!(!list.contains("procedure=disclosure_request"), "{list}");
+    let clerk = login(&w, "clerk").await;
+    let refused = get(&w, "/console/cases/new?procedure=petition", &clerk)
+        .await
+        .text();
+    assert!(!refused.contains(r#"name="action""#), "{refused}");
+
+    // Through the API, the opening action defaults to the one the caller may take.
+    let token = token(&w, "staff").await;
+    let created = api(
+        &w,
+        "POST",
+        "/api/v1/cases",
+        &token,
+        json!({"procedure": "reconsideration", "fields": {
+            "applicant": {"kind": "person", "name": "李四", "id_number": "11010519491231002X", "phone": "13812345678"},
+            "received_on": "2019-09-26",
+            "channel": "post",
+            "respondent": "旅顺口区市场监督管理局",
+            "act_description": "旅市监罚〔2019〕12号行政处罚决定",
+            "act_category": "penalty",
+            "claims": "撤销该行政处罚决定",
+            "facts_reasons": "认定事实不清",
+            "known_on": "2019-09-20"
+        }}),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+}

@@ -14,7 +14,8 @@ use serde::Deserialize;
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewCase {
     procedure: String,
-    /// The creating action; the definition's only creating action when omitted.
+    /// The creating action; when omitted, the definition's first creating action open to
+    /// the caller's roles.
     action: Option<String>,
     department: Option<String>,
     #[serde(default)]

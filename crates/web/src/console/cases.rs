@@ -332,6 +332,8 @@ pub struct NewCasePage {
     pub procedures: Vec<(String, String)>,
     pub procedure: String,
     pub procedure_name: String,
+    /// The opening actions open to the user (code, label), when there is more than one.
+    pub choices: Vec<(String, String)>,
     pub action: String,
     pub action_label: String,
     pub basis: String,
@@ -342,40 +344,70 @@ pub struct NewCasePage {
 #[derive(Deserialize)]
 struct NewQuery {
     procedure: Option<String>,
+    action: Option<String>,
 }
 
+/// The actions that open a case of `definition` and that `principal` may take.
+fn openings<'a>(
+    definition: &'a fazhi_core::procedure::Definition,
+    principal: &fazhi_core::authz::Principal,
+) -> impl Iterator<Item = &'a fazhi_core::procedure::Action> {
+    definition
+        .actions
+        .iter()
+        .filter(move |a| a.creates() && a.open_to(Actor::User(principal)))
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn new_page(
     state: &AppState,
     staff: &Staff,
     path: &str,
     procedure: Option<String>,
+    action: Option<&str>,
     form: &[(String, String)],
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let english = staff.lang == Lang::En;
     let today = state.app.store().today();
+    let principal = staff.user.principal();
+    // Only the procedures the user may open a case of.
     let procedures: Vec<(String, String)> = state
         .app
         .procedures()
         .procedures(today)
         .into_iter()
+        .filter(|d| openings(d, &principal).next().is_some())
         .map(|d| (d.code.clone(), d.name.get(english).to_string()))
         .collect();
     let definition = procedure
         .as_deref()
-        .and_then(|p| state.app.procedures().current(p, today));
+        .and_then(|p| state.app.procedures().current(p, today))
+        .filter(|d| openings(d, &principal).next().is_some());
+    let choices: Vec<(String, String)> = definition
+        .map(|d| {
+            openings(d, &principal)
+                .map(|a| (a.code.clone(), a.label.get(english).to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
     let departments = crate::console::department_names(state).await?;
-    let (action, action_label, basis, mut inputs) =
-        match definition.and_then(|d| d.actions.iter().find(|a| a.creates()).map(|a| (d, a))) {
-            Some((d, a)) => (
-                a.code.clone(),
-                a.label.get(english).to_string(),
-                a.basis.clone(),
-                inputs(d, &a.needs, &a.may, english, &departments, &[]),
-            ),
-            None => (String::new(), String::new(), String::new(), Vec::new()),
-        };
+    let chosen = definition.and_then(|d| {
+        openings(d, &principal)
+            .find(|a| action.is_some_and(|code| a.code == code))
+            .or_else(|| openings(d, &principal).next())
+            .map(|a| (d, a))
+    });
+    let (action, action_label, basis, mut inputs) = match chosen {
+        Some((d, a)) => (
+            a.code.clone(),
+            a.label.get(english).to_string(),
+            a.basis.clone(),
+            inputs(d, &a.needs, &a.may, english, &departments, &[]),
+        ),
+        None => (String::new(), String::new(), String::new(), Vec::new()),
+    };
     refill(&mut inputs, form);
     Ok(render_page(
         NewCasePage {
@@ -386,6 +418,11 @@ async fn new_page(
             procedure_name: definition
                 .map(|d| d.name.get(english).to_string())
                 .unwrap_or_default(),
+            choices: if choices.len() > 1 {
+                choices
+            } else {
+                Vec::new()
+            },
             action,
             action_label,
             basis,
@@ -408,6 +445,7 @@ async fn new_form(
         &staff,
         uri.path(),
         q.procedure,
+        q.action.as_deref(),
         &[],
         None,
         StatusCode::OK,
@@ -455,6 +493,7 @@ async fn create(
                 &staff,
                 uri.path(),
                 Some(procedure),
+                value_of(&form, "action"),
                 &form,
                 Some(e.message_in(staff.lang)),
                 status,
