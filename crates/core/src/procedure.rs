@@ -487,6 +487,16 @@ pub const ROLES: &[(&str, RoleOf, &str)] = &[
         RoleOf::Field,
         "the date field after which a certificate is no longer valid",
     ),
+    (
+        "applicant_clocks",
+        RoleOf::Clock,
+        "the time limits an applicant is told of when following the case (by their own names, while they run)",
+    ),
+    (
+        "applicant_answer",
+        RoleOf::Field,
+        "the fields of the answer an applicant sees when following the case (its date, number, text)",
+    ),
 ];
 
 impl Definition {

@@ -363,3 +363,103 @@ async fn dates_that_have_not_happened_are_refused_and_nothing_is_recorded() {
         accepted.text()
     );
 }
+
+#[tokio::test]
+async fn tracking_shows_the_time_limit_that_concerns_the_applicant_and_then_the_answer() {
+    use fazhi_core::engine::{Actor, Command};
+    // Thursday 2019-09-26: 20 working days across National Day (with the make-up working days
+    // 09-29 and 10-12) end on 2019-10-29.
+    let w = district("2019-09-26").await;
+    let receipt = apply(&w, "张三", "13812345678", &[]).await;
+    let page = track(&w, &receipt, "5678").await.text();
+    assert!(
+        page.contains("答复期限") && page.contains("2019-10-29"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("补正期限") && !page.contains("办理结果"),
+        "{page}"
+    );
+
+    let staff = fazhi_core::authz::Principal {
+        user_id: "staff".into(),
+        user_name: "staff".into(),
+        grants: vec![
+            fazhi_core::org::Grant::new(
+                Role::DepartmentStaff,
+                w.region.clone(),
+                Some(office(&w).to_string()),
+            )
+            .unwrap(),
+        ],
+    };
+    let case = w.db.store.case_by_receipt(&receipt).await.unwrap().unwrap();
+    let act = |version: i64, action: &str, fields: serde_json::Value| Command {
+        action: action.into(),
+        expected_version: version,
+        fields: serde_json::from_value(fields).unwrap(),
+        on: w.state.app.today(),
+    };
+    // A supplement is asked for: the applicant sees that deadline by its name, and the reply
+    // period (which starts again from the supplement) is not shown as running.
+    w.state
+        .app
+        .act(
+            Actor::User(&staff),
+            &case.case.id,
+            act(
+                1,
+                "request_supplement",
+                serde_json::json!({"supplement_items": "身份证明复印件", "supplement_deadline": "2019-10-15"}),
+            ),
+        )
+        .await
+        .unwrap();
+    let page = track(&w, &receipt, "5678").await.text();
+    assert!(
+        page.contains("补正期限") && page.contains("2019-10-15"),
+        "{page}"
+    );
+    assert!(!page.contains("答复期限"), "{page}");
+
+    // Supplemented and answered: the answer is shown, and no time limit runs any more.
+    w.state
+        .app
+        .act(
+            Actor::User(&staff),
+            &case.case.id,
+            act(
+                2,
+                "supplement_received",
+                serde_json::json!({"supplement_received_on": "2019-09-26"}),
+            ),
+        )
+        .await
+        .unwrap();
+    w.state
+        .app
+        .act(
+            Actor::User(&staff),
+            &case.case.id,
+            act(
+                3,
+                "reply",
+                serde_json::json!({"reply_type": "disclose", "reply_on": "2019-09-26", "reply_no": "旅政办依复〔2019〕5号", "reply_summary": "所申请信息予以公开，见附件。"}),
+            ),
+        )
+        .await
+        .unwrap();
+    let page = track(&w, &receipt, "5678").await.text();
+    for shown in [
+        "办理结果",
+        "旅政办依复〔2019〕5号",
+        "所申请信息予以公开",
+        "2019-09-26",
+    ] {
+        assert!(page.contains(shown), "{shown} in {page}");
+    }
+    assert!(
+        !page.contains("答复期限") && !page.contains("截至"),
+        "{page}"
+    );
+}

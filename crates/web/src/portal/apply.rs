@@ -437,9 +437,13 @@ struct StatusView {
     department: String,
     state: String,
     finished: bool,
-    due: Option<String>,
+    /// The running time limits that concern the applicant (the definition's
+    /// `applicant_clocks`), each by its own name: (name, last day).
+    deadlines: Vec<(String, String)>,
     steps: Vec<(String, String)>,
     fields: Vec<(String, String)>,
+    /// The answer as recorded (the definition's `applicant_answer` fields that hold a value).
+    answer: Vec<(String, String)>,
 }
 
 async fn track_form(lang: Lang) -> Response {
@@ -590,12 +594,46 @@ async fn status_view(
         department,
         state: definition.state_label(&case.case.state, english),
         finished: case.terminal,
-        due: if case.terminal {
-            None
-        } else {
-            case.next_due.clone()
-        },
+        deadlines: applicant_deadlines(state, definition, case, english),
         steps,
         fields,
+        answer: definition
+            .role("applicant_answer")
+            .iter()
+            .filter_map(|code| {
+                let value = case.case.fields.get(code)?;
+                let label = definition.field(code)?.label.get(english).to_string();
+                Some((label, show_value(definition, code, value, english)))
+            })
+            .collect(),
     })
+}
+
+/// The time limits an applicant is told of: those of the definition's `applicant_clocks` now
+/// running (a paused one is not shown as if it ran), by their own names — the 补正期限 while a
+/// supplement is awaited, the 答复期限 otherwise — never another clock under a general label.
+fn applicant_deadlines(
+    state: &AppState,
+    definition: &Definition,
+    case: &StoredCase,
+    english: bool,
+) -> Vec<(String, String)> {
+    let calendar = state.app.calendar();
+    let today = state.app.today();
+    definition
+        .role("applicant_clocks")
+        .iter()
+        .filter_map(|code| {
+            let clock = definition.clock(code)?;
+            let running = case
+                .case
+                .clock(code)
+                .filter(|c| c.status == fazhi_core::engine::ClockStatus::Running)?;
+            let due = fazhi_core::engine::clock_due(clock, running, &calendar, today).ok()?;
+            Some((
+                clock.label.get(english).to_string(),
+                due.date.format("%Y-%m-%d").to_string(),
+            ))
+        })
+        .collect()
 }
