@@ -735,10 +735,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Some(path) => std::fs::write(&path, &bytes)
                     .with_context(|| format!("无法写入 {}", path.display()))?,
                 None if format == "docx" => bail!("DOCX 须用 --out 指定输出文件"),
-                None => {
-                    use std::io::Write;
-                    std::io::stdout().write_all(&bytes)?;
-                }
+                None => print_out(&bytes)?,
             }
             if !report.consistency.ok {
                 eprintln!("注意：有记录不符合勾稽关系（一 + 二 = 三（七） + 四），详见报告末尾。");
@@ -872,7 +869,7 @@ fn calendar(command: CalendarCommand) -> Result<ExitCode> {
                     day.name
                 ));
             }
-            print!("{out}");
+            print_out(out.as_bytes())?;
         }
         CalendarCommand::Due {
             from,
@@ -888,13 +885,25 @@ fn calendar(command: CalendarCommand) -> Result<ExitCode> {
                 _ => unreachable!("clap requires one length"),
             };
             let due = calendar.due(from, length, &[], &[])?;
-            println!("{}", due.date.format("%Y-%m-%d"));
+            let mut out = format!("{}\n", due.date.format("%Y-%m-%d"));
             for line in &due.explanation.lines {
-                println!("{line}");
+                out.push_str(line);
+                out.push('\n');
             }
+            print_out(out.as_bytes())?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to standard output; a reader that stops early (`| head`) is not an error.
+fn print_out(bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 fn hex_string(bytes: &[u8]) -> String {

@@ -513,3 +513,36 @@ fn a_report_on_a_folder_without_records_says_so_and_creates_nothing() {
     assert!(!out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("没有任何记录"), "{}", text(&out));
 }
+
+/// `fazhi calendar days … | head`: a reader that stops early ends the command quietly, with
+/// success (it used to panic and exit 101).
+#[test]
+fn output_read_only_in_part_is_not_an_error() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fazhi"))
+        .args([
+            "calendar",
+            "days",
+            "--from",
+            "2019-01-01",
+            "--to",
+            "2026-12-31",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run fazhi");
+    let mut first = [0u8; 64];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("the first lines");
+    // The pipe is closed (dropped) with most of the output unread.
+    let out = child.wait_with_output().expect("fazhi ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(String::from_utf8_lossy(&first).starts_with("2019-01-01\trestday"));
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
