@@ -828,6 +828,19 @@ impl App {
         Ok(out)
     }
 
+    /// The year a report opens on for a region: the latest finished year with records (the
+    /// demo's 2019, a district that started last year), or last year when none has any.
+    pub async fn default_report_year(&self, code: &str, region: &RegionCode) -> Result<i32> {
+        let last_year = self.today().year() - 1;
+        let spec = self.report(code)?;
+        self.ensure_figures_built(spec).await?;
+        Ok(self
+            .store()
+            .latest_figure_year(code, region, last_year)
+            .await?
+            .unwrap_or(last_year))
+    }
+
     /// The figures a case counts toward, in every report the installation uses; `None` when
     /// no report counts its procedure (nothing to write).
     pub(crate) fn figure_members(

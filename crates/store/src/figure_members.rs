@@ -140,6 +140,29 @@ impl Store {
         Ok(out)
     }
 
+    /// The latest year, up to `up_to`, in which a case of the region counts toward a figure of
+    /// the report for that year alone or from it on (not the figures of every year).
+    pub async fn latest_figure_year(
+        &self,
+        report: &str,
+        region: &RegionCode,
+        up_to: i32,
+    ) -> Result<Option<i32>> {
+        let year: Option<i64> = on_db!(&self.db, pool => {
+            sqlx::query_scalar(
+                "SELECT MAX(from_year) FROM figure_members \
+                 WHERE report = $1 AND from_year > $2 AND from_year <= $3 AND region LIKE $4",
+            )
+            .bind(report.to_string())
+            .bind(i64::from(NO_START))
+            .bind(i64::from(up_to))
+            .bind(format!("{}%", region.significant_prefix()))
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(year.and_then(|y| i32::try_from(y).ok()))
+    }
+
     /// The fingerprint of the figures a report's rows were last built from, if they were.
     pub async fn figure_build(&self, report: &str) -> Result<Option<String>> {
         on_db!(&self.db, pool => {

@@ -382,3 +382,29 @@ async fn the_dashboard_sets_the_year_beside_the_last_with_charts_and_their_numbe
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_report_and_the_dashboard_open_on_the_latest_year_with_records() {
+    let w = district().await;
+    let justice = login(&w, "justice").await;
+    // Nothing recorded: last year (today is 2026-03-02).
+    let empty = get(&w, PAGE, &justice).await.text();
+    assert!(
+        empty.contains("旅顺口区2025年法治政府建设年度报告"),
+        "{empty}"
+    );
+    // Records of 2024 only: the report and the dashboard open on 2024, not on an empty 2025.
+    let staff = token(&w, "staff").await;
+    receive(&w, &staff, "李三", "2024-11-05").await;
+    let report = get(&w, PAGE, &justice).await.text();
+    assert!(
+        report.contains("旅顺口区2024年法治政府建设年度报告"),
+        "{report}"
+    );
+    let leader = login(&w, "leader").await;
+    let dashboard = get(&w, "/console/dashboard", &leader).await.text();
+    assert!(
+        dashboard.contains(r#"<option value="2024" selected"#),
+        "{dashboard}"
+    );
+}

@@ -66,8 +66,15 @@ struct YearQuery {
     saved: Option<String>,
 }
 
-fn year_of(state: &AppState, asked: Option<i32>) -> i32 {
-    asked.unwrap_or(state.app.today().year() - 1)
+/// The year asked for, or the latest finished year with records of the user's region.
+async fn year_of(state: &AppState, staff: &Staff, asked: Option<i32>) -> Result<i32, WebError> {
+    match asked {
+        Some(year) => Ok(year),
+        None => {
+            let region = super::reports::report_region(staff)?;
+            Ok(state.app.default_report_year(CODE, &region).await?)
+        }
+    }
 }
 
 /// A paragraph as the page shows it.
@@ -216,19 +223,22 @@ async fn show(
     OriginalUri(uri): OriginalUri,
     Query(q): Query<YearQuery>,
 ) -> Response {
-    let year = year_of(&state, q.year);
     let notice = q
         .saved
         .map(|_| staff.lang.texts().get("annual.saved").to_string());
-    page(
-        &state,
-        &staff,
-        uri.path(),
-        year,
-        notice,
-        None,
-        StatusCode::OK,
-    )
+    async {
+        let year = year_of(&state, &staff, q.year).await?;
+        page(
+            &state,
+            &staff,
+            uri.path(),
+            year,
+            notice,
+            None,
+            StatusCode::OK,
+        )
+        .await
+    }
     .await
     .or_error_page(staff.lang)
 }
@@ -239,7 +249,7 @@ async fn download(
     Query(q): Query<YearQuery>,
 ) -> Response {
     async {
-        let year = year_of(&state, q.year);
+        let year = year_of(&state, &staff, q.year).await?;
         let code = q.format.as_deref().unwrap_or("docx");
         let format = Format::from_code(code).ok_or_else(|| {
             WebError::Invalid(format!(
@@ -365,18 +375,21 @@ async fn edit_paragraph(
     OriginalUri(uri): OriginalUri,
     Query(q): Query<YearQuery>,
 ) -> Response {
-    let year = year_of(&state, q.year);
     let id = q.id.unwrap_or_default();
-    paragraph_page(
-        &state,
-        &staff,
-        uri.path(),
-        year,
-        &id,
-        None,
-        None,
-        StatusCode::OK,
-    )
+    async {
+        let year = year_of(&state, &staff, q.year).await?;
+        paragraph_page(
+            &state,
+            &staff,
+            uri.path(),
+            year,
+            &id,
+            None,
+            None,
+            StatusCode::OK,
+        )
+        .await
+    }
     .await
     .or_error_page(staff.lang)
 }

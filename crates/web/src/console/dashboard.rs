@@ -206,7 +206,12 @@ async fn dashboard(
             )
         };
         let this_year = state.app.today().year();
-        let year = q.year.unwrap_or(this_year - 1);
+        let year = match (q.year, super::reports::report_region(&staff)) {
+            (Some(year), _) => year,
+            // The latest finished year with records, not an empty last year.
+            (None, Ok(region)) => state.app.default_report_year(REPORT, &region).await?,
+            (None, Err(_)) => this_year - 1,
+        };
         let sees_region = super::reports::report_region(&staff).is_ok();
         let (figures, figures_chart) = if sees_region {
             let figure_rows = figure_rows(&state, &staff, year).await?;
@@ -322,7 +327,13 @@ async fn figures_csv(
 ) -> Response {
     async {
         let t = staff.lang.texts();
-        let year = q.year.unwrap_or(state.app.today().year() - 1);
+        let year = match q.year {
+            Some(year) => year,
+            None => {
+                let region = super::reports::report_region(&staff)?;
+                state.app.default_report_year(REPORT, &region).await?
+            }
+        };
         let rows = figure_rows(&state, &staff, year).await?;
         Ok::<_, WebError>(csv(
             &format!("figures-{year}.csv"),
