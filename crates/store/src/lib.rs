@@ -141,20 +141,22 @@ impl Store {
         self.writer.submit_bulk(batches).await
     }
 
-    /// Refreshes the planner's statistics of the case and publication tables (after a bulk
-    /// load, and now and then while serving): SQLite has none until told, and without them it
-    /// takes any region range for a narrow one; PostgreSQL's autovacuum would get there, later.
+    /// Refreshes the planner's statistics of the case, publication and report-figure tables
+    /// (after a bulk load, and now and then while serving): SQLite has none until told, and
+    /// without them it takes any region range for a narrow one; PostgreSQL's autovacuum would
+    /// get there, later (until then a province's figures are sorted on disk instead of summed
+    /// from the index: 2.2 s against 0.46 s).
     pub async fn optimize(&self) -> Result<()> {
         match &self.db {
             db::Db::Sqlite(pool) => {
-                sqlx::raw_sql("PRAGMA analysis_limit = 0; ANALYZE cases; ANALYZE publications;")
+                sqlx::raw_sql("PRAGMA analysis_limit = 0; ANALYZE cases; ANALYZE publications; ANALYZE figure_members;")
                     .execute(pool)
                     .await?;
             }
             db::Db::Postgres(pool) => {
                 // VACUUM too: it marks pages all-visible, which index-only scans (the capped
                 // counts) need to skip the table.
-                sqlx::raw_sql("VACUUM (ANALYZE) cases, publications")
+                sqlx::raw_sql("VACUUM (ANALYZE) cases, publications, figure_members")
                     .execute(pool)
                     .await?;
             }
