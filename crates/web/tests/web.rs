@@ -867,3 +867,26 @@ async fn only_the_installations_administrator_starts_a_whole_verification() {
     let refused = post_form(&w, "/console/audit/verify", &[], &admin).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+/// A login that may see nothing of the console (a member of the public) gets a page that says
+/// so — with a way to sign out, so that the browser is not stuck with it.
+#[tokio::test]
+async fn a_page_refused_offers_a_way_out() {
+    let w = world(
+        fazhi_store::Engine::Sqlite,
+        "2019-09-26",
+        &[],
+        &[("citizen", fazhi_core::org::Role::PublicApplicant, None)],
+        None,
+    )
+    .await;
+    let cookie = login(&w, "citizen").await;
+    let page = get(&w, "/console", &cookie).await;
+    assert_eq!(page.status, axum::http::StatusCode::FORBIDDEN);
+    assert!(
+        page.text()
+            .contains(r#"<form method="post" action="/console/logout">"#),
+        "{}",
+        page.text()
+    );
+}
