@@ -67,7 +67,7 @@ fn the_demo_seeds_once_and_prints_its_logins() {
     // reconsideration and litigation (司法局), petitions (信访局), legal aid (法律援助中心).
     for (login, office) in [
         ("gov", "区政府办公室"),
-        ("fuyi", "司法局·行政复议与应诉"),
+        ("fuyike", "司法局·行政复议与应诉"),
         ("xinfang", "信访局"),
         ("yuanzhu", "法律援助中心"),
     ] {
