@@ -38,7 +38,7 @@ struct Cli {
 
 #[derive(Args, Clone)]
 struct StoreArgs {
-    /// Data folder for the embedded SQLite store [default: ./fazhi-data]
+    /// Data folder for the embedded SQLite store [default: ./fazhi-data; for `fazhi demo`, ./fazhi-demo]
     #[arg(long, global = true)]
     data: Option<PathBuf>,
     /// PostgreSQL URL (postgres://user:password@host/db) instead of the data folder

@@ -561,3 +561,10 @@ fn output_read_only_in_part_is_not_an_error() {
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// The demo's help names the folder the demo really uses (README: `./fazhi-demo`).
+#[test]
+fn the_demo_help_names_its_own_folder() {
+    let help = ok(&["demo", "--help"]);
+    assert!(help.contains("./fazhi-demo"), "{help}");
+}

@@ -358,6 +358,18 @@ async fn supervision_counts_certificates_and_is_for_the_justice_bureau() {
     let html = page.text();
     assert!(html.contains("有效执法证"));
     assert!(html.contains(">2</a>"), "two valid certificates: {html}");
+    // The case-file evaluations are a section of the page, not part of its <title>.
+    let title =
+        &html[html.find("<title>").unwrap() + "<title>".len()..html.find("</title>").unwrap()];
+    assert!(
+        !title.contains("案卷评查") && !title.contains('<'),
+        "{title}"
+    );
+    let body = &html[html.find("<main").unwrap()..];
+    assert!(
+        body.contains("<h2>案卷评查（本年，按被评查单位）</h2>"),
+        "{body}"
+    );
     assert!(
         html.contains("bad\" href=\"/console/cases?ids="),
         "one expiring, in red"
