@@ -145,6 +145,43 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
+/// Free text as published: the ID numbers and mobile phone numbers written in it are masked as
+/// their own fields would be (`110105********002X`, `138****5678`), so that a note or a
+/// decision's summary does not publish what the party's fields hide.
+pub fn mask_in_text(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let alnum = |i: usize| chars.get(i).is_some_and(char::is_ascii_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() || (i > 0 && alnum(i - 1)) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let mut end = i;
+        while end < chars.len() && chars[end].is_ascii_digit() {
+            end += 1;
+        }
+        // An ID number's check character may be X.
+        if end - i == 17 && matches!(chars.get(end), Some('X' | 'x')) {
+            end += 1;
+        }
+        let run: String = chars[i..end].iter().collect();
+        let whole = !alnum(end);
+        let shown = match run.len() {
+            18 if whole => format!("{}********{}", &run[..6], &run[14..]),
+            11 if whole && run.starts_with('1') && matches!(run.as_bytes()[1], b'3'..=b'9') => {
+                mask_phone(&run)
+            }
+            _ => run,
+        };
+        out.push_str(&shown);
+        i = end;
+    }
+    out
+}
+
 /// A phone number on a public page: `138****5678`.
 pub fn mask_phone(phone: &str) -> String {
     let digits: Vec<char> = phone.chars().filter(|c| c.is_ascii_digit()).collect();
@@ -161,6 +198,20 @@ pub fn mask_phone(phone: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn id_and_phone_numbers_written_in_free_text_are_masked() {
+        let text = "申请人张三（身份证号11010519491231002X，电话13812345678）对旅市监罚〔2019〕12号决定不服，联系座机0411-86612345，订单号1234567890123456789。";
+        let masked = mask_in_text(text);
+        assert_eq!(
+            masked,
+            "申请人张三（身份证号110105********002X，电话138****5678）对旅市监罚〔2019〕12号决定不服，联系座机0411-86612345，订单号1234567890123456789。"
+        );
+        // Digits inside a longer code are not a number of their own.
+        assert_eq!(mask_in_text("A13812345678B"), "A13812345678B");
+        assert_eq!(mask_in_text("无"), "无");
+    }
+
     use super::*;
 
     #[test]

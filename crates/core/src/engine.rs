@@ -1583,7 +1583,7 @@ pub fn published(definition: &Definition, case: &Case) -> Vec<Published> {
                     .map(|i| i.masked())
                     .unwrap_or_else(|_| "*".repeat(s.chars().count())),
                 (_, Value::String(s)) if !field.values.is_empty() => label_of(field, s),
-                (_, Value::String(s)) => s.clone(),
+                (_, Value::String(s)) => crate::codes::mask_in_text(s),
                 (_, Value::Array(items)) => items
                     .iter()
                     .filter_map(text_of)
