@@ -124,6 +124,20 @@ impl ReportSpec {
     }
 }
 
+impl FigureSpec {
+    /// Whether the figure counts cases of this procedure (it carries one of the figure's tags).
+    pub fn counts(&self, definition: &Definition) -> bool {
+        self.tags.iter().any(|t| definition.counts_for(t))
+    }
+}
+
+impl ReportSpec {
+    /// Whether some figure of the report counts cases of this procedure.
+    pub fn counts(&self, definition: &Definition) -> bool {
+        self.figures.iter().any(|f| f.counts(definition))
+    }
+}
+
 /// A figure, declared.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -450,11 +464,7 @@ pub fn check(spec: &ReportSpec, registry: &Registry) -> std::result::Result<(), 
     let code = &spec.report.code;
     let mut errors = Vec::new();
     for f in spec.figures.iter().filter(|f| !f.tags.is_empty()) {
-        let counted: Vec<&Definition> = registry
-            .all()
-            .iter()
-            .filter(|d| f.tags.iter().any(|t| d.counts_for(t)))
-            .collect();
+        let counted: Vec<&Definition> = registry.all().iter().filter(|d| f.counts(d)).collect();
         if counted.is_empty() {
             errors.push(format!(
                 "report {code}: figure {}: no procedure counts toward {} (list it under [[pending]] until one does)",
@@ -650,7 +660,7 @@ pub fn members(
 ) -> Vec<FigureMember> {
     spec.figures
         .iter()
-        .filter(|f| f.tags.iter().any(|t| definition.counts_for(t)))
+        .filter(|f| f.counts(definition))
         .filter_map(|f| {
             let (from_year, to_year) = years(f, definition, case)?;
             if let Some(want) = f.late
@@ -679,28 +689,22 @@ pub fn fingerprint(spec: &ReportSpec, registry: &Registry) -> String {
     use sha2::Digest;
     let mut hash = sha2::Sha256::new();
     hash.update(format!("members v1\n{:?}\n", spec.figures));
-    for d in registry.all() {
-        if spec
-            .figures
-            .iter()
-            .any(|f| f.tags.iter().any(|t| d.counts_for(t)))
-        {
-            hash.update(serde_json::to_string(d).expect("a definition serialises"));
-        }
+    for d in registry.all().iter().filter(|d| spec.counts(d)) {
+        hash.update(serde_json::to_string(d).expect("a definition serialises"));
     }
     hex::encode(hash.finalize())
 }
 
-/// The procedures a report reads: every code tagged by one of its figures.
-fn procedures(spec: &ReportSpec, registry: &Registry) -> Vec<String> {
+/// The procedures the report's figures that `keep` count: every code one of them tags.
+fn procedures(
+    spec: &ReportSpec,
+    registry: &Registry,
+    keep: impl Fn(&FigureSpec) -> bool,
+) -> Vec<String> {
     let mut codes: Vec<String> = registry
         .all()
         .iter()
-        .filter(|d| {
-            spec.figures
-                .iter()
-                .any(|f| f.tags.iter().any(|t| d.counts_for(t)))
-        })
+        .filter(|d| spec.figures.iter().any(|f| keep(f) && f.counts(d)))
         .map(|d| d.code.clone())
         .collect();
     codes.sort();
@@ -848,12 +852,7 @@ impl App {
         definition: &Definition,
         case: &Case,
     ) -> Option<Vec<FigureMember>> {
-        let counted = self.reports.iter().any(|r| {
-            r.figures
-                .iter()
-                .any(|f| f.tags.iter().any(|t| definition.counts_for(t)))
-        });
-        if !counted {
+        if !self.reports.iter().any(|r| r.counts(definition)) {
             return None;
         }
         let calendar = self.calendar();
@@ -870,8 +869,12 @@ impl App {
     /// upgrade, a changed report file or a restored backup, they are rebuilt from every case
     /// of the procedures it counts). Returns how many cases were read, 0 when nothing was to do.
     pub async fn ensure_figures_built(&self, spec: &ReportSpec) -> Result<usize> {
-        let fingerprint = fingerprint(spec, self.procedures());
         let code = &spec.report.code;
+        // Computed once with the application (its report files and definitions are fixed).
+        let fingerprint = match self.figure_fingerprints.get(code) {
+            Some(f) => f.clone(),
+            None => fingerprint(spec, self.procedures()),
+        };
         if self.store().figure_build(code).await?.as_deref() == Some(fingerprint.as_str()) {
             return Ok(0);
         }
@@ -882,7 +885,7 @@ impl App {
         tracing::info!(report = %code, "counting the cases into the report's figures");
         self.store().clear_figure_members(code).await?;
         let read = self
-            .recount_figures(spec, &procedures(spec, self.procedures()), false)
+            .recount_figures(spec, &procedures(spec, self.procedures(), |_| true), false)
             .await?;
         self.store().finish_figure_build(code, &fingerprint).await?;
         tracing::info!(report = %code, cases = read, "figures rebuilt");
@@ -938,19 +941,7 @@ impl App {
     pub async fn refresh_dated_figures(&self, calendar_changed: bool) -> Result<usize> {
         let mut read = 0;
         for spec in self.reports.iter() {
-            let mut codes: Vec<String> = self
-                .procedures()
-                .all()
-                .iter()
-                .filter(|d| {
-                    spec.figures
-                        .iter()
-                        .any(|f| f.late.is_some() && f.tags.iter().any(|t| d.counts_for(t)))
-                })
-                .map(|d| d.code.clone())
-                .collect();
-            codes.sort();
-            codes.dedup();
+            let codes = procedures(spec, self.procedures(), |f| f.late.is_some());
             if !codes.is_empty() {
                 read += self
                     .recount_figures(spec, &codes, !calendar_changed)
@@ -1005,16 +996,22 @@ pub(crate) fn compute(
             "/console/cases?figure={}:{}&year={year}&region={region}",
             spec.report.code, f.key
         );
-        let value = |value, of: Option<&FigureValue>, source, cited| FigureValue {
-            value,
-            unit: f.unit.clone(),
-            label: f.zh.clone(),
-            label_en: f.en.clone(),
-            records: of.map(|v| v.records.clone()).unwrap_or_default(),
-            record_count: of.map_or(0, |v| v.record_count),
-            query: query.clone(),
-            source,
-            cited,
+        // The records behind a figure: its own, or those of the count it is made of.
+        let value =
+            |value, (records, record_count): (Vec<String>, i64), source, cited| FigureValue {
+                value,
+                unit: f.unit.clone(),
+                label: f.zh.clone(),
+                label_en: f.en.clone(),
+                records,
+                record_count,
+                query: query.clone(),
+                source,
+                cited,
+            };
+        let behind = |of: Option<&FigureValue>| {
+            of.map(|v| (v.records.clone(), v.record_count))
+                .unwrap_or_default()
         };
         // Every part is a count declared before it (checked when the file is read).
         let part = |key: &str| figures.get(key);
@@ -1025,7 +1022,12 @@ pub(crate) fn compute(
         };
         let computed = if let Some(share) = &f.share {
             let (of, among) = (part(&share.of), part(&share.among));
-            value(per_cent(number(of), number(among)), of, "records", None)
+            value(
+                per_cent(number(of), number(among)),
+                behind(of),
+                "records",
+                None,
+            )
         } else if let Some(of) = &f.growth {
             let now = part(of);
             let earlier = spec
@@ -1035,7 +1037,7 @@ pub(crate) fn compute(
                 .map_or(0, |g| total_value(g, counted.previous));
             value(
                 per_cent(number(now) - earlier as f64, earlier as f64),
-                now,
+                behind(now),
                 "records",
                 None,
             )
@@ -1043,25 +1045,22 @@ pub(crate) fn compute(
             let entered = manual.get(&f.key);
             value(
                 entered.map(|m| m.value.clone()),
-                None,
+                (Vec::new(), 0),
                 "manual",
                 entered.map(|m| m.source.clone()),
             )
         } else {
-            FigureValue {
-                value: Some(total_value(f, counted.totals).into()),
-                unit: f.unit.clone(),
-                label: f.zh.clone(),
-                label_en: f.en.clone(),
-                records: counted
-                    .records
-                    .and_then(|r| r.get(&f.key).cloned())
-                    .unwrap_or_default(),
-                record_count: counted.totals.get(&f.key).map_or(0, |t| t.cases),
-                query: query.clone(),
-                source: "records",
-                cited: None,
-            }
+            let records = counted
+                .records
+                .and_then(|r| r.get(&f.key).cloned())
+                .unwrap_or_default();
+            let count = counted.totals.get(&f.key).map_or(0, |t| t.cases);
+            value(
+                Some(total_value(f, counted.totals).into()),
+                (records, count),
+                "records",
+                None,
+            )
         };
         figures.insert(f.key.clone(), computed);
     }

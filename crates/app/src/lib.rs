@@ -74,6 +74,8 @@ pub struct App {
     reports: Arc<Vec<figures::ReportSpec>>,
     /// Held while a report's figures are rebuilt, so that two requests do not both rebuild.
     figure_builds: Arc<tokio::sync::Mutex<()>>,
+    /// What each report's figures rest on ([`figures::fingerprint`]), by report code.
+    figure_fingerprints: Arc<std::collections::BTreeMap<String, String>>,
     calendar: Arc<RwLock<Arc<Calendar>>>,
     config: Arc<AppConfig>,
 }
@@ -102,8 +104,13 @@ impl App {
         calendar: Calendar,
         config: AppConfig,
     ) -> App {
+        let figure_fingerprints = reports
+            .iter()
+            .map(|r| (r.report.code.clone(), figures::fingerprint(r, &procedures)))
+            .collect();
         App {
             store,
+            figure_fingerprints: Arc::new(figure_fingerprints),
             documents: Arc::new(documents),
             reports: Arc::new(reports),
             figure_builds: Arc::default(),

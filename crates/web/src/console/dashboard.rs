@@ -206,13 +206,14 @@ async fn dashboard(
             )
         };
         let this_year = state.app.today().year();
-        let year = match (q.year, super::reports::report_region(&staff)) {
+        let report_region = super::reports::report_region(&staff);
+        let year = match (q.year, &report_region) {
             (Some(year), _) => year,
             // The latest finished year with records, not an empty last year.
-            (None, Ok(region)) => state.app.default_report_year(REPORT, &region).await?,
+            (None, Ok(region)) => state.app.default_report_year(REPORT, region).await?,
             (None, Err(_)) => this_year - 1,
         };
-        let sees_region = super::reports::report_region(&staff).is_ok();
+        let sees_region = report_region.is_ok();
         let (figures, figures_chart) = if sees_region {
             let figure_rows = figure_rows(&state, &staff, year).await?;
             let chart = bars(
