@@ -15,6 +15,7 @@ use fazhi_core::region::RegionCode;
 use fazhi_core::{NewEvent, Subject};
 use fazhi_store::StoreError;
 use fazhi_store::cases::{CaseWrite, Creation, StoredCase};
+use fazhi_store::files::Upload;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,6 +37,14 @@ pub struct Opening<'a> {
     pub on: NaiveDate,
     /// A receipt number for the applicant to follow the case with.
     pub receipt: Option<String>,
+}
+
+/// A file a case holds ([`App::case_file`]): its hash, and the name it was attached under
+/// (empty for a generated document, whose name the caller knows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFile {
+    pub sha256: String,
+    pub name: String,
 }
 
 /// One step of a case history loaded in bulk ([`App::history`]).
@@ -139,6 +148,16 @@ impl App {
     /// action open to the actor (a clerk registers a walk-in application; the portal's system
     /// takes the online one).
     pub async fn open(&self, opening: Opening<'_>) -> Result<StoredCase> {
+        self.open_with_files(opening, Vec::new()).await
+    }
+
+    /// [`App::open`] with the files received for the first step (an application's
+    /// attachments): its fields may refer to them, and they are kept only if the step is.
+    pub async fn open_with_files(
+        &self,
+        opening: Opening<'_>,
+        uploads: Vec<Upload>,
+    ) -> Result<StoredCase> {
         let definition = self.definition_on(opening.procedure, opening.on)?;
         let action = match opening.action {
             Some(action) => action.to_string(),
@@ -175,7 +194,7 @@ impl App {
             number: None,
             receipt: opening.receipt,
         };
-        self.decide_and_write(definition, case, opening.actor, command, origin)
+        self.decide_and_write(definition, case, opening.actor, command, origin, uploads)
             .await
     }
 
@@ -201,6 +220,19 @@ impl App {
         stored: StoredCase,
         command: Command,
     ) -> Result<StoredCase> {
+        self.act_on_with_files(actor, stored, command, Vec::new())
+            .await
+    }
+
+    /// [`App::act_on`] with the files received for the step: its fields may refer to them,
+    /// and they are kept only if the step is.
+    pub async fn act_on_with_files(
+        &self,
+        actor: Actor<'_>,
+        stored: StoredCase,
+        command: Command,
+        uploads: Vec<Upload>,
+    ) -> Result<StoredCase> {
         let definition =
             self.definition(&stored.case.procedure, &stored.case.definition_version)?;
         let origin = Origin {
@@ -209,7 +241,7 @@ impl App {
             number: stored.number,
             receipt: stored.receipt,
         };
-        self.decide_and_write(definition, stored.case, actor, command, origin)
+        self.decide_and_write(definition, stored.case, actor, command, origin, uploads)
             .await
     }
 
@@ -292,15 +324,24 @@ impl App {
         actor: Actor<'_>,
         command: Command,
         mut origin: Origin,
+        uploads: Vec<Upload>,
     ) -> Result<StoredCase> {
         let facts = self.facts(definition, &case, &command).await?;
         let step = engine::decide_with(definition, &case, actor, &command, &facts)?;
+        self.check_attachments(definition, &case, &step.fields, &uploads)
+            .await?;
+        // Accepted: the files received with it are kept now (a refused step keeps none).
+        let actor_text = actor_text(actor);
+        for upload in uploads {
+            self.store()
+                .keep_upload(&case.region, &actor_text, upload)
+                .await?;
+        }
         let creating = case.version == 0;
         let before = case.version;
         let assignee_before = case.assignee.clone();
         engine::apply(definition, &mut case, &step);
         let handed_over = !creating && step.transfer.is_some();
-        let actor_text = actor_text(actor);
         let calendar = self.calendar();
         let today = self.today();
         let columns = projection::columns(definition, &case, &calendar, today);
@@ -373,6 +414,66 @@ impl App {
             receipt: origin.receipt,
             case: write.case,
         })
+    }
+
+    /// Refuses a step whose attachments are neither received with it nor already the case's
+    /// own (attached at an earlier step, or one of its generated documents): a file is never
+    /// released to a case — or through it to its readers — on the strength of a hash alone.
+    async fn check_attachments(
+        &self,
+        definition: &Definition,
+        case: &Case,
+        fields: &BTreeMap<String, Value>,
+        uploads: &[Upload],
+    ) -> Result<()> {
+        // The step's fields as the engine normalised them: every reference is an object.
+        for field in definition.fields.iter().filter(|f| f.holds_files()) {
+            let Some(value) = fields.get(&field.code) else {
+                continue;
+            };
+            for (sha256, name) in engine::attached_files(value) {
+                if uploads.iter().any(|u| u.reference().sha256 == sha256) {
+                    continue;
+                }
+                if case.version > 0 && self.case_file(&case.id, &sha256).await?.is_some() {
+                    continue;
+                }
+                return Err(AppError::Invalid(format!(
+                    "“{}”的附件“{}”不是随本次操作上传的文件，也不是本案件已有的文件",
+                    field.label.zh,
+                    if name.is_empty() { &sha256 } else { &name }
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// A file the case holds — attached at any of its steps, or one of its generated
+    /// documents — with the name it was attached under.
+    pub async fn case_file(&self, case_id: &str, sha256: &str) -> Result<Option<CaseFile>> {
+        let history = self.store().history(&format!("case:{case_id}")).await?;
+        let attached = history
+            .iter()
+            .filter(|e| e.kind == "case.step" && e.payload.contains(sha256))
+            .find_map(|e| {
+                let payload: Value = serde_json::from_str(&e.payload).ok()?;
+                payload["step"]["fields"]
+                    .as_object()?
+                    .values()
+                    .flat_map(engine::attached_files)
+                    .find(|(sha, _)| sha == sha256)
+            });
+        if let Some((sha256, name)) = attached {
+            return Ok(Some(CaseFile { sha256, name }));
+        }
+        let documents = self.store().documents_of(case_id).await?;
+        Ok(documents
+            .iter()
+            .find(|d| d.docx_sha256 == sha256 || d.html_sha256 == sha256)
+            .map(|_| CaseFile {
+                sha256: sha256.to_string(),
+                name: String::new(),
+            }))
     }
 
     /// Who hears of a step: the department of a case registered for it or handed over to it

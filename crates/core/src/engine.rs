@@ -1110,6 +1110,27 @@ pub fn normalise(
     Ok(Some(normalised))
 }
 
+/// The files an attachment field's value refers to, as (sha256, name): one reference or a
+/// list of them, as objects or their JSON text; anything else refers to none.
+pub fn attached_files(value: &Value) -> Vec<(String, String)> {
+    let items: Vec<&Value> = match value {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    items
+        .into_iter()
+        .filter_map(|item| match item {
+            Value::String(s) => serde_json::from_str::<Value>(s).ok(),
+            other => Some(other.clone()),
+        })
+        .filter_map(|item| {
+            let sha256 = item["sha256"].as_str()?.to_string();
+            let name = item["name"].as_str().unwrap_or_default().to_string();
+            Some((sha256, name))
+        })
+        .collect()
+}
+
 /// An attachment: a stored file named by its SHA-256, with its original name, size and type
 /// (`{sha256, name, size, media_type}`), or its JSON text. The bytes live in the store's file
 /// area; the case keeps only this reference, so the hash in the event log vouches for the file.

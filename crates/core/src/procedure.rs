@@ -103,6 +103,14 @@ pub struct Field {
     pub before_case: bool,
 }
 
+impl Field {
+    /// Whether the field holds stored files (an attachment, or a list of them).
+    pub fn holds_files(&self) -> bool {
+        self.kind == FieldType::Attachment
+            || (self.kind == FieldType::List && self.of == Some(FieldType::Attachment))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct State {

@@ -104,6 +104,9 @@ impl Store {
             Location::Postgres(_) => (writer::WriteConn::postgres(write), None),
         };
         let writer = writer::spawn(conn, options.clock.clone());
+        if let Some(dir) = &options.files_dir {
+            files::sweep_incoming(dir);
+        }
         Ok(Store {
             db: read,
             writer,

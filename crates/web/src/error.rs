@@ -31,6 +31,10 @@ pub enum WebError {
     Invalid(String),
     #[error("登录失败次数过多，请 {retry_after_seconds} 秒后再试")]
     Throttled { retry_after_seconds: i64 },
+    /// One address has sent more than its share (of online applications); the message says
+    /// which limit and what to do instead.
+    #[error("{0}")]
+    TooMany(String),
     /// The procedure engine refused a command; `code` says why (e.g. `wrong_state`).
     #[error("{message}")]
     Refused {
@@ -56,7 +60,7 @@ impl WebError {
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Conflict(_) | WebError::Duplicate(_) => StatusCode::CONFLICT,
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            WebError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Throttled { .. } | WebError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Refused { status, .. } => *status,
             WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -72,6 +76,7 @@ impl WebError {
             WebError::Duplicate(_) => "duplicate",
             WebError::Invalid(_) => "invalid",
             WebError::Throttled { .. } => "throttled",
+            WebError::TooMany(_) => "rate_limited",
             WebError::Refused { code, .. } => code,
             WebError::Unavailable(_) => "unavailable",
             WebError::Internal(_) => "internal",
@@ -94,6 +99,9 @@ impl WebError {
                 retry_after_seconds,
             } => {
                 format!("Too many failed logins; try again in {retry_after_seconds} seconds")
+            }
+            WebError::TooMany(_) => {
+                "Too many applications from this address; try again later or apply in person or by post".into()
             }
             WebError::Refused { message_en, .. } => message_en.clone(),
             WebError::Unavailable(_) => {

@@ -36,8 +36,10 @@ pub(crate) fn inputs(
             continue;
         };
         let kind = match field.kind {
-            FieldType::Text | FieldType::Attachment | FieldType::Region => "text",
+            FieldType::Text | FieldType::Region => "text",
+            FieldType::Attachment => "file",
             FieldType::List if field.of == Some(FieldType::Enum) => "checks",
+            FieldType::List if field.of == Some(FieldType::Attachment) => "files",
             FieldType::LongText | FieldType::List => "textarea",
             FieldType::Date => "date",
             FieldType::Datetime => "datetime-local",

@@ -17,6 +17,7 @@ mod observability;
 pub mod openapi;
 mod portal;
 pub mod session;
+mod uploads;
 mod views;
 
 use axum::Router;
@@ -49,7 +50,9 @@ pub struct AppState {
     pub app: App,
     pub config: Arc<WebConfig>,
     /// Recent public status lookups per address (rate limit).
-    pub lookups: Arc<portal::apply::LookupLimiter>,
+    pub lookups: Arc<portal::apply::RateLimiter>,
+    /// Online applications accepted per address (an hourly limit and a daily quota).
+    pub applications: Arc<portal::apply::ApplicationLimits>,
 }
 
 impl AppState {
@@ -58,7 +61,8 @@ impl AppState {
         AppState {
             app,
             config: Arc::new(config),
-            lookups: Default::default(),
+            lookups: Arc::new(portal::apply::lookup_limiter()),
+            applications: Default::default(),
         }
     }
 

@@ -10,8 +10,6 @@ use common::*;
 use fazhi_core::org::{DepartmentKind, Role};
 use fazhi_store::Engine;
 
-const BOUNDARY: &str = "----fazhi-test-boundary";
-
 /// A district with three departments and no users, on `today`.
 async fn district(today: &str) -> World {
     world(
@@ -34,39 +32,18 @@ fn office(w: &World) -> &str {
 }
 
 /// A multipart form posted from the portal's own pages: text fields, then files (name,
-/// content type, bytes).
+/// content type, bytes) in the form's one file input.
 async fn multipart(
     w: &World,
     path: &str,
     fields: &[(&str, &str)],
     files: &[(&str, &str, &[u8])],
 ) -> Answer {
-    let mut body: Vec<u8> = Vec::new();
-    for (name, value) in fields {
-        body.extend(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    for (name, content_type, bytes) in files {
-        body.extend(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend(*bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{BOUNDARY}--\r\n").as_bytes());
-    let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
-    let headers = [
-        (header::CONTENT_TYPE.as_str(), content_type.as_str()),
-        SAME_ORIGIN,
-    ];
-    request(w, "POST", path, &headers, body).await
+    let files: Vec<(&str, &str, &str, &[u8])> = files
+        .iter()
+        .map(|(name, content_type, bytes)| ("files", *name, *content_type, *bytes))
+        .collect();
+    post_multipart(w, path, fields, &files, None).await
 }
 
 async fn track(w: &World, receipt: &str, suffix: &str) -> Answer {
@@ -462,4 +439,78 @@ async fn tracking_shows_the_time_limit_that_concerns_the_applicant_and_then_the_
         !page.contains("答复期限") && !page.contains("截至"),
         "{page}"
     );
+}
+
+/// An application refused for its fields keeps none of its files: nothing is stored, nothing
+/// chained, and nothing is left half-received (they used to be stored and chained for ever).
+#[tokio::test]
+async fn a_refused_application_keeps_none_of_its_files() {
+    let w = district("2019-10-08").await;
+    let events = w.db.store.count_events().await.unwrap();
+    let fields = disclosure_form(office(&w), "王五", "");
+    let scan: &[u8] = b"%PDF-1.4 a scan sent with a refused application";
+    let reply = multipart(
+        &w,
+        "/apply/disclosure_request",
+        &fields,
+        &[("身份证.pdf", "application/pdf", scan)],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(files_on_disk(&w), (0, 0));
+    assert_eq!(w.db.store.count_events().await.unwrap(), events);
+    // The same file with a good application is kept and chained once.
+    apply(
+        &w,
+        "王五",
+        "13600001111",
+        &[("身份证.pdf", "application/pdf", scan)],
+    )
+    .await;
+    assert_eq!(files_on_disk(&w), (1, 0));
+    assert!(
+        w.db.store
+            .read_file(&fazhi_store::files::sha256_hex(scan))
+            .await
+            .is_ok()
+    );
+}
+
+/// Each online application is a statutory case with a clock: one address may file five an
+/// hour and ten a day; the next is refused with a Chinese message before its body is read,
+/// and nothing is recorded for it.
+#[tokio::test]
+async fn online_applications_are_limited_per_address() {
+    let w = district("2019-10-08").await;
+    for n in 0..5 {
+        apply(&w, &format!("申请人{n}"), "13600001111", &[]).await;
+    }
+    let events = w.db.store.count_events().await.unwrap();
+    let reply = multipart(
+        &w,
+        "/apply/disclosure_request",
+        &disclosure_form(office(&w), "第六位", "13600001111"),
+        &[],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        reply.text().contains("一小时内提交的网上申请已达上限"),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(w.db.store.count_events().await.unwrap(), events);
+    // Refused applications do not use up the share: a citizen who mistyped is not locked out.
+    let w = district("2019-10-08").await;
+    for _ in 0..8 {
+        let reply = multipart(
+            &w,
+            "/apply/disclosure_request",
+            &disclosure_form(office(&w), "王五", ""),
+            &[],
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    apply(&w, "王五", "13600001111", &[]).await;
 }

@@ -386,24 +386,16 @@ async fn every_file_attached_at_any_step_stays_listed_and_downloadable() {
     let office = w.db.store.departments(None).await.unwrap()[0].clone();
     let clerk = clerk(&w);
     let store = &w.db.store;
-    let first = store
-        .put_file(
-            &region("210212"),
-            "user:clerk",
-            "申请书.pdf",
-            b"%PDF application",
-        )
-        .await
-        .unwrap();
-    let second = store
-        .put_file(
-            &region("210212"),
-            "user:clerk",
-            "答复书扫描件.pdf",
-            b"%PDF reply",
-        )
-        .await
-        .unwrap();
+    // Each file is sent with the step that attaches it, as a form or an API call sends it.
+    let upload = |name: &'static str, bytes: &'static [u8]| async move {
+        let mut writer = store.begin_upload(name, 1 << 20).await.unwrap();
+        writer.write(bytes).await.unwrap();
+        writer.finish().await.unwrap()
+    };
+    let first_upload = upload("申请书.pdf", b"%PDF application").await;
+    let second_upload = upload("答复书扫描件.pdf", b"%PDF reply").await;
+    let first = first_upload.reference().clone();
+    let second = second_upload.reference().clone();
     let today = store.today();
     let definition = state
         .app
@@ -413,33 +405,36 @@ async fn every_file_attached_at_any_step_stays_listed_and_downloadable() {
         .clone();
     let case = state
         .app
-        .open(Opening {
-            procedure: &definition.code,
-            actor: Actor::User(&clerk),
-            region: &region("210212"),
-            department: Some(office.id.clone()),
-            action: Some("register"),
-            fields: fields(&[
-                (
-                    "applicant",
-                    json!({"kind": "person", "name": "李四", "phone": "13700001111"}),
-                ),
-                ("applicant_kind", json!("natural_person")),
-                ("content", json!("预算执行情况")),
-                ("channel", json!("in_person")),
-                ("received_on", json!(today.format("%Y-%m-%d").to_string())),
-                ("attachments", json!([first.to_value()])),
-            ]),
-            on: today,
-            receipt: None,
-        })
+        .open_with_files(
+            Opening {
+                procedure: &definition.code,
+                actor: Actor::User(&clerk),
+                region: &region("210212"),
+                department: Some(office.id.clone()),
+                action: Some("register"),
+                fields: fields(&[
+                    (
+                        "applicant",
+                        json!({"kind": "person", "name": "李四", "phone": "13700001111"}),
+                    ),
+                    ("applicant_kind", json!("natural_person")),
+                    ("content", json!("预算执行情况")),
+                    ("channel", json!("in_person")),
+                    ("received_on", json!(today.format("%Y-%m-%d").to_string())),
+                    ("attachments", json!([first.to_value()])),
+                ]),
+                on: today,
+                receipt: None,
+            },
+            vec![first_upload],
+        )
         .await
         .unwrap();
     state
         .app
-        .act(
+        .act_on_with_files(
             Actor::User(&clerk),
-            &case.case.id,
+            case.clone(),
             Command {
                 action: "reply".into(),
                 expected_version: 1,
@@ -450,6 +445,7 @@ async fn every_file_attached_at_any_step_stays_listed_and_downloadable() {
                 ]),
                 on: today,
             },
+            vec![second_upload],
         )
         .await
         .unwrap();

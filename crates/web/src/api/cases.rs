@@ -3,6 +3,7 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::session::ApiUser;
+use crate::uploads::receive_inline;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -18,6 +19,9 @@ pub struct NewCase {
     /// the caller's roles.
     action: Option<String>,
     department: Option<String>,
+    /// The action's fields. An attachment is sent inline as `{"name": "申请书.pdf",
+    /// "content_base64": "…"}` (or a list of them) and stored with the step; a reference to
+    /// a stored file (`{"sha256", …}`) is accepted only for a file the case already holds.
     #[serde(default)]
     #[schema(value_type = Object)]
     fields: std::collections::BTreeMap<String, serde_json::Value>,
@@ -31,18 +35,29 @@ pub async fn create_case(
 ) -> Result<(StatusCode, Json<crate::cases::CaseView>), ApiError> {
     let principal = user.principal();
     let (region, department) = state.home_of(&principal, input.department.as_deref())?;
+    let today = state.app.today();
+    let mut fields = input.fields;
+    let uploads = receive_inline(
+        state.app.store(),
+        state.app.definition_on(&input.procedure, today)?,
+        &mut fields,
+    )
+    .await?;
     let stored = state
         .app
-        .open(Opening {
-            procedure: &input.procedure,
-            action: input.action.as_deref(),
-            actor: Actor::User(&principal),
-            region: &region,
-            department,
-            fields: input.fields,
-            on: state.app.today(),
-            receipt: None,
-        })
+        .open_with_files(
+            Opening {
+                procedure: &input.procedure,
+                action: input.action.as_deref(),
+                actor: Actor::User(&principal),
+                region: &region,
+                department,
+                fields,
+                on: today,
+                receipt: None,
+            },
+            uploads,
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -79,6 +94,7 @@ pub struct TakeAction {
     action: String,
     /// The case version the caller last saw; a newer one makes this a 409.
     expected_version: i64,
+    /// As for a new case: attachments inline (`content_base64`) or files the case holds.
     #[serde(default)]
     #[schema(value_type = Object)]
     fields: std::collections::BTreeMap<String, serde_json::Value>,
@@ -93,15 +109,20 @@ pub async fn take_action(
 ) -> Result<Json<crate::cases::CaseView>, ApiError> {
     let principal = user.principal();
     let stored = state.readable_case(&principal, &id).await?;
+    let mut fields = input.fields;
+    let definition = state
+        .app
+        .definition(&stored.case.procedure, &stored.case.definition_version)?;
+    let uploads = receive_inline(state.app.store(), definition, &mut fields).await?;
     let command = Command {
         action: input.action,
         expected_version: input.expected_version,
-        fields: input.fields,
+        fields,
         on: state.app.today(),
     };
     let updated = state
         .app
-        .act_on(Actor::User(&principal), stored, command)
+        .act_on_with_files(Actor::User(&principal), stored, command, uploads)
         .await?;
     Ok(Json(state.case_view(&updated, &principal, false)?))
 }

@@ -9,6 +9,7 @@ mod departments;
 mod procedures;
 
 use crate::AppState;
+use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -30,4 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::get_case))
         .routes(routes!(cases::take_action))
         .routes(routes!(cases::case_events))
+        // Attachments come inline in a case's JSON (Base64); the body is read only after the
+        // caller's token is checked.
+        .layer(DefaultBodyLimit::max(crate::uploads::MAX_API_BODY_BYTES))
 }

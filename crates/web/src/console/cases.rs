@@ -8,11 +8,11 @@ use crate::error::{OrErrorPage, PageError, WebError, render_page};
 use crate::forms::{Input, form_fields, inputs, refill, show_value, value_of};
 use crate::i18n::{Lang, Tr};
 use crate::session::Staff;
+use crate::uploads::{PostedForm, attach};
 use crate::views::{Chrome, EventView, Names};
 use askama::Template;
-use axum::Form;
 use axum::Router;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, OriginalUri, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -25,10 +25,20 @@ use serde_json::Value;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/cases", get(list).post(create))
+        .route(
+            "/cases",
+            get(list)
+                .post(create)
+                .layer(DefaultBodyLimit::max(crate::uploads::MAX_BODY_BYTES)),
+        )
         .route("/cases.csv", get(export))
         .route("/cases/new", get(new_form))
-        .route("/cases/{id}", get(show).post(take))
+        .route(
+            "/cases/{id}",
+            get(show)
+                .post(take)
+                .layer(DefaultBodyLimit::max(crate::uploads::MAX_BODY_BYTES)),
+        )
         .route("/deadlines", get(deadlines))
         .route("/mine", get(mine))
 }
@@ -458,28 +468,42 @@ async fn create(
     State(state): State<AppState>,
     staff: Staff,
     OriginalUri(uri): OriginalUri,
-    Form(form): Form<Vec<(String, String)>>,
+    posted: PostedForm,
 ) -> Response {
+    let (form, files, unreadable) = posted.parts();
     let procedure = value_of(&form, "procedure").unwrap_or("").to_string();
     let result = async {
+        if let Some(e) = unreadable {
+            return Err(e);
+        }
         let principal = staff.user.principal();
         if procedure.is_empty() {
             return Err(WebError::Invalid("请选择程序".into()));
         }
         let action = value_of(&form, "action").unwrap_or("").to_string();
         let (region, department) = state.home_of(&principal, value_of(&form, "department"))?;
+        let today = state.app.today();
+        let mut fields = form_fields(&form);
+        let uploads = attach(
+            state.app.definition_on(&procedure, today)?,
+            &mut fields,
+            files,
+        )?;
         let stored = state
             .app
-            .open(Opening {
-                procedure: &procedure,
-                action: Some(&action),
-                actor: Actor::User(&principal),
-                region: &region,
-                department,
-                fields: form_fields(&form),
-                on: state.app.today(),
-                receipt: None,
-            })
+            .open_with_files(
+                Opening {
+                    procedure: &procedure,
+                    action: Some(&action),
+                    actor: Actor::User(&principal),
+                    region: &region,
+                    department,
+                    fields,
+                    on: today,
+                    receipt: None,
+                },
+                uploads,
+            )
             .await?;
         Ok::<_, WebError>(stored.case.id)
     }
@@ -658,9 +682,10 @@ fn attached_files(
             .map(|a| a.label.get(english).to_string())
             .unwrap_or_else(|| action.to_string());
         for field in &definition.fields {
-            let is_file = field.kind == FieldType::Attachment
-                || (field.kind == FieldType::List && field.of == Some(FieldType::Attachment));
-            let Some(value) = step["fields"].get(&field.code).filter(|_| is_file) else {
+            let Some(value) = step["fields"]
+                .get(&field.code)
+                .filter(|_| field.holds_files())
+            else {
                 continue;
             };
             let items: Vec<&Value> = match value {
@@ -776,23 +801,32 @@ async fn take(
     staff: Staff,
     Path(id): Path<String>,
     OriginalUri(uri): OriginalUri,
-    Form(form): Form<Vec<(String, String)>>,
+    posted: PostedForm,
 ) -> Response {
+    let (form, files, unreadable) = posted.parts();
     let result = async {
+        if let Some(e) = unreadable {
+            return Err(e);
+        }
         let principal = staff.user.principal();
         let stored = state.readable_case(&principal, &id).await?;
         let expected_version = value_of(&form, "expected_version")
             .and_then(|v| v.parse().ok())
             .ok_or_else(|| WebError::Invalid("缺少案件版本".into()))?;
+        let mut fields = form_fields(&form);
+        let definition = state
+            .app
+            .definition(&stored.case.procedure, &stored.case.definition_version)?;
+        let uploads = attach(definition, &mut fields, files)?;
         let command = Command {
             action: value_of(&form, "action").unwrap_or("").to_string(),
             expected_version,
-            fields: form_fields(&form),
+            fields,
             on: state.app.today(),
         };
         state
             .app
-            .act_on(Actor::User(&principal), stored, command)
+            .act_on_with_files(Actor::User(&principal), stored, command, uploads)
             .await?;
         Ok::<_, WebError>(())
     }

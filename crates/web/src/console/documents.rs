@@ -200,39 +200,14 @@ async fn download(
     let result = async {
         let principal = staff.user.principal();
         state.readable_case(&principal, &id).await?;
-        let documents = state.app.store().documents_of(&id).await?;
-        let in_documents = documents
-            .iter()
-            .any(|d| d.docx_sha256 == sha256 || d.html_sha256 == sha256);
-        // Any file attached at any step of the case (later steps do not hide earlier files).
-        let history = state.app.store().history(&format!("case:{id}")).await?;
-        let attachment = history
-            .iter()
-            .filter(|e| e.kind == "case.step" && e.payload.contains(&sha256))
-            .find_map(|e| {
-                let payload: serde_json::Value = serde_json::from_str(&e.payload).ok()?;
-                payload["step"]["fields"]
-                    .as_object()?
-                    .values()
-                    .find_map(|v| {
-                        let files: Vec<&serde_json::Value> = match v {
-                            serde_json::Value::Array(items) => items.iter().collect(),
-                            other => vec![other],
-                        };
-                        files
-                            .into_iter()
-                            .find(|f| f["sha256"].as_str() == Some(sha256.as_str()))
-                            .cloned()
-                    })
-            });
-
-        if !in_documents && attachment.is_none() {
-            return Err(WebError::NotFound("本案件没有这个文件".into()));
-        }
+        let file = state
+            .app
+            .case_file(&id, &sha256)
+            .await?
+            .ok_or_else(|| WebError::NotFound("本案件没有这个文件".into()))?;
         let bytes = state.app.store().read_file(&sha256).await?;
-        let name = attachment
-            .as_ref()
-            .and_then(|a| a["name"].as_str().map(str::to_string))
+        let name = Some(file.name)
+            .filter(|n| !n.is_empty())
             .or(q.name.clone())
             .unwrap_or_else(|| sha256.clone());
         let media_type = fazhi_store::files::media_type_for(&name)

@@ -9,6 +9,7 @@ use crate::error::{PageError, WebError, render_page};
 use crate::forms::{Input, form_fields, inputs, show_value};
 use crate::i18n::{Lang, Tr};
 use crate::session::ClientIp;
+use crate::uploads::{Received, read_multipart};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
@@ -20,18 +21,13 @@ use fazhi_core::engine::Actor;
 use fazhi_core::procedure::Definition;
 use fazhi_core::region::RegionCode;
 use fazhi_store::cases::StoredCase;
+use fazhi_store::files::Upload;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Attachments per application, and bytes per attachment.
-const MAX_FILES: usize = 10;
-const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
-/// Status lookups per address in [`LOOKUP_WINDOW`].
-const MAX_LOOKUPS: usize = 20;
-const LOOKUP_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// Fields the portal sets itself rather than asking the applicant.
 const SET_BY_PORTAL: &[&str] = &["channel", "received_on", "attachments"];
 
@@ -40,33 +36,100 @@ pub fn routes() -> Router<AppState> {
         .route("/apply", get(list))
         .route(
             "/apply/{procedure}",
-            get(form).post(submit).layer(DefaultBodyLimit::max(
-                MAX_FILES * MAX_FILE_BYTES + 1024 * 1024,
-            )),
+            get(form)
+                .post(submit)
+                .layer(DefaultBodyLimit::max(crate::uploads::MAX_BODY_BYTES)),
         )
         .route("/apply/receipt/{receipt}", get(receipt))
         .route("/track", get(track_form).post(track))
 }
 
-/// Recent status lookups per client address.
-#[derive(Default)]
-pub struct LookupLimiter(Mutex<HashMap<String, VecDeque<Instant>>>);
+/// Recent requests per client address, at most `max` in a sliding `window`.
+pub struct RateLimiter {
+    max: usize,
+    window: Duration,
+    seen: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
 
-impl LookupLimiter {
-    fn allow(&self, address: &str) -> bool {
-        let mut map = self.0.lock().expect("lookup limiter");
+impl RateLimiter {
+    pub fn new(max: usize, window: Duration) -> RateLimiter {
+        RateLimiter {
+            max,
+            window,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether the address has room for one more, and if so counts it.
+    pub fn allow(&self, address: &str) -> bool {
+        self.room(address, true)
+    }
+
+    /// Whether the address has room for one more, without counting it.
+    pub fn has_room(&self, address: &str) -> bool {
+        self.room(address, false)
+    }
+
+    fn room(&self, address: &str, count: bool) -> bool {
+        let mut seen = self.seen.lock().expect("rate limiter");
         let now = Instant::now();
         // Forget addresses that have been quiet for a window, so the map stays small.
-        map.retain(|_, times| times.back().is_some_and(|t| now - *t < LOOKUP_WINDOW));
-        let times = map.entry(address.to_string()).or_default();
-        while times.front().is_some_and(|t| now - *t >= LOOKUP_WINDOW) {
+        seen.retain(|_, times| times.back().is_some_and(|t| now - *t < self.window));
+        let times = seen.entry(address.to_string()).or_default();
+        while times.front().is_some_and(|t| now - *t >= self.window) {
             times.pop_front();
         }
-        if times.len() >= MAX_LOOKUPS {
+        if times.len() >= self.max {
             return false;
         }
-        times.push_back(now);
+        if count {
+            times.push_back(now);
+        }
         true
+    }
+}
+
+/// Status lookups: 20 per address in 15 minutes.
+pub fn lookup_limiter() -> RateLimiter {
+    RateLimiter::new(20, Duration::from_secs(15 * 60))
+}
+
+/// Online applications accepted from one address: a few an hour and a daily quota — each is
+/// a statutory case with a clock, counted in the annual report, so a flood from one address
+/// must not become a flood of cases.
+pub struct ApplicationLimits {
+    pub hourly: RateLimiter,
+    pub daily: RateLimiter,
+}
+
+impl Default for ApplicationLimits {
+    fn default() -> Self {
+        ApplicationLimits {
+            hourly: RateLimiter::new(5, Duration::from_secs(60 * 60)),
+            daily: RateLimiter::new(10, Duration::from_secs(24 * 60 * 60)),
+        }
+    }
+}
+
+impl ApplicationLimits {
+    /// A refusal in words if the address has used its share.
+    fn refusal(&self, address: &str) -> Option<WebError> {
+        if !self.daily.has_room(address) {
+            return Some(WebError::TooMany(
+                "同一网络地址今天提交的网上申请已达上限（10 件），请明天再提交，或到受理窗口、以信函方式提出申请".into(),
+            ));
+        }
+        if !self.hourly.has_room(address) {
+            return Some(WebError::TooMany(
+                "同一网络地址一小时内提交的网上申请已达上限（5 件），请稍后再提交".into(),
+            ));
+        }
+        None
+    }
+
+    fn count(&self, address: &str) {
+        self.hourly.allow(address);
+        self.daily.allow(address);
     }
 }
 
@@ -227,44 +290,6 @@ async fn form(State(state): State<AppState>, lang: Lang, Path(code): Path<String
         .unwrap_or_else(|e| PageError(e, lang).into_response())
 }
 
-/// A submitted application: its text fields and its files.
-struct Submission {
-    form: Vec<(String, String)>,
-    files: Vec<(String, Vec<u8>)>,
-}
-
-async fn read_submission(mut multipart: Multipart) -> Result<Submission, WebError> {
-    let mut form = Vec::new();
-    let mut files = Vec::new();
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        WebError::Invalid(format!("提交的表单无法读取：{}", e.body_text()))
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "files" {
-            let file_name = field.file_name().unwrap_or_default().to_string();
-            let bytes = field.bytes().await.map_err(bad)?;
-            if file_name.is_empty() && bytes.is_empty() {
-                continue; // the file input left empty
-            }
-            if files.len() == MAX_FILES {
-                return Err(WebError::Invalid(format!("附件最多 {MAX_FILES} 个")));
-            }
-            if bytes.len() > MAX_FILE_BYTES {
-                return Err(WebError::Invalid(format!(
-                    "附件“{file_name}”超过 {} MB",
-                    MAX_FILE_BYTES / 1024 / 1024
-                )));
-            }
-            files.push((file_name, bytes.to_vec()));
-        } else {
-            let text = field.text().await.map_err(bad)?;
-            form.push((name, text));
-        }
-    }
-    Ok(Submission { form, files })
-}
-
 /// A receipt number: the procedure's prefix, the date, and six random characters from an
 /// alphabet without look-alikes (no 0/O, 1/I/L), e.g. `GK20191126-7KQ4MX`.
 fn new_receipt(prefix: &str, on: chrono::NaiveDate) -> Result<String, WebError> {
@@ -281,10 +306,18 @@ fn new_receipt(prefix: &str, on: chrono::NaiveDate) -> Result<String, WebError> 
 async fn submit(
     State(state): State<AppState>,
     lang: Lang,
+    ClientIp(address): ClientIp,
     Path(code): Path<String>,
     multipart: Multipart,
 ) -> Response {
-    let submission = match read_submission(multipart).await {
+    // Refused before a byte of the body is read.
+    if let Some(e) = state.applications.refusal(&address) {
+        let status = e.status();
+        return form_page(&state, lang, &code, &[], Some(e.message_in(lang)), status)
+            .await
+            .unwrap_or_else(|e| PageError(e, lang).into_response());
+    }
+    let submission = match read_multipart(state.app.store(), multipart).await {
         Ok(s) => s,
         Err(e) => {
             let status = e.status();
@@ -293,31 +326,32 @@ async fn submit(
                 .unwrap_or_else(|e| PageError(e, lang).into_response());
         }
     };
-    match apply(&state, &code, &submission).await {
-        Ok(receipt) => Redirect::to(&format!("/apply/receipt/{receipt}")).into_response(),
+    let Received { form, files } = submission;
+    match apply(&state, &code, &form, files).await {
+        Ok(receipt) => {
+            state.applications.count(&address);
+            Redirect::to(&format!("/apply/receipt/{receipt}")).into_response()
+        }
         Err(e @ (WebError::Refused { .. } | WebError::Invalid(_))) => {
             let status = e.status();
-            form_page(
-                &state,
-                lang,
-                &code,
-                &submission.form,
-                Some(e.message_in(lang)),
-                status,
-            )
-            .await
-            .unwrap_or_else(|e| PageError(e, lang).into_response())
+            form_page(&state, lang, &code, &form, Some(e.message_in(lang)), status)
+                .await
+                .unwrap_or_else(|e| PageError(e, lang).into_response())
         }
         Err(e) => PageError(e, lang).into_response(),
     }
 }
 
 /// Records an application as a new case; returns its receipt number.
-async fn apply(state: &AppState, code: &str, submission: &Submission) -> Result<String, WebError> {
+async fn apply(
+    state: &AppState,
+    code: &str,
+    form: &[(String, String)],
+    files: Vec<(String, Upload)>,
+) -> Result<String, WebError> {
     let definition = online_definition(state, code)?;
     let online = definition.online.as_ref().expect("filtered above");
-    let receiver = submission
-        .form
+    let receiver = form
         .iter()
         .find(|(k, _)| k == "receiver")
         .map(|(_, v)| v.as_str())
@@ -339,7 +373,7 @@ async fn apply(state: &AppState, code: &str, submission: &Submission) -> Result<
     // if that is a rest day).
     let received_on = fazhi_core::receipt::received_on(&online.receipt, today, &calendar)
         .map_err(|e| WebError::Invalid(e.to_string()))?;
-    let mut fields = form_fields(&submission.form);
+    let mut fields = form_fields(form);
     for set in SET_BY_PORTAL {
         fields.remove(*set);
     }
@@ -359,35 +393,31 @@ async fn apply(state: &AppState, code: &str, submission: &Submission) -> Result<
             "请填写申请人的联系电话（查询办理进度时需要其后四位）".into(),
         ));
     }
-    let mut attachments = Vec::new();
-    for (name, bytes) in &submission.files {
-        let stored = state
-            .app
-            .store()
-            .put_file(&region, "public", name, bytes)
-            .await
-            .map_err(|e| match e {
-                fazhi_store::StoreError::Invalid(m) => WebError::Invalid(m),
-                other => other.into(),
-            })?;
-        attachments.push(stored.to_value());
-    }
-    if !attachments.is_empty() {
-        fields.insert("attachments".into(), Value::Array(attachments));
+    // Every file of the form is an attachment of the application, whatever input it came
+    // from; they are kept only if the application is accepted.
+    let uploads: Vec<Upload> = files.into_iter().map(|(_, upload)| upload).collect();
+    if !uploads.is_empty() {
+        fields.insert(
+            "attachments".into(),
+            uploads.iter().map(|u| u.reference().to_value()).collect(),
+        );
     }
     let receipt = new_receipt(&online.receipt_prefix, today)?;
     state
         .app
-        .open(Opening {
-            procedure: &definition.code,
-            action: Some(&online.action),
-            actor: Actor::System,
-            region: &region,
-            department: Some(department.id),
-            fields,
-            on: received_on,
-            receipt: Some(receipt.clone()),
-        })
+        .open_with_files(
+            Opening {
+                procedure: &definition.code,
+                action: Some(&online.action),
+                actor: Actor::System,
+                region: &region,
+                department: Some(department.id),
+                fields,
+                on: received_on,
+                receipt: Some(receipt.clone()),
+            },
+            uploads,
+        )
         .await?;
     Ok(receipt)
 }

@@ -252,3 +252,75 @@ pub fn encode(s: &str) -> String {
         })
         .collect()
 }
+
+const BOUNDARY: &str = "----fazhi-test-boundary";
+
+/// A `multipart/form-data` body: text fields, then files (input name, file name, content
+/// type, bytes); returns its content type and bytes.
+pub fn multipart_body(
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &str, &[u8])],
+) -> (String, Vec<u8>) {
+    let mut body: Vec<u8> = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (input, name, content_type, bytes) in files {
+        body.extend(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{input}\"; filename=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend(*bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+/// A multipart form posted from the site's own pages, with a session cookie or without.
+pub async fn post_multipart(
+    w: &World,
+    path: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &str, &[u8])],
+    cookie: Option<&str>,
+) -> Answer {
+    let (content_type, body) = multipart_body(fields, files);
+    let mut headers = vec![
+        (header::CONTENT_TYPE.as_str(), content_type.as_str()),
+        SAME_ORIGIN,
+    ];
+    if let Some(cookie) = cookie {
+        headers.push((header::COOKIE.as_str(), cookie));
+    }
+    request(w, "POST", path, &headers, body).await
+}
+
+/// The files kept in the store's file folder, and those half-received in its incoming area.
+pub fn files_on_disk(w: &World) -> (usize, usize) {
+    let Some(dir) = w.db.store.files_dir() else {
+        return (0, 0);
+    };
+    let count = |d: std::path::PathBuf| {
+        std::fs::read_dir(d)
+            .map(|entries| entries.flatten().filter(|e| e.path().is_file()).count())
+            .unwrap_or(0)
+    };
+    let kept = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name() != ".incoming")
+                .map(|e| count(e.path()))
+                .sum()
+        })
+        .unwrap_or(0);
+    (kept, count(dir.join(".incoming")))
+}

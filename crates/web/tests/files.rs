@@ -1,0 +1,246 @@
+//! Files of cases: sent with the step that attaches them (a console form's file input, or the
+//! API's inline `content_base64`), kept only when the step is accepted, and released only to
+//! the case that holds them. A hash alone opens nothing: a clerk of another department who
+//! cites it in a case of their own is refused, and so is a case claiming a file never sent.
+
+mod common;
+
+use axum::http::StatusCode;
+use base64::Engine as _;
+use common::*;
+use fazhi_core::org::{DepartmentKind, Role};
+use fazhi_store::Engine;
+use fazhi_store::files::sha256_hex;
+use serde_json::{Value, json};
+
+async fn district() -> World {
+    world(
+        Engine::Sqlite,
+        "2024-03-04",
+        &[
+            (
+                "zfb",
+                "旅顺口区人民政府办公室",
+                DepartmentKind::GovernmentOffice,
+            ),
+            ("fgj", "旅顺口区发展和改革局", DepartmentKind::Department),
+        ],
+        &[
+            ("clerk_a", Role::DepartmentStaff, Some("zfb")),
+            ("clerk_b", Role::DepartmentStaff, Some("fgj")),
+        ],
+        None,
+    )
+    .await
+}
+
+/// A disclosure request registered through the API by `token`, with `attachments` as given.
+async fn register(w: &World, token: &str, attachments: Value) -> (StatusCode, Value) {
+    let mut fields = json!({
+        "applicant": {"kind": "person", "name": "李四", "phone": "13700001111"},
+        "applicant_kind": "natural_person",
+        "content": "预算执行情况",
+        "channel": "in_person",
+        "received_on": "2024-03-04",
+    });
+    if !attachments.is_null() {
+        fields["attachments"] = attachments;
+    }
+    let answer = api(
+        w,
+        "POST",
+        "/api/v1/cases",
+        token,
+        json!({"procedure": "disclosure_request", "action": "register", "fields": fields}),
+    )
+    .await;
+    (answer.status, answer.json())
+}
+
+#[tokio::test]
+async fn a_console_upload_is_released_only_to_its_own_case() {
+    let w = district().await;
+    let a = login(&w, "clerk_a").await;
+    let scan: &[u8] = b"%PDF-1.4 the applicant's identity card";
+    let sha = sha256_hex(scan);
+    // Clerk A registers a walk-in request with the scan, as the console's form sends it.
+    let form = get(&w, "/console/cases/new?procedure=disclosure_request", &a).await;
+    assert!(form.text().contains("enctype=\"multipart/form-data\""));
+    assert!(
+        form.text()
+            .contains("type=\"file\" name=\"f.attachments\" multiple"),
+        "an attachment list is a file input"
+    );
+    let created = post_multipart(
+        &w,
+        "/console/cases",
+        &[
+            ("procedure", "disclosure_request"),
+            ("action", "register"),
+            ("f.applicant.kind", "person"),
+            ("f.applicant.name", "李四"),
+            ("f.applicant.phone", "13700001111"),
+            ("f.applicant_kind", "natural_person"),
+            ("f.content", "预算执行情况"),
+            ("f.channel", "in_person"),
+            ("f.received_on", "2024-03-04"),
+        ],
+        &[("f.attachments", "身份证.pdf", "application/pdf", scan)],
+        Some(&a),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
+    let case_a = created
+        .location()
+        .trim_start_matches("/console/cases/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = get(&w, &format!("/console/cases/{case_a}"), &a).await;
+    assert!(page.text().contains("身份证.pdf"), "{}", page.text());
+    let download = get(&w, &format!("/console/cases/{case_a}/files/{sha}"), &a).await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.body, scan);
+    assert_eq!(files_on_disk(&w), (1, 0));
+
+    // Clerk B cites the hash in a case of their own department: refused, nothing recorded.
+    let b = token(&w, "clerk_b").await;
+    let events = w.db.store.count_events().await.unwrap();
+    let stolen = json!([{"sha256": sha, "name": "身份证.pdf", "size": scan.len(), "media_type": "application/pdf"}]);
+    let (status, body) = register(&w, &b, stolen.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("不是随本次操作上传的文件"),
+        "{body}"
+    );
+    assert_eq!(w.db.store.count_events().await.unwrap(), events);
+    // Nor on a later step of a case B holds, nor through B's case's download link.
+    let (status, body) = register(&w, &b, Value::Null).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let case_b = body["id"].as_str().unwrap().to_string();
+    let version = body["version"].as_i64().unwrap();
+    let refused = api(
+        &w,
+        "POST",
+        &format!("/api/v1/cases/{case_b}/actions"),
+        &b,
+        json!({"action": "reply", "expected_version": version,
+               "fields": {"reply_type": "disclose", "reply_on": "2024-03-04", "attachments": stolen}}),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let b_cookie = login(&w, "clerk_b").await;
+    let leak = get(
+        &w,
+        &format!("/console/cases/{case_b}/files/{sha}"),
+        &b_cookie,
+    )
+    .await;
+    assert_eq!(leak.status, StatusCode::NOT_FOUND);
+    assert_ne!(leak.body, scan);
+    // A case claiming a file never sent at all is refused the same way.
+    let invented = json!([{"sha256": "ab".repeat(32), "name": "伪造.pdf", "size": 10}]);
+    let (status, _) = register(&w, &b, invented).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Clerk A may cite the case's own file again at a later step.
+    let a_token = token(&w, "clerk_a").await;
+    let case = api(
+        &w,
+        "GET",
+        &format!("/api/v1/cases/{case_a}"),
+        &a_token,
+        Value::Null,
+    )
+    .await;
+    let version = case.json()["version"].as_i64().unwrap();
+    let again = api(
+        &w,
+        "POST",
+        &format!("/api/v1/cases/{case_a}/actions"),
+        &a_token,
+        json!({"action": "reply", "expected_version": version,
+               "fields": {"reply_type": "disclose", "reply_on": "2024-03-04",
+                          "attachments": [{"sha256": sha, "name": "身份证.pdf", "size": scan.len()}]}}),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text());
+}
+
+#[tokio::test]
+async fn the_api_sends_files_inline_and_a_refused_step_keeps_none() {
+    let w = district().await;
+    let token = token(&w, "clerk_a").await;
+    let reply: &[u8] = b"%PDF-1.4 the reply, scanned";
+    let inline = |name: &str, bytes: &[u8]| json!([{"name": name, "content_base64": base64::engine::general_purpose::STANDARD.encode(bytes)}]);
+    // Refused by the engine (no receipt date): the file is not kept.
+    let events = w.db.store.count_events().await.unwrap();
+    let refused = api(
+        &w,
+        "POST",
+        "/api/v1/cases",
+        &token,
+        json!({"procedure": "disclosure_request", "action": "register", "fields": {
+            "applicant": {"kind": "person", "name": "李四", "phone": "13700001111"},
+            "applicant_kind": "natural_person", "content": "预算执行情况", "channel": "in_person",
+            "attachments": inline("答复书.pdf", reply)}}),
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text()
+    );
+    assert_eq!(files_on_disk(&w), (0, 0));
+    assert_eq!(w.db.store.count_events().await.unwrap(), events);
+    // Not Base64, and a kind that may not be stored: each named.
+    let (status, body) = register(
+        &w,
+        &token,
+        json!([{"name": "a.pdf", "content_base64": "%%%"}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Base64"),
+        "{body}"
+    );
+    let (status, body) = register(&w, &token, inline("run.exe", b"MZ")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("run.exe"),
+        "{body}"
+    );
+    assert_eq!(files_on_disk(&w), (0, 0));
+    // Accepted: the reference replaces the content, and the file opens from its case.
+    let (status, body) = register(&w, &token, inline("答复书.pdf", reply)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let stored = &body["fields"]["attachments"][0];
+    assert_eq!(stored["sha256"], json!(sha256_hex(reply)));
+    assert!(stored.get("content_base64").is_none());
+    let cookie = login(&w, "clerk_a").await;
+    let download = get(
+        &w,
+        &format!(
+            "/console/cases/{}/files/{}",
+            body["id"].as_str().unwrap(),
+            sha256_hex(reply)
+        ),
+        &cookie,
+    )
+    .await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.body, reply);
+    assert_eq!(files_on_disk(&w), (1, 0));
+}
