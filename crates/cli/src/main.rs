@@ -324,6 +324,11 @@ enum AuditCommand {
     Verify {
         #[command(flatten)]
         store: StoreArgs,
+        /// The trust anchor: the installation's published public key (64 hex digits, or the
+        /// path of its checkpoint.pub). Without it, the key folder's own key is used; with
+        /// neither, verification refuses.
+        #[arg(long, value_name = "HEX|FILE")]
+        public_key: Option<String>,
     },
     /// Sign and record each region's chain head
     Checkpoint {
@@ -650,9 +655,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!("Use it as: Authorization: Bearer <token>. It is shown only once.");
             store.close().await;
         }
-        Command::Audit(AuditCommand::Verify { store }) => {
+        Command::Audit(AuditCommand::Verify { store, public_key }) => {
+            let anchor = public_key.as_deref().map(read_anchor).transpose()?;
+            let explicit = anchor.is_some();
             let store = store.open().await?;
-            let report = store.verify().await?;
+            let report = store.verify_against(anchor).await?;
             store.close().await;
             for r in &report.regions {
                 println!(
@@ -660,20 +667,37 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     r.region, r.events, r.checkpoints
                 );
             }
-            if !report.trusted_key {
-                eprintln!(
-                    "note: no checkpoint key file was found; signatures were checked only against the keys stored with them"
+            if let Some(rows) = &report.rows {
+                println!(
+                    "rows: {} cases ({} written before their events carried digests), {} published rows, {} users compared with their events",
+                    rows.cases, rows.cases_not_vouched, rows.publications, rows.users
                 );
             }
-            match report.fault {
-                None => {
-                    println!("OK: {} events verified", report.events());
-                }
-                Some(fault) => {
-                    println!("TAMPERED: {fault}");
-                    return Ok(ExitCode::from(1));
-                }
+            if let Some(fault) = report.fault {
+                println!("TAMPERED: {fault}");
+                return Ok(ExitCode::from(1));
             }
+            // Without a trusted key a rewritten history re-signed with another key passes:
+            // that proves nothing, so it is refused rather than reported as OK.
+            if !report.trusted_key && report.checkpoints() > 0 {
+                println!(
+                    "REFUSED: no trust anchor — the checkpoints were checked only against the keys stored with them. \
+                     Pass --public-key with the installation's published key (checkpoint.pub), or --key-dir with its key folder."
+                );
+                return Ok(ExitCode::from(2));
+            }
+            if explicit && report.checkpoints() == 0 {
+                println!(
+                    "REFUSED: the store holds no checkpoint to check against the public key given"
+                );
+                return Ok(ExitCode::from(2));
+            }
+            if report.checkpoints() == 0 {
+                eprintln!(
+                    "note: no checkpoint has been signed yet; this proves the chains are whole, not that they are the ones published"
+                );
+            }
+            println!("OK: {} events verified", report.events());
         }
         Command::Audit(AuditCommand::Checkpoint { store }) => {
             let store = store.open().await?;
@@ -904,6 +928,17 @@ fn print_out(bytes: &[u8]) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }
+}
+
+/// A trust anchor given on the command line: the hex key itself, or a file holding it.
+fn read_anchor(given: &str) -> Result<fazhi_store::audit::VerifyingKey> {
+    let path = std::path::Path::new(given);
+    let key = if given.len() != 64 && path.exists() {
+        fazhi_store::audit::read_public_key(path)?
+    } else {
+        fazhi_store::audit::parse_public_key(given)?
+    };
+    Ok(key)
 }
 
 fn hex_string(bytes: &[u8]) -> String {

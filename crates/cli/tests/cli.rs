@@ -187,6 +187,105 @@ fn operators_set_up_a_district_from_the_command_line() {
     assert_eq!(ok(&["user", "list", "--data", data]).lines().count(), 1);
 }
 
+/// An outside auditor holds only the published public key. A history re-signed with another
+/// key passes a check against the keys stored beside the checkpoints; against the published
+/// key (given on the command line, or as the key folder's checkpoint.pub) it fails, and with
+/// no key at all verification refuses rather than says OK.
+#[tokio::test]
+async fn audit_verify_trusts_only_the_published_key() {
+    let db = fazhi_store::testing::TestDb::sqlite().await;
+    let district = fazhi_core::RegionCode::parse("210212").unwrap();
+    db.store
+        .add_region("t", &district, "旅顺口区", None)
+        .await
+        .unwrap();
+    db.store.checkpoint().await.unwrap();
+    let checkpoint = db.store.checkpoints().await.unwrap().remove(0);
+    db.store.close().await;
+    let fazhi_store::Location::DataDir(data) = &db.location else {
+        unreachable!()
+    };
+    let data = data.to_str().unwrap();
+    let published = std::fs::read_to_string(db.key_dir.join("checkpoint.pub")).unwrap();
+    let published = published.trim();
+    // The auditor's own folder holds only the public key.
+    let auditor = tempfile::tempdir().unwrap();
+    let auditor_pub = auditor.path().join("checkpoint.pub");
+    std::fs::write(&auditor_pub, format!("{published}\n")).unwrap();
+    let auditor_dir = auditor.path().to_str().unwrap();
+    for args in [
+        vec!["audit", "verify", "--data", data, "--public-key", published],
+        vec![
+            "audit",
+            "verify",
+            "--data",
+            data,
+            "--public-key",
+            auditor_pub.to_str().unwrap(),
+        ],
+        vec!["audit", "verify", "--data", data, "--key-dir", auditor_dir],
+    ] {
+        let good = fazhi(&args);
+        assert_eq!(good.status.code(), Some(0), "{args:?}: {}", text(&good));
+        assert!(
+            text(&good).contains("OK: 1 events verified"),
+            "{}",
+            text(&good)
+        );
+    }
+
+    // Someone without the installation's key re-signs the checkpoint with a key of their own.
+    let forger = tempfile::tempdir().unwrap();
+    let key = fazhi_store::audit::load_or_create_key(forger.path()).unwrap();
+    let signature = fazhi_core::checkpoint::sign(
+        &key,
+        &checkpoint.region,
+        checkpoint.height,
+        &checkpoint.head,
+        checkpoint.at,
+    );
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    db.tamper(&format!(
+        "UPDATE checkpoints SET public_key = X'{}', signature = X'{}'",
+        hex(&key.verifying_key().to_bytes()),
+        hex(&signature)
+    ))
+    .await;
+    for args in [
+        vec!["audit", "verify", "--data", data, "--public-key", published],
+        vec!["audit", "verify", "--data", data, "--key-dir", auditor_dir],
+    ] {
+        let bad = fazhi(&args);
+        assert_eq!(bad.status.code(), Some(1), "{args:?}: {}", text(&bad));
+        assert!(
+            text(&bad).contains("signed with a key that is not this installation's"),
+            "{}",
+            text(&bad)
+        );
+    }
+    // No anchor at all (an empty key folder): refused, not OK.
+    let empty = tempfile::tempdir().unwrap();
+    let blind = fazhi(&[
+        "audit",
+        "verify",
+        "--data",
+        data,
+        "--key-dir",
+        empty.path().to_str().unwrap(),
+    ]);
+    assert_eq!(blind.status.code(), Some(2), "{}", text(&blind));
+    assert!(
+        text(&blind).contains("REFUSED: no trust anchor"),
+        "{}",
+        text(&blind)
+    );
+    assert!(!text(&blind).contains("OK:"));
+    // Not a key.
+    let wrong = fazhi(&["audit", "verify", "--data", data, "--public-key", "abc"]);
+    assert_ne!(wrong.status.code(), Some(0));
+    assert!(text(&wrong).contains("64 hex digits"), "{}", text(&wrong));
+}
+
 #[tokio::test]
 async fn audit_verify_exits_1_and_names_the_first_bad_event() {
     let db = fazhi_store::testing::TestDb::sqlite().await;

@@ -510,7 +510,8 @@ impl Store {
                 Subject::new("user", &id),
                 "user.created",
                 actor,
-                json!({"name": new.name.as_str(), "display_name": display_name, "grants": new.grants, "password": "set"}),
+                json!({"name": new.name.as_str(), "display_name": display_name, "grants": new.grants, "password": "set",
+                       "password_sha256": crate::rows::password_digest(&password_hash)}),
             ))
             .insert(
                 "users",
@@ -630,7 +631,7 @@ impl Store {
                 Subject::new("user", user_id),
                 "user.password_changed",
                 actor,
-                json!({"password": "set"}),
+                json!({"password": "set", "password_sha256": crate::rows::password_digest(&hash)}),
             ))
             .update(
                 "users",

@@ -9,7 +9,8 @@ use crate::db::on_db;
 use crate::events::{EVENT_COLUMNS, event_from_row};
 use crate::writer::to_hash;
 use crate::{Result, Store, StoreError};
-use ed25519_dalek::{SigningKey, VerifyingKey};
+use ed25519_dalek::SigningKey;
+pub use ed25519_dalek::VerifyingKey;
 use fazhi_core::Timestamp;
 use fazhi_core::checkpoint;
 use fazhi_core::event::{ChainVerifier, EventFields, Hash32, StoredEvent};
@@ -67,9 +68,12 @@ pub struct VerifyReport {
     pub fault: Option<Fault>,
     /// The chain heads as read in the verified snapshot: what a checkpoint may sign.
     pub heads: BTreeMap<String, (i64, Vec<u8>)>,
-    /// Whether checkpoint signatures were checked against the installation's own key file
-    /// (rather than only against the public key stored beside each checkpoint).
+    /// Whether checkpoint signatures were checked against a trusted key — the auditor's
+    /// anchor or the installation's own key file — rather than only against the public key
+    /// stored beside each checkpoint.
     pub trusted_key: bool,
+    /// What comparing the rows with their events found (after intact chains).
+    pub rows: Option<crate::rows::RowsReport>,
 }
 
 impl VerifyReport {
@@ -79,6 +83,10 @@ impl VerifyReport {
 
     pub fn events(&self) -> i64 {
         self.regions.iter().map(|r| r.events).sum()
+    }
+
+    pub fn checkpoints(&self) -> usize {
+        self.regions.iter().map(|r| r.checkpoints).sum()
     }
 }
 
@@ -102,6 +110,27 @@ pub fn load_or_create_key(dir: &Path) -> Result<SigningKey> {
     )
     .map_err(|e| StoreError::io("cannot write the public key", e))?;
     Ok(key)
+}
+
+/// A public key as published: 64 hex digits (what `checkpoint.pub` holds).
+pub fn parse_public_key(text: &str) -> Result<VerifyingKey> {
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut bytes)
+        .ok()
+        .and_then(|()| VerifyingKey::from_bytes(&bytes).ok())
+        .ok_or_else(|| {
+            StoreError::Invalid(
+                "not a checkpoint public key (64 hex digits, as in checkpoint.pub, expected)"
+                    .into(),
+            )
+        })
+}
+
+/// The public key in a `checkpoint.pub` file.
+pub fn read_public_key(path: &Path) -> Result<VerifyingKey> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| StoreError::io(format!("cannot read {}", path.display()), e))?;
+    parse_public_key(&text).map_err(|e| StoreError::Invalid(format!("{}: {e}", path.display())))
 }
 
 fn read_key(path: &Path) -> Result<SigningKey> {
@@ -218,15 +247,21 @@ impl Store {
             .map_err(|e| StoreError::io(format!("cannot sync {}", path.display()), e))
     }
 
+    /// The key checkpoints must be signed with: the installation's own (from its private key
+    /// file, else from its public key file `checkpoint.pub`), if its key folder has one.
     fn trusted_public_key(&self) -> Result<Option<VerifyingKey>> {
         let Some(dir) = &self.key_dir else {
             return Ok(None);
         };
         let path = dir.join(KEY_FILE);
-        if !path.exists() {
-            return Ok(None);
+        if path.exists() {
+            return Ok(Some(read_key(&path)?.verifying_key()));
         }
-        Ok(Some(read_key(&path)?.verifying_key()))
+        let public = dir.join(PUBLIC_KEY_FILE);
+        if public.exists() {
+            return read_public_key(&public).map(Some);
+        }
+        Ok(None)
     }
 
     /// Signs and records each region's current head (skipping regions already checkpointed at
@@ -320,9 +355,36 @@ impl Store {
             .collect()
     }
 
-    /// Recomputes every chain and checks the chain heads and checkpoints.
+    /// Recomputes every chain and checks the chain heads and checkpoints, against the
+    /// installation's own key (see [`Store::verify_against`]).
     pub async fn verify(&self) -> Result<VerifyReport> {
-        let trusted = self.trusted_public_key()?;
+        self.verify_against(None).await
+    }
+
+    /// [`Store::verify`] with a trust anchor: every checkpoint must be signed with `anchor`
+    /// (an outside auditor's copy of the published public key) or, without one, with the
+    /// installation's own key from its key folder. With neither, signatures are checked only
+    /// against the keys stored beside them — which a rewritten, re-signed history passes —
+    /// and the report says so (`trusted_key` false).
+    ///
+    /// After the chains, the rows people read are compared with what their events vouch for
+    /// ([`Store::verify_rows`]); a difference is the report's fault like an altered event.
+    pub async fn verify_against(&self, anchor: Option<VerifyingKey>) -> Result<VerifyReport> {
+        let mut report = self.verify_chains(anchor).await?;
+        if report.fault.is_none() {
+            let rows = self.verify_rows().await?;
+            report.fault = rows.fault.clone();
+            report.rows = Some(rows);
+        }
+        Ok(report)
+    }
+
+    /// The chains and checkpoints alone (what [`Store::verify_against`] does before the rows).
+    pub async fn verify_chains(&self, anchor: Option<VerifyingKey>) -> Result<VerifyReport> {
+        let trusted = match anchor {
+            Some(key) => Some(key),
+            None => self.trusted_public_key()?,
+        };
         let mut checkpoints: BTreeMap<String, Vec<Checkpoint>> = BTreeMap::new();
         for c in self.checkpoints().await? {
             checkpoints.entry(c.region.clone()).or_default().push(c);
@@ -461,6 +523,7 @@ impl Store {
             fault,
             heads,
             trusted_key: walk.trusted.is_some(),
+            rows: None,
         })
     }
 }

@@ -208,7 +208,7 @@ pub struct CasePage {
 /// The most matching cases a list counts.
 pub const COUNT_CAP: i64 = 10_000;
 
-fn date_text(d: NaiveDate) -> String {
+pub(crate) fn date_text(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
@@ -229,7 +229,7 @@ impl Store {
             ("title", write.columns.title.clone().into()),
             ("state", case.state.clone().into()),
             ("terminal", write.columns.terminal.into()),
-            ("snapshot", snapshot.into()),
+            ("snapshot", snapshot.clone().into()),
             ("next_due", d.next_due.clone().into()),
             ("warn_from", d.warn_from.clone().into()),
             ("next_check", d.next_check.clone().into()),
@@ -248,9 +248,19 @@ impl Store {
         if write.creation.is_some() || write.assignee_changed {
             columns.push(("assignee", write.columns.assignee.clone().into()));
         }
+        // The case's own event vouches for the rows written with it: their digests go into
+        // its payload, so the chain proves the snapshot and the public rows, not only the log
+        // (`Store::verify_rows` compares them).
+        let digests = crate::rows::case_digests(&snapshot, case, write.publications.as_deref());
+        let subject = format!("case:{}", case.id);
+        let vouching = write.events.iter().rposition(|e| e.subject.0 == subject);
         let mut batch = WriteBatch::new();
-        for event in &write.events {
-            batch = batch.event(event.clone());
+        for (i, event) in write.events.iter().enumerate() {
+            let mut event = event.clone();
+            if Some(i) == vouching {
+                event.payload[crate::rows::DIGESTS] = digests.clone();
+            }
+            batch = batch.event(event);
         }
         let key = || vec![("id", Value::from(case.id.clone()))];
         match &write.creation {

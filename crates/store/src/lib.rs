@@ -28,6 +28,7 @@ pub mod notifications;
 mod point;
 pub mod publications;
 pub mod report_texts;
+pub mod rows;
 mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
