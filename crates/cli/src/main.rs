@@ -838,8 +838,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         },
         Command::Backup { out, store } => {
-            let store = store.open().await?;
-            let summary = store.backup(&out).await?;
+            let settings = store.settings("fazhi-data")?;
+            let store = open(&settings).await?;
+            let summary = store.backup(&out, &carried_folders(&settings)).await?;
             store.close().await;
             println!(
                 "backup written: {} ({} events, {} bytes, schema version {})",
@@ -850,12 +851,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Restore { file, force, store } => {
-            let store = store.open().await?;
-            let summary = store.restore(&file, force).await?;
+            let settings = store.settings("fazhi-data")?;
+            let store = open(&settings).await?;
+            let summary = store
+                .restore(&file, force, &carried_folders(&settings))
+                .await?;
             let report = store.verify().await?;
             store.close().await;
             for (table, rows) in &summary.rows {
                 println!("{table}: {rows} rows");
+            }
+            for (folder, files, written) in &summary.carried {
+                match written {
+                    Some(dir) => println!("{folder}: {files} files written to {}", dir.display()),
+                    None => println!(
+                        "{folder}: {files} files in the backup, not written: this installation has no {folder} folder configured (--procedures / reports_dir)"
+                    ),
+                }
+            }
+            if summary.superseded > 0 {
+                println!(
+                    "{} checkpoints signed after this backup was made are recorded as superseded by the restore (audit.restored)",
+                    summary.superseded
+                );
             }
             match report.fault {
                 None => println!("restored and verified: {} events", report.events()),
@@ -930,6 +948,17 @@ fn print_out(bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// The installation's own folders a backup carries and a restore writes back.
+fn carried_folders(settings: &Settings) -> Vec<fazhi_store::backup::Folder<'_>> {
+    [
+        ("procedures", settings.procedures_dir.as_deref()),
+        ("reports", settings.reports_dir.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(name, dir)| dir.map(|dir| fazhi_store::backup::Folder { name, dir }))
+    .collect()
+}
+
 /// A trust anchor given on the command line: the hex key itself, or a file holding it.
 fn read_anchor(given: &str) -> Result<fazhi_store::audit::VerifyingKey> {
     let path = std::path::Path::new(given);
@@ -953,6 +982,8 @@ fn listen_address(listen: Option<String>, settings: &Settings) -> String {
 }
 
 async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Result<()> {
+    // Held while serving: a restore refuses to replace the rows under a running server.
+    let _held = store.hold_for_serving().await?;
     let listen = listen_address(listen, settings);
     let listener = tokio::net::TcpListener::bind(&listen)
         .await

@@ -379,6 +379,77 @@ fn backup_and_restore_refuse_to_overwrite() {
     ]);
 }
 
+/// A restore replaces every record: while a server runs on the store it refuses, changing
+/// nothing, and goes ahead once the server has stopped. The backup carries the installation's
+/// own definitions (the demo's permit), which a restore into a new folder writes back — so the
+/// cases under them still open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_waits_for_the_server_and_carries_the_definitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("a");
+    let data = data.to_str().unwrap().to_string();
+    ok(&["demo", "--data", &data, "--no-serve"]);
+    let file = dir.path().join("a.fazhi");
+    let file = file.to_str().unwrap().to_string();
+    ok(&["backup", "--data", &data, "--out", &file]);
+
+    let port = free_port();
+    let server = Command::new(env!("CARGO_BIN_EXE_fazhi"))
+        .args([
+            "serve",
+            "--data",
+            &data,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let server = Stop(server);
+    wait_healthy(&reqwest::Client::new(), &format!("http://127.0.0.1:{port}")).await;
+    let before = ok(&["user", "list", "--data", &data]);
+    let refused = fazhi(&["restore", &file, "--data", &data, "--force"]);
+    assert_ne!(refused.status.code(), Some(0));
+    assert!(
+        text(&refused).contains("正在使用这个库"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(ok(&["user", "list", "--data", &data]), before);
+    drop(server);
+    let restored = ok(&["restore", &file, "--data", &data, "--force"]);
+    assert!(restored.contains("restored and verified"), "{restored}");
+
+    // Into a new installation: the permit's definition comes with the backup.
+    let target = dir.path().join("b");
+    let target = target.to_str().unwrap().to_string();
+    let keys = Path::new(&data).join("keys");
+    let restored = ok(&[
+        "restore",
+        &file,
+        "--data",
+        &target,
+        "--key-dir",
+        keys.to_str().unwrap(),
+    ]);
+    assert!(
+        restored.contains("procedures: 1 files written to"),
+        "{restored}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(Path::new(&target).join("procedures/sample-permit.toml")).unwrap(),
+        std::fs::read_to_string(Path::new(&data).join("procedures/sample-permit.toml")).unwrap()
+    );
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

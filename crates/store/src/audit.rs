@@ -198,7 +198,7 @@ impl Store {
     }
 
     /// The checkpoints recorded in the key folder's log: (region, height, head).
-    fn logged_checkpoints(&self) -> Result<Vec<(String, i64, String)>> {
+    pub(crate) fn logged_checkpoints(&self) -> Result<Vec<(String, i64, String)>> {
         let Some(dir) = &self.key_dir else {
             return Ok(Vec::new());
         };
@@ -699,7 +699,27 @@ impl Store {
             return Ok(None);
         }
         let stored = self.checkpoints().await?;
+        // Checkpoints a restore of an older backup recorded as superseded (`audit.restored`).
+        let restores: Vec<String> = on_db!(&self.db, pool => {
+            sqlx::query_scalar("SELECT payload FROM events WHERE kind = 'audit.restored'")
+                .fetch_all(pool)
+                .await?
+        });
+        let superseded: Vec<(String, i64, String)> = restores
+            .iter()
+            .filter_map(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+            .filter_map(|p| {
+                serde_json::from_value::<Vec<(String, i64, String)>>(p["superseded"].clone()).ok()
+            })
+            .flatten()
+            .collect();
         for (region, height, head) in logged {
+            if superseded
+                .iter()
+                .any(|s| s.0 == region && s.1 == height && s.2 == head)
+            {
+                continue;
+            }
             let present = stored
                 .iter()
                 .any(|c| c.region == region && c.height == height && hex::encode(c.head) == head);

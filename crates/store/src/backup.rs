@@ -31,7 +31,26 @@ pub struct BackupSummary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestoreSummary {
     pub rows: Vec<(&'static str, i64)>,
+    /// Checkpoints signed after the backup was made, which the restored history no longer
+    /// reaches: recorded as superseded by the restore (`audit.restored`), so that verification
+    /// does not take them for checkpoints deleted behind its back.
+    pub superseded: usize,
+    /// The installation's own files the backup carried: (folder, files, where they were
+    /// written — `None` when this installation has no such folder configured).
+    pub carried: Vec<(String, usize, Option<PathBuf>)>,
 }
+
+/// An installation folder a backup carries besides the database (its own procedure
+/// definitions and report files): `name` as the backup records it, `dir` where it lives here.
+#[derive(Debug, Clone, Copy)]
+pub struct Folder<'a> {
+    pub name: &'a str,
+    pub dir: &'a Path,
+}
+
+/// Files of one carried folder larger than this are left out of a backup (definitions and
+/// report files are a few kilobytes).
+const MAX_CARRIED_BYTES: u64 = 4 * 1024 * 1024;
 
 impl RestoreSummary {
     pub fn events(&self) -> i64 {
@@ -56,8 +75,9 @@ async fn open_backup_file(path: &Path, create: bool) -> Result<SqlitePool> {
 }
 
 impl Store {
-    /// Writes a consistent copy of the store to `out`, which must not exist yet.
-    pub async fn backup(&self, out: &Path) -> Result<BackupSummary> {
+    /// Writes a consistent copy of the store to `out`, which must not exist yet, with the
+    /// files of the installation's own `folders` (definitions, report files).
+    pub async fn backup(&self, out: &Path, folders: &[Folder<'_>]) -> Result<BackupSummary> {
         if out.exists() {
             return Err(StoreError::Invalid(format!(
                 "备份文件 {} 已存在，不会覆盖",
@@ -70,7 +90,10 @@ impl Store {
         let _ = std::fs::remove_file(&partial);
         // Empty and 0600 before anything is written: a backup holds every record.
         crate::db::private_file(&partial)?;
-        let written = self.write_backup(&partial).await;
+        let mut written = self.write_backup(&partial).await;
+        if written.is_ok() {
+            written = carry_folders(&partial, folders).await;
+        }
         if let Err(e) = written {
             let _ = std::fs::remove_file(&partial);
             return Err(e);
@@ -123,9 +146,17 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces the store's content with a backup's. Refuses if the store holds data, unless
-    /// `force`; refuses a backup made by a newer Fazhi (a schema this binary does not know).
-    pub async fn restore(&self, from: &Path, force: bool) -> Result<RestoreSummary> {
+    /// Replaces the store's content with a backup's, and writes the folders it carries back
+    /// into `folders`. Refuses — before anything is replaced — while a server holds the
+    /// store, if the store holds data (unless `force`), a backup made by a newer Fazhi (a
+    /// schema this binary does not know) and one that does not verify. Checkpoints signed
+    /// after the backup was made are recorded as superseded by this restore.
+    pub async fn restore(
+        &self,
+        from: &Path,
+        force: bool,
+        folders: &[Folder<'_>],
+    ) -> Result<RestoreSummary> {
         if !from.exists() {
             return Err(StoreError::Invalid(format!(
                 "备份文件 {} 不存在",
@@ -145,6 +176,7 @@ impl Store {
                 "备份的数据结构版本 {theirs} 比本程序的 {ours} 新：请用更新版本的 Fazhi 恢复"
             )));
         }
+        let _held = self.hold_exclusively().await?;
         if !force && self.has_data().await? {
             return Err(StoreError::Invalid(
                 "目标库中已有数据，恢复会覆盖它们：确认后请加 --force".into(),
@@ -155,12 +187,47 @@ impl Store {
         let restored = async {
             // Rows are copied from the checked scratch copy, which opening has brought up to
             // this binary's schema: a backup made by an older Fazhi restores as well.
-            let copy = self.checked_copy(from, &scratch).await?;
-            self.copy_rows_from(&copy).await
+            let (copy, theirs) = self.checked_copy(from, &scratch).await?;
+            let superseded: Vec<(String, i64, String)> = self
+                .logged_checkpoints()?
+                .into_iter()
+                .filter(|(region, height, head)| {
+                    !theirs.iter().any(|c| {
+                        &c.region == region && c.height == *height && &hex::encode(c.head) == head
+                    })
+                })
+                .collect();
+            let carried = read_carried(&copy).await?;
+            let mut summary = self.copy_rows_from(&copy).await?;
+            summary.carried = write_carried(carried, folders)?;
+            summary.superseded = superseded.len();
+            self.record_restore(from, &superseded).await?;
+            Ok(summary)
         }
         .await;
         let _ = std::fs::remove_dir_all(&scratch);
         restored
+    }
+
+    /// The restore on the installation's chain: which backup, and the checkpoints it
+    /// supersedes (verification then accepts their absence, and says why).
+    async fn record_restore(
+        &self,
+        from: &Path,
+        superseded: &[(String, i64, String)],
+    ) -> Result<()> {
+        let event = fazhi_core::NewEvent::new(
+            fazhi_core::region::RegionCode::installation(),
+            fazhi_core::Subject::new("store", "restore"),
+            "audit.restored",
+            "cli:restore",
+            serde_json::json!({
+                "backup": from.file_name().map(|n| n.to_string_lossy().to_string()),
+                "superseded": superseded,
+            }),
+        );
+        self.submit(crate::WriteBatch::new().event(event)).await?;
+        Ok(())
     }
 
     async fn copy_rows_from(&self, copy: &Path) -> Result<RestoreSummary> {
@@ -192,13 +259,21 @@ impl Store {
         });
         drop(src);
         source.close().await;
-        Ok(RestoreSummary { rows })
+        Ok(RestoreSummary {
+            rows,
+            superseded: 0,
+            carried: Vec::new(),
+        })
     }
 
     /// Copies a backup into `scratch`, opens it as a store (migrating it to this binary's
-    /// schema) and checks its chains and checkpoints before anything is replaced; returns the
-    /// copy's database file.
-    async fn checked_copy(&self, from: &Path, scratch: &Path) -> Result<PathBuf> {
+    /// schema) and checks its chains, checkpoints and rows before anything is replaced;
+    /// returns the copy's database file and its checkpoints.
+    async fn checked_copy(
+        &self,
+        from: &Path,
+        scratch: &Path,
+    ) -> Result<(PathBuf, Vec<crate::audit::Checkpoint>)> {
         std::fs::create_dir_all(scratch)
             .map_err(|e| StoreError::io(format!("cannot create {}", scratch.display()), e))?;
         let copied = scratch.join(crate::db::SQLITE_FILE);
@@ -215,9 +290,10 @@ impl Store {
         })
         .await?;
         let report = copy.verify().await;
+        let checkpoints = copy.checkpoints().await;
         copy.close().await;
         match report?.fault {
-            None => Ok(copied),
+            None => Ok((copied, checkpoints?)),
             Some(fault) => Err(StoreError::Invalid(format!(
                 "备份文件未通过完整性校验，未做任何改动：{fault}"
             ))),
@@ -294,3 +370,111 @@ macro_rules! impl_copy_source {
 
 impl_copy_source!(sqlx::SqliteConnection);
 impl_copy_source!(sqlx::PgConnection);
+
+/// Adds the files of `folders` to a backup file, in a table of its own.
+async fn carry_folders(backup: &Path, folders: &[Folder<'_>]) -> Result<()> {
+    let mut files: Vec<(String, String, Vec<u8>)> = Vec::new();
+    for folder in folders {
+        if !folder.dir.is_dir() {
+            continue;
+        }
+        let mut pending = vec![folder.dir.to_path_buf()];
+        while let Some(dir) = pending.pop() {
+            let entries = std::fs::read_dir(&dir)
+                .map_err(|e| StoreError::io(format!("cannot read {}", dir.display()), e))?;
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let meta = entry
+                    .metadata()
+                    .map_err(|e| StoreError::io(format!("cannot read {}", path.display()), e))?;
+                if meta.is_dir() {
+                    pending.push(path);
+                } else if meta.is_file() && meta.len() <= MAX_CARRIED_BYTES {
+                    let relative = path
+                        .strip_prefix(folder.dir)
+                        .expect("found under the folder")
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    let bytes = std::fs::read(&path).map_err(|e| {
+                        StoreError::io(format!("cannot read {}", path.display()), e)
+                    })?;
+                    files.push((folder.name.to_string(), relative, bytes));
+                }
+            }
+        }
+    }
+    let pool = open_backup_file(backup, true).await?;
+    sqlx::query(
+        "CREATE TABLE backup_files (folder TEXT NOT NULL, path TEXT NOT NULL, content BLOB NOT NULL, PRIMARY KEY (folder, path))",
+    )
+    .execute(&pool)
+    .await?;
+    for (folder, path, bytes) in files {
+        sqlx::query("INSERT INTO backup_files (folder, path, content) VALUES ($1, $2, $3)")
+            .bind(folder)
+            .bind(path)
+            .bind(bytes)
+            .execute(&pool)
+            .await?;
+    }
+    pool.close().await;
+    Ok(())
+}
+
+/// The files a backup carries: (folder, path inside it, bytes). A path that would leave its
+/// folder is refused (before anything is replaced).
+async fn read_carried(backup: &Path) -> Result<Vec<(String, String, Vec<u8>)>> {
+    let pool = open_backup_file(backup, false).await?;
+    let has_table: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'backup_files'",
+    )
+    .fetch_one(&pool)
+    .await?;
+    let rows: Vec<(String, String, Vec<u8>)> = if has_table > 0 {
+        sqlx::query_as("SELECT folder, path, content FROM backup_files ORDER BY folder, path")
+            .fetch_all(&pool)
+            .await?
+    } else {
+        Vec::new()
+    };
+    pool.close().await;
+    for (_, path, _) in &rows {
+        let safe = !path.is_empty()
+            && Path::new(path)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !safe {
+            return Err(StoreError::Invalid(format!(
+                "备份中的文件路径“{path}”不安全，未做任何改动"
+            )));
+        }
+    }
+    Ok(rows)
+}
+
+/// Writes carried files into the folders of the same name; returns (folder, files, written
+/// to) — `None` for a folder this installation has none for.
+fn write_carried(
+    files: Vec<(String, String, Vec<u8>)>,
+    folders: &[Folder<'_>],
+) -> Result<Vec<(String, usize, Option<PathBuf>)>> {
+    let mut carried: Vec<(String, usize, Option<PathBuf>)> = Vec::new();
+    for (folder, path, bytes) in files {
+        let target = folders.iter().find(|f| f.name == folder);
+        if let Some(target) = target {
+            let file = target.dir.join(&path);
+            if let Some(parent) = file.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    StoreError::io(format!("cannot create {}", parent.display()), e)
+                })?;
+            }
+            std::fs::write(&file, &bytes)
+                .map_err(|e| StoreError::io(format!("cannot write {}", file.display()), e))?;
+        }
+        match carried.iter_mut().find(|(name, _, _)| *name == folder) {
+            Some((_, n, _)) => *n += 1,
+            None => carried.push((folder, 1, target.map(|t| t.dir.to_path_buf()))),
+        }
+    }
+    Ok(carried)
+}

@@ -30,6 +30,7 @@ pub mod publications;
 pub mod report_texts;
 pub mod rows;
 mod schema;
+mod serving;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod writer;
@@ -38,6 +39,7 @@ pub use batch::{RowOp, Value, WriteBatch};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::{Engine, Location};
 pub use error::StoreError;
+pub use serving::StoreLock;
 pub use writer::Committed;
 
 use std::path::PathBuf;

@@ -382,7 +382,7 @@ async fn a_restored_store_keeps_its_key(engine: Engine) {
     let db = district_with_notes(engine).await;
     db.store.checkpoint().await.unwrap();
     let file = db.scratch().join("b.fazhi");
-    db.store.backup(&file).await.unwrap();
+    db.store.backup(&file, &[]).await.unwrap();
     // Restored somewhere without the key folder: no new key may be made behind the operator's back.
     let elsewhere = TestDb::new(Engine::Sqlite).await;
     let keyless = fazhi_store::Store::open(fazhi_store::OpenOptions {
@@ -393,7 +393,7 @@ async fn a_restored_store_keeps_its_key(engine: Engine) {
     })
     .await
     .unwrap();
-    keyless.restore(&file, false).await.unwrap();
+    keyless.restore(&file, false, &[]).await.unwrap();
     let refused = keyless.checkpoint().await;
     assert!(
         matches!(&refused, Err(fazhi_store::StoreError::Invalid(m)) if m.contains("checkpoint.key")),
@@ -404,7 +404,7 @@ async fn a_restored_store_keeps_its_key(engine: Engine) {
 async fn a_tampered_backup_is_refused_before_anything_changes(engine: Engine) {
     let db = district_with_notes(engine).await;
     let file = db.scratch().join("b.fazhi");
-    db.store.backup(&file).await.unwrap();
+    db.store.backup(&file, &[]).await.unwrap();
     {
         use sqlx::Connection;
         let mut conn = sqlx::SqliteConnection::connect_with(
@@ -421,7 +421,7 @@ async fn a_tampered_backup_is_refused_before_anything_changes(engine: Engine) {
     let target = TestDb::new(engine).await;
     seed_district(&target.store).await;
     let before = target.store.count_events().await.unwrap();
-    let refused = target.store.restore(&file, true).await;
+    let refused = target.store.restore(&file, true, &[]).await;
     assert!(
         matches!(&refused, Err(fazhi_store::StoreError::Invalid(m)) if m.contains("未做任何改动")),
         "{refused:?}"
@@ -461,6 +461,114 @@ async fn verify_and_checkpoint_while_writes_continue(engine: Engine) {
     assert!(report.ok(), "{:?}", report.fault);
 }
 
+/// Restoring an older backup into its own installation: the checkpoints signed since the
+/// backup are recorded as superseded by the restore (an `audit.restored` event), so the store
+/// verifies, signs again and verifies again — instead of failing verification for good.
+async fn an_older_backup_restored_in_place_verifies(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    db.store.checkpoint().await.unwrap();
+    let file = db.scratch().join("older.fazhi");
+    db.store.backup(&file, &[]).await.unwrap();
+    add_notes(&db, 10, 5).await;
+    db.store.checkpoint().await.unwrap();
+    let summary = db.store.restore(&file, true, &[]).await.unwrap();
+    assert!(summary.superseded >= 1, "{summary:?}");
+    let report = db.store.verify().await.unwrap();
+    assert!(report.ok(), "{:?}", report.fault);
+    let restored = db
+        .store
+        .history("store:restore")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.kind == "audit.restored")
+        .expect("the restore is on the chain");
+    assert!(
+        restored.payload.contains("older.fazhi"),
+        "{}",
+        restored.payload
+    );
+    // Work goes on: new events at the heights the superseded checkpoints had signed.
+    add_notes(&db, 20, 8).await;
+    db.store.checkpoint().await.unwrap();
+    assert!(db.store.verify().await.unwrap().ok());
+    // Without the restore's record, the missing checkpoints are still caught.
+    db.tamper("DELETE FROM checkpoints").await;
+    assert!(!db.store.verify().await.unwrap().ok());
+}
+
+/// A restore replaces every row: it refuses while a server holds the store, and changes
+/// nothing; once the server is gone it goes ahead. A server cannot start during a restore.
+async fn a_restore_refuses_under_a_running_server(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    let file = db.scratch().join("b.fazhi");
+    db.store.backup(&file, &[]).await.unwrap();
+    add_notes(&db, 10, 3).await;
+    let before = db.store.count_events().await.unwrap();
+    let server = db.store.hold_for_serving().await.unwrap();
+    let refused = db.store.restore(&file, true, &[]).await;
+    assert!(
+        matches!(&refused, Err(fazhi_store::StoreError::Invalid(m)) if m.contains("正在使用这个库")),
+        "{refused:?}"
+    );
+    assert_eq!(db.store.count_events().await.unwrap(), before);
+    // A second server may run beside the first.
+    let second = db
+        .reopen(std::sync::Arc::new(fazhi_store::SystemClock))
+        .await;
+    let _also = second.hold_for_serving().await.unwrap();
+    drop(_also);
+    second.close().await;
+    drop(server);
+    db.store.restore(&file, true, &[]).await.unwrap();
+    assert!(db.store.count_events().await.unwrap() < before);
+}
+
+/// A backup carries the installation's own definitions and report files; a restore writes
+/// them into this installation's folders (a path leaving its folder is refused).
+async fn a_backup_carries_the_installations_own_folders(engine: Engine) {
+    let db = district_with_notes(engine).await;
+    let source = db.scratch().join("procedures");
+    std::fs::create_dir_all(source.join("sample_permit")).unwrap();
+    std::fs::write(
+        source.join("sample_permit/sample_permit-2024-01-01.toml"),
+        "code = 'x'\n",
+    )
+    .unwrap();
+    let file = db.scratch().join("carried.fazhi");
+    let folders = [fazhi_store::backup::Folder {
+        name: "procedures",
+        dir: &source,
+    }];
+    db.store.backup(&file, &folders).await.unwrap();
+    let target = TestDb::new(engine).await;
+    let here = target.scratch().join("my-procedures");
+    let summary = target
+        .store
+        .restore(
+            &file,
+            false,
+            &[fazhi_store::backup::Folder {
+                name: "procedures",
+                dir: &here,
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        summary.carried,
+        vec![("procedures".to_string(), 1, Some(here.clone()))]
+    );
+    assert_eq!(
+        std::fs::read_to_string(here.join("sample_permit/sample_permit-2024-01-01.toml")).unwrap(),
+        "code = 'x'\n"
+    );
+    // Restored where no such folder is configured: counted, written nowhere.
+    let bare = TestDb::new(engine).await;
+    let summary = bare.store.restore(&file, false, &[]).await.unwrap();
+    assert_eq!(summary.carried, vec![("procedures".to_string(), 1, None)]);
+}
+
 on_both_engines!(
     a_checkpoint_checks_what_came_since_the_last_one,
     a_forged_last_checkpoint_stops_signing,
@@ -468,6 +576,9 @@ on_both_engines!(
     a_tampered_chain_is_never_signed,
     a_restored_store_keeps_its_key,
     a_tampered_backup_is_refused_before_anything_changes,
+    an_older_backup_restored_in_place_verifies,
+    a_restore_refuses_under_a_running_server,
+    a_backup_carries_the_installations_own_folders,
 );
 
 /// SQLite keeps whatever bytes it is given as TEXT (PostgreSQL refuses bad UTF-8 itself):

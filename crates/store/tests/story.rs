@@ -163,10 +163,10 @@ async fn backup_and_restore_across_engines(engine: Engine) {
     seed_district(&source.store).await;
     source.store.checkpoint().await.unwrap();
     let file = source.scratch().join("backup.fazhi");
-    let summary = source.store.backup(&file).await.unwrap();
+    let summary = source.store.backup(&file, &[]).await.unwrap();
     assert_eq!(summary.events, source.store.count_events().await.unwrap());
     assert!(
-        source.store.backup(&file).await.is_err(),
+        source.store.backup(&file, &[]).await.is_err(),
         "an existing file is never overwritten"
     );
     // A backup holds every record: its owner alone reads it, as the database files.
@@ -198,7 +198,7 @@ async fn backup_and_restore_across_engines(engine: Engine) {
     })
     .await
     .unwrap();
-    let restored = target_store.restore(&file, false).await.unwrap();
+    let restored = target_store.restore(&file, false, &[]).await.unwrap();
     assert_eq!(restored.events(), summary.events);
     let report = target_store.verify().await.unwrap();
     assert!(report.ok(), "{:?}", report.fault);
@@ -219,7 +219,7 @@ async fn backup_and_restore_across_engines(engine: Engine) {
     );
 
     // A store with data is not overwritten without --force...
-    let refused = target_store.restore(&file, false).await;
+    let refused = target_store.restore(&file, false, &[]).await;
     assert!(
         matches!(&refused, Err(StoreError::Invalid(m)) if m.contains("--force")),
         "{refused:?}"
@@ -235,8 +235,12 @@ async fn backup_and_restore_across_engines(engine: Engine) {
         )
         .await
         .unwrap();
-    target_store.restore(&file, true).await.unwrap();
-    assert_eq!(target_store.count_events().await.unwrap(), summary.events);
+    target_store.restore(&file, true, &[]).await.unwrap();
+    // The backup's events, and the restore's own record on the installation's chain.
+    assert_eq!(
+        target_store.count_events().await.unwrap(),
+        summary.events + 1
+    );
     assert!(target_store.verify().await.unwrap().ok());
 }
 
@@ -244,12 +248,15 @@ async fn a_backup_that_is_not_one_is_refused(engine: Engine) {
     let db = TestDb::new(engine).await;
     let file = db.scratch().join("notes.txt");
     std::fs::write(&file, "这不是备份").unwrap();
-    let result = db.store.restore(&file, false).await;
+    let result = db.store.restore(&file, false, &[]).await;
     assert!(
         matches!(&result, Err(StoreError::Invalid(m)) if m.contains("不是 Fazhi 备份文件")),
         "{result:?}"
     );
-    let missing = db.store.restore(&db.scratch().join("none"), false).await;
+    let missing = db
+        .store
+        .restore(&db.scratch().join("none"), false, &[])
+        .await;
     assert!(matches!(&missing, Err(StoreError::Invalid(m)) if m.contains("不存在")));
 }
 
@@ -260,7 +267,7 @@ async fn a_backup_from_an_older_fazhi_restores(engine: Engine) {
     let source = TestDb::new(Engine::Sqlite).await;
     seed_district(&source.store).await;
     let file = source.scratch().join("old.fazhi");
-    let summary = source.store.backup(&file).await.unwrap();
+    let summary = source.store.backup(&file, &[]).await.unwrap();
     {
         use sqlx::ConnectOptions;
         let mut old = sqlx::sqlite::SqliteConnectOptions::new()
@@ -285,7 +292,7 @@ async fn a_backup_from_an_older_fazhi_restores(engine: Engine) {
     let target = TestDb::new(engine).await;
     let latest = target.store.schema_version().await.unwrap();
     assert!(latest >= 7);
-    let restored = target.store.restore(&file, false).await.unwrap();
+    let restored = target.store.restore(&file, false, &[]).await.unwrap();
     assert_eq!(restored.events(), summary.events);
     assert_eq!(target.store.schema_version().await.unwrap(), latest);
     assert!(target.store.verify().await.unwrap().ok());
