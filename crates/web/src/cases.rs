@@ -206,18 +206,29 @@ impl AppState {
 
     /// The region and department a new case of this user belongs to: their department grant,
     /// unless one is asked for and allowed.
-    pub fn home_of(
+    pub async fn home_of(
         &self,
         principal: &Principal,
         department: Option<&str>,
     ) -> Result<(RegionCode, Option<String>), WebError> {
         if let Some(d) = department.filter(|d| !d.is_empty()) {
-            let grant = principal
-                .grants
-                .iter()
-                .find(|g| g.department.as_deref() == Some(d) || g.role.sees_whole_region())
-                .ok_or_else(|| WebError::Forbidden("只能为本部门登记案件".into()))?;
-            return Ok((grant.region.clone(), Some(d.to_string())));
+            // The case belongs to the department's own region: a region-wide user files only
+            // under departments of the regions their grant covers.
+            let found = self
+                .app
+                .store()
+                .department(d)
+                .await?
+                .filter(|found| found.active)
+                .ok_or_else(|| WebError::Invalid(format!("没有编号为“{d}”的在用部门")))?;
+            let region =
+                RegionCode::parse(&found.region).map_err(|e| WebError::Internal(e.to_string()))?;
+            if !principal.can_read_department(&region, d) {
+                return Err(WebError::Forbidden(
+                    "只能为本部门（或您有权管辖的区划内的部门）登记案件".into(),
+                ));
+            }
+            return Ok((region, Some(d.to_string())));
         }
         let grant = principal
             .grants

@@ -244,3 +244,73 @@ async fn the_api_sends_files_inline_and_a_refused_step_keeps_none() {
     assert_eq!(download.body, reply);
     assert_eq!(files_on_disk(&w), (1, 0));
 }
+
+/// A region-wide user files cases only under departments of the regions their grant covers:
+/// naming another district's department is refused (it used to be filed under it), an unknown
+/// one is named, and nothing is recorded.
+#[tokio::test]
+async fn a_case_is_filed_only_under_a_department_of_the_users_own_regions() {
+    let w = world(
+        Engine::Sqlite,
+        "2024-03-04",
+        &[(
+            "zfb",
+            "旅顺口区人民政府办公室",
+            DepartmentKind::GovernmentOffice,
+        )],
+        &[("justice", Role::JusticeStaff, None)],
+        None,
+    )
+    .await;
+    let other_region = region("210213");
+    w.db.store
+        .add_region("t", &other_region, "金州区", None)
+        .await
+        .unwrap();
+    let elsewhere =
+        w.db.store
+            .add_department(
+                "t",
+                &other_region,
+                "zfb",
+                "金州区人民政府办公室",
+                DepartmentKind::GovernmentOffice,
+            )
+            .await
+            .unwrap();
+    let token = token(&w, "justice").await;
+    let zfb = w.departments["zfb"].clone();
+    // The justice bureau registers case files for evaluation (a region-wide action).
+    let file_under = |department: String| {
+        let w = &w;
+        let token = token.clone();
+        let zfb = zfb.clone();
+        async move {
+            api(
+                w,
+                "POST",
+                "/api/v1/cases",
+                &token,
+                json!({"procedure": "case_file_evaluation", "action": "register", "department": department,
+                       "fields": {"batch": "2024年度第一批", "batch_year": 2024, "file_number": "旅政罚〔2024〕1号",
+                                  "file_kind": "penalty", "evaluated_body": zfb, "evaluating_body": zfb}}),
+            )
+            .await
+        }
+    };
+    let events = w.db.store.count_events().await.unwrap();
+    let refused = file_under(elsewhere.id.clone()).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text());
+    let unknown = file_under("no-such-department".into()).await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unknown.text()
+    );
+    assert!(unknown.text().contains("no-such-department"));
+    assert_eq!(w.db.store.count_events().await.unwrap(), events);
+    let own = file_under(w.departments["zfb"].clone()).await;
+    assert_eq!(own.status, StatusCode::CREATED, "{}", own.text());
+    assert_eq!(own.json()["region"], json!("210212"));
+}

@@ -34,7 +34,9 @@ pub async fn create_case(
     Json(input): Json<NewCase>,
 ) -> Result<(StatusCode, Json<crate::cases::CaseView>), ApiError> {
     let principal = user.principal();
-    let (region, department) = state.home_of(&principal, input.department.as_deref())?;
+    let (region, department) = state
+        .home_of(&principal, input.department.as_deref())
+        .await?;
     let today = state.app.today();
     let mut fields = input.fields;
     let uploads = receive_inline(

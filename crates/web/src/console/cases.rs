@@ -481,7 +481,9 @@ async fn create(
             return Err(WebError::Invalid("请选择程序".into()));
         }
         let action = value_of(&form, "action").unwrap_or("").to_string();
-        let (region, department) = state.home_of(&principal, value_of(&form, "department"))?;
+        let (region, department) = state
+            .home_of(&principal, value_of(&form, "department"))
+            .await?;
         let today = state.app.today();
         let mut fields = form_fields(&form);
         let uploads = attach(
