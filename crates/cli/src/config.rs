@@ -28,6 +28,9 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     /// Trust `X-Forwarded-For` from a reverse proxy.
     pub trust_proxy: Option<bool>,
+    /// The bearer token a Prometheus scraper presents for `/metrics` (without it, only this
+    /// machine may read them).
+    pub metrics_token: Option<String>,
     /// Post deadline alerts (临期/超期) to this URL as signed JSON (e.g. an SMS gateway).
     pub alert_webhook: Option<String>,
     /// The shared secret that signs webhook bodies (`X-Fazhi-Signature: sha256=…`).

@@ -47,7 +47,7 @@ struct StoreArgs {
     /// Folder of the checkpoint signing key [default: DATA/keys]
     #[arg(long, env = "FAZHI_KEY_DIR", global = true)]
     key_dir: Option<PathBuf>,
-    /// Config file (TOML: data_dir, database_url, key_dir, files_dir, procedures_dir, reports_dir, listen, secure_cookies, trust_proxy)
+    /// Config file (TOML: data_dir, database_url, key_dir, files_dir, procedures_dir, reports_dir, listen, secure_cookies, trust_proxy, metrics_token)
     #[arg(long, env = "FAZHI_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// Folder of procedure definitions that add to or replace the embedded ones [default: DATA/procedures]
@@ -991,6 +991,7 @@ async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Res
     let config = fazhi_web::WebConfig {
         secure_cookies: settings.file.secure_cookies.unwrap_or(false),
         trust_proxy: settings.file.trust_proxy.unwrap_or(false),
+        metrics_token: settings.file.metrics_token.clone(),
     };
     let channels = notification_channels(&settings.file)?;
     let app = fazhi_app::App::load(

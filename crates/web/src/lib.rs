@@ -42,6 +42,9 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy: bool,
+    /// The bearer token a metrics scraper presents; without one, `/metrics` answers only
+    /// callers on this machine that did not come through a proxy.
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Clone)]
@@ -102,7 +105,6 @@ pub fn router(state: AppState) -> Router {
         .nest(
             "/console",
             console::routes()
-                .merge(console::cases::routes())
                 .merge(console::calendar::routes())
                 .merge(console::notifications::routes())
                 .merge(console::reports::routes())
@@ -110,7 +112,6 @@ pub fn router(state: AppState) -> Router {
                 .merge(console::dashboard::routes())
                 .merge(console::documents::routes()),
         )
-        .merge(api)
         .route(
             "/api/v1/openapi.json",
             get(|| async { axum::Json(openapi::document()) }),
@@ -121,8 +122,12 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        // Online applications carry attachments: their own, larger limit.
+        // What carries files has its own, larger limits (uploads::MAX_BODY_BYTES on the
+        // forms, uploads::MAX_API_BODY_BYTES on the API): online applications, the console's
+        // case forms and the API.
         .merge(portal::apply::routes())
+        .nest("/console", console::cases::routes())
+        .merge(api)
         .layer(middleware::from_fn(security_headers))
         .layer(CsrfLayer::new().with_rejection_response(|_| {
             let mut response = Response::new(Body::from(

@@ -1,12 +1,16 @@
 //! `/metrics` in the Prometheus text format: requests and their latency by route, and what the
-//! store reports (commits, events appended, group-commit sizes, throttled logins).
+//! store reports (commits, events appended, group-commit sizes, throttled logins) — for a
+//! scraper on this machine or one holding the configured `metrics_token`.
 
+use crate::AppState;
 use axum::body::Body;
-use axum::extract::MatchedPath;
-use axum::http::{Request, header};
+use axum::extract::{ConnectInfo, MatchedPath, State};
+use axum::http::{Request, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -40,7 +44,37 @@ pub fn install() -> &'static PrometheusHandle {
     })
 }
 
-pub async fn render() -> Response {
+/// Who may read the metrics: with `metrics_token` configured, a caller presenting it as a
+/// bearer token; without one, only a caller on this machine (a loopback peer) that did not
+/// come through a proxy. The portal's port is public: its traffic figures are not.
+fn may_scrape(state: &AppState, request: &Request<Body>) -> bool {
+    let headers = request.headers();
+    if let Some(token) = &state.config.metrics_token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        // Compared as digests, so the time taken says nothing about the token.
+        return Sha256::digest(given.as_bytes()) == Sha256::digest(token.as_bytes());
+    }
+    let proxied = headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded");
+    let local = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|c| c.0.ip().is_loopback());
+    local && !proxied
+}
+
+pub async fn render(State(state): State<AppState>, request: Request<Body>) -> Response {
+    if !may_scrape(&state, &request) {
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "指标只对本机或持有 metrics_token 的采集程序开放。\nMetrics are served to this machine, or to a scraper with the configured metrics_token.\n",
+        )
+            .into_response();
+    }
     let body = install().render();
     (
         [(

@@ -314,3 +314,59 @@ async fn a_case_is_filed_only_under_a_department_of_the_users_own_regions() {
     assert_eq!(own.status, StatusCode::CREATED, "{}", own.text());
     assert_eq!(own.json()["region"], json!("210212"));
 }
+
+/// Scans are large: a case form and an API call carry files of several megabytes (other
+/// forms keep their 2 MB limit), up to 20 MB a file.
+#[tokio::test]
+async fn scans_of_several_megabytes_are_taken() {
+    let w = district().await;
+    let a = login(&w, "clerk_a").await;
+    let mut scan = b"%PDF-1.4 ".to_vec();
+    scan.resize(3 * 1024 * 1024, b'x');
+    let created = post_multipart(
+        &w,
+        "/console/cases",
+        &[
+            ("procedure", "disclosure_request"),
+            ("action", "register"),
+            ("f.applicant.kind", "person"),
+            ("f.applicant.name", "李四"),
+            ("f.applicant.phone", "13700001111"),
+            ("f.applicant_kind", "natural_person"),
+            ("f.content", "预算执行情况"),
+            ("f.channel", "in_person"),
+            ("f.received_on", "2024-03-04"),
+        ],
+        &[("f.attachments", "扫描件.pdf", "application/pdf", &scan)],
+        Some(&a),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
+    let token = token(&w, "clerk_a").await;
+    let (status, body) = register(
+        &w,
+        &token,
+        json!([{"name": "另一份.pdf", "content_base64": base64::engine::general_purpose::STANDARD.encode([&scan[..], b"2"].concat())}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(files_on_disk(&w), (2, 0));
+    // Over 20 MB a file: refused by name, nothing kept.
+    let mut huge = scan.clone();
+    huge.resize(21 * 1024 * 1024, b'y');
+    let (status, body) = register(
+        &w,
+        &token,
+        json!([{"name": "太大.pdf", "content_base64": base64::engine::general_purpose::STANDARD.encode(&huge)}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("太大.pdf"),
+        "{body}"
+    );
+    assert_eq!(files_on_disk(&w), (2, 0));
+}

@@ -485,7 +485,45 @@ async fn health_and_metrics() {
         &[("name", "admin"), ("password", "wrong-pass")],
     )
     .await;
-    let metrics = get_public(&w, "/metrics").await;
+    // The portal's port is public: its metrics are not. Without a token only this machine
+    // reads them, and not through a proxy; with one, whoever presents it.
+    let refused = get_public(&w, "/metrics").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(!refused.text().contains("fazhi_http_requests_total"));
+    let local =
+        |forwarded: bool| {
+            let mut b = axum::http::Request::builder().uri("/metrics").extension(
+                axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))),
+            );
+            if forwarded {
+                b = b.header("x-forwarded-for", "203.0.113.9");
+            }
+            b.body(axum::body::Body::empty()).unwrap()
+        };
+    assert_eq!(
+        call(&w.app, local(true)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(call(&w.app, local(false)).await.status, StatusCode::OK);
+    let scraped = fazhi_web::router(fazhi_web::AppState::of(
+        w.state.app.clone(),
+        fazhi_web::WebConfig {
+            metrics_token: Some("scrape-token-1".into()),
+            ..Default::default()
+        },
+    ));
+    let with_token = |token: &str| {
+        axum::http::Request::builder()
+            .uri("/metrics")
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    assert_eq!(
+        call(&scraped, with_token("wrong")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let metrics = call(&scraped, with_token("scrape-token-1")).await;
     assert_eq!(metrics.status, StatusCode::OK);
     assert!(
         metrics.text().contains("fazhi_http_requests_total"),
@@ -499,7 +537,7 @@ async fn health_and_metrics() {
     for i in 0..50 {
         request(&w, &format!("MADEUP{i}"), "/", &[], "").await;
     }
-    let metrics = get_public(&w, "/metrics").await.text();
+    let metrics = call(&w.app, local(false)).await.text();
     assert!(!metrics.contains("MADEUP"), "{metrics}");
     assert!(metrics.contains("method=\"OTHER\""), "{metrics}");
 }
