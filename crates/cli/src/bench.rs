@@ -447,7 +447,7 @@ async fn http_and_list(
         )
         .await?;
     let token = store
-        .create_token("system:bench", &user.id, "bench")
+        .create_token("system:bench", &user.id, "bench", 365)
         .await?;
     let leader = store
         .add_user(
@@ -462,7 +462,7 @@ async fn http_and_list(
         )
         .await?;
     let leader_token = store
-        .create_token("system:bench", &leader.id, "bench")
+        .create_token("system:bench", &leader.id, "bench", 365)
         .await?;
     let registry = Registry::from_sources(&[("bench.toml".into(), BENCH_PROCEDURE.into())])
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;

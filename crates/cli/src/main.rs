@@ -313,6 +313,9 @@ enum UserCommand {
         /// What the token is for
         #[arg(long, default_value = "cli")]
         label: String,
+        /// How many days it works (at most 365)
+        #[arg(long, default_value_t = fazhi_store::accounts::DEFAULT_TOKEN_DAYS)]
+        days: u32,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -627,13 +630,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .user_by_name(&user)
                 .await?
                 .ok_or_else(|| anyhow!("没有用户“{user}”"))?;
-            for (id, label, created, revoked) in store.tokens_of(&found.id).await? {
+            for t in store.tokens_of(&found.id).await? {
+                let status = match t.revoked_at {
+                    Some(r) => format!("revoked {}", r.display_minutes()),
+                    None if t.usable => format!("active until {}", t.expires_at.display_minutes()),
+                    None => format!("expired {}", t.expires_at.display_minutes()),
+                };
                 println!(
-                    "{id}\t{label}\t{}\t{}",
-                    created.display_minutes(),
-                    revoked
-                        .map(|r| format!("revoked {}", r.display_minutes()))
-                        .unwrap_or_else(|| "active".into())
+                    "{}\t{}\t{}\t{status}",
+                    t.id,
+                    t.label,
+                    t.created_at.display_minutes()
                 );
             }
             store.close().await;
@@ -644,15 +651,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("revoked {id}");
             store.close().await;
         }
-        Command::User(UserCommand::Token { user, label, store }) => {
+        Command::User(UserCommand::Token {
+            user,
+            label,
+            days,
+            store,
+        }) => {
             let store = store.open().await?;
             let found = store
                 .user_by_name(&user)
                 .await?
                 .ok_or_else(|| anyhow!("没有用户“{user}”"))?;
-            let token = store.create_token("cli", &found.id, &label).await?;
+            let token = store.create_token("cli", &found.id, &label, days).await?;
             println!("{token}");
-            eprintln!("Use it as: Authorization: Bearer <token>. It is shown only once.");
+            eprintln!(
+                "Use it as: Authorization: Bearer <token>. It is shown only once, and works for {days} days."
+            );
             store.close().await;
         }
         Command::Audit(AuditCommand::Verify { store, public_key }) => {

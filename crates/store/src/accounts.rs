@@ -652,6 +652,33 @@ impl Store {
         Ok(())
     }
 
+    /// A user changes their own password: the current one must match. Every session of the
+    /// user ends (this one too), as with [`Store::set_password`].
+    pub async fn change_own_password(
+        &self,
+        user_id: &str,
+        current: &str,
+        new: String,
+    ) -> Result<()> {
+        let stored: Option<String> = on_db!(&self.db, pool => {
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 AND active")
+                .bind(user_id.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        let Some(hash) = stored else {
+            return Err(StoreError::NotFound(format!("用户 {user_id}")));
+        };
+        if !password_matches(current.to_string(), hash).await {
+            return Err(StoreError::Invalid("当前密码不正确".into()));
+        }
+        if current == new {
+            return Err(StoreError::Invalid("新密码不能与当前密码相同".into()));
+        }
+        self.set_password(&format!("user:{user_id}"), user_id, new)
+            .await
+    }
+
     async fn user_where(&self, column: &'static str, value: &str) -> Result<Option<User>> {
         self.user_joined(
             &format!("users u WHERE u.{column} = $1"),
@@ -979,19 +1006,37 @@ impl Store {
         Ok(())
     }
 
-    /// Creates an API token for a user; the token is returned once and stored only as a hash.
-    pub async fn create_token(&self, actor: &str, user_id: &str, label: &str) -> Result<String> {
+    /// Creates an API token for a user, valid for `days` (1 to [`MAX_TOKEN_DAYS`]); the token
+    /// is returned once and stored only as a hash.
+    pub async fn create_token(
+        &self,
+        actor: &str,
+        user_id: &str,
+        label: &str,
+        days: u32,
+    ) -> Result<String> {
+        if !(1..=MAX_TOKEN_DAYS).contains(&days) {
+            return Err(StoreError::Invalid(format!(
+                "令牌有效期应为 1 至 {MAX_TOKEN_DAYS} 天"
+            )));
+        }
+        let label = required_text(label, "令牌用途")?;
+        if label.chars().count() > 100 {
+            return Err(StoreError::Invalid("令牌用途不能超过 100 个字".into()));
+        }
         let user = self.existing_user(user_id).await?;
         let token = random_token("fz_")?;
         let id = new_id();
         let region = user.region_code()?;
+        let now = self.now();
+        let expires_at = now.plus_seconds(i64::from(days) * 86_400);
         let batch = WriteBatch::new()
             .event(NewEvent::new(
                 region,
                 Subject::new("user", user_id),
                 "auth.token_created",
                 actor,
-                json!({"token_id": id, "label": label}),
+                json!({"token_id": id, "label": label, "expires_at": expires_at.to_rfc3339()}),
             ))
             .insert(
                 "api_tokens",
@@ -1000,28 +1045,36 @@ impl Store {
                     ("user_id", user_id.into()),
                     ("token_hash", token_hash(&token).into()),
                     ("label", label.into()),
-                    ("created_at", self.now().0.into()),
+                    ("created_at", now.0.into()),
+                    ("expires_at", expires_at.0.into()),
                 ],
             );
         self.submit(batch).await?;
         Ok(token)
     }
 
-    /// A user's API tokens: (id, label, created, revoked).
-    pub async fn tokens_of(
-        &self,
-        user_id: &str,
-    ) -> Result<Vec<(String, String, Timestamp, Option<Timestamp>)>> {
-        let rows: Vec<(String, String, i64, Option<i64>)> = on_db!(&self.db, pool => {
-            sqlx::query_as("SELECT id, label, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at")
+    /// A user's API tokens, oldest first.
+    pub async fn tokens_of(&self, user_id: &str) -> Result<Vec<ApiToken>> {
+        let rows: Vec<(String, String, i64, Option<i64>, Option<i64>)> = on_db!(&self.db, pool => {
+            sqlx::query_as("SELECT id, label, created_at, expires_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at")
                 .bind(user_id.to_string())
                 .fetch_all(pool)
                 .await?
         });
+        let now = self.now();
         Ok(rows
             .into_iter()
-            .map(|(id, label, created, revoked)| {
-                (id, label, Timestamp(created), revoked.map(Timestamp))
+            .map(|(id, label, created, expires, revoked)| {
+                let created_at = Timestamp(created);
+                let expires_at = token_expiry(created_at, expires);
+                ApiToken {
+                    id,
+                    label,
+                    created_at,
+                    expires_at,
+                    revoked_at: revoked.map(Timestamp),
+                    usable: revoked.is_none() && expires_at > now,
+                }
             })
             .collect())
     }
@@ -1058,15 +1111,51 @@ impl Store {
         Ok(())
     }
 
-    /// The user behind a bearer token that has not been revoked.
+    /// The user behind a bearer token that is neither revoked nor expired.
     pub async fn token_user(&self, token: &str) -> Result<Option<User>> {
+        let found: Option<(String, i64, Option<i64>)> = on_db!(&self.db, pool => {
+            sqlx::query_as(
+                "SELECT user_id, created_at, expires_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+            )
+            .bind(token_hash(token))
+            .fetch_optional(pool)
+            .await?
+        });
+        let Some((user_id, created, expires)) = found else {
+            return Ok(None);
+        };
+        if token_expiry(Timestamp(created), expires) <= self.now() {
+            return Ok(None);
+        }
         self.user_joined(
-            "api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active",
-            crate::Value::from(token_hash(token)),
+            "users u WHERE u.id = $1 AND u.active",
+            crate::Value::from(user_id),
         )
         .await
     }
+}
+
+/// The longest an API token may be valid, and how long one made before tokens had an expiry
+/// counts as valid.
+pub const MAX_TOKEN_DAYS: u32 = 365;
+pub const DEFAULT_TOKEN_DAYS: u32 = 90;
+
+fn token_expiry(created_at: Timestamp, expires_at: Option<i64>) -> Timestamp {
+    expires_at
+        .map(Timestamp)
+        .unwrap_or_else(|| created_at.plus_seconds(i64::from(DEFAULT_TOKEN_DAYS) * 86_400))
+}
+
+/// An API token as its owner and administrators see it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: String,
+    pub label: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+    /// Neither revoked nor expired.
+    pub usable: bool,
 }
 
 fn required_text(text: &str, what: &str) -> Result<String> {

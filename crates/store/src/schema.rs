@@ -93,6 +93,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("label", Text),
             ("created_at", I64),
             ("revoked_at", I64),
+            ("expires_at", I64),
         ],
         order_by: "id",
     },

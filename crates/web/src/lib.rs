@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .nest(
             "/console",
             console::routes()
+                .merge(console::account::routes())
                 .merge(console::calendar::routes())
                 .merge(console::notifications::routes())
                 .merge(console::reports::routes())

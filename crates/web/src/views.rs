@@ -160,6 +160,8 @@ pub struct LoginPage {
     pub t: Tr,
     pub other_lang: &'static str,
     pub error: Option<String>,
+    /// A message after a change that ended the session (a new password).
+    pub notice: Option<String>,
     pub name: String,
     pub next: String,
 }

@@ -861,13 +861,13 @@ async fn a_new_password_logs_out_everywhere_and_revoked_tokens_stop() {
     let tokens = w.db.store.tokens_of(&staff.id).await.unwrap();
     assert_eq!(tokens.len(), 1);
     w.db.store
-        .revoke_token("user:admin", &tokens[0].0)
+        .revoke_token("user:admin", &tokens[0].id)
         .await
         .unwrap();
     assert_eq!(me(&token).await.status, StatusCode::UNAUTHORIZED);
     assert!(
         w.db.store.tokens_of(&staff.id).await.unwrap()[0]
-            .3
+            .revoked_at
             .is_some()
     );
     assert!(
@@ -927,4 +927,167 @@ async fn a_page_refused_offers_a_way_out() {
         "{}",
         page.text()
     );
+}
+
+/// Every staff member changes their own password (the current one first; every session then
+/// ends) and keeps their own API tokens, each with an expiry; an administrator resets a
+/// forgotten password of a user of their regions, and nobody else's.
+#[tokio::test]
+async fn passwords_are_changed_and_reset_and_tokens_expire() {
+    let w = district().await;
+    let staff = w.db.store.user_by_name("staff").await.unwrap().unwrap();
+    let cookie = login(&w, "staff").await;
+    let account = get(&w, "/console/account", &cookie).await;
+    assert_eq!(account.status, StatusCode::OK);
+    assert!(account.text().contains("修改密码") && account.text().contains("接口令牌"));
+    // A wrong current password, and two new ones that differ: refused, said why.
+    let wrong = post_form(
+        &w,
+        "/console/account/password",
+        &[
+            ("current", "not-it-at-all"),
+            ("new", "brand-new-pass"),
+            ("confirm", "brand-new-pass"),
+        ],
+        &cookie,
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.text().contains("当前密码不正确"), "{}", wrong.text());
+    let mismatch = post_form(
+        &w,
+        "/console/account/password",
+        &[
+            ("current", PASSWORD),
+            ("new", "brand-new-pass"),
+            ("confirm", "brand-new-pasz"),
+        ],
+        &cookie,
+    )
+    .await;
+    assert!(mismatch.text().contains("两次输入的新密码不一致"));
+    let changed = post_form(
+        &w,
+        "/console/account/password",
+        &[
+            ("current", PASSWORD),
+            ("new", "brand-new-pass"),
+            ("confirm", "brand-new-pass"),
+        ],
+        &cookie,
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    assert_eq!(changed.location(), "/console/login?notice=password_changed");
+    assert_eq!(
+        get(&w, "/console", &cookie).await.status,
+        StatusCode::SEE_OTHER,
+        "session ended"
+    );
+    let relogin = post_public(
+        &w,
+        "/console/login",
+        &[("name", "staff"), ("password", "brand-new-pass")],
+    )
+    .await;
+    assert_eq!(relogin.status, StatusCode::SEE_OTHER);
+    let cookie = relogin.cookie();
+
+    // A token made on the page is shown once and works; revoked, it stops.
+    let made = post_form(
+        &w,
+        "/console/account/tokens",
+        &[("label", "热线对接"), ("days", "30")],
+        &cookie,
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::OK);
+    let token = made
+        .text()
+        .split("<code class=\"token\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</code>").next())
+        .unwrap()
+        .to_string();
+    assert!(token.starts_with("fz_"));
+    let me = |token: String| {
+        let w = &w;
+        async move { api(w, "GET", "/api/v1/me", &token, serde_json::Value::Null).await }
+    };
+    assert_eq!(me(token.clone()).await.status, StatusCode::OK);
+    let too_long = post_form(
+        &w,
+        "/console/account/tokens",
+        &[("label", "x"), ("days", "400")],
+        &cookie,
+    )
+    .await;
+    assert!(
+        too_long.text().contains("1 至 365 天"),
+        "{}",
+        too_long.text()
+    );
+    // 31 days later it has expired.
+    w.clock.advance_seconds(31 * 86_400);
+    assert_eq!(me(token.clone()).await.status, StatusCode::UNAUTHORIZED);
+    let listed = w.db.store.tokens_of(&staff.id).await.unwrap();
+    assert!(!listed[0].usable && listed[0].revoked_at.is_none());
+    // (The console session has long ended too.)
+    let relogin = post_public(
+        &w,
+        "/console/login",
+        &[("name", "staff"), ("password", "brand-new-pass")],
+    )
+    .await;
+    let cookie = relogin.cookie();
+    let page = get(&w, "/console/account", &cookie).await.text();
+    assert!(page.contains("已过期"), "{page}");
+    // Another's token cannot be revoked from one's own page.
+    let admin = w.db.store.user_by_name("admin").await.unwrap().unwrap();
+    w.db.store
+        .create_token("t", &admin.id, "admin's", 30)
+        .await
+        .unwrap();
+    let theirs = w.db.store.tokens_of(&admin.id).await.unwrap()[0].id.clone();
+    let denied = post_form(
+        &w,
+        &format!("/console/account/tokens/{theirs}/revoke"),
+        &[],
+        &cookie,
+    )
+    .await;
+    assert_eq!(denied.status, StatusCode::NOT_FOUND);
+    assert!(w.db.store.tokens_of(&admin.id).await.unwrap()[0].usable);
+
+    // The administrator resets a forgotten password; a staff member may not.
+    let admin_cookie = login(&w, "admin").await;
+    let reset = post_form(
+        &w,
+        &format!("/console/users/{}/password", staff.id),
+        &[("password", "temporary-123")],
+        &admin_cookie,
+    )
+    .await;
+    assert_eq!(reset.status, StatusCode::SEE_OTHER, "{}", reset.text());
+    assert_eq!(
+        get(&w, "/console", &cookie).await.status,
+        StatusCode::SEE_OTHER,
+        "their session ended"
+    );
+    let with_new = post_public(
+        &w,
+        "/console/login",
+        &[("name", "staff"), ("password", "temporary-123")],
+    )
+    .await;
+    assert_eq!(with_new.status, StatusCode::SEE_OTHER);
+    let staff_cookie = with_new.cookie();
+    let not_admin = post_form(
+        &w,
+        &format!("/console/users/{}/password", admin.id),
+        &[("password", "taken-over-1")],
+        &staff_cookie,
+    )
+    .await;
+    assert_eq!(not_admin.status, StatusCode::FORBIDDEN);
 }

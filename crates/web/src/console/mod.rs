@@ -3,6 +3,7 @@
 //! Every page needs a staff session ([`Staff`]); what each page shows or allows is checked
 //! against the user's grants with the rules of `fazhi_core::authz`.
 
+pub(crate) mod account;
 pub(crate) mod annual_report;
 pub(crate) mod calendar;
 pub(crate) mod cases;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(users).post(create_user))
         .route("/users/{id}/grants", post(change_grants))
         .route("/users/{id}/active", post(change_active))
+        .route("/users/{id}/password", post(reset_password))
         .route("/audit", get(audit))
         .route("/audit/checkpoint", post(make_checkpoint))
         .route("/audit/verify", post(verify))
@@ -64,10 +66,13 @@ async fn login_form(
     {
         return Redirect::to(&next).into_response();
     }
+    let t = lang.texts();
     let page = LoginPage {
-        t: lang.texts(),
+        t,
         other_lang: lang.other().code(),
         error: None,
+        notice: (q.notice.as_deref() == Some("password_changed"))
+            .then(|| t.get("account.password_changed").to_string()),
         name: String::new(),
         next,
     };
@@ -126,6 +131,7 @@ async fn login_submit(
         t,
         other_lang: lang.other().code(),
         error: Some(message),
+        notice: None,
         name: form.name,
         next,
     };
@@ -978,6 +984,37 @@ async fn change_active(
                 input.version,
                 input.active,
             )
+            .await?;
+        Ok(())
+    }
+    .await;
+    user_change_outcome(&state, &staff, result).await
+}
+
+#[derive(Deserialize)]
+struct ResetInput {
+    password: String,
+}
+
+/// An administrator sets a new password for a user of their regions (a forgotten one): the
+/// user's sessions end, and they should change it at their next login.
+async fn reset_password(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(input): Form<ResetInput>,
+) -> Response {
+    let result = async {
+        administered_user(&state, &staff, &id).await?;
+        if id == staff.user.id {
+            return Err(WebError::Invalid(
+                "自己的密码请在“我的账户”中修改（需要输入当前密码）".into(),
+            ));
+        }
+        state
+            .app
+            .store()
+            .set_password(&staff.user.principal().actor(), &id, input.password)
             .await?;
         Ok(())
     }

@@ -165,7 +165,7 @@ pub async fn request(
 pub async fn token(w: &World, name: &str) -> String {
     let user = w.db.store.user_by_name(name).await.unwrap().unwrap();
     w.db.store
-        .create_token("t", &user.id, "test")
+        .create_token("t", &user.id, "test", 30)
         .await
         .unwrap()
 }
