@@ -15,6 +15,10 @@ pub enum StoreError {
     Invalid(String),
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The disk (or the database server's) is full: nothing was written; writes work again
+    /// once there is room, without a restart.
+    #[error("storage full: {0}")]
+    DiskFull(String),
     #[error("the store is shutting down")]
     Closed,
     #[error("database error: {0}")]
@@ -39,6 +43,12 @@ impl From<sqlx::Error> for StoreError {
                 StoreError::Duplicate(db.message().to_string())
             }
             sqlx::Error::RowNotFound => StoreError::NotFound("row".into()),
+            // SQLite's SQLITE_FULL (13), PostgreSQL's disk_full (53100).
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("13") | Some("53100")) =>
+            {
+                StoreError::DiskFull(db.message().to_string())
+            }
             _ => StoreError::Database(e),
         }
     }
@@ -58,6 +68,11 @@ impl From<rusqlite::Error> for StoreError {
                 StoreError::Duplicate(message.clone().unwrap_or_else(|| e.to_string()))
             }
             rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound("row".into()),
+            rusqlite::Error::SqliteFailure(code, _)
+                if code.code == rusqlite::ErrorCode::DiskFull =>
+            {
+                StoreError::DiskFull(e.to_string())
+            }
             _ => StoreError::Embedded(e),
         }
     }
@@ -65,6 +80,9 @@ impl From<rusqlite::Error> for StoreError {
 
 impl StoreError {
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        if source.kind() == std::io::ErrorKind::StorageFull {
+            return StoreError::DiskFull(format!("{}: {source}", context.into()));
+        }
         StoreError::Io {
             context: context.into(),
             source,

@@ -61,6 +61,8 @@ pub struct Store {
     login_locks: accounts::LoginLocks,
     /// SQLite only: key lookups on the caller's thread (point.rs).
     point: Option<Arc<point::PointReads>>,
+    /// When a write last failed for want of room (microseconds; 0 while writes succeed).
+    storage_full_since: Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// Options for opening a store.
@@ -119,6 +121,7 @@ impl Store {
             location: options.location,
             login_locks: Default::default(),
             point,
+            storage_full_since: Default::default(),
         })
     }
 
@@ -137,14 +140,57 @@ impl Store {
     /// Appends a batch's events and applies its row changes in one durable commit (shared with
     /// whatever other batches arrived at the same time). Returns once committed.
     pub async fn submit(&self, batch: WriteBatch) -> Result<Committed> {
-        self.writer.submit(batch).await
+        let done = self.writer.submit(batch).await;
+        self.note_storage(done.as_ref().err());
+        done
+    }
+
+    /// Remembers whether the storage had room for the last write: a full disk is said once in
+    /// the log (not once per request) and reported by [`Store::storage_full`] until a write
+    /// succeeds again.
+    pub(crate) fn note_storage(&self, failed: Option<&StoreError>) {
+        use std::sync::atomic::Ordering;
+        match failed {
+            Some(StoreError::DiskFull(why)) => {
+                let before = self
+                    .storage_full_since
+                    .swap(self.clock.now().0, Ordering::Relaxed);
+                if before == 0 {
+                    tracing::error!(%why, "storage full: writes are refused until there is room");
+                }
+            }
+            Some(_) => {}
+            None => {
+                if self.storage_full_since.swap(0, Ordering::Relaxed) != 0 {
+                    tracing::info!("storage has room again: writes succeed");
+                }
+            }
+        }
+    }
+
+    /// Tests only: makes the SQLite database as full as it may grow (`pages`, e.g. its current
+    /// size), so that the next write finds no room — a full disk without filling one.
+    #[cfg(feature = "testing")]
+    pub async fn limit_database_pages(&self, pages: u32) {
+        self.writer.limit_pages(pages).await
+    }
+
+    /// Whether a write failed for want of room in the last 30 seconds (health reports it;
+    /// afterwards the next write tries again, so the store recovers without a restart).
+    pub fn storage_full(&self) -> bool {
+        let since = self
+            .storage_full_since
+            .load(std::sync::atomic::Ordering::Relaxed);
+        since != 0 && self.clock.now().0 - since < 30_000_000
     }
 
     /// Appends many batches in one transaction, all or nothing (bulk loads: histories made
     /// by `fazhi_app`'s `App::history`, through [`Store::case_batch`]). Their row changes must be inserts of new rows. Returns the
     /// number of events appended.
     pub async fn load_history(&self, batches: Vec<WriteBatch>) -> Result<usize> {
-        self.writer.submit_bulk(batches).await
+        let done = self.writer.submit_bulk(batches).await;
+        self.note_storage(done.as_ref().err());
+        done
     }
 
     /// Refreshes the planner's statistics of the case, publication and report-figure tables

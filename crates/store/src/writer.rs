@@ -63,6 +63,10 @@ enum Msg {
     /// Histories loaded in bulk: one transaction, all or nothing.
     Bulk(Vec<WriteBatch>, oneshot::Sender<Result<usize>>),
     Close(oneshot::Sender<()>),
+    /// Tests only: limits the SQLite database to this many pages, so that a write finds the
+    /// "disk" full (PRAGMA max_page_count); nothing on PostgreSQL.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    LimitPages(u32, oneshot::Sender<()>),
 }
 
 #[derive(Clone)]
@@ -89,6 +93,14 @@ impl WriterHandle {
             .await
             .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    #[cfg(feature = "testing")]
+    pub async fn limit_pages(&self, pages: u32) {
+        let (reply, done) = oneshot::channel();
+        if self.tx.send(Msg::LimitPages(pages, reply)).await.is_ok() {
+            let _ = done.await;
+        }
     }
 
     pub async fn close(&self) {
@@ -157,6 +169,13 @@ async fn run(mut conn: WriteConn, clock: Arc<dyn Clock>, mut rx: mpsc::Receiver<
             Msg::Write(batch, reply) => group.push((batch, reply)),
             Msg::Bulk(batches, reply) => bulk = Some((batches, reply)),
             Msg::Close(done) => closing = Some(done),
+            Msg::LimitPages(pages, done) => {
+                if let WriteConn::Embedded(embedded) = &mut conn {
+                    let _ = embedded.0.pragma_update(None, "max_page_count", pages);
+                }
+                let _ = done.send(());
+                continue;
+            }
         }
         // Under load (the last group was shared), the writers just acknowledged are about to
         // send their next requests: give them a moment so that they share the next commit
@@ -167,6 +186,12 @@ async fn run(mut conn: WriteConn, clock: Arc<dyn Clock>, mut rx: mpsc::Receiver<
                 Ok(Msg::Write(batch, reply)) => group.push((batch, reply)),
                 Ok(Msg::Bulk(batches, reply)) => bulk = Some((batches, reply)),
                 Ok(Msg::Close(done)) => closing = Some(done),
+                Ok(Msg::LimitPages(pages, done)) => {
+                    if let WriteConn::Embedded(embedded) = &mut conn {
+                        let _ = embedded.0.pragma_update(None, "max_page_count", pages);
+                    }
+                    let _ = done.send(());
+                }
                 Err(_) if patience > 0 && group.len() < last_group => {
                     patience -= 1;
                     std::thread::yield_now();
@@ -192,7 +217,7 @@ async fn run(mut conn: WriteConn, clock: Arc<dyn Clock>, mut rx: mpsc::Receiver<
                     Msg::Bulk(_, reply) => {
                         let _ = reply.send(Err(StoreError::Closed));
                     }
-                    Msg::Close(_) => {}
+                    Msg::Close(_) | Msg::LimitPages(..) => {}
                 }
             }
             let _ = done.send(());

@@ -151,6 +151,10 @@ impl From<StoreError> for WebError {
             }
             StoreError::NotFound(m) => WebError::NotFound(format!("找不到：{m}")),
             StoreError::Invalid(m) => WebError::Invalid(m),
+            // Said once in the log by the store; each request just hears why.
+            StoreError::DiskFull(_) => WebError::Unavailable(
+                "服务器存储空间已满，本次操作未保存（已保存的记录不受影响）。请通知系统管理员清理磁盘后重试。".into(),
+            ),
             other => WebError::Internal(other.to_string()),
         }
     }

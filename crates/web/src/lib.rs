@@ -192,6 +192,13 @@ async fn security_headers(request: Request<Body>, next: Next) -> Response {
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
+    if state.app.store().storage_full() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage full: writes are refused until there is room\n",
+        )
+            .into_response();
+    }
     match state.app.store().ping().await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {

@@ -1091,3 +1091,74 @@ async fn passwords_are_changed_and_reset_and_tokens_expire() {
     .await;
     assert_eq!(not_admin.status, StatusCode::FORBIDDEN);
 }
+
+/// A full disk: a write is refused with 503 and a message saying what to do (it was a 500 and
+/// a log line per request), nothing already saved is touched, health says so, and once there
+/// is room again writes succeed without a restart.
+#[tokio::test]
+async fn a_full_disk_answers_503_keeps_what_was_saved_and_recovers() {
+    let w = district().await;
+    let admin = token(&w, "admin").await;
+    // As full as the database may grow: its current size.
+    w.db.store.limit_database_pages(1).await;
+    let mut refused = None;
+    for n in 0..400 {
+        let events = w.db.store.count_events().await.unwrap();
+        let answer = api(
+            &w,
+            "POST",
+            "/api/v1/departments",
+            &admin,
+            json!({"region": "210212", "code": format!("d{n}"), "name": format!("部门{n}{}", "名".repeat(150)), "kind": "other"}),
+        )
+        .await;
+        if answer.status == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(
+                w.db.store.count_events().await.unwrap(),
+                events,
+                "nothing half-written"
+            );
+            refused = Some(answer);
+            break;
+        }
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
+    }
+    let refused = refused.expect("the database filled up");
+    assert!(
+        refused.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("存储空间已满"),
+        "{}",
+        refused.text()
+    );
+    let health = get_public(&w, "/healthz").await;
+    assert_eq!(health.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(health.text().contains("storage full"));
+    // What was saved before still reads, and verifies.
+    assert_eq!(
+        api(
+            &w,
+            "GET",
+            "/api/v1/departments",
+            &admin,
+            serde_json::Value::Null
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert!(w.db.store.verify().await.unwrap().ok());
+    // Room again: the next write succeeds and health recovers, without a restart.
+    w.db.store.limit_database_pages(1_000_000).await;
+    let again = api(
+        &w,
+        "POST",
+        "/api/v1/departments",
+        &admin,
+        json!({"region": "210212", "code": "after", "name": "清理磁盘后新建的部门", "kind": "other"}),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text());
+    assert_eq!(get_public(&w, "/healthz").await.status, StatusCode::OK);
+}
