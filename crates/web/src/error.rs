@@ -44,6 +44,9 @@ pub enum WebError {
         /// The same in English, from the locale's `[refusal]` texts.
         message_en: String,
     },
+    /// The request's body is not what the API takes: too large (413) or not JSON (415).
+    #[error("{message}")]
+    Body { status: StatusCode, message: String },
     /// A part of the installation the request needs is missing (e.g. the fonts for PDF);
     /// the message says what, for the administrator.
     #[error("{0}")]
@@ -62,6 +65,7 @@ impl WebError {
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Throttled { .. } | WebError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Refused { status, .. } => *status,
+            WebError::Body { status, .. } => *status,
             WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -78,6 +82,10 @@ impl WebError {
             WebError::Throttled { .. } => "throttled",
             WebError::TooMany(_) => "rate_limited",
             WebError::Refused { code, .. } => code,
+            WebError::Body { status, .. } if *status == StatusCode::PAYLOAD_TOO_LARGE => {
+                "too_large"
+            }
+            WebError::Body { .. } => "unsupported_media_type",
             WebError::Unavailable(_) => "unavailable",
             WebError::Internal(_) => "internal",
         }
@@ -104,6 +112,10 @@ impl WebError {
                 "Too many applications from this address; try again later or apply in person or by post".into()
             }
             WebError::Refused { message_en, .. } => message_en.clone(),
+            WebError::Body { status, .. } if *status == StatusCode::PAYLOAD_TOO_LARGE => {
+                "The request body is too large".into()
+            }
+            WebError::Body { .. } => "The request body must be JSON (Content-Type: application/json)".into(),
             WebError::Unavailable(_) => {
                 "This needs something the installation lacks; see the Chinese message".into()
             }
@@ -239,5 +251,67 @@ pub fn render_page<T: Template>(page: T, status: StatusCode, lang: Lang) -> Resp
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => PageError(WebError::Internal(e.to_string()), lang).into_response(),
+    }
+}
+
+/// The API's JSON body: a body that is not JSON, not the shape asked for, or too large is
+/// answered as an [`ApiError`] — JSON, in Chinese, naming where — like every other error.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        use axum::extract::rejection::JsonRejection;
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(ApiError(match rejection {
+                JsonRejection::MissingJsonContentType(_) => WebError::Body {
+                    status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    message: "请求体须为 JSON（Content-Type: application/json）".into(),
+                },
+                JsonRejection::JsonDataError(e) => {
+                    WebError::Invalid(format!("请求内容不符合接口要求：{}", e.body_text()))
+                }
+                JsonRejection::JsonSyntaxError(e) => {
+                    WebError::Invalid(format!("请求体不是有效的 JSON：{}", e.body_text()))
+                }
+                other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => WebError::Body {
+                    status: StatusCode::PAYLOAD_TOO_LARGE,
+                    message: "请求体过大（含内联附件时不超过约 48 MB；更多附件请分步提交）".into(),
+                },
+                other => WebError::Invalid(format!("请求体无法读取：{}", other.body_text())),
+            })),
+        }
+    }
+}
+
+/// The API's query parameters, refused as an [`ApiError`] naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| ApiQuery(value))
+            .map_err(|e| {
+                ApiError(WebError::Invalid(format!(
+                    "查询参数不符合接口要求：{}",
+                    e.body_text()
+                )))
+            })
     }
 }

@@ -60,9 +60,64 @@ pub struct ApiDoc;
 
 /// The API's routes and its document, made together from the handlers' declarations.
 pub fn api() -> (axum::Router<crate::AppState>, utoipa::openapi::OpenApi) {
-    utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(api::routes())
-        .split_for_parts()
+    let (router, mut document) =
+        utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
+            .merge(api::routes())
+            .split_for_parts();
+    document_common_answers(&mut document);
+    (router, document)
+}
+
+/// What any operation may answer besides its own outcomes, written into each: a broken body
+/// (every operation with one), and the server's own trouble.
+fn document_common_answers(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let error = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            (&mut item.get, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+            (&mut item.patch, true),
+            (&mut item.delete, false),
+        ];
+        for (operation, has_body) in operations {
+            let Some(operation) = operation.as_mut() else {
+                continue;
+            };
+            let answers = &mut operation.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                answers
+                    .entry(status.to_string())
+                    .or_insert_with(|| error(description));
+            };
+            if has_body {
+                add("413", "请求体过大（含内联附件时不超过约 48 MB）");
+                add("415", "请求体须为 JSON（Content-Type: application/json）");
+                add(
+                    "422",
+                    "请求体不是有效的 JSON，或不符合接口要求（消息指明何处）",
+                );
+            }
+            add("500", "服务器内部错误（已记录，消息不含内部细节）");
+            add(
+                "503",
+                "服务暂不可用：存储空间已满或数据库不可用（已保存的记录不受影响）",
+            );
+        }
+    }
 }
 
 /// The OpenAPI document (served at `/api/v1/openapi.json`; made when asked for, not kept).

@@ -1,11 +1,11 @@
 //! The API's cases of every procedure: open, list, read, act, history — each through the application's one path.
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::session::ApiUser;
 use crate::uploads::receive_inline;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use fazhi_app::cases::Opening;
 use fazhi_core::EventRecord;
@@ -31,7 +31,7 @@ pub struct NewCase {
 pub async fn create_case(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Json(input): Json<NewCase>,
+    ApiJson(input): ApiJson<NewCase>,
 ) -> Result<(StatusCode, Json<crate::cases::CaseView>), ApiError> {
     let principal = user.principal();
     let (region, department) = state
@@ -71,7 +71,7 @@ pub async fn create_case(
 pub async fn list_cases(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(query): Query<crate::cases::CaseQuery>,
+    ApiQuery(query): ApiQuery<crate::cases::CaseQuery>,
 ) -> Result<Json<fazhi_store::cases::CasePage>, ApiError> {
     let principal = user.principal();
     let filter = query.filter_with_figure(&state, &principal, 50).await?;
@@ -107,7 +107,7 @@ pub async fn take_action(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-    Json(input): Json<TakeAction>,
+    ApiJson(input): ApiJson<TakeAction>,
 ) -> Result<Json<crate::cases::CaseView>, ApiError> {
     let principal = user.principal();
     let stored = state.readable_case(&principal, &id).await?;

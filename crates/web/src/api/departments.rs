@@ -1,10 +1,10 @@
 //! The API's departments: list, read, create, change (region administrators), their history.
 
 use crate::AppState;
-use crate::error::{ApiError, WebError};
+use crate::error::{ApiError, ApiJson, ApiQuery, WebError};
 use crate::session::ApiUser;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use fazhi_core::EventRecord;
 use fazhi_core::authz::Principal;
@@ -24,7 +24,7 @@ pub struct RegionFilter {
 pub async fn list_departments(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(filter): Query<RegionFilter>,
+    ApiQuery(filter): ApiQuery<RegionFilter>,
 ) -> Result<Json<Vec<Department>>, ApiError> {
     let region = filter
         .region
@@ -56,7 +56,7 @@ pub struct NewDepartment {
 pub async fn create_department(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Json(input): Json<NewDepartment>,
+    ApiJson(input): ApiJson<NewDepartment>,
 ) -> Result<(StatusCode, Json<Department>), ApiError> {
     let region = RegionCode::parse(&input.region)
         .map_err(|e| WebError::Invalid(format!("字段 region：{e}")))?;
@@ -118,7 +118,7 @@ pub async fn change_department(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-    Json(patch): Json<DepartmentPatch>,
+    ApiJson(patch): ApiJson<DepartmentPatch>,
 ) -> Result<Json<Department>, ApiError> {
     let principal = user.principal();
     let (department, region) = readable_department(&state, &principal, &id)

@@ -1,10 +1,10 @@
 //! The API's procedure definitions: the current ones, and one by code and version.
 
 use crate::AppState;
-use crate::error::{ApiError, WebError};
+use crate::error::{ApiError, ApiQuery, WebError};
 use crate::session::ApiUser;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -49,7 +49,7 @@ pub async fn get_procedure(
     State(state): State<AppState>,
     ApiUser(_caller): ApiUser,
     Path(code): Path<String>,
-    Query(q): Query<VersionQuery>,
+    ApiQuery(q): ApiQuery<VersionQuery>,
 ) -> Result<Json<fazhi_core::procedure::Definition>, ApiError> {
     let definition = match &q.version {
         Some(v) => state.app.procedures().get(&code, v),
