@@ -24,8 +24,8 @@ const ALLOWED: &[(&str, &str, &str)] = &[
     (
         "crates/cli/src/demo_enforcement.rs",
         "*",
-        "the demo district's enforcement histories (certificates the penalties name, an expiry \
-         the scheduler takes), likewise still Rust until their lines are data (#13)",
+        "the demo district's penalty cases and case-file evaluations (the certificates they name \
+         are demo lines, read back from the store), still Rust until their lines are data (#13)",
     ),
     (
         "crates/cli/src/demo.rs",

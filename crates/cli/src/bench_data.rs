@@ -109,15 +109,17 @@ pub async fn generate(app: &App, scale: Scale, copies: usize) -> Result<Generate
     // Histories are made lazily, district by district and copy by copy, while the store writes.
     let lines = fazhi_app::loading::demo_lines(None, app.procedures())?;
     let calendar = app.calendar();
+    let today = app.today();
     let plans = offices
         .into_iter()
         .enumerate()
         .flat_map(move |(d, offices)| (0..copies).map(move |copy| (d, copy, offices.clone())))
         .flat_map(move |(d, copy, offices)| {
             let seed = 0x5eed_0000_0000 ^ ((d as u64) << 20) ^ (copy as u64 + 1);
+            let draw = district::Draw { seed, today, copy };
             let mut plans: Vec<fazhi_app::Result<district::Plan>> = Vec::new();
             for l in &lines {
-                match district::generate(l, seed, &calendar, &offices) {
+                match district::generate(l, draw, &calendar, &offices) {
                     Ok(p) => plans.extend(p.into_iter().map(Ok)),
                     Err(e) => plans.push(Err(e)),
                 }
@@ -154,8 +156,9 @@ async fn district_offices(
     let name = format!("基准测试{n}区");
     store.add_region(ACTOR, district, &name, Some(city)).await?;
     let mut offices = Vec::new();
+    let mut made = Vec::new();
     for d in demo.department.iter().filter(|d| d.staff.is_some()) {
-        let made = store
+        let department = store
             .add_department(
                 ACTOR,
                 district,
@@ -164,14 +167,19 @@ async fn district_offices(
                 d.kind,
             )
             .await?;
+        made.push((d, department.id));
+    }
+    let (district_actors, own) = district::actors_of(&made, district)?;
+    for ((d, id), actors) in made.iter().zip(own) {
         offices.push(Arc::new(Office {
             code: d.code.clone(),
             place: name.clone(),
             region: district.clone(),
-            staff: district::staff(&format!("bench-{}-{n}", d.code), district, &made.id)?,
-            department: made.id,
+            staff: district::staff(&format!("bench-{}-{n}", d.code), district, id)?,
+            department: id.clone(),
             people: d.people.clone(),
             weight: 1,
+            actors,
         }));
     }
     if let Some(committee) = &demo.committee {
@@ -201,6 +209,7 @@ async fn district_offices(
                 department: made.id,
                 people: Vec::new(),
                 weight: 1,
+                actors: district_actors.clone(),
             }));
         }
     }

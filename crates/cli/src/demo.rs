@@ -1,8 +1,8 @@
 //! `fazhi demo`: seeds the demo district — 旅顺口区 of 大连市, the district of the seed report —
 //! from data: its regions, departments and one login per role from `demo/district.toml`, its
 //! records from every procedure's demo lines (`procedures/<code>/demo.toml`), loaded in bulk by
-//! `fazhi_app::district` with progress shown. The enforcement procedures, whose demo is still
-//! Rust (demo_enforcement.rs), are seeded beside them. Everything goes through the
+//! `fazhi_app::district` with progress shown. The penalty cases and case-file evaluations, whose
+//! demo is still Rust (demo_enforcement.rs), are seeded after them. Everything goes through the
 //! store's own commands and the engine, so the demo's event log verifies like any other. The
 //! records are synthetic: the 2018–2019 records reproduce the counts of the district's 2019
 //! report with fictitious people, companies and texts. This file keeps what only the command
@@ -81,8 +81,9 @@ async fn seed(store: &Store, location: &Location) -> Result<Vec<Login>> {
     Ok(logins)
 }
 
-/// The district's history: the cases of every procedure's demo lines and of the Rust seed not
-/// yet made data (demo_enforcement.rs).
+/// The district's history: the cases of every procedure's demo lines, then those of the Rust
+/// seed not yet made data (demo_enforcement.rs: penalties, which name the certificates of the
+/// lines, and evaluations).
 async fn seed_history(
     store: &Store,
     location: &Location,
@@ -99,7 +100,7 @@ async fn seed_history(
     for lines in fazhi_app::loading::demo_lines(folder.as_deref(), app.procedures())? {
         plans.extend(district::generate(
             &lines,
-            district::DEMO_SEED,
+            district::Draw::new(district::DEMO_SEED, app.today()),
             &calendar,
             &established.offices,
         )?);
@@ -127,6 +128,16 @@ async fn seed_history(
         eprint!(" {year}:{n}");
     }
     eprintln!(")");
+    eprint!("结果 / outcomes:");
+    let mut last = "";
+    for ((procedure, state), n) in &loaded.ended {
+        if procedure != last {
+            eprint!("{}{procedure}", if last.is_empty() { " " } else { "; " });
+            last = procedure;
+        }
+        eprint!(" {state}:{n}");
+    }
+    eprintln!();
     let enforcement = crate::demo_enforcement::seed_enforcement(
         &app,
         &established.district,

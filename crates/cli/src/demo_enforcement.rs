@@ -1,11 +1,13 @@
-//! The demo district's enforcement records (行政执法, issue 5 item 7), as the district's 2019
-//! rule-of-law report describes them (shared/seed/report-2019.zh.txt, (四) and (五)): the 10
-//! enforcement bodies whose confirmation was completed, their officers' certificates, the
-//! published list of enforcement items (清单类事项 50 余条), a year of penalty cases under the
-//! three systems (公示、全过程记录、重大执法决定法制审核 — with failed reviews for each of the six
-//! defects the district's rule names), the special rectification of special-equipment hazards
-//! (23 hazards found and fixed at the 14 gas-filling companies) and a batch of case-file
-//! evaluations.
+//! The demo district's penalty cases (行政执法, issue 5 item 7), as the district's 2019
+//! rule-of-law report describes them (shared/seed/report-2019.zh.txt, (四) and (五)): a year of
+//! penalty cases under the three systems (公示、全过程记录、重大执法决定法制审核 — with failed
+//! reviews for each of the six defects the district's rule names), the special rectification of
+//! special-equipment hazards (23 hazards found and fixed at the 14 gas-filling companies) and a
+//! batch of case-file evaluations. The enforcement bodies, their officers' certificates and the
+//! published list of enforcement items are demo lines (procedures/enforcement_body,
+//! enforcement_certificate and enforcement_item: demo.toml), loaded before these; the penalty
+//! cases name the officers of those certificates. What is left here is still to move into demo
+//! lines (issue 13, item 6).
 //!
 //! Every record is synthetic: people, ID numbers, credit codes, companies and texts come from a
 //! fixed-seed generator (valid in form, check characters included, fictitious). Every record is
@@ -16,10 +18,10 @@
 //! The records are dated 2019, the report's year, like the rest of the demo; the registry gives
 //! the first version of a procedure for dates before it took effect, so these 2019 cases run
 //! under the 2021 definitions. The texts cite the law as it stood in 2019 (e.g. 行政处罚法
-//! (2017) 第二十七条 for 不予处罚); the certificates' later renewals run up to the demo's today.
+//! (2017) 第二十七条 for 不予处罚).
 
 use anyhow::{Context, Result, anyhow, bail};
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Duration, NaiveDate};
 use fazhi_app::App;
 use fazhi_app::cases::Opening;
 use fazhi_app::district::synthetic::{FIRM_WORDS, Gen, Profile, ROADS, STREETS, day, ymd, zh_date};
@@ -37,9 +39,7 @@ use std::sync::Arc;
 
 const ACTOR: &str = "system:demo";
 const YEAR: i32 = 2019;
-const BODY: &str = "enforcement_body";
 const CERTIFICATE: &str = "enforcement_certificate";
-const ITEM: &str = "enforcement_item";
 const PENALTY: &str = "administrative_penalty";
 const EVALUATION: &str = "case_file_evaluation";
 
@@ -48,17 +48,6 @@ const EVALUATION: &str = "case_file_evaluation";
 pub struct EnforcementSummary {
     /// Enforcement departments added to the store (those the caller did not have).
     pub departments_added: usize,
-    pub bodies_confirmed: usize,
-    pub certificates: usize,
-    pub certificates_valid: usize,
-    /// Valid, with `valid_until` within 30 days of today.
-    pub certificates_expiring: usize,
-    pub certificates_suspended: usize,
-    pub certificates_expired: usize,
-    pub items_published: usize,
-    pub items_withdrawn: usize,
-    /// 规范性文件 (“各项制度类内容60个”): no procedure for normative documents exists yet.
-    pub rules_published: usize,
     pub penalties: usize,
     pub penalties_closed: usize,
     pub penalties_transferred: usize,
@@ -87,22 +76,12 @@ impl std::fmt::Display for EnforcementSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "虚构的 2019 年行政执法示例记录 / synthetic 2019 enforcement records: {} cases, {} steps in {:.1}s \
-             (执法主体确认 {}; 执法证 {}: 有效 {}（30日内到期 {}）、暂扣 {}、过期 {}; 执法事项公布 {}、取消 {}; \
-             行政处罚 {}: 结案 {}、移送司法 {}、罚款 {}、不予处罚 {}、重大 {}、法制审核未通过 {}、逾期公示 {}、决定变更 {}; \
-             特种设备专项整治: 气体充装企业 {} 家、隐患 {} 处（以不予处罚的处罚案件记录）; 案卷评查 {}; \
-             规范性文件 {}（尚无该程序）)",
+            "虚构的 2019 年行政处罚示例记录 / synthetic 2019 penalty records: {} cases, {} steps in {:.1}s \
+             (行政处罚 {}: 结案 {}、移送司法 {}、罚款 {}、不予处罚 {}、重大 {}、法制审核未通过 {}、逾期公示 {}、决定变更 {}; \
+             特种设备专项整治: 气体充装企业 {} 家、隐患 {} 处（以不予处罚的处罚案件记录）; 案卷评查 {})",
             self.cases,
             self.steps,
             self.elapsed.as_secs_f64(),
-            self.bodies_confirmed,
-            self.certificates,
-            self.certificates_valid,
-            self.certificates_expiring,
-            self.certificates_suspended,
-            self.certificates_expired,
-            self.items_published,
-            self.items_withdrawn,
             self.penalties,
             self.penalties_closed,
             self.penalties_transferred,
@@ -115,7 +94,6 @@ impl std::fmt::Display for EnforcementSummary {
             self.gas_companies,
             self.gas_hazards,
             self.evaluations,
-            self.rules_published,
         )
     }
 }
@@ -137,26 +115,37 @@ pub async fn seed_enforcement(
     let today = store.today();
     let mut g = Gen::new(0x0e4f_2019_0212_5eed, calendar, PEOPLE);
 
-    // The people: one certificate per officer, ~4 officers per body.
+    // The officers: the certificates of each body, as the demo lines made them
+    // (procedures/enforcement_certificate/demo.toml); those not in force are named on no case.
+    let certificates = store.cases_in(region, &[CERTIFICATE]).await?;
     let mut bodies = Vec::new();
-    for (i, (spec, id)) in BODIES.iter().zip(&body_ids).enumerate() {
-        let mut officers = Vec::new();
-        for k in 0..spec.officers {
-            let male = g.rng.chance(70);
-            let name = g.name_of(male);
-            let number = format!("210212{:02}{:03}", i + 1, k + 1);
-            let usable = !(SUSPENDED == (i, k) || EXPIRED == (i, k));
-            officers.push(Officer {
-                holder: g.person_named(&name, male, 1964, 1993),
-                name,
-                number,
-                usable,
-            });
-        }
+    for (spec, id) in BODIES.iter().zip(&body_ids) {
+        let mut officers: Vec<Officer> = certificates
+            .iter()
+            .filter(|c| c.case.department.as_deref() == Some(id.as_str()))
+            .filter_map(|c| {
+                Some(Officer {
+                    name: c
+                        .case
+                        .fields
+                        .get("holder")?
+                        .get("name")?
+                        .as_str()?
+                        .to_string(),
+                    number: c.number.clone()?,
+                    usable: c.case.state == "valid",
+                })
+            })
+            .collect();
+        officers.sort_by(|a, b| a.number.cmp(&b.number));
+        anyhow::ensure!(
+            officers.iter().filter(|o| o.usable).count() >= 2,
+            "{}: fewer than two officers with a certificate in force",
+            spec.name
+        );
         bodies.push(BodyInfo {
             spec,
             id: id.clone(),
-            credit: g.organ_credit_code(),
             officers,
         });
     }
@@ -164,30 +153,9 @@ pub async fn seed_enforcement(
     let world = World {
         justice_id: justice_id.clone(),
         bodies,
-        today,
     };
-
-    // Phase 1: bodies, certificates and items (independent of each other).
-    let mut plans = Vec::new();
-    body_plans(&mut g, &world, &mut plans);
-    let certificates_from = plans.len();
-    let expired_at = certificate_plans(&mut g, &world, &mut plans)?;
-    item_plans(&mut g, &world, &mut plans);
-    let mut steps: usize = plans.iter().map(|p| p.steps.len()).sum();
-    let mut cases = plans.len();
-    let mut first = execute(app, &ctx, plans).await?;
-    // The certificate left to run out: the system expires it, as the scheduler would.
-    let expired = &first[certificates_from + expired_at];
-    let handled = app.expire(&expired.case.id).await?;
-    if handled == 0 {
-        bail!(
-            "the expired certificate {} was not expired",
-            expired.case.id
-        );
-    }
-    steps += handled;
-    let id = expired.case.id.clone();
-    first[certificates_from + expired_at] = store.case(&id).await?.context("the certificate")?;
+    let mut steps = 0;
+    let mut cases = 0;
 
     // Phase 2: the year's penalty cases (the certificates they name now exist).
     let mut plans = Vec::new();
@@ -203,11 +171,7 @@ pub async fn seed_enforcement(
     cases += plans.len();
     let evaluations = execute(app, &ctx, plans).await?;
 
-    let all: Vec<StoredCase> = first
-        .into_iter()
-        .chain(penalties)
-        .chain(evaluations)
-        .collect();
+    let all: Vec<StoredCase> = penalties.into_iter().chain(evaluations).collect();
     let mut summary = summarise(registry, calendar, today, &all, &specs)?;
     summary.departments_added = added;
     summary.cases = cases;
@@ -220,167 +184,79 @@ pub async fn seed_enforcement(
 // Departments and the people who act
 // ---------------------------------------------------------------------------------------------
 
-/// The district's enforcement bodies (the report's 10 confirmed bodies).
+/// The district's enforcement bodies, as their penalty cases name them (the bodies themselves
+/// are demo lines: procedures/enforcement_body/demo.toml, departments in demo/district.toml).
 struct BodySpec {
     code: &'static str,
     /// The department's name in the console.
     name: &'static str,
-    /// The organ's full name (the body party).
-    full: &'static str,
     /// Prefix of its decision numbers.
     abbr: &'static str,
     field: &'static str,
-    body_type: &'static str,
-    /// For an entrusted body: the entrusting organ and the entrustment document.
-    entrusted_by: Option<(&'static str, &'static str)>,
-    basis: &'static str,
-    powers: &'static str,
-    unit: &'static str,
-    officers: usize,
 }
 
 const BODIES: &[BodySpec] = &[
     BodySpec {
         code: "scjgj",
         name: "旅顺口区市场监督管理局",
-        full: "大连市旅顺口区市场监督管理局",
         abbr: "旅市监",
         field: "market",
-        body_type: "statutory",
-        entrusted_by: None,
-        basis: "《中华人民共和国食品安全法》第六条\n《中华人民共和国产品质量法》第八条\n《中华人民共和国特种设备安全法》第五条\n《中华人民共和国价格法》第五条\n《中华人民共和国广告法》第六条\n《中华人民共和国商标法》第二条",
-        powers: "食品安全、产品质量、特种设备安全、价格、广告、商标等领域的行政处罚、行政强制和行政检查",
-        unit: "执法稽查大队",
-        officers: 6,
     },
     BodySpec {
         code: "zhzfj",
         name: "旅顺口区综合行政执法局",
-        full: "大连市旅顺口区综合行政执法局",
         abbr: "旅综执",
         field: "urban",
-        body_type: "statutory",
-        entrusted_by: None,
-        basis: "《中华人民共和国行政处罚法》第十六条（相对集中行政处罚权）\n《中华人民共和国城乡规划法》第六十四条\n《城市市容和环境卫生管理条例》第四条\n《中华人民共和国大气污染防治法》第一百一十八条",
-        powers: "市容环境卫生、城乡规划（违法建设）、市政公用、园林绿化及餐饮油烟、露天烧烤等方面的行政处罚权和相关行政强制措施",
-        unit: "综合执法大队",
-        officers: 5,
     },
     BodySpec {
         code: "sthjfj",
         name: "大连市生态环境局旅顺口分局",
-        full: "大连市生态环境局旅顺口分局",
         abbr: "大环旅",
         field: "ecology",
-        body_type: "entrusted",
-        entrusted_by: Some(("大连市生态环境局", "行政执法委托书（大环委〔2019〕3号）")),
-        basis: "《中华人民共和国环境保护法》第十条\n《中华人民共和国大气污染防治法》第五条\n《中华人民共和国水污染防治法》第九条\n《中华人民共和国环境噪声污染防治法》第六条\n《中华人民共和国环境影响评价法》第三十一条",
-        powers: "受大连市生态环境局委托，在旅顺口区范围内实施大气、水、噪声污染防治和环境影响评价等方面的行政处罚、行政强制和现场检查",
-        unit: "生态环境保护综合执法大队",
-        officers: 4,
     },
     BodySpec {
         code: "yjglj",
         name: "旅顺口区应急管理局",
-        full: "大连市旅顺口区应急管理局",
         abbr: "旅应急",
         field: "emergency",
-        body_type: "statutory",
-        entrusted_by: None,
-        basis: "《中华人民共和国安全生产法》第九条\n《危险化学品安全管理条例》第六条\n《生产安全事故应急条例》第三条",
-        powers: "安全生产、危险化学品、生产安全事故应急等方面的行政处罚、行政强制和监督检查",
-        unit: "安全生产执法监察大队",
-        officers: 4,
     },
     BodySpec {
         code: "whlyj",
         name: "旅顺口区文化旅游局",
-        full: "大连市旅顺口区文化旅游局",
         abbr: "旅文旅",
         field: "culture",
-        body_type: "statutory",
-        entrusted_by: None,
-        basis: "《中华人民共和国旅游法》第八十三条\n《互联网上网服务营业场所管理条例》第四条\n《娱乐场所管理条例》第五条\n《营业性演出管理条例》第五条\n《中华人民共和国文物保护法》第八条",
-        powers: "旅游市场、文化市场（网吧、娱乐场所、营业性演出）和文物保护方面的行政处罚和监督检查",
-        unit: "文化市场综合行政执法队",
-        officers: 4,
     },
     BodySpec {
         code: "jtysj",
         name: "旅顺口区交通运输局",
-        full: "大连市旅顺口区交通运输局",
         abbr: "旅交",
         field: "transport",
-        body_type: "statutory",
-        entrusted_by: None,
-        basis: "《中华人民共和国道路运输条例》第七条\n《中华人民共和国公路法》第八条\n《国内水路运输管理条例》第五条",
-        powers: "道路运输、公路路政和水路运输方面的行政处罚、行政强制和监督检查",
-        unit: "交通运输综合行政执法队",
-        officers: 4,
     },
     BodySpec {
         code: "nyncj",
         name: "旅顺口区农业农村局",
-        full: "大连市旅顺口区农业农村局",
         abbr: "旅农",
         field: "agriculture",
-        body_type: "statutory",
-        entrusted_by: None,
-        basis: "《中华人民共和国农产品质量安全法》第三条\n《中华人民共和国渔业法》第六条\n《中华人民共和国动物防疫法》第八条\n《中华人民共和国种子法》第三条\n《农药管理条例》第三条",
-        powers: "农产品质量安全、渔业、动物防疫、种子和农药等方面的行政处罚、行政强制和监督检查",
-        unit: "农业综合行政执法大队",
-        officers: 4,
     },
     BodySpec {
         code: "zrzyfj",
         name: "大连市自然资源局旅顺口分局",
-        full: "大连市自然资源局旅顺口分局",
         abbr: "大自然旅",
         field: "natural_resources",
-        body_type: "entrusted",
-        entrusted_by: Some((
-            "大连市自然资源局",
-            "行政执法委托书（大自然资委〔2019〕5号）",
-        )),
-        basis: "《中华人民共和国土地管理法》第五条、第六十六条\n《中华人民共和国矿产资源法》第十一条\n《中华人民共和国测绘法》第四条",
-        powers: "受大连市自然资源局委托，在旅顺口区范围内实施土地、矿产资源和测绘方面的行政处罚和监督检查",
-        unit: "执法监察大队",
-        officers: 4,
     },
     BodySpec {
         code: "wsjkj",
         name: "旅顺口区卫生健康局",
-        full: "大连市旅顺口区卫生健康局",
         abbr: "旅卫",
         field: "health",
-        body_type: "statutory",
-        entrusted_by: None,
-        basis: "《中华人民共和国执业医师法》第四条\n《医疗机构管理条例》第六条\n《中华人民共和国传染病防治法》第五十三条\n《公共场所卫生管理条例》第十条\n《医疗废物管理条例》第五条",
-        powers: "医疗机构和医师执业、传染病防治、公共场所卫生和医疗废物管理等方面的行政处罚和监督检查",
-        unit: "卫生健康监督所",
-        officers: 4,
     },
     BodySpec {
         code: "zjj",
         name: "旅顺口区住房和城乡建设局",
-        full: "大连市旅顺口区住房和城乡建设局",
         abbr: "旅住建",
         field: "housing",
-        body_type: "statutory",
-        entrusted_by: None,
-        basis: "《中华人民共和国建筑法》第六条\n《建设工程质量管理条例》第四条\n《城镇燃气管理条例》第五条\n《物业管理条例》第五条",
-        powers: "建筑市场、建设工程质量安全、城镇燃气和物业管理等方面的行政处罚和监督检查",
-        unit: "建设工程质量安全监督站",
-        officers: 4,
     },
 ];
-
-/// Certificates whose validity ends within 30 days of today: (body, officer, days from today).
-const EXPIRING: &[(usize, usize, i64)] = &[(0, 1, 8), (4, 0, 16), (7, 2, 25)];
-/// The suspended certificate (body, officer); not used on cases.
-const SUSPENDED: (usize, usize) = (1, 4);
-/// The certificate left to expire (body, officer); not used on cases.
-const EXPIRED: (usize, usize) = (5, 3);
 
 /// Finds the justice bureau and the enforcement bodies by code (in `departments`, then in the
 /// store), adding those missing. Returns the bureau's id, the bodies' ids (in `BODIES` order)
@@ -426,7 +302,6 @@ async fn ensure_departments(
 
 struct Officer {
     name: String,
-    holder: Value,
     number: String,
     /// Not suspended or expired: may be named on cases.
     usable: bool,
@@ -435,7 +310,6 @@ struct Officer {
 struct BodyInfo {
     spec: &'static BodySpec,
     id: String,
-    credit: String,
     officers: Vec<Officer>,
 }
 
@@ -451,7 +325,6 @@ impl BodyInfo {
 struct World {
     justice_id: String,
     bodies: Vec<BodyInfo>,
-    today: NaiveDate,
 }
 
 impl World {
@@ -728,828 +601,6 @@ fn business(g: &mut Gen, name: String, individual: bool) -> Value {
     let mut party = g.organisation(name, head);
     party["address"] = json!(g.address());
     party
-}
-
-// ---------------------------------------------------------------------------------------------
-// 行政执法主体确认 (10 bodies)
-// ---------------------------------------------------------------------------------------------
-
-fn body_plans(g: &mut Gen, w: &World, plans: &mut Vec<Plan>) {
-    let confirmed = g.workday(ymd(YEAR, 1, 25));
-    for (i, b) in w.bodies.iter().enumerate() {
-        let spec = b.spec;
-        let mut plan = Plan::new(BODY, &b.id);
-        let proposed = g.between(ymd(YEAR, 1, 7), ymd(YEAR, 1, 18));
-        let (entrusting, document) = match spec.entrusted_by {
-            Some((by, doc)) => (json!(by), json!(doc)),
-            None => (Value::Null, Value::Null),
-        };
-        plan.push(
-            "propose",
-            proposed,
-            Who::Staff(i),
-            vec![
-                (
-                    "body",
-                    json!({"kind": "organisation", "name": spec.full, "credit_code": b.credit}),
-                ),
-                ("body_type", json!(spec.body_type)),
-                ("legal_basis", json!(spec.basis)),
-                ("scopes", json!([spec.field])),
-                ("powers", json!(spec.powers)),
-                ("entrusting_body", entrusting),
-                ("entrustment_document", document),
-            ],
-        );
-        plan.push(
-            "confirm",
-            confirmed,
-            Who::Justice,
-            vec![(
-                "confirmation_document",
-                json!("旅顺口区司法局关于确认全区行政执法主体的通知（旅司发〔2019〕6号）"),
-            )],
-        );
-        let published = g.later_wd(confirmed, 3, 12);
-        plan.push(
-            "record_published",
-            published,
-            Who::Justice,
-            vec![(
-                "published_url",
-                json!("大连市行政执法监督平台·旅顺口区行政执法公示·执法主体"),
-            )],
-        );
-        plans.push(plan);
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// 行政执法证 (~4 officers per body)
-// ---------------------------------------------------------------------------------------------
-
-/// The certificate plans; returns the index (among them) of the one left to expire.
-fn certificate_plans(g: &mut Gen, w: &World, plans: &mut Vec<Plan>) -> Result<usize> {
-    let today = w.today;
-    let latest = g.workday_back(today - Duration::days(7));
-    // The issue dates of the batches after the 2016–2018 qualification exams.
-    let batches = [
-        ymd(2017, 4, 20),
-        ymd(2017, 11, 15),
-        ymd(2018, 6, 12),
-        ymd(2018, 12, 5),
-    ];
-    let mut expired_at = None;
-    let mut n = 0;
-    for (i, b) in w.bodies.iter().enumerate() {
-        for (k, officer) in b.officers.iter().enumerate() {
-            let term = |d: NaiveDate| {
-                NaiveDate::from_ymd_opt(d.year() + 3, d.month(), d.day())
-                    .unwrap_or(d + Duration::days(1095))
-                    - Duration::days(1)
-            };
-            // A certificate that runs out within 30 days was issued a whole number of
-            // three-year terms before; the others come from the exam batches.
-            let expiring = EXPIRING
-                .iter()
-                .find(|(bi, ki, _)| (*bi, *ki) == (i, k))
-                .map(|(_, _, days)| today + Duration::days(*days));
-            let valid_from = match expiring {
-                Some(end) => {
-                    let start = end + Duration::days(1);
-                    let mut years = 3;
-                    while start.year() - years > 2018 {
-                        years += 3;
-                    }
-                    NaiveDate::from_ymd_opt(
-                        start.year() - years,
-                        start.month(),
-                        start.day().min(28),
-                    )
-                    .context("an issue date")?
-                }
-                None => {
-                    let batch = g.pick(&batches);
-                    g.workday(batch)
-                }
-            };
-            let issued = g.workday(valid_from);
-            let before = g.rng.range(40, 80);
-            let exam = g.workday(valid_from - Duration::days(before));
-            let first_until = term(valid_from);
-            let mut until = first_until;
-            let mut scopes = vec![b.spec.field];
-            if i == 1 && k < 2 {
-                // Two urban officers also hold the other field (市政公用、园林绿化).
-                scopes.push("other");
-            }
-            let category = match g.rng.below(10) {
-                0 => "managed_as_civil_servant",
-                1 => "institution_staff",
-                _ => "civil_servant",
-            };
-            // (date, action, fields)
-            let mut later: Vec<(NaiveDate, &'static str, Pairs)> = Vec::new();
-            let review = g.between(ymd(2020, 1, 6), ymd(2020, 1, 17));
-            later.push((
-                review,
-                "annual_review",
-                vec![
-                    ("review_year", json!(2019)),
-                    ("training_hours", json!(g.rng.range(60, 76))),
-                    (
-                        "review_note",
-                        json!("2019年度培训学时达标，执法行为无违纪违法记录，年审合格"),
-                    ),
-                ],
-            ));
-            // Renewals (换证) a month ahead, for three more years each, while the certificate
-            // would run out (before the end set for one running out soon).
-            let renew = |until: NaiveDate| match expiring {
-                Some(end) => until < end,
-                None => until <= today + Duration::days(45),
-            };
-            // (renewed on, valid from, valid until)
-            let mut renewals: Vec<(NaiveDate, NaiveDate, NaiveDate)> = Vec::new();
-            while renew(until) {
-                let on = g.workday_back((until - Duration::days(30)).min(latest));
-                let from = until + Duration::days(1);
-                let next = term(from);
-                renewals.push((on, from, next));
-                until = next;
-            }
-            if let Some(end) = expiring {
-                // (A 29 February in the chain may shift the end by a day.)
-                let last = renewals.last_mut().context("a renewed certificate")?;
-                last.2 = end;
-            }
-            if (i, k) == EXPIRED {
-                // Not renewed the last time: it ran out.
-                renewals.pop();
-                let cap = today - Duration::days(60);
-                match renewals.last_mut() {
-                    Some(last) if last.2 > cap => last.2 = cap,
-                    None if first_until > cap => bail!("the expired certificate's term"),
-                    _ => {}
-                }
-                expired_at = Some(n);
-            }
-            for (on, from, next) in &renewals {
-                later.push((
-                    *on,
-                    "renew",
-                    vec![
-                        ("valid_from", day(*from)),
-                        ("valid_until", day(*next)),
-                        ("issuing_authority", json!("辽宁省人民政府")),
-                    ],
-                ));
-            }
-            if (i, k) == SUSPENDED {
-                let last = later.iter().map(|(d, _, _)| *d).max().unwrap_or(issued);
-                let on = g
-                    .workday(today - Duration::days(40))
-                    .max(g.add_wd(last, 1))
-                    .min(today);
-                later.push((
-                    on,
-                    "suspend",
-                    vec![(
-                        "suspend_reason",
-                        json!("年度执法资格审验中发现持证人培训学时不足且逾期未补训，依照省行政执法证件管理办法暂扣执法证，补训合格后发还"),
-                    )],
-                ));
-            }
-            later.sort_by_key(|(d, _, _)| *d);
-            let mut plan = Plan::new(CERTIFICATE, &b.id);
-            plan.push(
-                "register_issued",
-                issued,
-                Who::Justice,
-                vec![
-                    ("holder", officer.holder.clone()),
-                    ("certificate_number", json!(officer.number)),
-                    ("scopes", json!(scopes)),
-                    ("valid_from", day(valid_from)),
-                    ("valid_until", day(first_until)),
-                    ("staff_category", json!(category)),
-                    ("area", json!("大连市旅顺口区")),
-                    ("issuing_authority", json!("辽宁省人民政府")),
-                    ("training_hours", json!(g.rng.range(60, 80))),
-                    ("exam_result", json!("passed")),
-                    ("exam_on", day(exam)),
-                ],
-            );
-            for (on, action, pairs) in later {
-                plan.push(action, on, Who::Justice, pairs);
-            }
-            plans.push(plan);
-            n += 1;
-        }
-    }
-    expired_at.context("an expired certificate")
-}
-
-// ---------------------------------------------------------------------------------------------
-// 行政执法事项 (the published list)
-// ---------------------------------------------------------------------------------------------
-
-/// (body code, item type, name, legal basis (one line each), discretion benchmark)
-type ItemSpec = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    Option<&'static str>,
-);
-
-const ITEMS: &[ItemSpec] = &[
-    // 市场监督管理局
-    (
-        "scjgj",
-        "penalty",
-        "对未取得食品经营许可从事食品经营活动的行政处罚",
-        "《中华人民共和国食品安全法》第三十五条第一款\n《中华人民共和国食品安全法》第一百二十二条第一款",
-        Some(
-            "货值金额不足一万元，首次违法且主动停止经营 → 没收违法所得和违法经营的食品，并处五万元罚款\n货值金额不足一万元，有从重情节 → 没收违法所得和违法经营的食品，并处五万元以上十万元以下罚款\n货值金额一万元以上 → 并处货值金额十倍以上二十倍以下罚款",
-        ),
-    ),
-    (
-        "scjgj",
-        "penalty",
-        "对经营超过保质期的食品的行政处罚",
-        "《中华人民共和国食品安全法》第三十四条第（十）项\n《中华人民共和国食品安全法》第一百二十四条第一款第（五）项",
-        Some(
-            "货值金额不足一万元 → 没收违法所得和违法经营的食品，并处五万元以上十万元以下罚款\n货值金额一万元以上 → 并处货值金额十倍以上二十倍以下罚款\n情节严重 → 吊销许可证",
-        ),
-    ),
-    (
-        "scjgj",
-        "penalty",
-        "对餐具、饮具使用前未经洗净、消毒的行政处罚",
-        "《中华人民共和国食品安全法》第五十六条第二款\n《中华人民共和国食品安全法》第一百二十六条第一款第（五）项",
-        Some(
-            "首次发现并当场改正 → 责令改正，给予警告\n拒不改正或者再次发现 → 处五千元以上二万元以下罚款\n情节严重 → 责令停产停业，直至吊销许可证",
-        ),
-    ),
-    (
-        "scjgj",
-        "penalty",
-        "对食品经营者未按规定建立并遵守进货查验记录制度的行政处罚",
-        "《中华人民共和国食品安全法》第五十三条\n《中华人民共和国食品安全法》第一百二十六条第一款第（三）项",
-        None,
-    ),
-    (
-        "scjgj",
-        "penalty",
-        "对销售不符合保障人体健康和人身、财产安全的国家标准、行业标准的产品的行政处罚",
-        "《中华人民共和国产品质量法》第十三条\n《中华人民共和国产品质量法》第四十九条",
-        None,
-    ),
-    (
-        "scjgj",
-        "penalty",
-        "对销售失效、变质产品的行政处罚",
-        "《中华人民共和国产品质量法》第三十五条\n《中华人民共和国产品质量法》第五十二条",
-        None,
-    ),
-    (
-        "scjgj",
-        "penalty",
-        "对销售侵犯注册商标专用权商品的行政处罚",
-        "《中华人民共和国商标法》第五十七条第（三）项\n《中华人民共和国商标法》第六十条第二款",
-        None,
-    ),
-    (
-        "scjgj",
-        "penalty",
-        "对经营者不按规定明码标价的行政处罚",
-        "《中华人民共和国价格法》第十三条第一款\n《中华人民共和国价格法》第四十二条\n《价格违法行为行政处罚规定》第十三条",
-        Some(
-            "首次违法、及时改正 → 责令改正，不予罚款\n一般情形 → 责令改正，没收违法所得，并处二千元以下罚款\n拒不改正或者多次违法 → 并处二千元以上五千元以下罚款",
-        ),
-    ),
-    (
-        "scjgj",
-        "penalty",
-        "对发布虚假广告的行政处罚",
-        "《中华人民共和国广告法》第二十八条\n《中华人民共和国广告法》第五十五条第一款",
-        None,
-    ),
-    (
-        "scjgj",
-        "penalty",
-        "对特种设备使用单位未对特种设备进行经常性维护保养和定期自行检查的行政处罚",
-        "《中华人民共和国特种设备安全法》第三十九条\n《中华人民共和国特种设备安全法》第八十三条第（三）项",
-        Some(
-            "在责令改正期限内改正 → 不予行政处罚\n逾期未改正 → 责令停止使用有关特种设备，处一万元以上五万元以下罚款\n逾期未改正且拒不停止使用 → 处五万元以上十万元以下罚款",
-        ),
-    ),
-    (
-        "scjgj",
-        "penalty",
-        "对气瓶充装单位未按照规定实施充装前后的检查、记录制度的行政处罚",
-        "《中华人民共和国特种设备安全法》第四十九条\n《中华人民共和国特种设备安全法》第八十五条第一款第（一）项",
-        None,
-    ),
-    (
-        "scjgj",
-        "penalty",
-        "对未经许可擅自从事气瓶充装活动的行政处罚",
-        "《中华人民共和国特种设备安全法》第四十九条\n《中华人民共和国特种设备安全法》第八十五条第二款",
-        None,
-    ),
-    (
-        "scjgj",
-        "inspection",
-        "特种设备安全监督检查",
-        "《中华人民共和国特种设备安全法》第五十七条\n《中华人民共和国特种设备安全法》第六十一条",
-        None,
-    ),
-    (
-        "scjgj",
-        "inspection",
-        "对食品生产经营者的监督检查",
-        "《中华人民共和国食品安全法》第一百一十条",
-        None,
-    ),
-    (
-        "scjgj",
-        "coercion",
-        "查封、扣押不符合食品安全标准的食品",
-        "《中华人民共和国食品安全法》第一百一十条第（四）项\n《中华人民共和国行政强制法》第九条",
-        None,
-    ),
-    // 综合行政执法局
-    (
-        "zhzfj",
-        "penalty",
-        "对未取得建设工程规划许可证进行建设的行政处罚",
-        "《中华人民共和国城乡规划法》第四十条第一款\n《中华人民共和国城乡规划法》第六十四条",
-        Some(
-            "尚可采取改正措施消除对规划实施的影响 → 限期改正，处建设工程造价百分之五以上百分之十以下罚款\n无法采取改正措施消除影响 → 限期拆除；不能拆除的，没收实物或者违法收入，可以并处建设工程造价百分之十以下罚款",
-        ),
-    ),
-    (
-        "zhzfj",
-        "penalty",
-        "对擅自设置大型户外广告影响市容的行政处罚",
-        "《城市市容和环境卫生管理条例》第十一条\n《城市市容和环境卫生管理条例》第三十六条第（一）项",
-        None,
-    ),
-    (
-        "zhzfj",
-        "penalty",
-        "对擅自在街道两侧和公共场地堆放物料、搭建设施的行政处罚",
-        "《城市市容和环境卫生管理条例》第十四条\n《城市市容和环境卫生管理条例》第三十六条第（二）项",
-        None,
-    ),
-    (
-        "zhzfj",
-        "penalty",
-        "对随意倾倒、抛撒或者堆放建筑垃圾的行政处罚",
-        "《城市建筑垃圾管理规定》第十五条\n《城市建筑垃圾管理规定》第二十六条",
-        Some(
-            "个人 → 责令限期改正，给予警告，处二百元以下罚款\n单位，首次且及时清理 → 警告，处五千元以上一万元以下罚款\n单位，多次或者造成环境污染 → 处一万元以上五万元以下罚款",
-        ),
-    ),
-    (
-        "zhzfj",
-        "penalty",
-        "对在禁止的时段和区域内露天烧烤食品的行政处罚",
-        "《中华人民共和国大气污染防治法》第八十一条第三款\n《中华人民共和国大气污染防治法》第一百一十八条第三款",
-        None,
-    ),
-    (
-        "zhzfj",
-        "penalty",
-        "对排放油烟的餐饮服务业经营者未安装油烟净化设施的行政处罚",
-        "《中华人民共和国大气污染防治法》第八十一条第一款\n《中华人民共和国大气污染防治法》第一百一十八条第一款",
-        None,
-    ),
-    (
-        "zhzfj",
-        "coercion",
-        "对违法建设查封施工现场",
-        "《中华人民共和国城乡规划法》第六十八条\n《中华人民共和国行政强制法》第九条",
-        None,
-    ),
-    // 生态环境分局
-    (
-        "sthjfj",
-        "penalty",
-        "对超过大气污染物排放标准排放大气污染物的行政处罚",
-        "《中华人民共和国大气污染防治法》第十八条\n《中华人民共和国大气污染防治法》第九十九条第（二）项",
-        Some(
-            "超标倍数在0.5倍以下且及时改正 → 处十万元以上二十万元以下罚款\n超标倍数在0.5倍以上 → 处二十万元以上五十万元以下罚款\n情节严重 → 报经有批准权的人民政府批准，责令停业、关闭",
-        ),
-    ),
-    (
-        "sthjfj",
-        "penalty",
-        "对建设项目未依法进行环境影响评价擅自开工建设的行政处罚",
-        "《中华人民共和国环境影响评价法》第二十五条\n《中华人民共和国环境影响评价法》第三十一条第一款",
-        None,
-    ),
-    (
-        "sthjfj",
-        "penalty",
-        "对通过暗管、渗井等逃避监管的方式排放水污染物的行政处罚",
-        "《中华人民共和国水污染防治法》第三十九条\n《中华人民共和国水污染防治法》第八十三条第（三）项",
-        None,
-    ),
-    (
-        "sthjfj",
-        "penalty",
-        "对在噪声敏感建筑物集中区域夜间进行产生环境噪声污染的建筑施工作业的行政处罚",
-        "《中华人民共和国环境噪声污染防治法》第三十条第一款\n《中华人民共和国环境噪声污染防治法》第五十六条",
-        None,
-    ),
-    (
-        "sthjfj",
-        "coercion",
-        "查封、扣押造成污染物排放的设施、设备",
-        "《中华人民共和国环境保护法》第二十五条",
-        None,
-    ),
-    (
-        "sthjfj",
-        "inspection",
-        "对排污单位的现场检查",
-        "《中华人民共和国环境保护法》第二十四条",
-        None,
-    ),
-    // 应急管理局
-    (
-        "yjglj",
-        "penalty",
-        "对生产经营单位未按照规定对从业人员进行安全生产教育和培训的行政处罚",
-        "《中华人民共和国安全生产法》第二十五条\n《中华人民共和国安全生产法》第九十四条第（三）项",
-        None,
-    ),
-    (
-        "yjglj",
-        "penalty",
-        "对生产经营单位未建立事故隐患排查治理制度的行政处罚",
-        "《中华人民共和国安全生产法》第三十八条\n《中华人民共和国安全生产法》第九十八条第（四）项",
-        None,
-    ),
-    (
-        "yjglj",
-        "penalty",
-        "对未取得危险化学品经营许可证经营危险化学品的行政处罚",
-        "《危险化学品安全管理条例》第三十三条\n《危险化学品安全管理条例》第七十七条第三款",
-        None,
-    ),
-    (
-        "yjglj",
-        "penalty",
-        "对安全设备的安装、使用、检测、改造和报废不符合国家标准或者行业标准的行政处罚",
-        "《中华人民共和国安全生产法》第三十三条\n《中华人民共和国安全生产法》第九十六条第（二）项",
-        None,
-    ),
-    (
-        "yjglj",
-        "inspection",
-        "安全生产监督检查",
-        "《中华人民共和国安全生产法》第五十九条\n《中华人民共和国安全生产法》第六十二条",
-        None,
-    ),
-    (
-        "yjglj",
-        "coercion",
-        "查封、扣押不符合保障安全生产的国家标准或者行业标准的设施、设备、器材",
-        "《中华人民共和国安全生产法》第六十二条第一款第（四）项",
-        None,
-    ),
-    // 文化旅游局
-    (
-        "whlyj",
-        "penalty",
-        "对未经许可经营旅行社业务的行政处罚",
-        "《中华人民共和国旅游法》第二十八条\n《中华人民共和国旅游法》第九十五条第一款",
-        None,
-    ),
-    (
-        "whlyj",
-        "penalty",
-        "对旅行社以不合理的低价组织旅游活动的行政处罚",
-        "《中华人民共和国旅游法》第三十五条第一款\n《中华人民共和国旅游法》第九十八条",
-        Some(
-            "初次违法、违法所得较少并已退赔旅游者 → 没收违法所得，处三万元以上五万元以下罚款\n一般情形 → 没收违法所得，责令停业整顿，处五万元以上十五万元以下罚款\n情节严重 → 吊销旅行社业务经营许可证，处十五万元以上三十万元以下罚款",
-        ),
-    ),
-    (
-        "whlyj",
-        "penalty",
-        "对导游私自承揽导游业务的行政处罚",
-        "《中华人民共和国旅游法》第四十条\n《中华人民共和国旅游法》第一百零二条第二款",
-        None,
-    ),
-    (
-        "whlyj",
-        "penalty",
-        "对互联网上网服务营业场所接纳未成年人的行政处罚",
-        "《互联网上网服务营业场所管理条例》第二十一条\n《互联网上网服务营业场所管理条例》第三十一条第（二）项",
-        None,
-    ),
-    (
-        "whlyj",
-        "inspection",
-        "对旅游经营者的监督检查",
-        "《中华人民共和国旅游法》第八十五条",
-        None,
-    ),
-    // 交通运输局
-    (
-        "jtysj",
-        "penalty",
-        "对未取得道路运输经营许可擅自从事道路运输经营的行政处罚",
-        "《中华人民共和国道路运输条例》第十条\n《中华人民共和国道路运输条例》第六十三条",
-        Some(
-            "没有违法所得或者违法所得不足二万元，首次违法 → 处三万元罚款\n没有违法所得或者违法所得不足二万元，有从重情节 → 处三万元以上十万元以下罚款\n违法所得二万元以上 → 没收违法所得，处违法所得二倍以上十倍以下罚款",
-        ),
-    ),
-    (
-        "jtysj",
-        "penalty",
-        "对未经许可擅自经营水路运输业务的行政处罚",
-        "《国内水路运输管理条例》第六条\n《国内水路运输管理条例》第三十三条",
-        None,
-    ),
-    (
-        "jtysj",
-        "penalty",
-        "对车辆在公路上擅自超限行驶的行政处罚",
-        "《中华人民共和国公路法》第五十条\n《中华人民共和国公路法》第七十六条第（五）项",
-        None,
-    ),
-    (
-        "jtysj",
-        "penalty",
-        "对道路运输经营者不按规定携带车辆营运证的行政处罚",
-        "《中华人民共和国道路运输条例》第六十八条",
-        None,
-    ),
-    (
-        "jtysj",
-        "coercion",
-        "暂扣无车辆营运证又无法当场提供其他有效证明的车辆",
-        "《中华人民共和国道路运输条例》第六十一条",
-        None,
-    ),
-    // 农业农村局
-    (
-        "nyncj",
-        "penalty",
-        "对在禁渔期、禁渔区进行捕捞或者使用禁用的渔具、捕捞方法捕捞的行政处罚",
-        "《中华人民共和国渔业法》第三十条\n《中华人民共和国渔业法》第三十八条第一款",
-        None,
-    ),
-    (
-        "nyncj",
-        "penalty",
-        "对经营假农药的行政处罚",
-        "《农药管理条例》第四十四条\n《农药管理条例》第五十五条第一款",
-        None,
-    ),
-    (
-        "nyncj",
-        "penalty",
-        "对经营未附有检疫证明、检疫标志的动物产品的行政处罚",
-        "《中华人民共和国动物防疫法》第二十五条\n《中华人民共和国动物防疫法》第七十八条",
-        None,
-    ),
-    (
-        "nyncj",
-        "penalty",
-        "对未取得种子生产经营许可证生产经营种子的行政处罚",
-        "《中华人民共和国种子法》第三十一条\n《中华人民共和国种子法》第七十七条第一款第（一）项",
-        None,
-    ),
-    (
-        "nyncj",
-        "inspection",
-        "农产品质量安全监督检查",
-        "《中华人民共和国农产品质量安全法》第三十四条",
-        None,
-    ),
-    // 自然资源分局
-    (
-        "zrzyfj",
-        "penalty",
-        "对非法占用土地的行政处罚",
-        "《中华人民共和国土地管理法》第四十三条\n《中华人民共和国土地管理法》第七十六条\n《中华人民共和国土地管理法实施条例》第四十二条",
-        Some(
-            "占用未利用地或者建设用地，能够恢复原状 → 责令退还，恢复原状，并处每平方米十元以下罚款\n占用耕地 → 责令退还，限期拆除，并处每平方米十元以上三十元以下罚款\n占用基本农田 → 从重处罚，并移送追究刑事责任",
-        ),
-    ),
-    (
-        "zrzyfj",
-        "penalty",
-        "对未取得采矿许可证擅自采矿的行政处罚",
-        "《中华人民共和国矿产资源法》第三条\n《中华人民共和国矿产资源法》第三十九条\n《中华人民共和国矿产资源法实施细则》第四十二条第（一）项",
-        None,
-    ),
-    (
-        "zrzyfj",
-        "penalty",
-        "对买卖或者以其他形式非法转让土地的行政处罚",
-        "《中华人民共和国土地管理法》第二条\n《中华人民共和国土地管理法》第七十三条",
-        None,
-    ),
-    (
-        "zrzyfj",
-        "inspection",
-        "对土地违法行为的监督检查",
-        "《中华人民共和国土地管理法》第六十六条\n《中华人民共和国土地管理法》第六十七条",
-        None,
-    ),
-    // 卫生健康局
-    (
-        "wsjkj",
-        "penalty",
-        "对未取得医疗机构执业许可证擅自执业的行政处罚",
-        "《医疗机构管理条例》第二十四条\n《医疗机构管理条例》第四十四条",
-        None,
-    ),
-    (
-        "wsjkj",
-        "penalty",
-        "对未取得医师执业证书非法行医的行政处罚",
-        "《中华人民共和国执业医师法》第十四条第二款\n《中华人民共和国执业医师法》第三十九条",
-        None,
-    ),
-    (
-        "wsjkj",
-        "penalty",
-        "对医疗卫生机构未将医疗废物按照类别分置于专用包装物或者容器的行政处罚",
-        "《医疗废物管理条例》第十六条\n《医疗废物管理条例》第四十六条第（二）项",
-        None,
-    ),
-    (
-        "wsjkj",
-        "penalty",
-        "对公共场所经营者未取得卫生许可证擅自营业的行政处罚",
-        "《公共场所卫生管理条例》第八条\n《公共场所卫生管理条例实施细则》第三十五条",
-        None,
-    ),
-    (
-        "wsjkj",
-        "inspection",
-        "传染病防治监督检查",
-        "《中华人民共和国传染病防治法》第五十三条",
-        None,
-    ),
-    // 住房和城乡建设局
-    (
-        "zjj",
-        "penalty",
-        "对建设单位未取得施工许可证擅自施工的行政处罚",
-        "《中华人民共和国建筑法》第七条\n《中华人民共和国建筑法》第六十四条\n《建设工程质量管理条例》第五十七条",
-        None,
-    ),
-    (
-        "zjj",
-        "penalty",
-        "对建设单位未组织竣工验收擅自交付使用的行政处罚",
-        "《建设工程质量管理条例》第十六条\n《建设工程质量管理条例》第五十八条第（一）项",
-        None,
-    ),
-    (
-        "zjj",
-        "penalty",
-        "对未取得燃气经营许可证从事燃气经营活动的行政处罚",
-        "《城镇燃气管理条例》第十五条\n《城镇燃气管理条例》第四十五条第一款",
-        None,
-    ),
-    (
-        "zjj",
-        "penalty",
-        "对施工单位在施工中偷工减料的行政处罚",
-        "《建设工程质量管理条例》第二十八条\n《建设工程质量管理条例》第六十四条",
-        None,
-    ),
-    (
-        "zjj",
-        "inspection",
-        "建设工程质量安全监督检查",
-        "《建设工程质量管理条例》第四十七条\n《建设工程质量管理条例》第四十八条",
-        None,
-    ),
-];
-
-/// An item drafted, published and withdrawn in the year (the permit it enforced was abolished).
-const WITHDRAWN_ITEM: ItemSpec = (
-    "jtysj",
-    "penalty",
-    "对未取得机动车维修经营许可从事机动车维修经营的行政处罚",
-    "《中华人民共和国道路运输条例》（2012年修订）第六十五条",
-    None,
-);
-
-const GENERIC_BANDS: &str = "违法行为轻微并及时纠正，没有造成危害后果 → 不予行政处罚（《行政处罚法》第二十七条第二款）\n一般情形 → 在法定罚款幅度的中间值以下处罚\n有从重情节（拒不改正、多次违法、造成危害后果） → 在法定罚款幅度的中间值以上处罚";
-const ACCOUNTABILITY: &str = "因不履行或不正确履行行政职责，有下列情形的，行政机关及相关工作人员应承担相应责任：1.对符合立案条件的不予立案的；2.违反法定程序实施的；3.擅自改变种类、幅度的；4.滥用职权、玩忽职守、徇私舞弊的；5.其他违反法律法规规章规定的行为。";
-
-fn item_type_code(kind: &str) -> &'static str {
-    match kind {
-        "penalty" => "CF",
-        "coercion" => "QZ",
-        "inspection" => "JC",
-        _ => "QT",
-    }
-}
-
-fn duties(kind: &str) -> &'static str {
-    match kind {
-        "penalty" => {
-            "立案责任、调查取证责任、审查责任、告知责任、决定责任、送达责任、执行责任、其他法律法规规章规定应履行的责任"
-        }
-        "coercion" => "审批责任、告知责任、实施责任、处置责任、事后监管责任",
-        _ => "检查责任、处置责任、移送责任、事后管理责任",
-    }
-}
-
-fn item_plans(g: &mut Gen, w: &World, plans: &mut Vec<Plan>) {
-    let mut seq: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-    let all = ITEMS.iter().chain(std::iter::once(&WITHDRAWN_ITEM));
-    for (n, &(code, kind, name, basis, bands)) in all.enumerate() {
-        let b = w.body(code);
-        let body = &w.bodies[b];
-        let counter = seq.entry((code, item_type_code(kind))).or_default();
-        *counter += 1;
-        let item_code = format!(
-            "210212-{}-{}-{:03}",
-            item_type_code(kind),
-            code.to_ascii_uppercase(),
-            counter
-        );
-        let bands = match (bands, kind) {
-            (Some(b), _) => json!(b),
-            (None, "penalty") => json!(GENERIC_BANDS),
-            _ => Value::Null,
-        };
-        let drafted = g.between(ymd(YEAR, 2, 25), ymd(YEAR, 3, 22));
-        let mut plan = Plan::new(ITEM, &body.id);
-        plan.push(
-            "draft",
-            drafted,
-            Who::Staff(b),
-            vec![
-                ("item_name", json!(name)),
-                ("item_type", json!(kind)),
-                ("field_area", json!(body.spec.field)),
-                ("item_code", json!(item_code)),
-                ("legal_basis", json!(basis)),
-            ],
-        );
-        let published = g.later_wd(drafted, 3, 12);
-        plan.push(
-            "publish",
-            published,
-            Who::Staff(b),
-            vec![
-                ("discretion_bands", bands),
-                ("responsible_unit", json!(body.spec.unit)),
-                ("duties", json!(duties(kind))),
-                ("accountability", json!(ACCOUNTABILITY)),
-            ],
-        );
-        if n == ITEMS.len() {
-            plan.push(
-                "withdraw",
-                g.between(ymd(YEAR, 7, 1), ymd(YEAR, 7, 12)),
-                Who::Staff(b),
-                vec![(
-                    "withdraw_reason",
-                    json!("《中华人民共和国道路运输条例》已取消机动车维修经营许可，改为备案管理，本事项依据已不存在，经清理予以取消"),
-                )],
-            );
-        } else if name == "对建设项目未依法进行环境影响评价擅自开工建设的行政处罚"
-        {
-            // Revised after the 2018 amendment of the EIA law was checked against the list.
-            let revised = g.between(ymd(YEAR, 9, 2), ymd(YEAR, 9, 13));
-            plan.push(
-                "revise",
-                revised,
-                Who::Staff(b),
-                vec![(
-                    "revision_reason",
-                    json!("《中华人民共和国环境影响评价法》2018年12月修正后，补充建设项目环境影响报告表的处罚情形和裁量基准"),
-                )],
-            );
-            plan.push(
-                "publish",
-                g.later_wd(revised, 2, 6),
-                Who::Staff(b),
-                vec![(
-                    "discretion_bands",
-                    json!("未依法报批环境影响报告书、报告表擅自开工建设 → 责令停止建设，处建设项目总投资额百分之一以上百分之五以下罚款，可以责令恢复原状\n建设单位未依法备案环境影响登记表 → 责令备案，处五万元以下罚款"),
-                )],
-            );
-        }
-        plans.push(plan);
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3654,39 +2705,10 @@ fn summarise(
     specs: &[PenaltySpec],
 ) -> Result<EnforcementSummary> {
     let mut s = EnforcementSummary::default();
-    let date = |c: &StoredCase, f: &str| {
-        c.case
-            .fields
-            .get(f)
-            .and_then(Value::as_str)
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-    };
     for c in cases {
         let state = c.case.state.as_str();
         let taken = |a: &str| c.case.taken.iter().any(|t| t == a);
         match c.case.procedure.as_str() {
-            BODY => s.bodies_confirmed += usize::from(state == "confirmed"),
-            CERTIFICATE => {
-                s.certificates += 1;
-                match state {
-                    "valid" => {
-                        s.certificates_valid += 1;
-                        if date(c, "valid_until")
-                            .is_some_and(|d| d >= today && d <= today + Duration::days(30))
-                        {
-                            s.certificates_expiring += 1;
-                        }
-                    }
-                    "suspended" => s.certificates_suspended += 1,
-                    "expired" => s.certificates_expired += 1,
-                    _ => {}
-                }
-            }
-            ITEM => match state {
-                "published" | "revised" => s.items_published += 1,
-                "withdrawn" => s.items_withdrawn += 1,
-                _ => {}
-            },
             PENALTY => {
                 s.penalties += 1;
                 match state {
@@ -3740,203 +2762,4 @@ fn summarise(
     s.gas_companies = gas.len();
     s.gas_hazards = gas.iter().map(|p| p.gas_hazards).sum();
     Ok(s)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use fazhi_core::codes::{CreditCode, IdNumber};
-    use fazhi_store::testing::TestDb;
-
-    #[tokio::test]
-    async fn seeds_the_enforcement_year() {
-        let db = TestDb::sqlite().await;
-        let store = &db.store;
-        let city = RegionCode::parse("210200").unwrap();
-        let region = RegionCode::parse("210212").unwrap();
-        store
-            .add_region(ACTOR, &city, "大连市", None)
-            .await
-            .unwrap();
-        store
-            .add_region(ACTOR, &region, "旅顺口区", Some(&city))
-            .await
-            .unwrap();
-        let mut departments = Vec::new();
-        for (code, name, kind) in [
-            ("sfj", "旅顺口区司法局", DepartmentKind::Department),
-            (
-                "scjgj",
-                "旅顺口区市场监督管理局",
-                DepartmentKind::EnforcementBody,
-            ),
-            (
-                "zhzfj",
-                "旅顺口区综合行政执法局",
-                DepartmentKind::EnforcementBody,
-            ),
-        ] {
-            let d = store
-                .add_department(ACTOR, &region, code, name, kind)
-                .await
-                .unwrap();
-            departments.push((code.to_string(), d.id, name.to_string()));
-        }
-        let registry = fazhi_app::loading::procedures(None).unwrap();
-        let calendar = Calendar::embedded().clone();
-        let app = App::new(
-            store.clone(),
-            registry.clone(),
-            calendar.clone(),
-            Default::default(),
-        );
-        let summary = seed_enforcement(&app, &region, &departments).await.unwrap();
-        eprintln!("{summary}");
-        let today = store.today();
-
-        let cases = store
-            .cases_in(&region, &[BODY, CERTIFICATE, ITEM, PENALTY, EVALUATION])
-            .await
-            .unwrap();
-        fn of<'a>(cases: &'a [StoredCase], p: &'a str) -> impl Iterator<Item = &'a StoredCase> {
-            cases.iter().filter(move |c| c.case.procedure == p)
-        }
-        let state = |p: &str, s: &str| of(&cases, p).filter(|c| c.case.state == s).count();
-        let of = |p: &'static str| of(&cases, p);
-
-        // Bodies, departments.
-        assert_eq!(summary.departments_added, 8);
-        assert_eq!(state(BODY, "confirmed"), 10);
-        assert_eq!(of(BODY).count(), 10);
-
-        // Certificates: one suspended, one expired, a few running out within 30 days.
-        assert_eq!(state(CERTIFICATE, "suspended"), 1);
-        assert_eq!(state(CERTIFICATE, "expired"), 1);
-        assert_eq!(of(CERTIFICATE).count(), state(CERTIFICATE, "valid") + 2);
-        assert!(of(CERTIFICATE).count() >= 40);
-        let expiring = of(CERTIFICATE)
-            .filter(|c| c.case.state == "valid")
-            .filter(|c| {
-                let until = c.case.fields["valid_until"].as_str().unwrap();
-                let until = NaiveDate::parse_from_str(until, "%Y-%m-%d").unwrap();
-                until >= today && until <= today + Duration::days(30)
-            })
-            .count();
-        assert_eq!(expiring, EXPIRING.len());
-        assert_eq!(summary.certificates_expiring, EXPIRING.len());
-
-        // Items.
-        assert!(
-            state(ITEM, "published") >= 50,
-            "{}",
-            state(ITEM, "published")
-        );
-        assert_eq!(state(ITEM, "withdrawn"), 1);
-
-        // Penalties: all concluded; one transferred; each defect in a failed review that was
-        // followed by a passing review and a decision.
-        let penalties: Vec<&StoredCase> = of(PENALTY).collect();
-        assert!(penalties.len() >= 40, "{}", penalties.len());
-        assert_eq!(state(PENALTY, "transferred"), 1);
-        assert_eq!(state(PENALTY, "closed"), penalties.len() - 1);
-        let definition = registry.current(PENALTY, ymd(YEAR, 6, 1)).unwrap();
-        for defect in definition.field("review_defects").unwrap().values.iter() {
-            assert!(
-                penalties.iter().any(|c| {
-                    let taken = &c.case.taken;
-                    let failed = taken.iter().rposition(|a| a == "review_fail");
-                    let passed = taken.iter().rposition(|a| a == "review_pass");
-                    let decided = taken.iter().rposition(|a| a == "decide");
-                    c.case
-                        .fields
-                        .get("review_defects")
-                        .and_then(Value::as_array)
-                        .is_some_and(|d| d.iter().any(|v| v == &json!(defect.code)))
-                        && failed < passed
-                        && passed < decided
-                }),
-                "no failed review for {}",
-                defect.code
-            );
-        }
-        assert_eq!(summary.reviews_failed, 6);
-        // Late publications are the planned ones, and no other time limit was missed except
-        // the payment of the fine enforced through the court.
-        assert_eq!(summary.published_late, 3);
-        for c in &penalties {
-            for clock in [
-                "decision",
-                "legal_review",
-                "service",
-                "preservation",
-                "withdrawal",
-            ] {
-                assert!(
-                    !stopped_late(&registry, &calendar, today, c, clock),
-                    "{clock} late on {}",
-                    c.title
-                );
-            }
-        }
-        assert_eq!(
-            penalties
-                .iter()
-                .filter(|c| stopped_late(&registry, &calendar, today, c, "payment"))
-                .count(),
-            1
-        );
-        assert_eq!(summary.decisions_changed, 1);
-        assert_eq!(summary.gas_companies, 14);
-        assert_eq!(summary.gas_hazards, 23);
-        assert_eq!(summary.penalties_not_penalised, 14);
-        assert!(
-            penalties
-                .iter()
-                .all(|c| c.case.opened_on().unwrap().year() == YEAR)
-        );
-
-        // Evaluations: mixed grades, the unqualified file rectified and closed.
-        assert_eq!(state(EVALUATION, "closed"), of(EVALUATION).count());
-        assert_eq!(summary.grades.get("excellent"), Some(&2));
-        assert_eq!(summary.grades.get("qualified"), Some(&3));
-        assert_eq!(summary.grades.get("unqualified"), Some(&1));
-        let failed = of(EVALUATION)
-            .find(|c| c.case.fields.get("grade") == Some(&json!("unqualified")))
-            .unwrap();
-        assert!(failed.case.fields.contains_key("vetoes"));
-        assert!(
-            failed
-                .case
-                .taken
-                .iter()
-                .any(|a| a == "report_rectification")
-        );
-
-        // The supervision report sees the same.
-        let supervision =
-            fazhi_app::reports::supervision(store, &registry, &calendar, &region, YEAR)
-                .await
-                .unwrap();
-        assert_eq!(supervision.bodies_confirmed.value, 10);
-        assert!(supervision.items_published.value >= 50);
-        assert!(supervision.defects.iter().all(|(_, f)| f.value >= 1));
-        // Case-file evaluation by body: six files, one 不合格 among them.
-        let files: u32 = supervision.evaluations.iter().map(|e| e.files).sum();
-        let unqualified: u32 = supervision.evaluations.iter().map(|e| e.unqualified).sum();
-        assert_eq!((files, unqualified), (6, 1));
-
-        // Generated codes are valid.
-        for c in &penalties {
-            let party = &c.case.fields["party"];
-            if let Some(code) = party["credit_code"].as_str() {
-                CreditCode::parse(code).unwrap();
-            }
-            if let Some(id) = party["id_number"].as_str() {
-                IdNumber::parse(id).unwrap();
-            }
-        }
-
-        let report = store.verify().await.unwrap();
-        assert!(report.ok(), "{:?}", report.fault);
-    }
 }
