@@ -24,8 +24,9 @@ const ALLOWED: &[(&str, &str, &str)] = &[
     (
         "crates/cli/src/demo_enforcement.rs",
         "*",
-        "the demo district's penalty cases and case-file evaluations (the certificates they name \
-         are demo lines, read back from the store), still Rust until their lines are data (#13)",
+        "the demo district's case-file evaluations of penalty files (the files themselves are demo \
+         lines, read back from the store): still Rust until lines can hand a case to another \
+         department and back (#13)",
     ),
     (
         "crates/cli/src/demo.rs",

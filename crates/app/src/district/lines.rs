@@ -70,13 +70,15 @@
 //! system's is dated after today.
 //!
 //! A value is a TOML value, where a string is a text with placeholders — a case variable (or a
-//! key of one, `{request.content}`), or `{date}` (the step's day), `{step_year}` (its year),
+//! key of one, `{request.content}`), or `{date}` (the step's day; `{date_zh}`: 2019年3月4日),
+//! `{step_year}` (its year),
 //! `{place}` (the office's place: its street, or the district), `{seq}`, `{name}`,
 //! `{company}`, `{street}`, `{village}`, `{road}`, `{project}`, `{amount}`, `{n}` and `{year}`
 //! (a recent year before the case's) drawn fresh — and an inline table with one of these keys
 //! is drawn: `gen = "person" | "company" | "name" | "phone" | "address"` (a person optionally
 //! `born = [from, to]`), `gen = "organisation"` with a `name` (a value) and a `code` (the
-//! first characters of its credit code, `"12210200MB"`), `pick = [...]` (optionally
+//! first characters of its credit code, `"12210200MB"`; optionally an `address`), `pick =
+//! [...]` (optionally
 //! `weights`), `chance = N` with `value`, `int = [lo, hi]` (optionally `step`), `var = "name"`
 //! (or `"name.key"`), `date_after = [lo, hi]` (calendar days after the step, on a working day;
 //! negative for before it), `working_days_after = [lo, hi]`, `pick_from = "pool"`, `people =
@@ -100,7 +102,9 @@
 //! `[[numbers]]` numbers a field across all the file's cases, per year and in the order of the
 //! days: `field`, the `actions` whose steps carry it, `by` (`"step"`, the step's day, by
 //! default; `"opened"`, the case's first day), `text` with `{year}` and `{n}` (and `texts`, a
-//! text by action). Numbers are given once every line is generated.
+//! text by action); a text with `{value}` counts per value the step drew for the field (a
+//! body's prefix, `"旅市监罚"`: numbered per body and kind of decision). Numbers are given once
+//! every line is generated.
 //!
 //! A line may follow the cases of another line (`follows`): chained cases, such as a person
 //! refused information who asks for reconsideration, then sues. It makes one case for each
@@ -492,6 +496,7 @@ pub enum Spec {
     Organisation {
         name: Box<Spec>,
         head: String,
+        address: Option<Box<Spec>>,
     },
     /// Values of a field of another procedure's generated cases at the case's own office.
     Cases {
@@ -517,6 +522,7 @@ pub enum Spec {
 /// The placeholders a text may hold besides the case's variables.
 pub const PLACEHOLDERS: &[&str] = &[
     "date",
+    "date_zh",
     "place",
     "name",
     "company",
@@ -1052,7 +1058,12 @@ pub fn each<'a>(spec: &'a Spec, f: &mut dyn FnMut(&'a Spec)) {
             items.iter().for_each(|i| each(i, f));
         }
         Spec::Chance(_, inner) | Spec::Table(_, inner) => each(inner, f),
-        Spec::Organisation { name, .. } => each(name, f),
+        Spec::Organisation { name, address, .. } => {
+            each(name, f);
+            if let Some(a) = address {
+                each(a, f);
+            }
+        }
         Spec::Object(items) => items.iter().for_each(|(_, i)| each(i, f)),
         _ => {}
     }
@@ -1159,7 +1170,12 @@ fn deps<'a>(spec: &'a Spec, out: &mut BTreeSet<&'a str>) {
         }
         Spec::Chance(_, inner) => deps(inner, out),
         Spec::Table(_, key) => deps(key, out),
-        Spec::Organisation { name, .. } => deps(name, out),
+        Spec::Organisation { name, address, .. } => {
+            deps(name, out);
+            if let Some(a) = address {
+                deps(a, out);
+            }
+        }
         Spec::Object(items) => items.iter().for_each(|(_, i)| deps(i, out)),
         _ => {}
     }
@@ -1298,7 +1314,12 @@ fn check_spec(spec: &Spec, at: &str, vars: &BTreeSet<&str>, errors: &mut Vec<Str
             "{at}: `deal` is a line's variable (`vars`), dealt among its cases"
         )),
         Spec::Table(_, key) => check_spec(key, at, vars, errors),
-        Spec::Organisation { name, .. } => check_spec(name, at, vars, errors),
+        Spec::Organisation { name, address, .. } => {
+            check_spec(name, at, vars, errors);
+            if let Some(a) = address {
+                check_spec(a, at, vars, errors);
+            }
+        }
         Spec::Var(name) => {
             let head = name.split('.').next().unwrap_or_default();
             if !vars.contains(head) {
@@ -1381,6 +1402,9 @@ fn compile_value(value: &toml::Value, at: &str, errors: &mut Vec<String>) -> Spe
                                 Spec::Organisation {
                                     name: Box::new(compile_value(name, at, errors)),
                                     head: head.to_string(),
+                                    address: table
+                                        .get("address")
+                                        .map(|a| Box::new(compile_value(a, at, errors))),
                                 }
                             }
                             _ => bad(

@@ -149,7 +149,7 @@ pub struct Office {
     /// Its share of the cases of a line that several offices share.
     pub weight: u64,
     /// Who takes the steps of a role (`as = "role"`) on its cases.
-    pub actors: BTreeMap<String, Principal>,
+    pub actors: Actors,
 }
 
 /// A member of staff named `name` holding `role` in `department` of `region`.
@@ -166,15 +166,15 @@ pub fn acting(name: &str, role: &str, region: &RegionCode, department: &str) -> 
     })
 }
 
+/// Who takes the steps of a role, by role code.
+pub type Actors = BTreeMap<String, Principal>;
+
 /// The actors of the departments `made` ((entry, department id) in `region`): each office's
 /// own, and the district's — the first department naming a role — for the roles it lacks.
 pub fn actors_of(
     made: &[(&DepartmentEntry, String)],
     region: &RegionCode,
-) -> Result<(
-    BTreeMap<String, Principal>,
-    Vec<BTreeMap<String, Principal>>,
-)> {
+) -> Result<(Actors, Vec<Actors>)> {
     let mut district = BTreeMap::new();
     let mut own = Vec::new();
     for (entry, id) in made {
@@ -643,15 +643,23 @@ fn number(numbering: &lines::Numbering, plans: &mut [Vec<Plan>]) {
         }
     }
     steps.sort_by_key(|(day, ..)| *day);
-    let mut counts: HashMap<i32, u32> = HashMap::new();
+    // A text naming `{value}` counts per value the step drew for the field (a body's prefix).
+    let mut counts: HashMap<(i32, String), u32> = HashMap::new();
     for (day, l, p, s) in steps {
-        let n = counts.entry(day.year()).or_default();
-        *n += 1;
         let step = &mut plans[l][p].steps[s];
-        let text = numbering
-            .texts
-            .get(&step.action)
-            .unwrap_or(&numbering.text)
+        let template = numbering.texts.get(&step.action).unwrap_or(&numbering.text);
+        let value = if template.contains("{value}") {
+            step.fields
+                .get(&numbering.field)
+                .map(text_of)
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let n = counts.entry((day.year(), value.clone())).or_default();
+        *n += 1;
+        let text = template
+            .replace("{value}", &value)
             .replace("{year}", &day.year().to_string())
             .replace("{n}", &n.to_string());
         step.fields
@@ -976,9 +984,19 @@ fn draw(g: &mut Gen<'_>, spec: &Spec, cx: &Context<'_>) -> Option<Value> {
             let table = cx.tables.get(name)?;
             return draw(g, table.get(&key).or_else(|| table.get("_"))?, cx);
         }
-        Spec::Organisation { name, head } => {
+        Spec::Organisation {
+            name,
+            head,
+            address,
+        } => {
             let name = text_of(&draw(g, name, cx)?);
-            g.organisation(name, head)
+            let mut organisation = g.organisation(name, head);
+            if let Some(address) = address
+                && let Some(a) = draw(g, address, cx)
+            {
+                organisation["address"] = a;
+            }
+            organisation
         }
         Spec::Cases {
             procedure,
@@ -1063,6 +1081,7 @@ fn fill(g: &mut Gen<'_>, text: &str, cx: &Context<'_>) -> String {
         } else {
             match name {
                 "date" => cx.on.format("%Y-%m-%d").to_string(),
+                "date_zh" => synthetic::zh_date(cx.on),
                 "step_year" => cx.on.year().to_string(),
                 "seq" => cx.seq.to_string(),
                 "place" => cx.office.place.clone(),
