@@ -22,13 +22,6 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "the procedures the national disclosure report reads (its fixed tables, as above)",
     ),
     (
-        "crates/cli/src/demo_enforcement.rs",
-        "*",
-        "the demo district's case-file evaluations of penalty files (the files themselves are demo \
-         lines, read back from the store): still Rust until lines can hand a case to another \
-         department and back (#13)",
-    ),
-    (
         "crates/cli/src/demo.rs",
         "accept|refuse|register|request_supplement",
         "actions of the demo's own example procedure (demo/sample-permit.toml), which is not \

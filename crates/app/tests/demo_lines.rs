@@ -339,7 +339,7 @@ opened = ["2019-03-01", "2019-03-29"]
 [[line.steps]]
 action = "register"
 as = "legal_reviewer"
-fields = { field_area = "market", item = "某事项", party = { gen = "company" }, facts_summary = "某事实", officers = { cases = "enforcement_certificate", field = "colour", count = 2 } }
+fields = { field_area = "market", item = { department = "nobody" }, party = { gen = "company" }, facts_summary = "某事实", officers = { cases = "enforcement_certificate", field = "colour", count = 2 } }
 
 [[line.steps]]
 action = "gather_evidence"
@@ -349,6 +349,7 @@ repeat = { field = "nowhere" }
 [[line.steps]]
 action = "notice_period_lapsed"
 as = "enforcement_officer"
+office = "file"
 "#;
 
 #[test]
@@ -375,6 +376,11 @@ fn a_mistake_in_who_acts_or_in_values_of_other_cases_is_named_with_file_and_line
     at(
         20,
         "“notice_period_lapsed” is not taken by enforcement_officer",
+    );
+    at(21, "`office` names the case the line follows");
+    at(
+        11,
+        "`department` is “own” or the variable of the case followed, not “nobody”",
     );
     assert!(
         error.contains("“enforcement_certificate” has no field “colour”"),

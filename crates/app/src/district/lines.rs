@@ -58,21 +58,23 @@
 //! "enforcement_officer"`, `"legal_reviewer"`, `"justice_staff"`: the member of staff the
 //! district file names for that role (`acting`) in the case's own department, else in the first
 //! department naming one (the justice bureau's reviewer reviews every body's cases); the action
-//! must allow that role.
+//! must allow that role. `office = "name"` takes a step at the office of the case the line
+//! follows (named by `follows.as`): a case handed to the department whose file it evaluates.
 //!
 //! Steps dated from the day the district is generated (its today: certificates renewed up to
 //! it, some running out soon): `at_today = { days = [lo, hi], years = N }` dates a step so many
 //! days and years after today (a working day on or before it; on a first step instead of the
-//! line's window); `on_field_days = [lo, hi]` adds days to the date of `on_field` (a step of the
-//! system on that very day, a person's moved back to a working day); `repeat = { field,
+//! line's window); `on_field_days = [lo, hi]` adds days to the date of `on_field` (a step of
+//! the system on that very day, a person's moved back to a working day); `repeat = { field,
 //! today_plus = N }` takes the step again and again, its day and fields drawn afresh, while the
 //! date in `field` (as the steps so far left it) is before today plus N days. No step but the
-//! system's is dated after today.
+//! system's is dated after today. A first step's `not_before` holds too (a chained line's
+//! cases registered in one week, whenever the cases they follow ended).
 //!
 //! A value is a TOML value, where a string is a text with placeholders — a case variable (or a
 //! key of one, `{request.content}`), or `{date}` (the step's day; `{date_zh}`: 2019年3月4日),
-//! `{step_year}` (its year),
-//! `{place}` (the office's place: its street, or the district), `{seq}`, `{name}`,
+//! `{step_year}` (its year), `{place}` (the office's place: its street, or the district),
+//! `{seq}`, `{name}`,
 //! `{company}`, `{street}`, `{village}`, `{road}`, `{project}`, `{amount}`, `{n}` and `{year}`
 //! (a recent year before the case's) drawn fresh — and an inline table with one of these keys
 //! is drawn: `gen = "person" | "company" | "name" | "phone" | "address"` (a person optionally
@@ -91,7 +93,9 @@
 //! field in a case of another procedure's lines at the case's own office; with `count = N`, a
 //! list of N different ones; `except_taken = [actions]` passes over the cases that took any of
 //! them — a penalty names two officers whose certificates are in force: those certificates'
-//! lines are generated first and loaded first, so the engine finds them), and — as a line's
+//! lines are generated first and loaded first, so the engine finds them), `department =
+//! "own"` (the id of the case's own department) or `department = "name"` (that of the case
+//! followed under that name), and — as a line's
 //! variable only — `deal = [...]` with `counts` (each value exactly so many times among the
 //! line's cases, in a shuffled order; the counts add up to the line's count). Any other table
 //! is an object of values. A value that comes out empty (a missing variable or key, a
@@ -290,6 +294,8 @@ struct StepText {
     #[serde(default)]
     repeat: Option<Repeat>,
     #[serde(default)]
+    office: Option<Spanned<String>>,
+    #[serde(default)]
     not_before: Option<[NaiveDate; 2]>,
     #[serde(default)]
     chance: Option<u64>,
@@ -455,6 +461,8 @@ pub struct StepSpec {
     /// today); on a first step, instead of the line's window.
     pub at_today: Option<AtToday>,
     pub repeat: Option<Repeat>,
+    /// Taken at the office of the case followed (its variable's name), the case handed to it.
+    pub office: Option<String>,
     pub not_before: Option<(NaiveDate, NaiveDate)>,
     pub chance: Option<u64>,
     pub group: Option<String>,
@@ -505,6 +513,9 @@ pub enum Spec {
         count: Option<usize>,
         except_taken: Vec<String>,
     },
+    /// The id of a department: the case's own office's (`"own"`), or the office of the case
+    /// followed (its variable's name).
+    Department(String),
     /// A day so many days (a range) and years after the generation's today.
     TodayPlus {
         lo: i64,
@@ -711,6 +722,7 @@ pub fn parse(
                     on_field_days: s.on_field_days.map(|[a, b]| (a, b)),
                     at_today: s.at_today,
                     repeat: s.repeat.clone(),
+                    office: s.office.as_ref().map(|o| o.get_ref().clone()),
                     not_before: s.not_before.map(|[a, b]| (a, b)),
                     chance: s.chance,
                     group: s.group.clone(),
@@ -939,6 +951,17 @@ fn check_line(
                 "{at_actor}: “{}” is not taken by {actor} ({})",
                 action.code,
                 action.roles.join(", ")
+            ));
+        }
+        if let Some(office) = &step.office
+            && line
+                .follows
+                .as_ref()
+                .is_none_or(|f| f.name != *office.get_ref())
+        {
+            errors.push(format!(
+                "{}: `office` names the case the line follows (its `as`)",
+                place.at(office.span().start)
             ));
         }
         if step.on_field_days.is_some() && step.on_field.is_none() {
@@ -1313,6 +1336,11 @@ fn check_spec(spec: &Spec, at: &str, vars: &BTreeSet<&str>, errors: &mut Vec<Str
         Spec::Deal(..) => errors.push(format!(
             "{at}: `deal` is a line's variable (`vars`), dealt among its cases"
         )),
+        Spec::Department(name) if name != "own" && !vars.contains(name.as_str()) => {
+            errors.push(format!(
+                "{at}: `department` is “own” or the variable of the case followed, not “{name}”"
+            ))
+        }
         Spec::Table(_, key) => check_spec(key, at, vars, errors),
         Spec::Organisation { name, address, .. } => {
             check_spec(name, at, vars, errors);
@@ -1434,6 +1462,11 @@ fn compile_value(value: &toml::Value, at: &str, errors: &mut Vec<String>) -> Spe
                             .unwrap_or_default(),
                     },
                     _ => bad("`cases` names a procedure, with the `field` whose values are drawn"),
+                }
+            } else if let Some(name) = table.get("department") {
+                match name.as_str() {
+                    Some(name) => Spec::Department(name.to_string()),
+                    None => bad("`department` is “own” or the variable of the case followed"),
                 }
             } else if table.contains_key("today_plus") {
                 match pair(table.get("today_plus")) {

@@ -355,6 +355,9 @@ pub struct Step {
     pub system: bool,
     /// Taken by the office's member of staff holding this role (`as`), not its staff.
     pub role: Option<String>,
+    /// Taken at this office instead of the case's own (the office of the case followed, which
+    /// the case was handed to).
+    pub office: Option<Arc<Office>>,
 }
 
 /// One case's history: its first step opens it, the others follow in order.
@@ -516,6 +519,7 @@ fn generate_lines(
                 let given = (
                     follows.name.clone(),
                     Value::Object(fields.into_iter().collect()),
+                    followed.office.clone(),
                 );
                 let plan = case(&mut g.fork(), &of, start, Some(given));
                 let last = plan.steps.last().map(|s| s.on).unwrap_or(start);
@@ -705,6 +709,8 @@ struct Context<'a> {
     /// The case's fields so far (`date_of`).
     fields: &'a BTreeMap<String, Value>,
     others: &'a Others<'a>,
+    /// The case followed: its variable's name and its office.
+    followed: Option<(&'a str, &'a Arc<Office>)>,
 }
 
 /// A case variable, or a key of one (`petition.kind`).
@@ -735,7 +741,7 @@ fn case(
     g: &mut Gen<'_>,
     of: &CaseOf<'_>,
     start: NaiveDate,
-    followed: Option<(String, Value)>,
+    followed: Option<(String, Value, Arc<Office>)>,
 ) -> Plan {
     let CaseOf {
         lines,
@@ -748,7 +754,14 @@ fn case(
         others,
     } = *of;
     let none = BTreeMap::new();
-    let mut vars: BTreeMap<String, Value> = followed.into_iter().collect();
+    let (mut vars, followed): (BTreeMap<String, Value>, _) = match followed {
+        Some((name, value, office)) => (
+            BTreeMap::from([(name.clone(), value)]),
+            Some((name, office)),
+        ),
+        None => (BTreeMap::new(), None),
+    };
+    let followed = followed.as_ref().map(|(n, o)| (n.as_str(), o));
     let specs = line
         .vars
         .iter()
@@ -769,6 +782,7 @@ fn case(
             today,
             fields: &none,
             others,
+            followed,
         };
         if let Some(value) = draw(g, spec, &cx) {
             vars.insert(name.clone(), value);
@@ -831,6 +845,7 @@ fn case(
                     today,
                     fields: &so_far,
                     others,
+                    followed,
                 };
                 match draw(g, value, &cx) {
                     Some(v) => {
@@ -848,6 +863,11 @@ fn case(
                 fields,
                 system: spec.system,
                 role: spec.role.clone(),
+                office: spec
+                    .office
+                    .as_ref()
+                    .and_then(|name| followed.filter(|(n, _)| n == name))
+                    .map(|(_, o)| o.clone()),
             });
             if spec.repeat.is_none() {
                 break;
@@ -870,9 +890,13 @@ fn step_day(
     today: NaiveDate,
 ) -> NaiveDate {
     let Some(previous) = steps.last().map(|s| s.on) else {
-        return match spec.at_today {
+        let first = match spec.at_today {
             Some(at) => at_today(g, at, today),
             None => start,
+        };
+        return match spec.not_before {
+            Some((from, to)) => first.max(g.between(from, to)),
+            None => first,
         };
     };
     // The gap is measured from the last earlier step of the actions it names, if any.
@@ -1031,6 +1055,11 @@ fn draw(g: &mut Gen<'_>, spec: &Spec, cx: &Context<'_>) -> Option<Value> {
                     Value::Array(values)
                 }
             }
+        }
+        Spec::Department(name) if name == "own" => Value::String(cx.office.department.clone()),
+        Spec::Department(name) => {
+            let (_, office) = cx.followed.filter(|(n, _)| n == name)?;
+            Value::String(office.department.clone())
         }
         Spec::TodayPlus { lo, hi, years } => {
             let d = cx.today + Duration::days(g.rng.range(*lo, *hi));
@@ -1222,15 +1251,16 @@ fn history(
         .steps
         .iter()
         .map(|s| {
+            let office = s.office.as_ref().unwrap_or(&plan.office);
             let actor = match (&s.role, s.system) {
                 (_, true) => Actor::System,
-                (Some(role), _) => Actor::User(plan.office.actors.get(role).ok_or_else(|| {
+                (Some(role), _) => Actor::User(office.actors.get(role).ok_or_else(|| {
                     AppError::Invalid(format!(
                         "{} {}: the district names no one acting as {role} (`acting` in its file)",
                         plan.procedure, s.action
                     ))
                 })?),
-                (None, _) => Actor::User(&plan.office.staff),
+                (None, _) => Actor::User(&office.staff),
             };
             Ok(HistoryStep {
                 actor,
