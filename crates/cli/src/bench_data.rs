@@ -1,11 +1,14 @@
 //! The benchmark's data: generated districts at three scales (design.md §4), loaded in bulk.
 //!
 //! Each district gets the demo's offices (government office, justice bureau, petitions bureau,
-//! legal-aid centre, a mediation committee per street) and copies of the demo's records — the
-//! procedures' demo lines (`fazhi_app::district`) with other seeds, so the same mix of
-//! procedures, steps, clocks and field values. They are loaded by the demo's own bulk path ([`district::load`]): the engine decides
-//! every step in memory and the store appends whole histories per transaction; every event is
-//! hash-chained as usual, so `fazhi audit verify` accepts the result.
+//! legal-aid centre, the ten enforcement bodies, a mediation committee per street) and copies of
+//! the demo's records — the procedures' demo lines (`fazhi_app::district`) with other seeds, so
+//! the same mix of procedures, steps, clocks and field values (each copy counts `{seq}` on, so
+//! the certificates' numbers stay unique in the district). They are loaded by the demo's own
+//! bulk path ([`district::load`]): the engine decides every step in memory, checking the
+//! certificates the penalties name against those loaded before, and the store appends whole
+//! histories per transaction; every event is hash-chained as usual, so `fazhi audit verify`
+//! accepts the result.
 
 use anyhow::Result;
 use fazhi_app::App;
@@ -45,9 +48,10 @@ impl Scale {
     }
 }
 
-/// Copies of the demo's remedies records per district: 28 × ~3,560 steps ≈ 10^5 events, a
-/// district's yearly volume in the scale model (design.md §4).
-pub const COPIES_PER_DISTRICT: usize = 28;
+/// Copies of the demo's records per district: 23 × ~4,320 steps ≈ 10^5 events, a district's
+/// yearly volume in the scale model (design.md §4). (28 copies of the remedies records before
+/// the enforcement records joined the demo lines.)
+pub const COPIES_PER_DISTRICT: usize = 23;
 
 /// One case in this many is left open, part-way through its steps.
 const OPEN_EVERY: usize = 30;
