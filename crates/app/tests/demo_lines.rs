@@ -296,24 +296,26 @@ after = { working_days = [3, 5], from = "withdraw" }
 fields = { reply_type = "disclose", reply_on = "{date}", reply_summary = { table = "texts", key = "b" } }
 "#;
 
-#[test]
-fn a_mistake_in_a_chain_a_deal_a_table_or_a_number_is_named_with_file_and_line() {
-    let error = lines::parse(
-        "procedures/disclosure_request/demo.toml",
-        "disclosure_request",
-        WRONG_CHAIN,
-        &registry(),
-    )
-    .unwrap_err()
-    .to_string();
-    let at = |line: usize, text: &str| {
+/// The errors of `text` read as `procedures/<procedure>/demo.toml`, and a check that one names
+/// a line of it with a text.
+fn mistakes(procedure: &str, text: &str) -> (String, impl Fn(usize, &str)) {
+    let source = format!("procedures/{procedure}/demo.toml");
+    let error = lines::parse(&source, procedure, text, &registry())
+        .unwrap_err()
+        .to_string();
+    let all = error.clone();
+    let at = move |line: usize, text: &str| {
         assert!(
-            error.contains(&format!(
-                "procedures/disclosure_request/demo.toml: line {line}"
-            )) && error.contains(text),
-            "line {line}, {text}: {error}"
+            all.contains(&format!("{source}: line {line}")) && all.contains(text),
+            "line {line}, {text}: {all}"
         );
     };
+    (error, at)
+}
+
+#[test]
+fn a_mistake_in_a_chain_a_deal_a_table_or_a_number_is_named_with_file_and_line() {
+    let (error, at) = mistakes("disclosure_request", WRONG_CHAIN);
     at(
         6,
         "action “start_handling” of “disclosure_request” takes no field “reply_no”",
@@ -354,22 +356,7 @@ office = "file"
 
 #[test]
 fn a_mistake_in_who_acts_or_in_values_of_other_cases_is_named_with_file_and_line() {
-    let error = lines::parse(
-        "procedures/administrative_penalty/demo.toml",
-        "administrative_penalty",
-        WRONG_ACTORS,
-        &registry(),
-    )
-    .unwrap_err()
-    .to_string();
-    let at = |line: usize, text: &str| {
-        assert!(
-            error.contains(&format!(
-                "procedures/administrative_penalty/demo.toml: line {line}"
-            )) && error.contains(text),
-            "line {line}, {text}: {error}"
-        );
-    };
+    let (error, at) = mistakes("administrative_penalty", WRONG_ACTORS);
     at(10, "“register” is not taken by legal_reviewer");
     at(15, "`as` is “system” or a role");
     at(14, "`repeat` reads “nowhere”");
