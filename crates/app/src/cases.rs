@@ -90,6 +90,25 @@ impl engine::Facts for CaseFacts {
     }
 }
 
+/// The facts of a history loaded in bulk: the day it is recorded and the certificates (by
+/// procedure and number) of the histories loaded before it.
+struct Recorded<'a> {
+    today: NaiveDate,
+    certificates: &'a BTreeMap<(String, String), Certificate>,
+}
+
+impl engine::Facts for Recorded<'_> {
+    fn certificate(&self, procedure: &str, number: &str) -> Option<Certificate> {
+        self.certificates
+            .get(&(procedure.to_string(), number.to_string()))
+            .cloned()
+    }
+
+    fn today(&self) -> Option<NaiveDate> {
+        Some(self.today)
+    }
+}
+
 fn actor_text(actor: Actor<'_>) -> String {
     match actor {
         Actor::User(p) => p.actor(),
@@ -656,12 +675,16 @@ impl App {
         region: &RegionCode,
         department: Option<String>,
         steps: &[HistoryStep<'_>],
+        certificates: &BTreeMap<(String, String), Certificate>,
     ) -> std::result::Result<CaseWrite, (usize, Refusal)> {
         let id = uuid::Uuid::now_v7().simple().to_string();
         let mut case = Case::new(&id, region.clone(), department, definition);
         let mut events = Vec::with_capacity(steps.len());
         let mut created_by = String::new();
-        let today = engine::RecordedOn(self.today());
+        let today = Recorded {
+            today: self.today(),
+            certificates,
+        };
         for (i, history) in steps.iter().enumerate() {
             let command = Command {
                 action: history.action.to_string(),

@@ -259,15 +259,7 @@ fn chain(
     use crate::district::lines::Lines;
     use std::collections::{BTreeMap, BTreeSet};
     use std::sync::Arc;
-    let order: Vec<String> = all.iter().map(|l| l.procedure.clone()).collect();
-    let needs = |l: &Lines| -> BTreeSet<String> {
-        l.lines
-            .iter()
-            .filter_map(|line| line.follows.as_ref())
-            .map(|f| f.procedure.clone())
-            .filter(|p| *p != l.procedure)
-            .collect()
-    };
+    let needs = |l: &Lines| -> BTreeSet<String> { l.reads() };
     let mut errors = Vec::new();
     for l in &all {
         for line in l.lines.iter() {
@@ -288,6 +280,19 @@ fn chain(
     if !errors.is_empty() {
         return Err(crate::AppError::Invalid(errors.join("\n")));
     }
+    for l in &all {
+        for p in l.reads() {
+            if !all.iter().any(|o| o.procedure == p) {
+                errors.push(format!("{}: no demo lines of “{p}” to read", l.source));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(crate::AppError::Invalid(errors.join("\n")));
+    }
+    // In the order they can be generated and loaded: the procedures read before those that
+    // read them (a certificate before the cases that name it).
+    let mut order: Vec<String> = Vec::new();
     let mut done: BTreeMap<String, Arc<Lines>> = BTreeMap::new();
     let mut pending = all;
     while !pending.is_empty() {
@@ -299,6 +304,7 @@ fn chain(
                 for p in needed {
                     l.followed.insert(p.clone(), done[&p].clone());
                 }
+                order.push(l.procedure.clone());
                 done.insert(l.procedure.clone(), Arc::new(l));
             } else {
                 rest.push(l);

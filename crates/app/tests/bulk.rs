@@ -71,8 +71,15 @@ fn history(
     department: &str,
     steps: &[HistoryStep<'_>],
 ) -> Result<WriteBatch, (usize, Refusal)> {
-    app.history(def, &region("210212"), Some(department.to_string()), steps)
-        .map(|write| app.store().case_batch(&write))
+    let certificates = Default::default();
+    app.history(
+        def,
+        &region("210212"),
+        Some(department.to_string()),
+        steps,
+        &certificates,
+    )
+    .map(|write| app.store().case_batch(&write))
 }
 
 /// The same steps taken one at a time, as the console would.

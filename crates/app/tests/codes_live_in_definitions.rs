@@ -22,12 +22,6 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "the procedures the national disclosure report reads (its fixed tables, as above)",
     ),
     (
-        "crates/cli/src/demo_enforcement.rs",
-        "*",
-        "the demo district's enforcement histories (certificates the penalties name, an expiry \
-         the scheduler takes), likewise still Rust until their lines are data (#13)",
-    ),
-    (
         "crates/cli/src/demo.rs",
         "accept|refuse|register|request_supplement",
         "actions of the demo's own example procedure (demo/sample-permit.toml), which is not \

@@ -61,15 +61,27 @@ fn a_mistake_is_named_with_file_and_line() {
     );
 }
 
+/// Drawn from `seed` on a fixed today.
+fn draw(seed: u64) -> district::Draw {
+    district::Draw::new(seed, chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap())
+}
+
 fn offices() -> Vec<Arc<Office>> {
     let file = district::DistrictFile::parse("demo/district.toml", district::DEMO_DISTRICT)
         .expect("the demo district file");
     let region = RegionCode::parse(&file.district.code).unwrap();
+    let made: Vec<_> = file
+        .department
+        .iter()
+        .map(|d| (d, d.code.clone()))
+        .collect();
+    let (district_actors, own) = district::actors_of(&made, &region).unwrap();
     let mut offices: Vec<Arc<Office>> = file
         .department
         .iter()
-        .filter(|d| d.staff.is_some())
-        .map(|d| {
+        .zip(own)
+        .filter(|(d, _)| d.staff.is_some())
+        .map(|(d, actors)| {
             Arc::new(Office {
                 code: d.code.clone(),
                 place: file.district.name.clone(),
@@ -78,6 +90,7 @@ fn offices() -> Vec<Arc<Office>> {
                 staff: district::staff("示例", &region, &d.code).unwrap(),
                 people: d.people.clone(),
                 weight: 1,
+                actors,
             })
         })
         .collect();
@@ -92,6 +105,7 @@ fn offices() -> Vec<Arc<Office>> {
             department: street.code.clone(),
             people: street.people.clone(),
             weight: street.weight,
+            actors: district_actors.clone(),
         }));
     }
     offices
@@ -103,9 +117,11 @@ fn a_seed_gives_its_records_and_every_line_its_count() {
     let calendar = Calendar::embedded();
     let offices = offices();
     for lines in fazhi_app::loading::demo_lines(None, &registry).unwrap() {
-        let one = district::generate(&lines, district::DEMO_SEED, calendar, &offices).unwrap();
-        let again = district::generate(&lines, district::DEMO_SEED, calendar, &offices).unwrap();
-        let other = district::generate(&lines, 7, calendar, &offices).unwrap();
+        let one =
+            district::generate(&lines, draw(district::DEMO_SEED), calendar, &offices).unwrap();
+        let again =
+            district::generate(&lines, draw(district::DEMO_SEED), calendar, &offices).unwrap();
+        let other = district::generate(&lines, draw(7), calendar, &offices).unwrap();
         let wanted: usize = lines.lines.iter().map(|l| l.count).sum();
         assert_eq!(one.len(), wanted, "{}", lines.procedure);
         assert_eq!(other.len(), wanted, "{}", lines.procedure);
@@ -179,7 +195,7 @@ fn a_chained_line_follows_the_cases_of_another_procedure() {
             let l = of(code);
             by_line(
                 l,
-                district::generate(l, seed, Calendar::embedded(), &offices).unwrap(),
+                district::generate(l, draw(seed), Calendar::embedded(), &offices).unwrap(),
             )
         };
         let requests = plans("disclosure_request");
@@ -223,7 +239,8 @@ fn a_dealt_variable_gives_each_value_its_count() {
         .find(|l| l.procedure == "disclosure_request")
         .unwrap();
     for seed in [district::DEMO_SEED, 11] {
-        let plans = district::generate(requests, seed, Calendar::embedded(), &offices()).unwrap();
+        let plans =
+            district::generate(requests, draw(seed), Calendar::embedded(), &offices()).unwrap();
         let mut replies = std::collections::BTreeMap::<String, usize>::new();
         let mut kinds = std::collections::BTreeMap::<String, usize>::new();
         for p in plans
@@ -279,24 +296,26 @@ after = { working_days = [3, 5], from = "withdraw" }
 fields = { reply_type = "disclose", reply_on = "{date}", reply_summary = { table = "texts", key = "b" } }
 "#;
 
-#[test]
-fn a_mistake_in_a_chain_a_deal_a_table_or_a_number_is_named_with_file_and_line() {
-    let error = lines::parse(
-        "procedures/disclosure_request/demo.toml",
-        "disclosure_request",
-        WRONG_CHAIN,
-        &registry(),
-    )
-    .unwrap_err()
-    .to_string();
-    let at = |line: usize, text: &str| {
+/// The errors of `text` read as `procedures/<procedure>/demo.toml`, and a check that one names
+/// a line of it with a text.
+fn mistakes(procedure: &str, text: &str) -> (String, impl Fn(usize, &str)) {
+    let source = format!("procedures/{procedure}/demo.toml");
+    let error = lines::parse(&source, procedure, text, &registry())
+        .unwrap_err()
+        .to_string();
+    let all = error.clone();
+    let at = move |line: usize, text: &str| {
         assert!(
-            error.contains(&format!(
-                "procedures/disclosure_request/demo.toml: line {line}"
-            )) && error.contains(text),
-            "line {line}, {text}: {error}"
+            all.contains(&format!("{source}: line {line}")) && all.contains(text),
+            "line {line}, {text}: {all}"
         );
     };
+    (error, at)
+}
+
+#[test]
+fn a_mistake_in_a_chain_a_deal_a_table_or_a_number_is_named_with_file_and_line() {
+    let (error, at) = mistakes("disclosure_request", WRONG_CHAIN);
     at(
         6,
         "action “start_handling” of “disclosure_request” takes no field “reply_no”",
@@ -310,4 +329,95 @@ fn a_mistake_in_a_chain_a_deal_a_table_or_a_number_is_named_with_file_and_line()
     );
     assert!(error.contains("no table “nowhere”"), "{error}");
     assert!(error.contains("table “texts” has no entry “b”"), "{error}");
+}
+
+const WRONG_ACTORS: &str = r#"
+[[line]]
+name = "错误示例"
+department = "scjgj"
+count = 1
+opened = ["2019-03-01", "2019-03-29"]
+
+[[line.steps]]
+action = "register"
+as = "legal_reviewer"
+fields = { field_area = "market", item = { department = "nobody" }, party = { gen = "company" }, facts_summary = "某事实", officers = { cases = "enforcement_certificate", field = "colour", count = 2 } }
+
+[[line.steps]]
+action = "gather_evidence"
+as = "chef"
+repeat = { field = "nowhere" }
+
+[[line.steps]]
+action = "notice_period_lapsed"
+as = "enforcement_officer"
+office = "file"
+"#;
+
+#[test]
+fn a_mistake_in_who_acts_or_in_values_of_other_cases_is_named_with_file_and_line() {
+    let (error, at) = mistakes("administrative_penalty", WRONG_ACTORS);
+    at(10, "“register” is not taken by legal_reviewer");
+    at(15, "`as` is “system” or a role");
+    at(14, "`repeat` reads “nowhere”");
+    at(
+        20,
+        "“notice_period_lapsed” is not taken by enforcement_officer",
+    );
+    at(21, "`office` names the case the line follows");
+    at(
+        11,
+        "`department` is “own” or the variable of the case followed, not “nobody”",
+    );
+    assert!(
+        error.contains("“enforcement_certificate” has no field “colour”"),
+        "{error}"
+    );
+}
+
+/// Certificates renewed up to the generation's today: every one in force runs beyond it, three
+/// run out within 30 days, whatever the day; the penalty lines' values of other cases are theirs.
+#[test]
+fn steps_dated_from_today_renew_certificates_up_to_it() {
+    let registry = registry();
+    let all = fazhi_app::loading::demo_lines(None, &registry).unwrap();
+    let certificates = all
+        .iter()
+        .find(|l| l.procedure == "enforcement_certificate")
+        .unwrap();
+    for (y, m, d) in [(2026, 12, 7), (2027, 3, 1), (2029, 7, 15)] {
+        let today = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let plans = district::generate(
+            certificates,
+            district::Draw::new(district::DEMO_SEED, today),
+            Calendar::embedded(),
+            &offices(),
+        )
+        .unwrap();
+        let mut expiring = 0;
+        for p in &plans {
+            assert!(p.steps.iter().all(|s| s.on <= today || s.system));
+            let ended = p
+                .steps
+                .iter()
+                .any(|s| s.action == "expire" || s.action == "suspend");
+            let until = p
+                .steps
+                .iter()
+                .rev()
+                .find_map(|s| s.fields.get("valid_until"))
+                .and_then(|v| v.as_str())
+                .map(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap())
+                .unwrap();
+            if p.steps.iter().any(|s| s.action == "expire") {
+                assert!(until < today, "{today}: {until}");
+            } else if !ended {
+                assert!(until >= today, "{today}: {until}");
+                if until <= today + chrono::Duration::days(30) {
+                    expiring += 1;
+                }
+            }
+        }
+        assert_eq!(expiring, 3, "{today}");
+    }
 }

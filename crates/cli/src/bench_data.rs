@@ -1,11 +1,14 @@
 //! The benchmark's data: generated districts at three scales (design.md §4), loaded in bulk.
 //!
 //! Each district gets the demo's offices (government office, justice bureau, petitions bureau,
-//! legal-aid centre, a mediation committee per street) and copies of the demo's records — the
-//! procedures' demo lines (`fazhi_app::district`) with other seeds, so the same mix of
-//! procedures, steps, clocks and field values. They are loaded by the demo's own bulk path ([`district::load`]): the engine decides
-//! every step in memory and the store appends whole histories per transaction; every event is
-//! hash-chained as usual, so `fazhi audit verify` accepts the result.
+//! legal-aid centre, the ten enforcement bodies, a mediation committee per street) and copies of
+//! the demo's records — the procedures' demo lines (`fazhi_app::district`) with other seeds, so
+//! the same mix of procedures, steps, clocks and field values (each copy counts `{seq}` on, so
+//! the certificates' numbers stay unique in the district). They are loaded by the demo's own
+//! bulk path ([`district::load`]): the engine decides every step in memory, checking the
+//! certificates the penalties name against those loaded before, and the store appends whole
+//! histories per transaction; every event is hash-chained as usual, so `fazhi audit verify`
+//! accepts the result.
 
 use anyhow::Result;
 use fazhi_app::App;
@@ -45,9 +48,10 @@ impl Scale {
     }
 }
 
-/// Copies of the demo's remedies records per district: 28 × ~3,560 steps ≈ 10^5 events, a
-/// district's yearly volume in the scale model (design.md §4).
-pub const COPIES_PER_DISTRICT: usize = 28;
+/// Copies of the demo's records per district: 23 × ~4,320 steps ≈ 10^5 events, a district's
+/// yearly volume in the scale model (design.md §4). (28 copies of the remedies records before
+/// the enforcement records joined the demo lines.)
+pub const COPIES_PER_DISTRICT: usize = 23;
 
 /// One case in this many is left open, part-way through its steps.
 const OPEN_EVERY: usize = 30;
@@ -109,15 +113,17 @@ pub async fn generate(app: &App, scale: Scale, copies: usize) -> Result<Generate
     // Histories are made lazily, district by district and copy by copy, while the store writes.
     let lines = fazhi_app::loading::demo_lines(None, app.procedures())?;
     let calendar = app.calendar();
+    let today = app.today();
     let plans = offices
         .into_iter()
         .enumerate()
         .flat_map(move |(d, offices)| (0..copies).map(move |copy| (d, copy, offices.clone())))
         .flat_map(move |(d, copy, offices)| {
             let seed = 0x5eed_0000_0000 ^ ((d as u64) << 20) ^ (copy as u64 + 1);
+            let draw = district::Draw { seed, today, copy };
             let mut plans: Vec<fazhi_app::Result<district::Plan>> = Vec::new();
             for l in &lines {
-                match district::generate(l, seed, &calendar, &offices) {
+                match district::generate(l, draw, &calendar, &offices) {
                     Ok(p) => plans.extend(p.into_iter().map(Ok)),
                     Err(e) => plans.push(Err(e)),
                 }
@@ -154,8 +160,9 @@ async fn district_offices(
     let name = format!("基准测试{n}区");
     store.add_region(ACTOR, district, &name, Some(city)).await?;
     let mut offices = Vec::new();
+    let mut made = Vec::new();
     for d in demo.department.iter().filter(|d| d.staff.is_some()) {
-        let made = store
+        let department = store
             .add_department(
                 ACTOR,
                 district,
@@ -164,14 +171,19 @@ async fn district_offices(
                 d.kind,
             )
             .await?;
+        made.push((d, department.id));
+    }
+    let (district_actors, own) = district::actors_of(&made, district)?;
+    for ((d, id), actors) in made.iter().zip(own) {
         offices.push(Arc::new(Office {
             code: d.code.clone(),
             place: name.clone(),
             region: district.clone(),
-            staff: district::staff(&format!("bench-{}-{n}", d.code), district, &made.id)?,
-            department: made.id,
+            staff: district::staff(&format!("bench-{}-{n}", d.code), district, id)?,
+            department: id.clone(),
             people: d.people.clone(),
             weight: 1,
+            actors,
         }));
     }
     if let Some(committee) = &demo.committee {
@@ -201,6 +213,7 @@ async fn district_offices(
                 department: made.id,
                 people: Vec::new(),
                 weight: 1,
+                actors: district_actors.clone(),
             }));
         }
     }

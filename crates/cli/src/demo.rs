@@ -1,9 +1,8 @@
 //! `fazhi demo`: seeds the demo district — 旅顺口区 of 大连市, the district of the seed report —
 //! from data: its regions, departments and one login per role from `demo/district.toml`, its
 //! records from every procedure's demo lines (`procedures/<code>/demo.toml`), loaded in bulk by
-//! `fazhi_app::district` with progress shown. The enforcement procedures, whose demo is still
-//! Rust (demo_enforcement.rs), are seeded beside them. Everything goes through the
-//! store's own commands and the engine, so the demo's event log verifies like any other. The
+//! `fazhi_app::district` with progress shown. Everything goes through the store's own commands
+//! and the engine, so the demo's event log verifies like any other. The
 //! records are synthetic: the 2018–2019 records reproduce the counts of the district's 2019
 //! report with fictitious people, companies and texts. This file keeps what only the command
 //! does: passwords, the logins file and the example procedure's applications around today.
@@ -81,8 +80,7 @@ async fn seed(store: &Store, location: &Location) -> Result<Vec<Login>> {
     Ok(logins)
 }
 
-/// The district's history: the cases of every procedure's demo lines and of the Rust seed not
-/// yet made data (demo_enforcement.rs).
+/// The district's history: the cases of every procedure's demo lines.
 async fn seed_history(
     store: &Store,
     location: &Location,
@@ -99,7 +97,7 @@ async fn seed_history(
     for lines in fazhi_app::loading::demo_lines(folder.as_deref(), app.procedures())? {
         plans.extend(district::generate(
             &lines,
-            district::DEMO_SEED,
+            district::Draw::new(district::DEMO_SEED, app.today()),
             &calendar,
             &established.offices,
         )?);
@@ -127,13 +125,16 @@ async fn seed_history(
         eprint!(" {year}:{n}");
     }
     eprintln!(")");
-    let enforcement = crate::demo_enforcement::seed_enforcement(
-        &app,
-        &established.district,
-        &established.departments,
-    )
-    .await?;
-    eprintln!("{enforcement}");
+    eprint!("结果 / outcomes:");
+    let mut last = "";
+    for ((procedure, state), n) in &loaded.ended {
+        if procedure != last {
+            eprint!("{}{procedure}", if last.is_empty() { " " } else { "; " });
+            last = procedure;
+        }
+        eprint!(" {state}:{n}");
+    }
+    eprintln!();
     Ok(())
 }
 
@@ -345,10 +346,10 @@ pub fn print_logins(logins: &[Login], address: &str) {
     }
     println!("演示区：大连市旅顺口区（示例数据均为虚构 / all demo records are synthetic）");
     println!(
-        "  2018–2019 年的行政复议、行政应诉、信访、依申请公开、法律援助和人民调解记录按该区 2019 年法治政府建设报告的数字生成，人员、证件号码、企业和内容均为虚构。"
+        "  2018–2019 年的行政执法、行政复议、行政应诉、信访、依申请公开、法律援助和人民调解记录按该区 2019 年法治政府建设报告的数字生成，人员、证件号码、企业和内容均为虚构。"
     );
     println!(
-        "  The 2018–2019 remedies records reproduce the figures of the district's 2019 report; every person, ID number, company and text in them is fictitious."
+        "  The 2018–2019 enforcement and remedies records reproduce the figures of the district's 2019 report; every person, ID number, company and text in them is fictitious."
     );
     println!("演示账号 / demo logins (http://{address}/console/login):");
     println!("  {:<10} {:<16} {:<22} name", "user", "password", "role");

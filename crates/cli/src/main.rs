@@ -7,7 +7,6 @@ mod bench_data;
 mod bench_plot;
 mod config;
 mod demo;
-mod demo_enforcement;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};

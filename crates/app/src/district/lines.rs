@@ -53,21 +53,49 @@
 //! working day drawn in that window) nor before the previous step. A step with `chance` (per
 //! cent) is taken or not; steps sharing a `group` share the draw; `when` takes it only if the
 //! case's variables (or their keys, `"petition.kind"`) have those values (one, or a list of
-//! any). `as = "system"` for a step the system takes.
+//! any). Who takes a step: the office's member of staff (its `staff` in demo/district.toml, a
+//! department_staff), unless `as` says `"system"` (a clock ran out) or a role — `as =
+//! "enforcement_officer"`, `"legal_reviewer"`, `"justice_staff"`: the member of staff the
+//! district file names for that role (`acting`) in the case's own department, else in the first
+//! department naming one (the justice bureau's reviewer reviews every body's cases); the action
+//! must allow that role. `office = "name"` takes a step at the office of the case the line
+//! follows (named by `follows.as`): a case handed to the department whose file it evaluates.
+//!
+//! Steps dated from the day the district is generated (its today: certificates renewed up to
+//! it, some running out soon): `at_today = { days = [lo, hi], years = N }` dates a step so many
+//! days and years after today (a working day on or before it; on a first step instead of the
+//! line's window); `on_field_days = [lo, hi]` adds days to the date of `on_field` (a step of
+//! the system on that very day, a person's moved back to a working day); `repeat = { field,
+//! today_plus = N }` takes the step again and again, its day and fields drawn afresh, while the
+//! date in `field` (as the steps so far left it) is before today plus N days. No step but the
+//! system's is dated after today. A first step's `not_before` holds too (a chained line's
+//! cases registered in one week, whenever the cases they follow ended).
 //!
 //! A value is a TOML value, where a string is a text with placeholders — a case variable (or a
-//! key of one, `{request.content}`), or `{date}` (the step's day), `{step_year}` (its year),
-//! `{place}` (the office's place: its street, or the district), `{seq}`, `{name}`,
+//! key of one, `{request.content}`), or `{date}` (the step's day; `{date_zh}`: 2019年3月4日),
+//! `{step_year}` (its year), `{place}` (the office's place: its street, or the district),
+//! `{seq}`, `{name}`,
 //! `{company}`, `{street}`, `{village}`, `{road}`, `{project}`, `{amount}`, `{n}` and `{year}`
 //! (a recent year before the case's) drawn fresh — and an inline table with one of these keys
 //! is drawn: `gen = "person" | "company" | "name" | "phone" | "address"` (a person optionally
 //! `born = [from, to]`), `gen = "organisation"` with a `name` (a value) and a `code` (the
-//! first characters of its credit code, `"12210200MB"`), `pick = [...]` (optionally
+//! first characters of its credit code, `"12210200MB"`; optionally an `address`), `pick =
+//! [...]` (optionally
 //! `weights`), `chance = N` with `value`, `int = [lo, hi]` (optionally `step`), `var = "name"`
 //! (or `"name.key"`), `date_after = [lo, hi]` (calendar days after the step, on a working day;
 //! negative for before it), `working_days_after = [lo, hi]`, `pick_from = "pool"`, `people =
 //! N` (N different members of the office's staff list), `table = "name"` with a `key` (a value:
-//! the table's entry under the key drawn, else its `_` entry, else no value), and — as a line's
+//! the table's entry under the key drawn, else its `_` entry, else no value), `date_of =
+//! "field"` with `years` and `days` (the date in a field set earlier in the case — or earlier
+//! in the same step, fields being drawn in the order of their names — or in a variable, moved
+//! on so many years, then days), `today_plus = [lo, hi]` with `years` (a day so many days and
+//! years after the generation's today), `cases = "procedure"` with a `field` (the value of that
+//! field in a case of another procedure's lines at the case's own office; with `count = N`, a
+//! list of N different ones; `except_taken = [actions]` passes over the cases that took any of
+//! them — a penalty names two officers whose certificates are in force: those certificates'
+//! lines are generated first and loaded first, so the engine finds them), `department =
+//! "own"` (the id of the case's own department) or `department = "name"` (that of the case
+//! followed under that name), and — as a line's
 //! variable only — `deal = [...]` with `counts` (each value exactly so many times among the
 //! line's cases, in a shuffled order; the counts add up to the line's count). Any other table
 //! is an object of values. A value that comes out empty (a missing variable or key, a
@@ -78,7 +106,9 @@
 //! `[[numbers]]` numbers a field across all the file's cases, per year and in the order of the
 //! days: `field`, the `actions` whose steps carry it, `by` (`"step"`, the step's day, by
 //! default; `"opened"`, the case's first day), `text` with `{year}` and `{n}` (and `texts`, a
-//! text by action). Numbers are given once every line is generated.
+//! text by action); a text with `{value}` counts per value the step drew for the field (a
+//! body's prefix, `"旅市监罚"`: numbered per body and kind of decision). Numbers are given once
+//! every line is generated.
 //!
 //! A line may follow the cases of another line (`follows`): chained cases, such as a person
 //! refused information who asks for reconsideration, then sues. It makes one case for each
@@ -90,7 +120,8 @@
 //! those first days must fall in and `until` a day the cases must end by: both are checked,
 //! and a case outside them stops the generation with the line's place. Another procedure's
 //! lines are generated from the same seed, so a chained line follows the very cases that
-//! procedure's file gives.
+//! procedure's file gives. A district holding several copies of the lines (the benchmark's) counts
+//! `{seq}` on from one copy to the next, so numbers stay unique in it.
 //!
 //! ```toml
 //! [[line]]
@@ -257,6 +288,14 @@ struct StepText {
     #[serde(default)]
     on_field: Option<Spanned<String>>,
     #[serde(default)]
+    on_field_days: Option<[i64; 2]>,
+    #[serde(default)]
+    at_today: Option<AtToday>,
+    #[serde(default)]
+    repeat: Option<Repeat>,
+    #[serde(default)]
+    office: Option<Spanned<String>>,
+    #[serde(default)]
     not_before: Option<[NaiveDate; 2]>,
     #[serde(default)]
     chance: Option<u64>,
@@ -266,6 +305,25 @@ struct StepText {
     when: BTreeMap<String, OneOf>,
     #[serde(default)]
     fields: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+}
+
+/// A day relative to the generation's today: so many `days` (a range) and `years` after it.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AtToday {
+    pub days: [i64; 2],
+    #[serde(default)]
+    pub years: i32,
+}
+
+/// A step taken again while the date in a field (as the steps so far left it) is before today
+/// plus `today_plus` days (a certificate renewed until it runs beyond today).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repeat {
+    pub field: String,
+    #[serde(default)]
+    pub today_plus: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -393,8 +451,18 @@ pub struct Variant {
 pub struct StepSpec {
     pub action: String,
     pub system: bool,
+    /// The role of who takes it (`as`), if not the office's staff nor the system.
+    pub role: Option<String>,
     pub after: Option<Gap>,
     pub on_field: Option<String>,
+    /// Days added to the date in `on_field`.
+    pub on_field_days: Option<(i64, i64)>,
+    /// A working day so many days (and years) after the day the district is generated (its
+    /// today); on a first step, instead of the line's window.
+    pub at_today: Option<AtToday>,
+    pub repeat: Option<Repeat>,
+    /// Taken at the office of the case followed (its variable's name), the case handed to it.
+    pub office: Option<String>,
     pub not_before: Option<(NaiveDate, NaiveDate)>,
     pub chance: Option<u64>,
     pub group: Option<String>,
@@ -436,12 +504,36 @@ pub enum Spec {
     Organisation {
         name: Box<Spec>,
         head: String,
+        address: Option<Box<Spec>>,
+    },
+    /// Values of a field of another procedure's generated cases at the case's own office.
+    Cases {
+        procedure: String,
+        field: String,
+        count: Option<usize>,
+        except_taken: Vec<String>,
+    },
+    /// The id of a department: the case's own office's (`"own"`), or the office of the case
+    /// followed (its variable's name).
+    Department(String),
+    /// A day so many days (a range) and years after the generation's today.
+    TodayPlus {
+        lo: i64,
+        hi: i64,
+        years: i32,
+    },
+    /// A day so many years and days after the date in a field set earlier in the case.
+    DateOf {
+        field: String,
+        years: i32,
+        days: i64,
     },
 }
 
 /// The placeholders a text may hold besides the case's variables.
 pub const PLACEHOLDERS: &[&str] = &[
     "date",
+    "date_zh",
     "place",
     "name",
     "company",
@@ -620,8 +712,17 @@ pub fn parse(
                 .map(|s| StepSpec {
                     action: s.action.get_ref().clone(),
                     system: s.actor.as_ref().is_some_and(|a| a.get_ref() == "system"),
+                    role: s
+                        .actor
+                        .as_ref()
+                        .map(|a| a.get_ref().clone())
+                        .filter(|a| a != "system"),
                     after: s.after.clone(),
                     on_field: s.on_field.as_ref().map(|f| f.get_ref().clone()),
+                    on_field_days: s.on_field_days.map(|[a, b]| (a, b)),
+                    at_today: s.at_today,
+                    repeat: s.repeat.clone(),
+                    office: s.office.as_ref().map(|o| o.get_ref().clone()),
                     not_before: s.not_before.map(|[a, b]| (a, b)),
                     chance: s.chance,
                     group: s.group.clone(),
@@ -700,18 +801,7 @@ pub fn parse(
         })
         .collect();
     for line in &lines {
-        let specs = line
-            .steps
-            .iter()
-            .flat_map(|s| s.fields.iter())
-            .chain(line.vars.iter())
-            .chain(line.variants.iter().flat_map(|v| v.vars.iter()))
-            .chain(
-                line.variants
-                    .iter()
-                    .flat_map(|v| v.fields.values().flatten()),
-            );
-        for (name, spec) in specs {
+        for (name, spec) in line.specs() {
             let mut report = |what: String| {
                 errors.push(format!("{source}: line “{}”, “{name}”: {what}", line.name))
             };
@@ -721,6 +811,25 @@ pub fn parse(
                 }
             }
             check_tables(spec, &tables, &mut report);
+            each(spec, &mut |s| {
+                if let Spec::Cases {
+                    procedure: other,
+                    field,
+                    ..
+                } = s
+                {
+                    match registry.current(other, line.opened.0) {
+                        None => report(format!("no procedure “{other}” to draw cases of")),
+                        Some(d) if d.field(field).is_none() => {
+                            report(format!("“{other}” has no field “{field}”"))
+                        }
+                        Some(_) if other == procedure => {
+                            report("`cases` draws from another procedure's cases".to_string())
+                        }
+                        Some(_) => {}
+                    }
+                }
+            });
         }
     }
     let numbers = file
@@ -816,12 +925,54 @@ fn check_line(
                 action.code
             ));
         }
-        if let Some(actor) = &step.actor
-            && actor.get_ref() != "system"
+        // Who takes the step: the office's staff by default, the system, or one of the
+        // district's members of staff holding a role (`as`); the action must allow them.
+        let actor = step
+            .actor
+            .as_ref()
+            .map_or("department_staff", |a| a.get_ref().as_str());
+        let at_actor = step
+            .actor
+            .as_ref()
+            .map_or(at.clone(), |a| place.at(a.span().start));
+        if actor == "system" {
+            if !action.allows_system() {
+                errors.push(format!(
+                    "{at_actor}: the system does not take “{}”",
+                    action.code
+                ));
+            }
+        } else if fazhi_core::org::Role::parse(actor).is_none() {
+            errors.push(format!(
+                "{at_actor}: `as` is “system” or a role (left out: the office's staff)"
+            ));
+        } else if !action.roles.iter().any(|r| r == actor) {
+            errors.push(format!(
+                "{at_actor}: “{}” is not taken by {actor} ({})",
+                action.code,
+                action.roles.join(", ")
+            ));
+        }
+        if let Some(office) = &step.office
+            && line
+                .follows
+                .as_ref()
+                .is_none_or(|f| f.name != *office.get_ref())
         {
             errors.push(format!(
-                "{}: `as` is “system” or left out (the office's staff)",
-                place.at(actor.span().start)
+                "{}: `office` names the case the line follows (its `as`)",
+                place.at(office.span().start)
+            ));
+        }
+        if step.on_field_days.is_some() && step.on_field.is_none() {
+            errors.push(format!("{at}: `on_field_days` goes with `on_field`"));
+        }
+        if let Some(repeat) = &step.repeat
+            && definition.field(&repeat.field).is_none()
+        {
+            errors.push(format!(
+                "{at}: `repeat` reads “{}”, not a field of “{procedure}”",
+                repeat.field
             ));
         }
         for name in step.when.keys() {
@@ -922,6 +1073,63 @@ fn check_field(
     }
 }
 
+/// Calls `f` on a value and on every value inside it.
+pub fn each<'a>(spec: &'a Spec, f: &mut dyn FnMut(&'a Spec)) {
+    f(spec);
+    match spec {
+        Spec::Pick(items, _) | Spec::Array(items) | Spec::Deal(items, _) => {
+            items.iter().for_each(|i| each(i, f));
+        }
+        Spec::Chance(_, inner) | Spec::Table(_, inner) => each(inner, f),
+        Spec::Organisation { name, address, .. } => {
+            each(name, f);
+            if let Some(a) = address {
+                each(a, f);
+            }
+        }
+        Spec::Object(items) => items.iter().for_each(|(_, i)| each(i, f)),
+        _ => {}
+    }
+}
+
+impl Line {
+    /// Every value the line draws: its steps' fields, its variables and its variants'.
+    pub fn specs(&self) -> impl Iterator<Item = &(String, Spec)> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.fields.iter())
+            .chain(self.vars.iter())
+            .chain(self.variants.iter().flat_map(|v| v.vars.iter()))
+            .chain(
+                self.variants
+                    .iter()
+                    .flat_map(|v| v.fields.values().flatten()),
+            )
+    }
+}
+
+impl Lines {
+    /// The other procedures whose generated cases these lines read: those they follow and
+    /// those they draw values from (`cases`).
+    pub fn reads(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for line in &self.lines {
+            if let Some(f) = &line.follows {
+                out.insert(f.procedure.clone());
+            }
+            for (_, spec) in line.specs() {
+                each(spec, &mut |s| {
+                    if let Spec::Cases { procedure, .. } = s {
+                        out.insert(procedure.clone());
+                    }
+                });
+            }
+        }
+        out.remove(&self.procedure);
+        out
+    }
+}
+
 /// The pools a value draws from.
 fn pools_named(spec: &Spec) -> Vec<&str> {
     match spec {
@@ -985,7 +1193,12 @@ fn deps<'a>(spec: &'a Spec, out: &mut BTreeSet<&'a str>) {
         }
         Spec::Chance(_, inner) => deps(inner, out),
         Spec::Table(_, key) => deps(key, out),
-        Spec::Organisation { name, .. } => deps(name, out),
+        Spec::Organisation { name, address, .. } => {
+            deps(name, out);
+            if let Some(a) = address {
+                deps(a, out);
+            }
+        }
         Spec::Object(items) => items.iter().for_each(|(_, i)| deps(i, out)),
         _ => {}
     }
@@ -1123,8 +1336,18 @@ fn check_spec(spec: &Spec, at: &str, vars: &BTreeSet<&str>, errors: &mut Vec<Str
         Spec::Deal(..) => errors.push(format!(
             "{at}: `deal` is a line's variable (`vars`), dealt among its cases"
         )),
+        Spec::Department(name) if name != "own" && !vars.contains(name.as_str()) => {
+            errors.push(format!(
+                "{at}: `department` is “own” or the variable of the case followed, not “{name}”"
+            ))
+        }
         Spec::Table(_, key) => check_spec(key, at, vars, errors),
-        Spec::Organisation { name, .. } => check_spec(name, at, vars, errors),
+        Spec::Organisation { name, address, .. } => {
+            check_spec(name, at, vars, errors);
+            if let Some(a) = address {
+                check_spec(a, at, vars, errors);
+            }
+        }
         Spec::Var(name) => {
             let head = name.split('.').next().unwrap_or_default();
             if !vars.contains(head) {
@@ -1207,6 +1430,9 @@ fn compile_value(value: &toml::Value, at: &str, errors: &mut Vec<String>) -> Spe
                                 Spec::Organisation {
                                     name: Box::new(compile_value(name, at, errors)),
                                     head: head.to_string(),
+                                    address: table
+                                        .get("address")
+                                        .map(|a| Box::new(compile_value(a, at, errors))),
                                 }
                             }
                             _ => bad(
@@ -1215,6 +1441,50 @@ fn compile_value(value: &toml::Value, at: &str, errors: &mut Vec<String>) -> Spe
                         }
                     }
                     _ => bad("`gen` is person, company, organisation, name, phone or address"),
+                }
+            } else if let Some(procedure) = table.get("cases") {
+                match (procedure.as_str(), table.get("field").and_then(T::as_str)) {
+                    (Some(procedure), Some(field)) => Spec::Cases {
+                        procedure: procedure.to_string(),
+                        field: field.to_string(),
+                        count: table
+                            .get("count")
+                            .and_then(T::as_integer)
+                            .map(|n| n.max(1) as usize),
+                        except_taken: table
+                            .get("except_taken")
+                            .and_then(T::as_array)
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(|v| v.as_str().map(str::to_string))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    },
+                    _ => bad("`cases` names a procedure, with the `field` whose values are drawn"),
+                }
+            } else if let Some(name) = table.get("department") {
+                match name.as_str() {
+                    Some(name) => Spec::Department(name.to_string()),
+                    None => bad("`department` is “own” or the variable of the case followed"),
+                }
+            } else if table.contains_key("today_plus") {
+                match pair(table.get("today_plus")) {
+                    Some((lo, hi)) => Spec::TodayPlus {
+                        lo,
+                        hi,
+                        years: table.get("years").and_then(T::as_integer).unwrap_or(0) as i32,
+                    },
+                    None => bad("`today_plus` is [fewest, most] days"),
+                }
+            } else if let Some(field) = table.get("date_of") {
+                match field.as_str() {
+                    Some(field) => Spec::DateOf {
+                        field: field.to_string(),
+                        years: table.get("years").and_then(T::as_integer).unwrap_or(0) as i32,
+                        days: table.get("days").and_then(T::as_integer).unwrap_or(0),
+                    },
+                    None => bad("`date_of` names a date field"),
                 }
             } else if let Some(items) = table.get("deal") {
                 let counts: Vec<u64> = table

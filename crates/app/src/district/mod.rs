@@ -24,7 +24,7 @@ use crate::{App, AppError, Result};
 use chrono::{Datelike, Duration, NaiveDate};
 use fazhi_core::authz::Principal;
 use fazhi_core::calendar::Calendar;
-use fazhi_core::engine::Actor;
+use fazhi_core::engine::{Actor, Certificate};
 use fazhi_core::org::{DepartmentKind, Grant, Role, UserName};
 use fazhi_core::procedure::Definition;
 use fazhi_core::region::RegionCode;
@@ -96,6 +96,11 @@ pub struct DepartmentEntry {
     pub staff: Option<String>,
     #[serde(default)]
     pub people: Vec<String>,
+    /// Members of staff who take the steps of a role (`as = "role"` in lines), by role code:
+    /// on this department's cases, and — the first department naming a role — on any office's
+    /// cases that has none of its own (the justice bureau's reviewer reviews every body's).
+    #[serde(default)]
+    pub acting: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -143,6 +148,53 @@ pub struct Office {
     pub people: Vec<String>,
     /// Its share of the cases of a line that several offices share.
     pub weight: u64,
+    /// Who takes the steps of a role (`as = "role"`) on its cases.
+    pub actors: Actors,
+}
+
+/// A member of staff named `name` holding `role` in `department` of `region`.
+pub fn acting(name: &str, role: &str, region: &RegionCode, department: &str) -> Result<Principal> {
+    let role = Role::parse(role)
+        .ok_or_else(|| AppError::Invalid(format!("acting: “{role}” is not a role")))?;
+    Ok(Principal {
+        user_id: name.to_string(),
+        user_name: name.to_string(),
+        grants: vec![
+            Grant::new(role, region.clone(), Some(department.to_string()))
+                .map_err(|e| AppError::Invalid(e.to_string()))?,
+        ],
+    })
+}
+
+/// Who takes the steps of a role, by role code.
+pub type Actors = BTreeMap<String, Principal>;
+
+/// The actors of the departments `made` ((entry, department id) in `region`): each office's
+/// own, and the district's — the first department naming a role — for the roles it lacks.
+pub fn actors_of(
+    made: &[(&DepartmentEntry, String)],
+    region: &RegionCode,
+) -> Result<(Actors, Vec<Actors>)> {
+    let mut district = BTreeMap::new();
+    let mut own = Vec::new();
+    for (entry, id) in made {
+        let mut mine = BTreeMap::new();
+        for (role, name) in &entry.acting {
+            let p = acting(name, role, region, id)?;
+            district.entry(role.clone()).or_insert_with(|| p.clone());
+            mine.insert(role.clone(), p);
+        }
+        own.push(mine);
+    }
+    let own = own
+        .into_iter()
+        .map(|mine| {
+            let mut all = district.clone();
+            all.extend(mine);
+            all
+        })
+        .collect();
+    Ok((district, own))
 }
 
 /// The member of staff named `name` who records a department's history.
@@ -189,22 +241,28 @@ pub async fn establish(
         .await?;
     let mut offices = Vec::new();
     let mut departments = Vec::new();
+    let mut made = Vec::new();
     for d in &file.department {
-        let made = store
+        let department = store
             .add_department(actor, &district, &d.code, &d.name, d.kind)
             .await?;
+        departments.push((d.code.clone(), department.id.clone(), d.name.clone()));
+        made.push((d, department.id));
+    }
+    let (district_actors, own) = actors_of(&made, &district)?;
+    for ((d, id), actors) in made.iter().zip(own) {
         if let Some(name) = &d.staff {
             offices.push(Arc::new(Office {
                 code: d.code.clone(),
                 place: file.district.name.clone(),
                 region: district.clone(),
-                staff: staff(name, &district, &made.id)?,
-                department: made.id.clone(),
+                staff: staff(name, &district, id)?,
+                department: id.clone(),
                 people: d.people.clone(),
                 weight: 1,
+                actors,
             }));
         }
-        departments.push((d.code.clone(), made.id, d.name.clone()));
     }
     for street in &file.street {
         let region = RegionCode::parse(&street.code).map_err(|e| invalid(&e))?;
@@ -233,6 +291,7 @@ pub async fn establish(
                 department: made.id,
                 people: street.people.clone(),
                 weight: street.weight,
+                actors: district_actors.clone(),
             }));
         }
     }
@@ -294,6 +353,11 @@ pub struct Step {
     pub fields: BTreeMap<String, Value>,
     /// Taken by the system (a clock ran out), not by the office's staff.
     pub system: bool,
+    /// Taken by the office's member of staff holding this role (`as`), not its staff.
+    pub role: Option<String>,
+    /// Taken at this office instead of the case's own (the office of the case followed, which
+    /// the case was handed to).
+    pub office: Option<Arc<Office>>,
 }
 
 /// One case's history: its first step opens it, the others follow in order.
@@ -304,34 +368,58 @@ pub struct Plan {
     pub steps: Vec<Step>,
 }
 
-/// The cases of every line of `lines`, drawn from `seed` over `offices`.
+/// How a district's cases are drawn: from `seed`, on a district whose today is `today` (lines
+/// may date steps from it), as its `copy`-th copy (`{seq}` counts on from the copies before, so
+/// numbers stay unique in a district holding several copies of the lines).
+#[derive(Debug, Clone, Copy)]
+pub struct Draw {
+    pub seed: u64,
+    pub today: NaiveDate,
+    pub copy: usize,
+}
+
+impl Draw {
+    pub fn new(seed: u64, today: NaiveDate) -> Draw {
+        Draw {
+            seed,
+            today,
+            copy: 0,
+        }
+    }
+}
+
+/// The cases of every line of `lines`, drawn as `draw` says over `offices`.
 pub fn generate(
     lines: &Lines,
-    seed: u64,
+    draw: Draw,
     calendar: &Calendar,
     offices: &[Arc<Office>],
 ) -> Result<Vec<Plan>> {
-    Ok(generate_lines(lines, seed, calendar, offices)?
+    Ok(generate_lines(lines, draw, calendar, offices)?
         .into_iter()
         .flatten()
         .collect())
 }
+
+/// Generated cases of other procedures, by procedure, line by line (what lines follow and
+/// draw values from).
+type Others<'a> = BTreeMap<&'a str, (&'a Lines, Vec<Vec<Plan>>)>;
 
 /// The cases of each line of `lines`, line by line. The lines of other procedures that some
 /// follow are generated first, from the same seed (each procedure has its own stream, so they
 /// are the cases those procedures' own files give).
 fn generate_lines(
     lines: &Lines,
-    seed: u64,
+    draw: Draw,
     calendar: &Calendar,
     offices: &[Arc<Office>],
 ) -> Result<Vec<Vec<Plan>>> {
-    let mut others: BTreeMap<&str, (&Lines, Vec<Vec<Plan>>)> = BTreeMap::new();
+    let mut others: Others<'_> = BTreeMap::new();
     for (procedure, followed) in &lines.followed {
-        let plans = generate_lines(followed, seed, calendar, offices)?;
+        let plans = generate_lines(followed, draw, calendar, offices)?;
         others.insert(procedure.as_str(), (followed.as_ref(), plans));
     }
-    let mut g = Gen::new(stream(seed, &lines.procedure), calendar, lines.people);
+    let mut g = Gen::new(stream(draw.seed, &lines.procedure), calendar, lines.people);
     let mut out: Vec<Vec<Plan>> = Vec::new();
     for line in &lines.lines {
         let mut plans = Vec::new();
@@ -423,12 +511,15 @@ fn generate_lines(
                     line,
                     variant,
                     office,
-                    seq: line.seq_from + k as i64,
+                    seq: line.seq_from + (draw.copy * line.count + k) as i64,
                     dealt: dealt_at(&dealt, k),
+                    today: draw.today,
+                    others: &others,
                 };
                 let given = (
                     follows.name.clone(),
                     Value::Object(fields.into_iter().collect()),
+                    followed.office.clone(),
                 );
                 let plan = case(&mut g.fork(), &of, start, Some(given));
                 let last = plan.steps.last().map(|s| s.on).unwrap_or(start);
@@ -457,8 +548,10 @@ fn generate_lines(
                 line,
                 variant: variant_of(&mut g, line, k),
                 office,
-                seq: line.seq_from + k as i64,
+                seq: line.seq_from + (draw.copy * line.count + k) as i64,
                 dealt: dealt_at(&dealt, k),
+                today: draw.today,
+                others: &others,
             };
             let mut start = g.between(from, to);
             loop {
@@ -554,15 +647,23 @@ fn number(numbering: &lines::Numbering, plans: &mut [Vec<Plan>]) {
         }
     }
     steps.sort_by_key(|(day, ..)| *day);
-    let mut counts: HashMap<i32, u32> = HashMap::new();
+    // A text naming `{value}` counts per value the step drew for the field (a body's prefix).
+    let mut counts: HashMap<(i32, String), u32> = HashMap::new();
     for (day, l, p, s) in steps {
-        let n = counts.entry(day.year()).or_default();
-        *n += 1;
         let step = &mut plans[l][p].steps[s];
-        let text = numbering
-            .texts
-            .get(&step.action)
-            .unwrap_or(&numbering.text)
+        let template = numbering.texts.get(&step.action).unwrap_or(&numbering.text);
+        let value = if template.contains("{value}") {
+            step.fields
+                .get(&numbering.field)
+                .map(text_of)
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let n = counts.entry((day.year(), value.clone())).or_default();
+        *n += 1;
+        let text = template
+            .replace("{value}", &value)
             .replace("{year}", &day.year().to_string())
             .replace("{n}", &n.to_string());
         step.fields
@@ -604,6 +705,12 @@ struct Context<'a> {
     on: NaiveDate,
     year: i32,
     seq: i64,
+    today: NaiveDate,
+    /// The case's fields so far (`date_of`).
+    fields: &'a BTreeMap<String, Value>,
+    others: &'a Others<'a>,
+    /// The case followed: its variable's name and its office.
+    followed: Option<(&'a str, &'a Arc<Office>)>,
 }
 
 /// A case variable, or a key of one (`petition.kind`).
@@ -625,6 +732,8 @@ struct CaseOf<'a> {
     office: &'a Arc<Office>,
     seq: i64,
     dealt: BTreeMap<String, usize>,
+    today: NaiveDate,
+    others: &'a Others<'a>,
 }
 
 /// One case's history from `start`, with the case it follows (its variable's name and value).
@@ -632,7 +741,7 @@ fn case(
     g: &mut Gen<'_>,
     of: &CaseOf<'_>,
     start: NaiveDate,
-    followed: Option<(String, Value)>,
+    followed: Option<(String, Value, Arc<Office>)>,
 ) -> Plan {
     let CaseOf {
         lines,
@@ -641,8 +750,18 @@ fn case(
         office,
         seq,
         ref dealt,
+        today,
+        others,
     } = *of;
-    let mut vars: BTreeMap<String, Value> = followed.into_iter().collect();
+    let none = BTreeMap::new();
+    let (mut vars, followed): (BTreeMap<String, Value>, _) = match followed {
+        Some((name, value, office)) => (
+            BTreeMap::from([(name.clone(), value)]),
+            Some((name, office)),
+        ),
+        None => (BTreeMap::new(), None),
+    };
+    let followed = followed.as_ref().map(|(n, o)| (n.as_str(), o));
     let specs = line
         .vars
         .iter()
@@ -660,6 +779,10 @@ fn case(
             on: start,
             year: start.year(),
             seq,
+            today,
+            fields: &none,
+            others,
+            followed,
         };
         if let Some(value) = draw(g, spec, &cx) {
             vars.insert(name.clone(), value);
@@ -688,38 +811,68 @@ fn case(
                 continue;
             }
         }
-        let on = step_day(g, spec, &steps, start, &fields_so_far);
-        let cx = Context {
-            vars: &vars,
-            pools: &lines.pools,
-            tables: &lines.tables,
-            office,
-            on,
-            year: start.year(),
-            seq,
-        };
-        let mut fields = BTreeMap::new();
-        let extra = variant
-            .and_then(|v| v.fields.get(&spec.action))
-            .into_iter()
-            .flatten();
-        for (name, value) in spec.fields.iter().chain(extra) {
-            match draw(g, value, &cx) {
-                Some(v) => {
-                    fields.insert(name.clone(), v);
-                }
-                None => {
-                    fields.remove(name);
+        // A repeated step is taken again while the date in its field is before today plus
+        // so many days (at most a score of times).
+        for _ in 0..20 {
+            if let Some(repeat) = &spec.repeat {
+                let before = date_in(&fields_so_far, &repeat.field)
+                    .is_some_and(|d| d < today + Duration::days(repeat.today_plus));
+                if !before {
+                    break;
                 }
             }
+            let on = step_day(g, spec, &steps, start, &fields_so_far, today);
+            let mut fields = BTreeMap::new();
+            let extra = variant
+                .and_then(|v| v.fields.get(&spec.action))
+                .into_iter()
+                .flatten();
+            for (name, value) in spec.fields.iter().chain(extra) {
+                let mut so_far = fields_so_far.clone();
+                so_far.extend(
+                    fields
+                        .iter()
+                        .map(|(k, v): (&String, &Value)| (k.clone(), v.clone())),
+                );
+                let cx = Context {
+                    vars: &vars,
+                    pools: &lines.pools,
+                    tables: &lines.tables,
+                    office,
+                    on,
+                    year: start.year(),
+                    seq,
+                    today,
+                    fields: &so_far,
+                    others,
+                    followed,
+                };
+                match draw(g, value, &cx) {
+                    Some(v) => {
+                        fields.insert(name.clone(), v);
+                    }
+                    None => {
+                        fields.remove(name);
+                    }
+                }
+            }
+            fields_so_far.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+            steps.push(Step {
+                action: spec.action.clone(),
+                on,
+                fields,
+                system: spec.system,
+                role: spec.role.clone(),
+                office: spec
+                    .office
+                    .as_ref()
+                    .and_then(|name| followed.filter(|(n, _)| n == name))
+                    .map(|(_, o)| o.clone()),
+            });
+            if spec.repeat.is_none() {
+                break;
+            }
         }
-        fields_so_far.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
-        steps.push(Step {
-            action: spec.action.clone(),
-            on,
-            fields,
-            system: spec.system,
-        });
     }
     Plan {
         procedure: lines.procedure.clone(),
@@ -734,9 +887,17 @@ fn step_day(
     steps: &[Step],
     start: NaiveDate,
     fields: &BTreeMap<String, Value>,
+    today: NaiveDate,
 ) -> NaiveDate {
     let Some(previous) = steps.last().map(|s| s.on) else {
-        return start;
+        let first = match spec.at_today {
+            Some(at) => at_today(g, at, today),
+            None => start,
+        };
+        return match spec.not_before {
+            Some((from, to)) => first.max(g.between(from, to)),
+            None => first,
+        };
     };
     // The gap is measured from the last earlier step of the actions it names, if any.
     let since = spec
@@ -746,12 +907,16 @@ fn step_day(
         .and_then(|from| steps.iter().rev().find(|s| from.holds(&s.action)))
         .map_or(previous, |s| s.on);
     let mut on = if let Some(field) = &spec.on_field {
-        fields
-            .get(field)
-            .and_then(Value::as_str)
-            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-            .map(|d| g.workday_back(d))
+        // The system acts on any day (the day after a validity ended); staff on a working day.
+        date_in(fields, field)
+            .map(|d| match spec.on_field_days {
+                Some((lo, hi)) => d + Duration::days(g.rng.range(lo, hi)),
+                None => d,
+            })
+            .map(|d| if spec.system { d } else { g.workday_back(d) })
             .unwrap_or(previous)
+    } else if let Some(at) = spec.at_today {
+        at_today(g, at, today)
     } else {
         match &spec.after {
             Some(lines::Gap {
@@ -772,7 +937,26 @@ fn step_day(
     if let Some((from, to)) = spec.not_before {
         on = on.max(g.between(from, to));
     }
+    // No one records a step that has not happened yet.
+    if !spec.system {
+        on = on.min(g.workday_back(today));
+    }
     on.max(previous)
+}
+
+/// A working day (on or before) so many days and years after today.
+fn at_today(g: &mut Gen<'_>, at: lines::AtToday, today: NaiveDate) -> NaiveDate {
+    let [lo, hi] = at.days;
+    let d = add_years(today + Duration::days(g.rng.range(lo, hi)), at.years);
+    g.workday_back(d)
+}
+
+/// The date in a field.
+fn date_in(fields: &BTreeMap<String, Value>, field: &str) -> Option<NaiveDate> {
+    fields
+        .get(field)
+        .and_then(Value::as_str)
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
 }
 
 fn draw(g: &mut Gen<'_>, spec: &Spec, cx: &Context<'_>) -> Option<Value> {
@@ -824,11 +1008,80 @@ fn draw(g: &mut Gen<'_>, spec: &Spec, cx: &Context<'_>) -> Option<Value> {
             let table = cx.tables.get(name)?;
             return draw(g, table.get(&key).or_else(|| table.get("_"))?, cx);
         }
-        Spec::Organisation { name, head } => {
+        Spec::Organisation {
+            name,
+            head,
+            address,
+        } => {
             let name = text_of(&draw(g, name, cx)?);
-            g.organisation(name, head)
+            let mut organisation = g.organisation(name, head);
+            if let Some(address) = address
+                && let Some(a) = draw(g, address, cx)
+            {
+                organisation["address"] = a;
+            }
+            organisation
+        }
+        Spec::Cases {
+            procedure,
+            field,
+            count,
+            except_taken,
+        } => {
+            let (_, plans) = cx.others.get(procedure.as_str())?;
+            let mut values: Vec<Value> = Vec::new();
+            for plan in plans.iter().flatten() {
+                if plan.office.department != cx.office.department
+                    || plan.office.region != cx.office.region
+                    || plan.steps.iter().any(|s| except_taken.contains(&s.action))
+                {
+                    continue;
+                }
+                if let Some(v) = plan.steps.iter().rev().find_map(|s| s.fields.get(field))
+                    && !values.contains(v)
+                {
+                    values.push(v.clone());
+                }
+            }
+            match count {
+                None if values.is_empty() => return None,
+                None => {
+                    let i = g.rng.below(values.len());
+                    values.swap_remove(i)
+                }
+                Some(n) => {
+                    g.rng.shuffle(&mut values);
+                    values.truncate(*n);
+                    Value::Array(values)
+                }
+            }
+        }
+        Spec::Department(name) if name == "own" => Value::String(cx.office.department.clone()),
+        Spec::Department(name) => {
+            let (_, office) = cx.followed.filter(|(n, _)| n == name)?;
+            Value::String(office.department.clone())
+        }
+        Spec::TodayPlus { lo, hi, years } => {
+            let d = cx.today + Duration::days(g.rng.range(*lo, *hi));
+            day(add_years(d, *years))
+        }
+        Spec::DateOf { field, years, days } => {
+            let d = date_in(cx.fields, field).or_else(|| {
+                variable(cx.vars, field)
+                    .and_then(Value::as_str)
+                    .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            })?;
+            day(add_years(d, *years) + Duration::days(*days))
         }
     })
+}
+
+/// The same day so many years later (28 February for a 29th in a year without one).
+fn add_years(d: NaiveDate, years: i32) -> NaiveDate {
+    let year = d.year() + years;
+    NaiveDate::from_ymd_opt(year, d.month(), d.day())
+        .or_else(|| NaiveDate::from_ymd_opt(year, d.month(), 28))
+        .unwrap_or(d)
 }
 
 fn day(d: NaiveDate) -> Value {
@@ -857,6 +1110,7 @@ fn fill(g: &mut Gen<'_>, text: &str, cx: &Context<'_>) -> String {
         } else {
             match name {
                 "date" => cx.on.format("%Y-%m-%d").to_string(),
+                "date_zh" => synthetic::zh_date(cx.on),
                 "step_year" => cx.on.year().to_string(),
                 "seq" => cx.seq.to_string(),
                 "place" => cx.office.place.clone(),
@@ -899,6 +1153,8 @@ pub struct Loaded {
     pub events: usize,
     /// Cases by procedure and the year they were opened.
     pub opened: BTreeMap<(String, i32), usize>,
+    /// Cases by procedure and the state they ended in.
+    pub ended: BTreeMap<(String, String), usize>,
 }
 
 /// Cases per transaction.
@@ -922,6 +1178,7 @@ where
         let app = app.clone();
         tokio::task::spawn_blocking(move || -> Result<Loaded> {
             let mut definitions: HashMap<(String, i32), Arc<Definition>> = HashMap::new();
+            let mut known = Known::default();
             let mut loaded = Loaded::default();
             let mut batch = Vec::with_capacity(CASES_PER_LOAD);
             for plan in plans {
@@ -933,7 +1190,12 @@ where
                     .opened
                     .entry((plan.procedure.clone(), first.on.year()))
                     .or_default() += 1;
-                batch.push(history(&app, &mut definitions, &plan)?);
+                let (write, state) = history(&app, &mut definitions, &mut known, &plan)?;
+                batch.push(write);
+                *loaded
+                    .ended
+                    .entry((plan.procedure.clone(), state))
+                    .or_default() += 1;
                 loaded.cases += 1;
                 if batch.len() == CASES_PER_LOAD
                     && tx.blocking_send(std::mem::take(&mut batch)).is_err()
@@ -964,12 +1226,17 @@ where
     Ok(loaded)
 }
 
-/// A plan's whole history as one write.
+/// The certificates (cases of a procedure numbered by their own number) a load has written,
+/// by region: what a later history's guards look up.
+type Known = HashMap<RegionCode, BTreeMap<(String, String), Certificate>>;
+
+/// A plan's whole history as one write, and the state it ends in.
 fn history(
     app: &App,
     definitions: &mut HashMap<(String, i32), Arc<Definition>>,
+    known: &mut Known,
     plan: &Plan,
-) -> Result<WriteBatch> {
+) -> Result<(WriteBatch, String)> {
     let first = &plan.steps[0];
     let key = (plan.procedure.clone(), first.on.year());
     let definition = match definitions.get(&key) {
@@ -983,45 +1250,66 @@ fn history(
     let steps: Vec<HistoryStep<'_>> = plan
         .steps
         .iter()
-        .map(|s| HistoryStep {
-            actor: if s.system {
-                Actor::System
-            } else {
-                Actor::User(&plan.office.staff)
-            },
-            action: &s.action,
-            on: s.on,
-            fields: s.fields.clone(),
+        .map(|s| {
+            let office = s.office.as_ref().unwrap_or(&plan.office);
+            let actor = match (&s.role, s.system) {
+                (_, true) => Actor::System,
+                (Some(role), _) => Actor::User(office.actors.get(role).ok_or_else(|| {
+                    AppError::Invalid(format!(
+                        "{} {}: the district names no one acting as {role} (`acting` in its file)",
+                        plan.procedure, s.action
+                    ))
+                })?),
+                (None, _) => Actor::User(&office.staff),
+            };
+            Ok(HistoryStep {
+                actor,
+                action: &s.action,
+                on: s.on,
+                fields: s.fields.clone(),
+            })
         })
-        .collect();
-    app.history(
-        &definition,
-        &plan.office.region,
-        Some(plan.office.department.clone()),
-        &steps,
-    )
-    .map(|write| app.store().case_batch(&write))
-    .map_err(|(i, refusal)| {
-        AppError::Invalid(format!(
-            "生成的记录被拒绝 / generated step refused: {} {} ({}): {refusal}",
-            plan.procedure, plan.steps[i].action, plan.steps[i].on
-        ))
-    })
+        .collect::<Result<_>>()?;
+    let certificates = known.entry(plan.office.region.clone()).or_default();
+    let write = app
+        .history(
+            &definition,
+            &plan.office.region,
+            Some(plan.office.department.clone()),
+            &steps,
+            certificates,
+        )
+        .map_err(|(i, refusal)| {
+            AppError::Invalid(format!(
+                "生成的记录被拒绝 / generated step refused: {} {} ({}): {refusal}",
+                plan.procedure, plan.steps[i].action, plan.steps[i].on
+            ))
+        })?;
+    if definition.number_field.is_some()
+        && let Some(number) = &write.number
+    {
+        certificates.insert(
+            (plan.procedure.clone(), number.clone()),
+            Certificate::of_case(&definition, &write.case, number),
+        );
+    }
+    Ok((app.store().case_batch(&write), write.case.state.clone()))
 }
 
-/// Orders histories so that case numbers follow the dates: by procedure, region and the day
-/// each case was opened.
+/// Orders histories so that case numbers follow the dates: by procedure (in the order the
+/// procedures first come, so that a procedure read by another's — a certificate named by a
+/// penalty — is loaded before it), region and the day each case was opened.
 pub fn in_number_order(plans: &mut [Plan]) {
-    plans.sort_by(|a, b| {
+    let mut rank: HashMap<String, usize> = HashMap::new();
+    for p in plans.iter() {
+        let next = rank.len();
+        rank.entry(p.procedure.clone()).or_insert(next);
+    }
+    plans.sort_by_cached_key(|p| {
         (
-            &a.procedure,
-            a.office.region.as_str(),
-            a.steps.first().map(|s| s.on),
+            rank[&p.procedure],
+            p.office.region.as_str().to_string(),
+            p.steps.first().map(|s| s.on),
         )
-            .cmp(&(
-                &b.procedure,
-                b.office.region.as_str(),
-                b.steps.first().map(|s| s.on),
-            ))
     });
 }
