@@ -443,6 +443,11 @@ pub fn decide_with(
             reason,
         };
         if let Some(v) = normalise(field.kind, field.of, &field.values, value).map_err(invalid)? {
+            if field.contact
+                && let Some(address) = v.as_str()
+            {
+                check_email(address).map_err(invalid)?;
+            }
             if field.kind == FieldType::Date
                 && misdated.is_none()
                 && let Err(reason) = check_date(field, &v, case, command.on, facts.today())
@@ -971,7 +976,7 @@ fn holds(
             certified(condition, fields, facts, on).0 >= *at_least as usize
         }
         // On a multiple choice: any of its values is among them.
-        Condition::FieldIn { field, values } => match fields.get(field) {
+        Condition::FieldIn { field, values } => match field_at(fields, field) {
             Some(Value::Array(items)) => items
                 .iter()
                 .filter_map(text_of)
@@ -979,7 +984,7 @@ fn holds(
             Some(v) => text_of(v).is_some_and(|v| values.contains(&v)),
             None => false,
         },
-        Condition::FieldPresent { field } => fields.contains_key(field),
+        Condition::FieldPresent { field } => field_at(fields, field).is_some(),
         Condition::Taken { action } => case.taken.contains(action),
         Condition::NotTaken { action } => !case.taken.contains(action),
         Condition::ClockRunning { clock } => case.clock(clock).is_some_and(ClockState::is_open),
@@ -1011,6 +1016,14 @@ fn holds(
                 Order::NotAfter => date <= bound,
             }
         }
+    }
+}
+
+/// A field's value, or a part of a party's (`applicant.kind`).
+fn field_at<'a>(fields: &'a BTreeMap<String, Value>, path: &str) -> Option<&'a Value> {
+    match path.split_once('.') {
+        Some((field, part)) => fields.get(field)?.get(part),
+        None => fields.get(path),
     }
 }
 
@@ -1202,6 +1215,9 @@ fn party(value: &Value) -> Result<Value, String> {
     };
     let get = |k: &str| object[k].as_str().map(str::trim).filter(|s| !s.is_empty());
     let name = get("name").ok_or("缺少姓名或名称")?;
+    if name.chars().count() > 100 {
+        return Err("姓名或名称不能超过 100 字".into());
+    }
     let kind = get("kind").unwrap_or("person");
     let mut out = serde_json::Map::new();
     out.insert("kind".into(), Value::from(kind));
@@ -1225,12 +1241,68 @@ fn party(value: &Value) -> Result<Value, String> {
         }
         other => return Err(format!("当事人类型“{other}”无效（person 或 organisation）")),
     }
-    for key in ["phone", "address", "representative"] {
+    if let Some(phone) = get("phone") {
+        check_phone(phone)?;
+    }
+    for (key, limit) in [("phone", 40), ("address", 200), ("representative", 100)] {
         if let Some(v) = get(key) {
+            if v.chars().count() > limit {
+                return Err(format!("当事人的{}不能超过 {limit} 字", party_part(key)));
+            }
             out.insert(key.into(), Value::from(v));
         }
     }
     Ok(Value::Object(out))
+}
+
+fn party_part(key: &str) -> &'static str {
+    match key {
+        "phone" => "联系电话",
+        "address" => "地址",
+        _ => "代理人或代表人",
+    }
+}
+
+/// A telephone number as people write one: a mobile or a fixed line with its area code, with
+/// spaces, dashes, brackets, a leading + and an extension (转 / ext); 7 to 20 digits.
+fn check_phone(phone: &str) -> Result<(), String> {
+    let (number, extension) = match phone.split_once('转').or_else(|| phone.split_once("ext")) {
+        Some((number, extension)) => (number, Some(extension)),
+        None => (phone, None),
+    };
+    let digits = number.chars().filter(char::is_ascii_digit).count();
+    let shaped = number
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '（' | '）' | '+'))
+        && extension.is_none_or(|e| {
+            let e = e.trim().trim_start_matches(['.', ':']).trim();
+            !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
+        });
+    if !shaped || !(7..=20).contains(&digits) {
+        return Err(format!(
+            "联系电话“{phone}”无效：应为手机号码或带区号的固定电话号码"
+        ));
+    }
+    Ok(())
+}
+
+/// An e-mail address where notices are sent: one @, a name before it and a domain with a dot
+/// after it, no spaces.
+fn check_email(address: &str) -> Result<(), String> {
+    let valid = address.chars().count() <= 254
+        && !address.chars().any(char::is_whitespace)
+        && address.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(format!("“{address}”不是有效的电子邮箱地址"))
+    }
 }
 
 /// Applies a recorded step: state, fields, the list of actions taken, clocks, version.

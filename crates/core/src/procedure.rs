@@ -590,7 +590,22 @@ pub struct Online {
     pub receipt_prefix: String,
     /// When an online application counts as received: a rule of [`crate::receipt::RULES`].
     pub receipt: String,
+    /// The kinds of body competent to receive these applications (the portal offers and
+    /// accepts only them): administrative agencies unless the definition says otherwise — a
+    /// street's mediation committee or a public institution is not where a disclosure
+    /// request goes.
+    pub receivers: Vec<crate::org::DepartmentKind>,
 }
+
+/// The bodies that receive online applications when a definition names none: the
+/// administrative agencies.
+pub const AGENCIES: &[crate::org::DepartmentKind] = &[
+    crate::org::DepartmentKind::GovernmentOffice,
+    crate::org::DepartmentKind::Department,
+    crate::org::DepartmentKind::EnforcementBody,
+    crate::org::DepartmentKind::ServiceHall,
+    crate::org::DepartmentKind::StreetOffice,
+];
 
 /// A mistake in a definition: which file, where in it, what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -678,6 +693,8 @@ struct RawOnline {
     receipt_prefix: String,
     #[serde(default)]
     receipt: Option<String>,
+    #[serde(default)]
+    receivers: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -1617,12 +1634,29 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 format!("unknown receipt rule “{receipt}” (known: {})", known.join(", ")),
             );
         }
+        let receivers = match &o.receivers {
+            None => AGENCIES.to_vec(),
+            Some(codes) => codes
+                .iter()
+                .filter_map(|code| {
+                    let kind = crate::org::DepartmentKind::parse(code);
+                    if kind.is_none() {
+                        c.error(
+                            "online.receivers",
+                            format!("unknown kind of body “{code}”"),
+                        );
+                    }
+                    kind
+                })
+                .collect(),
+        };
         Online {
             action: o.action,
             intro: o.intro,
             receiver: o.receiver,
             receipt_prefix: o.receipt_prefix,
             receipt,
+            receivers,
         }
     });
 
@@ -1932,7 +1966,15 @@ fn condition(
     clocks: &[String],
 ) -> Option<Condition> {
     let check_field = |f: &str, c: &mut Checker<'_>| {
-        if !fields.iter().any(|x| x.code == f) {
+        // A party's kind is named `<party field>.kind` (a person or an organisation).
+        let known = match f.split_once('.') {
+            Some((party, "kind")) => fields
+                .iter()
+                .any(|x| x.code == party && x.kind == FieldType::Party),
+            Some(_) => false,
+            None => fields.iter().any(|x| x.code == f),
+        };
+        if !known {
             c.error(at, format!("the guard names an unknown field “{f}”"));
         }
     };

@@ -16,6 +16,9 @@ pub struct Input {
     pub options: Vec<(String, String)>,
     pub value: String,
     pub help: String,
+    /// For a party: its phone is required too (the portal: the status page opens with its
+    /// last four digits).
+    pub phone_required: bool,
 }
 
 pub(crate) fn inputs(
@@ -36,6 +39,7 @@ pub(crate) fn inputs(
             continue;
         };
         let kind = match field.kind {
+            FieldType::Text if field.contact => "email",
             FieldType::Text | FieldType::Region => "text",
             FieldType::Attachment => "file",
             FieldType::List if field.of == Some(FieldType::Enum) => "checks",
@@ -76,6 +80,7 @@ pub(crate) fn inputs(
             options,
             value: String::new(),
             help: field.help.clone(),
+            phone_required: false,
         });
     }
     out

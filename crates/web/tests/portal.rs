@@ -514,3 +514,93 @@ async fn online_applications_are_limited_per_address() {
     }
     apply(&w, "王五", "13600001111", &[]).await;
 }
+
+/// The application form offers only bodies competent to receive the application, marks and
+/// checks each field as the server does, and the receipt page shows only receipts issued.
+#[tokio::test]
+async fn the_form_offers_competent_bodies_and_checks_what_it_marks() {
+    let w = district("2019-10-08").await;
+    let committee =
+        w.db.store
+            .add_department(
+                "t",
+                &w.region,
+                "tjwyh",
+                "水师营街道人民调解委员会",
+                DepartmentKind::Committee,
+            )
+            .await
+            .unwrap();
+    let form = get_public(&w, "/apply/disclosure_request").await.text();
+    assert!(
+        !form.contains("人民调解委员会"),
+        "a committee is not an administrative agency"
+    );
+    assert!(form.contains("旅顺口区司法局"));
+    assert!(
+        form.contains("name=\"f.applicant.phone\" type=\"tel\"")
+            && form.contains("maxlength=\"40\" required"),
+        "the phone is marked required"
+    );
+    assert!(
+        form.contains("type=\"email\" name=\"f.contact_email\""),
+        "{form}"
+    );
+    let events = w.db.store.count_events().await.unwrap();
+    let refused = |fields: Vec<(&'static str, String)>| {
+        let w = &w;
+        async move {
+            let mut form: Vec<(&str, String)> = disclosure_form(office(w), "王五", "13600001111")
+                .into_iter()
+                .map(|(k, v)| (k, v.to_string()))
+                .collect();
+            for (key, value) in fields {
+                match form.iter_mut().find(|(k, _)| *k == key) {
+                    Some(entry) => entry.1 = value,
+                    None => form.push((key, value)),
+                }
+            }
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let reply = multipart(w, "/apply/disclosure_request", &pairs, &[]).await;
+            // 422 for a field, 409 for a rule between fields (a guard of the definition).
+            assert!(
+                [StatusCode::UNPROCESSABLE_ENTITY, StatusCode::CONFLICT].contains(&reply.status),
+                "{pairs:?}: {}",
+                reply.status
+            );
+            reply.text()
+        }
+    };
+    let to_committee = refused(vec![("receiver", committee.id.clone())]).await;
+    assert!(to_committee.contains("不受理"), "{to_committee}");
+    let mixed = refused(vec![("f.applicant_kind", "business".into())]).await;
+    assert!(mixed.contains("申请人类型应为“自然人”"), "{mixed}");
+    let nameless = refused(vec![("f.applicant.name", " ".into())]).await;
+    assert!(nameless.contains("请填写申请人的姓名"), "{nameless}");
+    let letters = refused(vec![("f.applicant.phone", "abc".into())]).await;
+    assert!(letters.contains("联系电话"), "{letters}");
+    let mixed_phone = refused(vec![("f.applicant.phone", "1360000111x".into())]).await;
+    assert!(mixed_phone.contains("无效"), "{mixed_phone}");
+    let email = refused(vec![("f.contact_email", "notanemail".into())]).await;
+    assert!(email.contains("不是有效的电子邮箱地址"), "{email}");
+    let long_name = refused(vec![("f.applicant.name", "名".repeat(5000))]).await;
+    assert!(long_name.contains("不能超过 100 字"), "{long_name}");
+    assert_eq!(
+        w.db.store.count_events().await.unwrap(),
+        events,
+        "nothing recorded"
+    );
+    // A fixed line with its area code and an extension, and an organisation's application.
+    let mut fields = disclosure_form(office(&w), "大连某某科技有限公司", "0411-8623 1234转 806");
+    fields[1] = ("f.applicant.kind", "organisation");
+    fields[3] = ("f.applicant.credit_code", "");
+    fields[5] = ("f.applicant_kind", "business");
+    let reply = multipart(&w, "/apply/disclosure_request", &fields, &[]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    // The receipt page shows receipts that were issued, not any text.
+    let real = get_public(&w, &reply.location()).await;
+    assert_eq!(real.status, StatusCode::OK);
+    let made_up = get_public(&w, "/apply/receipt/GK20191008-ZZZZZZ").await;
+    assert_eq!(made_up.status, StatusCode::NOT_FOUND);
+    assert!(!made_up.text().contains("申请已提交"));
+}

@@ -30,7 +30,9 @@ pub struct TokenRow {
     pub label: String,
     pub created: String,
     pub expires: String,
-    /// `usable`, `expired` or `revoked`.
+    /// Neither expired nor revoked.
+    pub usable: bool,
+    /// The locale key of its status.
     pub status: &'static str,
 }
 
@@ -59,10 +61,11 @@ struct Flash {
 fn row(t: ApiToken) -> TokenRow {
     TokenRow {
         status: match (t.revoked_at, t.usable) {
-            (Some(_), _) => "revoked",
-            (None, true) => "usable",
-            (None, false) => "expired",
+            (Some(_), _) => "account.status_revoked",
+            (None, true) => "account.status_usable",
+            (None, false) => "account.status_expired",
         },
+        usable: t.usable,
         id: t.id,
         label: t.label,
         created: t.created_at.display_minutes(),
@@ -123,7 +126,7 @@ async fn show(
 ) -> Response {
     let t = staff.lang.texts();
     let notice = flash.notice.as_deref().map(|n| match n {
-        "revoked" => t.get("account.revoked").to_string(),
+        "token_revoked" => t.get("account.revoked").to_string(),
         _ => t.get("account.saved").to_string(),
     });
     page(
@@ -247,7 +250,7 @@ async fn revoke_token(
     }
     .await;
     match result {
-        Ok(()) => Redirect::to("/console/account?notice=revoked").into_response(),
+        Ok(()) => Redirect::to("/console/account?notice=token_revoked").into_response(),
         Err(e) => {
             let status = e.status();
             page(

@@ -18,8 +18,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use fazhi_app::cases::Opening;
 use fazhi_core::engine::Actor;
+use fazhi_core::org::DepartmentKind;
 use fazhi_core::procedure::Definition;
 use fazhi_core::region::RegionCode;
+use fazhi_store::accounts::Department;
 use fazhi_store::cases::StoredCase;
 use fazhi_store::files::Upload;
 use serde::Deserialize;
@@ -192,6 +194,12 @@ struct FormPage {
     error: Option<String>,
 }
 
+/// Whether a body may receive the procedure's online applications (its kind is among the
+/// definition's receivers: administrative agencies by default).
+fn competent(online: &fazhi_core::procedure::Online, department: &Department) -> bool {
+    DepartmentKind::parse(&department.kind).is_some_and(|k| online.receivers.contains(&k))
+}
+
 fn online_definition<'a>(state: &'a AppState, code: &str) -> Result<&'a Definition, WebError> {
     state
         .app
@@ -223,6 +231,9 @@ async fn form_page(
         if let Some((_, v)) = entered.iter().find(|(k, _)| *k == input.name) {
             input.value = v.clone();
         }
+        if input.name == "f.applicant" {
+            input.phone_required = true;
+        }
         if input.kind == "party" {
             // Parts in the order input.html reads them: name, kind, ID, credit code, phone.
             let part = |p: &str| {
@@ -252,7 +263,7 @@ async fn form_page(
         .departments(None)
         .await?
         .into_iter()
-        .filter(|d| d.active)
+        .filter(|d| d.active && competent(online, d))
         .map(|d| {
             let suggested = !online.receiver.is_empty() && d.name.contains(&online.receiver);
             let region = regions.get(&d.region).cloned().unwrap_or_default();
@@ -364,6 +375,12 @@ async fn apply(
         .into_iter()
         .find(|d| d.id == receiver && d.active)
         .ok_or_else(|| WebError::Invalid("请选择受理机关".into()))?;
+    if !competent(online, &department) {
+        return Err(WebError::Invalid(format!(
+            "“{}”不受理{}申请：请选择列出的行政机关",
+            department.name, definition.name.zh
+        )));
+    }
     let region =
         RegionCode::parse(&department.region).map_err(|e| WebError::Internal(e.to_string()))?;
     let calendar = state.calendar();
@@ -382,8 +399,16 @@ async fn apply(
         "received_on".into(),
         Value::from(received_on.format("%Y-%m-%d").to_string()),
     );
-    // The applicant's identity must open the status page later.
+    // The applicant's identity must open the status page later; a name comes first.
     let applicant = fields.get("applicant").cloned().unwrap_or(Value::Null);
+    if applicant["name"]
+        .as_str()
+        .is_none_or(|n| n.trim().is_empty())
+    {
+        return Err(WebError::Invalid(
+            "请填写申请人的姓名（法人或其他组织填写名称）".into(),
+        ));
+    }
     let phone_digits = applicant["phone"]
         .as_str()
         .map(|p| p.chars().filter(char::is_ascii_digit).count())
@@ -432,13 +457,31 @@ struct ReceiptPage {
     receipt: String,
 }
 
-async fn receipt(lang: Lang, Path(receipt): Path<String>) -> Response {
-    // Only the number itself is shown: the page proves nothing and reveals nothing.
+async fn receipt(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(receipt): Path<String>,
+) -> Response {
+    // Only the number itself is shown: the page proves nothing and reveals nothing but that
+    // the number was issued (a made-up one is not "submitted").
     let receipt: String = receipt
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .take(40)
         .collect();
+    match state.app.store().case_by_receipt(&receipt).await {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            return PageError(
+                WebError::NotFound(format!(
+                    "没有受理编号为“{receipt}”的申请。请核对编号，或到“办理进度查询”输入编号和电话后四位查询。"
+                )),
+                lang,
+            )
+            .into_response();
+        }
+        Err(e) => return PageError(e.into(), lang).into_response(),
+    }
     let page = ReceiptPage {
         t: lang.texts(),
         other_lang: lang.other().code(),
