@@ -41,6 +41,8 @@ pub struct EventView {
     pub kind: String,
     pub actor: String,
     pub payload: String,
+    /// Where the record the event is about opens (a case), if the reader may follow it.
+    pub link: Option<String>,
 }
 
 /// Display names of users by id, to show who acted.
@@ -106,7 +108,11 @@ impl EventView {
             "auth.login" | "auth.logout" => text("ip"),
             "auth.login_failed" => format!("{} · {}", text("name"), text("ip")),
             "auth.token_created" => text("label"),
-            _ => e.payload.clone(),
+            "calendar.year_entered" | "calendar.year_replaced" => {
+                format!("{} {}", payload["year"], text("reason"))
+            }
+            // Never the raw payload: it may hold personal data a sentence would not show.
+            _ => String::new(),
         };
         EventView {
             id: e.id(),
@@ -114,6 +120,7 @@ impl EventView {
             kind,
             actor: actor_name(&e.actor, t, names),
             payload: detail,
+            link: None,
         }
     }
 }
@@ -175,6 +182,26 @@ pub struct HomePage {
     pub grants: Vec<GrantView>,
     pub chains: Vec<(String, String, i64)>,
     pub events: Vec<EventView>,
+    /// The cases overdue or due soon that the user may work on, red first, and how many.
+    pub due: Vec<CaseLine>,
+    pub due_total: i64,
+    /// The cases assigned to the user, soonest due first, and how many.
+    pub mine: Vec<CaseLine>,
+    pub mine_total: i64,
+    /// "See all N" for each list, empty when the list shows them all.
+    pub due_more: String,
+    pub mine_more: String,
+}
+
+/// A case as one line of a home page list.
+pub struct CaseLine {
+    pub id: String,
+    pub title: String,
+    pub procedure: String,
+    pub state: String,
+    pub due: String,
+    /// `overdue`, `due_soon` or empty.
+    pub deadline: String,
 }
 
 pub struct DepartmentRow {

@@ -1162,3 +1162,53 @@ async fn a_full_disk_answers_503_keeps_what_was_saved_and_recovers() {
     assert_eq!(again.status, StatusCode::CREATED, "{}", again.text());
     assert_eq!(get_public(&w, "/healthz").await.status, StatusCode::OK);
 }
+
+/// Each home shows its work — the cases overdue or due soon, red first, and those assigned to
+/// the user — and the region's activity in sentences with links, never the raw record with a
+/// citizen's ID and phone numbers.
+#[tokio::test]
+async fn homes_show_the_work_due_and_activity_in_words_without_personal_data() {
+    let w = district().await;
+    let staff = token(&w, "staff").await;
+    let created = api(
+        &w,
+        "POST",
+        "/api/v1/cases",
+        &staff,
+        json!({"procedure": "disclosure_request", "action": "register", "fields": {
+            "applicant": {"kind": "person", "name": "李四", "id_number": "11010519491231002X", "phone": "13700001111"},
+            "applicant_kind": "natural_person", "content": "预算执行情况", "channel": "in_person",
+            "received_on": "2024-03-04"}}),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let admin = login(&w, "admin").await;
+    let home = get(&w, "/console", &admin).await.text();
+    assert!(
+        !home.contains("11010519491231002X") && !home.contains("13700001111"),
+        "{home}"
+    );
+    assert!(
+        !home.contains("&quot;step&quot;")
+            && !home.contains("\"applicant\"")
+            && !home.contains("&quot;applicant&quot;"),
+        "no raw JSON: {home}"
+    );
+    assert!(
+        home.contains("依申请公开") && home.contains(&format!("/console/cases/{id}")),
+        "{home}"
+    );
+    // Nothing due yet; six weeks on the 20 working days have run out.
+    let staff_cookie = login(&w, "staff").await;
+    let before = get(&w, "/console", &staff_cookie).await.text();
+    assert!(before.contains("没有临期或超期的案件"), "{before}");
+    w.clock.advance_seconds(42 * 86_400);
+    let staff_cookie = login(&w, "staff").await;
+    let after = get(&w, "/console", &staff_cookie).await.text();
+    assert!(
+        after.contains("临期与超期") && after.contains(&format!("/console/cases/{id}")),
+        "{after}"
+    );
+    assert!(after.contains("due overdue"), "{after}");
+}

@@ -14,7 +14,7 @@ pub(crate) mod reports;
 
 use crate::AppState;
 use crate::error::{OrErrorPage, PageError, WebError, render_page};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Tr};
 use crate::session::ClientIp;
 use crate::session::{SESSION_COOKIE, Staff, cookie, is_https, safe_next, session_cookie};
 use crate::views::*;
@@ -154,6 +154,99 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
 
 // ----- home -----
 
+/// "See all N" under a list that shows fewer than its N cases.
+fn more(t: Tr, shown: usize, total: i64) -> String {
+    if total > shown as i64 {
+        t.fill("home.all", &[("n", &total.to_string())])
+    } else {
+        String::new()
+    }
+}
+
+/// The first cases of a home list: `attention` (overdue or due soon, soonest first) or `mine`
+/// (assigned to the user), and how many there are in all.
+async fn home_cases(
+    state: &AppState,
+    principal: &fazhi_core::authz::Principal,
+    which: &str,
+    lang: Lang,
+) -> Result<(Vec<crate::views::CaseLine>, i64), WebError> {
+    let query = crate::cases::CaseQuery {
+        deadline: (which == "attention").then(|| "attention".to_string()),
+        mine: (which == "mine").then(|| "on".to_string()),
+        sort: Some("due".into()),
+        per_page: Some(6),
+        ..Default::default()
+    };
+    let filter = query.filter_with_figure(state, principal, 6).await?;
+    let page = state.app.store().list_cases(principal, &filter).await?;
+    let english = lang == Lang::En;
+    let today = state.app.store().today();
+    let lines = page
+        .items
+        .into_iter()
+        .map(|c| {
+            let definition = state.app.procedures().current(&c.procedure, today);
+            crate::views::CaseLine {
+                procedure: definition
+                    .map(|d| d.name.get(english).to_string())
+                    .unwrap_or_else(|| c.procedure.clone()),
+                state: definition
+                    .map(|d| d.state_label(&c.state, english).to_string())
+                    .unwrap_or_else(|| c.state.clone()),
+                due: c.next_due.unwrap_or_default(),
+                deadline: c.deadline.unwrap_or_default(),
+                id: c.id,
+                title: c.title,
+            }
+        })
+        .collect();
+    Ok((lines, page.total))
+}
+
+/// An event of the region as a line of the home page's activity: a case's step in words
+/// (its procedure, the action, the states), linked to the case — never its fields.
+fn activity(state: &AppState, e: &fazhi_core::EventRecord, t: Tr, names: &Names) -> EventView {
+    let mut view = EventView::new(e, t, names);
+    let Some(case_id) = e.subject.strip_prefix("case:") else {
+        return view;
+    };
+    let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
+    let english = t.0 == Lang::En;
+    let definition = payload["procedure"].as_str().and_then(|code| {
+        let version = payload["definition_version"].as_str().unwrap_or_default();
+        state.app.definition(code, version).ok().or_else(|| {
+            state
+                .app
+                .procedures()
+                .current(code, state.app.store().today())
+        })
+    });
+    if let Some(definition) = definition {
+        let step = &payload["step"];
+        match step["action"].as_str() {
+            Some(action) => {
+                view.kind = format!(
+                    "{} · {}",
+                    definition.name.get(english),
+                    definition
+                        .action(action)
+                        .map(|a| a.label.get(english).to_string())
+                        .unwrap_or_else(|| action.to_string())
+                );
+                view.payload = format!(
+                    "{} → {}",
+                    definition.state_label(step["from"].as_str().unwrap_or(""), english),
+                    definition.state_label(step["to"].as_str().unwrap_or(""), english)
+                );
+            }
+            None => view.kind = format!("{} · {}", definition.name.get(english), view.kind),
+        }
+    }
+    view.link = Some(format!("/console/cases/{case_id}"));
+    view
+}
+
 async fn home(
     State(state): State<AppState>,
     staff: Staff,
@@ -200,7 +293,7 @@ async fn home(
                     .recent_events(region.as_str(), 15)
                     .await
                     .map_err(|e| fail(e.into()))?;
-                events.extend(recent.iter().map(|e| EventView::new(e, t, &names)));
+                events.extend(recent.iter().map(|e| activity(&state, e, t, &names)));
             }
             DepartmentScope::Only(ids) => {
                 for id in ids {
@@ -221,6 +314,12 @@ async fn home(
             }
         }
     }
+    let (due, due_total) = home_cases(&state, &principal, "attention", lang)
+        .await
+        .map_err(fail)?;
+    let (mine, mine_total) = home_cases(&state, &principal, "mine", lang)
+        .await
+        .map_err(fail)?;
     let page = HomePage {
         t,
         c: Chrome::new(&staff.user, lang, "home", uri.path()),
@@ -228,6 +327,12 @@ async fn home(
         grants,
         chains,
         events,
+        due_more: more(t, due.len(), due_total),
+        mine_more: more(t, mine.len(), mine_total),
+        due,
+        due_total,
+        mine,
+        mine_total,
     };
     Ok(render_page(page, StatusCode::OK, lang))
 }
