@@ -127,7 +127,9 @@ impl EventView {
 
 pub(crate) fn actor_name(actor: &str, t: Tr, names: &Names) -> String {
     match actor.split_once(':') {
-        Some(("user", id)) => names.get(id).cloned().unwrap_or_else(|| actor.to_string()),
+        // A user no longer (or never) in the accounts — a ledger's or the demo's named
+        // clerk — is shown by what the record says, without the `user:` prefix.
+        Some(("user", id)) => names.get(id).cloned().unwrap_or_else(|| id.to_string()),
         _ => match actor {
             "system" | "system:demo" | "cli" | "anonymous" => {
                 t.label("actor", &actor.replace(':', "_"))
