@@ -1055,7 +1055,8 @@ impl Store {
 
     /// A user's API tokens, oldest first.
     pub async fn tokens_of(&self, user_id: &str) -> Result<Vec<ApiToken>> {
-        let rows: Vec<(String, String, i64, Option<i64>, Option<i64>)> = on_db!(&self.db, pool => {
+        type TokenRow = (String, String, i64, Option<i64>, Option<i64>);
+        let rows: Vec<TokenRow> = on_db!(&self.db, pool => {
             sqlx::query_as("SELECT id, label, created_at, expires_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at")
                 .bind(user_id.to_string())
                 .fetch_all(pool)

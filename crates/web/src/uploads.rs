@@ -77,6 +77,13 @@ pub async fn read_multipart(store: &Store, mut multipart: Multipart) -> Result<R
     Ok(received)
 }
 
+/// A posted form's text fields, its files, and the error of a body that could not be read.
+pub type FormParts = (
+    Vec<(String, String)>,
+    Vec<(String, Upload)>,
+    Option<WebError>,
+);
+
 /// A console form posted as `application/x-www-form-urlencoded` or, when it has file
 /// inputs, as `multipart/form-data`. A body that cannot be read is kept as its error, for the
 /// handler to show on the form it came from.
@@ -84,13 +91,7 @@ pub struct PostedForm(pub Result<Received, WebError>);
 
 impl PostedForm {
     /// The form's text fields, its files, and the error of a body that could not be read.
-    pub fn parts(
-        self,
-    ) -> (
-        Vec<(String, String)>,
-        Vec<(String, Upload)>,
-        Option<WebError>,
-    ) {
+    pub fn parts(self) -> FormParts {
         match self.0 {
             Ok(Received { form, files }) => (form, files, None),
             Err(e) => (Vec::new(), Vec::new(), Some(e)),
