@@ -70,13 +70,15 @@ pub async fn records(
         .collect())
 }
 
-/// The information-disclosure annual report of a region for a year.
+/// The information-disclosure annual report of a region for a year, with the proactive
+/// figures the records can give (`proactive`: see [`App::disclosure_report`]).
 pub async fn disclosure_report(
     store: &Store,
     registry: &Registry,
     region: &RegionCode,
     year: i32,
     format: Option<Format>,
+    proactive: &Proactive,
 ) -> Result<DisclosureReport, AppError> {
     if !(2008..=9999).contains(&year) {
         return Err(AppError::Invalid(format!("年度“{year}”无效")));
@@ -84,11 +86,47 @@ pub async fn disclosure_report(
     let records = records(store, registry, region, DISCLOSURE_SOURCES).await?;
     let format = format.unwrap_or_else(|| Format::for_year(year));
     Ok(fazhi_report::disclosure::compute(
-        year,
-        format,
-        &records,
-        &Proactive::default(),
+        year, format, &records, proactive,
     ))
+}
+
+/// The figure of the rule-of-law report that gives the disclosure report's 行政处罚 处理决定数量
+/// (section 二): a report file may leave it out, and the row is then marked not yet recorded.
+const PENALTY_DECISIONS: (&str, &str) = ("rule_of_law", "enforcement.penalty_decisions");
+
+impl crate::App {
+    /// [`disclosure_report`] with section 二 filled from the records where they can give it:
+    /// the penalty decisions of the year (the rule-of-law report's figure of them).
+    pub async fn disclosure_report(
+        &self,
+        region: &RegionCode,
+        year: i32,
+        format: Option<Format>,
+    ) -> Result<DisclosureReport, AppError> {
+        let mut proactive = Proactive::default();
+        if let Ok(spec) = self.report(PENALTY_DECISIONS.0)
+            && spec.figures.iter().any(|f| f.key == PENALTY_DECISIONS.1)
+            && (2008..=9999).contains(&year)
+        {
+            let figures = self
+                .figures(spec, region, year, crate::figures::Detail::Records)
+                .await?;
+            if let Some(value) = figures.figures.get(PENALTY_DECISIONS.1) {
+                proactive.penalty.decisions = Some(fazhi_report::disclosure::Figure::count(
+                    value.records.clone(),
+                ));
+            }
+        }
+        disclosure_report(
+            self.store(),
+            self.procedures(),
+            region,
+            year,
+            format,
+            &proactive,
+        )
+        .await
+    }
 }
 
 /// One figure: how many, and which cases.

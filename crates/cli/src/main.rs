@@ -738,9 +738,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             store,
         }) => {
             let settings = store.settings("fazhi-data")?;
-            let registry = fazhi_app::loading::procedures(settings.procedures_dir.as_deref())
-                .map_err(|e| anyhow!(e))?;
             let store = open_existing(&settings).await?;
+            let app = report_app(&store, &settings).await?;
             let regions = store.regions().await?;
             let region = reported_region(&regions, region)?;
             let body = regions
@@ -751,15 +750,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let table_format = table_format
                 .as_deref()
                 .and_then(fazhi_report::disclosure::Format::from_code);
-            let report = fazhi_app::reports::disclosure_report(
-                &store,
-                &registry,
-                &region,
-                year,
-                table_format,
-            )
-            .await
-            .map_err(|e| anyhow!("{e}"))?;
+            let report = app
+                .disclosure_report(&region, year, table_format)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
             store.close().await;
             let document = report.to_document(&body, &|_| None);
             let bytes = match format.as_str() {
@@ -798,16 +792,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let settings = store.settings("fazhi-data")?;
             let store = open_existing(&settings).await?;
             let region = reported_region(&store.regions().await?, region)?;
-            let app = fazhi_app::App::load(
-                store.clone(),
-                settings.procedures_dir.as_deref(),
-                fazhi_app::AppConfig {
-                    reports_dir: settings.reports_dir.clone(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| anyhow!("{e}"))?;
+            let app = report_app(&store, &settings).await?;
             let report = app
                 .annual_report("rule_of_law", &region, year, format.detail())
                 .await
@@ -959,6 +944,21 @@ fn print_out(bytes: &[u8]) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }
+}
+
+/// The application over a store, as the report commands need it: the installation's own
+/// definitions and report files.
+async fn report_app(store: &Store, settings: &Settings) -> Result<fazhi_app::App> {
+    fazhi_app::App::load(
+        store.clone(),
+        settings.procedures_dir.as_deref(),
+        fazhi_app::AppConfig {
+            reports_dir: settings.reports_dir.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| anyhow!("{e}"))
 }
 
 /// The installation's own folders a backup carries and a restore writes back.

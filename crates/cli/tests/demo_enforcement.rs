@@ -51,6 +51,34 @@ fn the_demo_holds_the_enforcement_year() {
     let data = dir.path().join("demo");
     let seeded = ok(&["demo", "--data", data.to_str().unwrap(), "--no-serve"]);
     assert!(seeded.contains("行政执法"), "{seeded}");
+    // The disclosure report's 行政处罚 row (section 二) comes from the penalty records: the
+    // 2019 decisions to penalise, each a case, no longer “not yet recorded”.
+    let json = ok(&[
+        "report",
+        "disclosure",
+        "--year",
+        "2019",
+        "--format",
+        "json",
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let penalty = report["sections"]["proactive"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["rows"].as_array().into_iter().flatten())
+        .find(|r| r["code"] == "penalty" && r["cells"]["decisions"].is_object())
+        .expect("the 行政处罚 row")
+        .clone();
+    let decisions = &penalty["cells"]["decisions"];
+    assert_eq!(decisions["source"], "recorded", "{penalty}");
+    assert!(decisions["value"].as_i64().unwrap() > 0, "{penalty}");
+    assert_eq!(
+        decisions["cases"].as_array().unwrap().len() as i64,
+        decisions["value"].as_i64().unwrap()
+    );
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(check(data));
 }

@@ -358,9 +358,16 @@ async fn check(data: std::path::PathBuf) {
     assert!(requests(&|c| c.case.taken.iter().any(|a| a == "start_consultation")) >= 1);
     // The 2019 disclosure annual report balances, and its section 四 has the reconsideration.
     let registry = fazhi_app::loading::procedures(Some(&data.join("procedures"))).unwrap();
-    let report = fazhi_app::reports::disclosure_report(&store, &registry, &district, 2019, None)
-        .await
-        .unwrap();
+    let report = fazhi_app::reports::disclosure_report(
+        &store,
+        &registry,
+        &district,
+        2019,
+        None,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     assert!(report.consistency.ok, "{:?}", report.consistency.violations);
     assert!(
         report.consistency.anomalies.is_empty(),
@@ -377,9 +384,16 @@ async fn check(data: std::path::PathBuf) {
     );
 
     // So does 2018's, with the requests carried into 2019.
-    let report = fazhi_app::reports::disclosure_report(&store, &registry, &district, 2018, None)
-        .await
-        .unwrap();
+    let report = fazhi_app::reports::disclosure_report(
+        &store,
+        &registry,
+        &district,
+        2018,
+        None,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     assert!(report.consistency.ok, "{:?}", report.consistency.violations);
     assert_eq!(
         report.requests.value("carried_forward", Column::Total),

@@ -13,10 +13,21 @@ pub const LOCK_FILE: &str = "fazhi.lock";
 /// The advisory lock key on PostgreSQL ("fazhi" in ASCII).
 const ADVISORY_KEY: i64 = 0x66_61_7a_68_69;
 
-/// A hold on the store, released when dropped.
+/// A hold on the store, released when dropped (or, waiting until the database has let go of
+/// it, by [`StoreLock::release`]).
 pub struct StoreLock {
     _file: Option<File>,
     _connection: Option<sqlx::PgConnection>,
+}
+
+impl StoreLock {
+    /// Lets go of the hold and waits until it is gone (a PostgreSQL session ends when its
+    /// connection closes, which a drop only starts).
+    pub async fn release(mut self) {
+        if let Some(connection) = self._connection.take() {
+            let _ = connection.close().await;
+        }
+    }
 }
 
 /// Why a hold was not had.
@@ -42,9 +53,20 @@ impl Store {
         })
     }
 
-    /// Held by a restore while it replaces the store's rows.
+    /// Held by a restore while it replaces the store's rows. A server that has just stopped
+    /// may take a moment to let go: a few tries over a second or so before refusing.
     pub(crate) async fn hold_exclusively(&self) -> Result<StoreLock> {
-        self.hold(Hold::Exclusive).await.map_err(|held| match held {
+        let mut tries = 0;
+        let held = loop {
+            match self.hold(Hold::Exclusive).await {
+                Err(Held::ByOther) if tries < 5 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+                other => break other,
+            }
+        };
+        held.map_err(|held| match held {
             Held::ByOther => StoreError::Invalid(
                 "有服务器（fazhi serve）正在使用这个库：请先停止所有服务器，再恢复备份（恢复会替换全部记录）"
                     .into(),

@@ -519,7 +519,7 @@ async fn a_restore_refuses_under_a_running_server(engine: Engine) {
     let _also = second.hold_for_serving().await.unwrap();
     drop(_also);
     second.close().await;
-    drop(server);
+    server.release().await;
     db.store.restore(&file, true, &[]).await.unwrap();
     assert!(db.store.count_events().await.unwrap() < before);
 }

@@ -193,6 +193,8 @@ pub struct HomePage {
     /// "See all N" for each list, empty when the list shows them all.
     pub due_more: String,
     pub mine_more: String,
+    /// Deadlines need a year of official holidays not yet entered (told to administrators).
+    pub missing_year: Option<String>,
 }
 
 /// A case as one line of a home page list.

@@ -1212,3 +1212,38 @@ async fn homes_show_the_work_due_and_activity_in_words_without_personal_data() {
     );
     assert!(after.contains("due overdue"), "{after}");
 }
+
+/// From November the deadlines need next year's official holidays: until they are entered,
+/// the administrator is told on the home and the holidays page (and nobody is in June).
+#[tokio::test]
+async fn the_administrator_is_told_when_next_years_holidays_are_missing() {
+    let w = world(
+        Engine::Sqlite,
+        "2026-06-01",
+        &[],
+        &[("admin", Role::Admin, None), ("leader", Role::Leader, None)],
+        None,
+    )
+    .await;
+    let admin = login(&w, "admin").await;
+    assert!(
+        !get(&w, "/console", &admin)
+            .await
+            .text()
+            .contains("尚未录入")
+    );
+    w.clock.advance_seconds(170 * 86_400); // 2026-11-18
+    let admin = login(&w, "admin").await;
+    let home = get(&w, "/console", &admin).await.text();
+    assert!(home.contains("尚未录入 2027 年的法定节假日安排"), "{home}");
+    assert!(home.contains("href=\"/console/calendar\""));
+    let calendar = get(&w, "/console/calendar", &admin).await.text();
+    assert!(calendar.contains("尚未录入 2027 年的法定节假日安排"));
+    let leader = login(&w, "leader").await;
+    assert!(
+        !get(&w, "/console", &leader)
+            .await
+            .text()
+            .contains("尚未录入")
+    );
+}

@@ -57,11 +57,32 @@ pub struct HolidayInput {
     pub work: String,
 }
 
+/// From this day of a year on, next year's official holidays are needed: due dates begin to
+/// fall in it (a 60-day time limit started in November ends in January).
+const NEXT_YEAR_NEEDED_FROM: (u32, u32) = (11, 1);
+
+/// A warning when deadlines need a year of official holidays the installation does not have:
+/// this year's, or — from November — next year's (国务院办公厅 publishes them in the autumn).
+pub fn missing_year_warning(state: &AppState, t: Tr) -> Option<String> {
+    let today = state.app.store().today();
+    let calendar = state.calendar();
+    let next_needed = (today.month(), today.day()) >= NEXT_YEAR_NEEDED_FROM;
+    let missing = if !calendar.has_year(today.year()) {
+        today.year()
+    } else if next_needed && !calendar.has_year(today.year() + 1) {
+        today.year() + 1
+    } else {
+        return None;
+    };
+    Some(t.fill("calendar.missing_year", &[("year", &missing.to_string())]))
+}
+
 #[derive(Template)]
 #[template(path = "calendar.html")]
 pub struct CalendarPage {
     pub t: Tr,
     pub c: Chrome,
+    pub missing_year: Option<String>,
     pub years: Vec<YearRow>,
     pub can_edit: bool,
     pub year: String,
@@ -163,6 +184,7 @@ async fn page(
     let body = CalendarPage {
         t,
         c: Chrome::new(&staff.user, staff.lang, "calendar", path),
+        missing_year: missing_year_warning(state, t),
         years,
         can_edit,
         year,

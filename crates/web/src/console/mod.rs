@@ -327,6 +327,11 @@ async fn home(
         grants,
         chains,
         events,
+        missing_year: if principal.has_role(fazhi_core::Role::Admin) {
+            calendar::missing_year_warning(&state, t)
+        } else {
+            None
+        },
         due_more: more(t, due.len(), due_total),
         mine_more: more(t, mine.len(), mine_total),
         due,

@@ -264,14 +264,7 @@ async fn disclosure(
             })?),
             None => None,
         };
-        let report = reports::disclosure_report(
-            state.app.store(),
-            state.app.procedures(),
-            &region,
-            year,
-            format,
-        )
-        .await?;
+        let report = state.app.disclosure_report(&region, year, format).await?;
         let body_name = state
             .app
             .store()
