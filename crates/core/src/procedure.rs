@@ -451,6 +451,7 @@ pub enum RoleOf {
     Field,
     Clock,
     State,
+    Document,
 }
 
 /// The roles a definition may give its parts, what each names, and what reads it.
@@ -504,6 +505,11 @@ pub const ROLES: &[(&str, RoleOf, &str)] = &[
         "applicant_answer",
         RoleOf::Field,
         "the fields of the answer an applicant sees when following the case (its date, number, text)",
+    ),
+    (
+        "applicant_documents",
+        RoleOf::Document,
+        "the documents sent to the applicant, which they may download when following the case (the latest of each)",
     ),
 ];
 
@@ -1759,6 +1765,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 RoleOf::Field => fields.iter().any(|f| &f.code == code),
                 RoleOf::Clock => clocks.iter().any(|k| &k.code == code),
                 RoleOf::State => states.iter().any(|s| &s.code == code),
+                RoleOf::Document => documents.iter().any(|d| &d.code == code),
             };
             if !known {
                 let what = match of {
@@ -1766,6 +1773,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                     RoleOf::Field => "field",
                     RoleOf::Clock => "clock",
                     RoleOf::State => "state",
+                    RoleOf::Document => "document",
                 };
                 c.error(&at, format!("unknown {what} “{code}”"));
             }

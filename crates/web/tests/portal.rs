@@ -20,7 +20,7 @@ async fn district(today: &str) -> World {
             ("sfj", "旅顺口区司法局", DepartmentKind::Department),
             ("xfj", "旅顺口区信访局", DepartmentKind::Department),
         ],
-        &[],
+        &[("clerk", Role::DepartmentStaff, Some("zfb"))],
         None,
     )
     .await
@@ -438,6 +438,59 @@ async fn tracking_shows_the_time_limit_that_concerns_the_applicant_and_then_the_
     assert!(
         !page.contains("答复期限") && !page.contains("截至"),
         "{page}"
+    );
+    assert!(!page.contains("寄送给您的文书"), "no document made yet");
+
+    // The office makes the reply (答复书): the applicant downloads it from the status page,
+    // with the same receipt and four digits, and nothing else of the case.
+    let clerk = login(&w, "clerk").await;
+    let made = post_form(
+        &w,
+        &format!("/console/cases/{}/documents", case.case.id),
+        &[("document", "reply")],
+        &clerk,
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text());
+    let page = track(&w, &receipt, "5678").await.text();
+    assert!(
+        page.contains("寄送给您的文书") && page.contains("答复书"),
+        "{page}"
+    );
+    let sha = page
+        .split("name=\"sha256\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let download = |suffix: &'static str, sha: String| {
+        let w = &w;
+        let receipt = receipt.clone();
+        async move {
+            post_public(
+                w,
+                "/track/document",
+                &[
+                    ("receipt", receipt.as_str()),
+                    ("suffix", suffix),
+                    ("sha256", sha.as_str()),
+                ],
+            )
+            .await
+        }
+    };
+    let docx = download("5678", sha.clone()).await;
+    assert_eq!(docx.status, StatusCode::OK);
+    assert!(docx.body.starts_with(b"PK"), "a Word file");
+    assert_eq!(fazhi_store::files::sha256_hex(&docx.body), sha);
+    assert_eq!(
+        download("0000", sha.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // An attachment or any other file of the case is not served by its hash.
+    assert_eq!(
+        download("5678", "ab".repeat(32)).await.status,
+        StatusCode::NOT_FOUND
     );
 }
 

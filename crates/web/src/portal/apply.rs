@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/apply/receipt/{receipt}", get(receipt))
         .route("/track", get(track_form).post(track))
+        .route("/track/document", axum::routing::post(track_document))
 }
 
 /// Recent requests per client address, at most `max` in a sliding `window`.
@@ -517,6 +518,110 @@ struct StatusView {
     fields: Vec<(String, String)>,
     /// The answer as recorded (the definition's `applicant_answer` fields that hold a value).
     answer: Vec<(String, String)>,
+    /// The documents sent to the applicant (the definition's `applicant_documents`), the
+    /// latest of each: (title, date, file hash of its Word copy).
+    documents: Vec<(String, String, String)>,
+    /// What opened the page, sent again with a download (the applicant's own).
+    suffix: String,
+}
+
+/// The documents of a case sent to its applicant (the definition's `applicant_documents`),
+/// the latest generated of each, in the order they were made.
+async fn applicant_documents(
+    state: &AppState,
+    definition: &Definition,
+    case: &StoredCase,
+) -> Result<Vec<fazhi_store::documents::CaseDocument>, WebError> {
+    let sent = definition.role("applicant_documents");
+    if sent.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut latest: Vec<fazhi_store::documents::CaseDocument> = Vec::new();
+    for d in state.app.store().documents_of(&case.case.id).await? {
+        if !sent.contains(&d.document) {
+            continue;
+        }
+        match latest.iter_mut().find(|l| l.document == d.document) {
+            Some(l) if d.created_at >= l.created_at => *l = d,
+            Some(_) => {}
+            None => latest.push(d),
+        }
+    }
+    latest.sort_by_key(|d| d.created_at);
+    Ok(latest)
+}
+
+#[derive(Deserialize)]
+struct DocumentForm {
+    receipt: String,
+    suffix: String,
+    sha256: String,
+}
+
+/// A document sent to the applicant, downloaded from the status page: the same receipt and
+/// last four digits open it (and the same limit on tries), and only the documents the
+/// definition sends to the applicant — nothing else of the case — are served.
+async fn track_document(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientIp(address): ClientIp,
+    Form(input): Form<DocumentForm>,
+) -> Response {
+    let not_found = || {
+        PageError(
+            WebError::NotFound("没有找到与受理编号和后四位相符的文书".into()),
+            lang,
+        )
+        .into_response()
+    };
+    if !state.lookups.allow(&address) {
+        return PageError(
+            WebError::TooMany(lang.texts().get("track.too_many").to_string()),
+            lang,
+        )
+        .into_response();
+    }
+    let receipt = input.receipt.trim().to_ascii_uppercase();
+    let case = match state.app.store().case_by_receipt(&receipt).await {
+        Ok(Some(case)) if suffix_matches(&case, &input.suffix) => case,
+        Ok(_) => return not_found(),
+        Err(e) => return PageError(e.into(), lang).into_response(),
+    };
+    let found = async {
+        let definition = state.definition_of(&case)?;
+        let document = applicant_documents(&state, definition, &case)
+            .await?
+            .into_iter()
+            .find(|d| d.docx_sha256 == input.sha256);
+        let Some(document) = document else {
+            return Ok(None);
+        };
+        let bytes = state.app.store().read_file(&document.docx_sha256).await?;
+        Ok::<_, WebError>(Some((document.title, bytes)))
+    }
+    .await;
+    match found {
+        Ok(Some((title, bytes))) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                        .to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename*=UTF-8''{}.docx",
+                        crate::session::encode_query(&title)
+                    ),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(None) => not_found(),
+        Err(e) => PageError(e, lang).into_response(),
+    }
 }
 
 async fn track_form(lang: Lang) -> Response {
@@ -583,7 +688,7 @@ async fn track(
         page.error = Some(t.get("track.not_found").to_string());
         return render_page(page, StatusCode::NOT_FOUND, lang);
     };
-    match status_view(&state, &case, lang).await {
+    match status_view(&state, &case, input.suffix.trim(), lang).await {
         Ok(view) => {
             page.status = Some(view);
             render_page(page, StatusCode::OK, lang)
@@ -595,6 +700,7 @@ async fn track(
 async fn status_view(
     state: &AppState,
     case: &StoredCase,
+    suffix: &str,
     lang: Lang,
 ) -> Result<StatusView, WebError> {
     let english = lang == Lang::En;
@@ -654,7 +760,20 @@ async fn status_view(
             Some((label, shown))
         })
         .collect();
+    let documents = applicant_documents(state, definition, case)
+        .await?
+        .into_iter()
+        .map(|d| {
+            (
+                d.title,
+                d.created_at.to_china_time().format("%Y-%m-%d").to_string(),
+                d.docx_sha256,
+            )
+        })
+        .collect();
     Ok(StatusView {
+        documents,
+        suffix: suffix.to_string(),
         procedure: definition.name.get(english).to_string(),
         receipt: case.receipt.clone().unwrap_or_default(),
         received_on: case
