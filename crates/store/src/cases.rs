@@ -539,6 +539,26 @@ impl Store {
         Ok(out)
     }
 
+    /// The procedures that have cases in these departments (what a department's staff may
+    /// filter their list by).
+    pub async fn procedures_in_departments(&self, departments: &[String]) -> Result<Vec<String>> {
+        if departments.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=departments.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT DISTINCT procedure FROM cases WHERE department IN ({})",
+            marks.join(", ")
+        );
+        on_db!(&self.db, pool => {
+            let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+            for d in departments {
+                query = query.bind(d.clone());
+            }
+            Ok(query.fetch_all(pool).await?)
+        })
+    }
+
     /// Up to `limit` cases of a procedure, in every region, with ids after `after` in id
     /// order: a whole procedure read in slices (to rebuild what is derived from its cases).
     pub async fn cases_after(

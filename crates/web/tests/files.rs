@@ -370,3 +370,45 @@ async fn scans_of_several_megabytes_are_taken() {
     );
     assert_eq!(files_on_disk(&w), (2, 0));
 }
+
+/// The case list's filters offer what the user may see: their own department, not the others
+/// (a region-wide user: every department), and the procedures their roles work in.
+#[tokio::test]
+async fn the_case_filters_offer_only_what_the_user_may_see() {
+    let w = world(
+        Engine::Sqlite,
+        "2024-03-04",
+        &[
+            (
+                "zfb",
+                "旅顺口区人民政府办公室",
+                DepartmentKind::GovernmentOffice,
+            ),
+            ("fgj", "旅顺口区发展和改革局", DepartmentKind::Department),
+        ],
+        &[
+            ("clerk_a", Role::DepartmentStaff, Some("zfb")),
+            ("justice", Role::JusticeStaff, None),
+        ],
+        None,
+    )
+    .await;
+    let a = login(&w, "clerk_a").await;
+    let list = get(&w, "/console/cases", &a).await.text();
+    assert!(list.contains("旅顺口区人民政府办公室</option>"), "{list}");
+    assert!(
+        !list.contains("旅顺口区发展和改革局</option>"),
+        "another department is not offered"
+    );
+    assert!(list.contains("依申请公开政府信息</option>"), "{list}");
+    assert!(
+        !list.contains("行政执法案卷评查</option>"),
+        "the justice bureau's procedure is not offered"
+    );
+    let justice = login(&w, "justice").await;
+    let list = get(&w, "/console/cases", &justice).await.text();
+    assert!(
+        list.contains("旅顺口区发展和改革局</option>")
+            && list.contains("行政执法案卷评查</option>")
+    );
+}

@@ -114,7 +114,8 @@ pub struct CasesPage {
     pub export: String,
     pub procedures: Vec<(String, String)>,
     pub states: Vec<(String, String)>,
-    pub departments: Vec<(String, String)>,
+    /// The departments the filter offers: those whose cases the user may read.
+    pub filter_departments: Vec<(String, String)>,
     pub q: CaseQuery,
     pub show_filters: bool,
 }
@@ -139,11 +140,49 @@ async fn list_page(
     let result = state.app.store().list_cases(&principal, &filter).await?;
     let departments = crate::console::department_names(state).await?;
     let today = state.app.store().today();
+    // The filters offer what the user may see: the departments whose cases they read (or
+    // review), and the procedures their roles work in (all, for a region-wide role).
+    let readable: std::collections::HashSet<String> = state
+        .app
+        .store()
+        .departments(None)
+        .await?
+        .into_iter()
+        .filter(|d| {
+            fazhi_core::region::RegionCode::parse(&d.region).is_ok_and(|region| {
+                principal.can_read_department(&region, &d.id)
+                    || principal.reviews(&region, Some(&d.id))
+            })
+        })
+        .map(|d| d.id)
+        .collect();
+    let filter_departments: Vec<(String, String)> = departments
+        .iter()
+        .filter(|(id, _)| readable.contains(id))
+        .cloned()
+        .collect();
+    // A department's staff: the procedures with cases in their departments, and those they
+    // may open; a region-wide role: every procedure.
+    let whole_region = principal.grants.iter().any(|g| g.role.sees_whole_region());
+    let with_cases = if whole_region {
+        Vec::new()
+    } else {
+        let ids: Vec<String> = readable.iter().cloned().collect();
+        state.app.store().procedures_in_departments(&ids).await?
+    };
     let procedures: Vec<(String, String)> = state
         .app
         .procedures()
         .procedures(today)
         .into_iter()
+        .filter(|d| {
+            whole_region
+                || with_cases.contains(&d.code)
+                || d.actions
+                    .iter()
+                    .filter(|a| a.creates())
+                    .any(|a| a.open_to(fazhi_core::engine::Actor::User(&principal)))
+        })
         .map(|d| (d.code.clone(), d.name.get(english).to_string()))
         .collect();
     let states: Vec<(String, String)> = query
@@ -178,7 +217,7 @@ async fn list_page(
             export: format!("/console/cases.csv?{}", query.with_page(0)),
             procedures,
             states,
-            departments,
+            filter_departments,
             q: query,
             show_filters,
         },
