@@ -1005,6 +1005,7 @@ async fn serve(store: Store, settings: &Settings, listen: Option<String>) -> Res
         secure_cookies: settings.file.secure_cookies.unwrap_or(false),
         trust_proxy: settings.file.trust_proxy.unwrap_or(false),
         metrics_token: settings.file.metrics_token.clone(),
+        email_configured: settings.file.smtp_host.is_some(),
     };
     let channels = notification_channels(&settings.file)?;
     let app = fazhi_app::App::load(

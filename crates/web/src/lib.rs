@@ -45,6 +45,9 @@ pub struct WebConfig {
     /// The bearer token a metrics scraper presents; without one, `/metrics` answers only
     /// callers on this machine that did not come through a proxy.
     pub metrics_token: Option<String>,
+    /// Whether e-mail can be sent (an SMTP relay is configured): without it, staff are told
+    /// on a case whose applicant asked to be told by e-mail.
+    pub email_configured: bool,
 }
 
 #[derive(Clone)]

@@ -1247,3 +1247,46 @@ async fn the_administrator_is_told_when_next_years_holidays_are_missing() {
             .contains("尚未录入")
     );
 }
+
+/// An applicant who asked to be told by e-mail, on an installation that cannot send one: the
+/// case says so to staff (it failed silently), and says nothing once e-mail is configured.
+#[tokio::test]
+async fn staff_are_told_when_an_applicants_email_cannot_be_sent() {
+    let w = district().await;
+    let staff = token(&w, "staff").await;
+    let created = api(
+        &w,
+        "POST",
+        "/api/v1/cases",
+        &staff,
+        json!({"procedure": "disclosure_request", "action": "register", "fields": {
+            "applicant": {"kind": "person", "name": "李四", "phone": "13700001111"},
+            "applicant_kind": "natural_person", "content": "预算执行情况", "channel": "in_person",
+            "received_on": "2024-03-04", "contact_email": "lisi@example.com"}}),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let path = format!("/console/cases/{}", created.json()["id"].as_str().unwrap());
+    let cookie = login(&w, "staff").await;
+    assert!(
+        get(&w, &path, &cookie)
+            .await
+            .text()
+            .contains("申请人不会收到邮件")
+    );
+    let with_email = fazhi_web::router(fazhi_web::AppState::of(
+        w.state.app.clone(),
+        fazhi_web::WebConfig {
+            email_configured: true,
+            ..Default::default()
+        },
+    ));
+    let request = axum::http::Request::builder()
+        .uri(&path)
+        .header("cookie", cookie.as_str())
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let page = call(&with_email, request).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text().contains("申请人不会收到邮件"));
+}

@@ -591,6 +591,8 @@ pub struct CasePage {
     pub events: Vec<EventView>,
     pub notice: Option<String>,
     pub error: Option<String>,
+    /// Something staff must know about the case (an applicant's e-mail no one can send to).
+    pub warning: Option<String>,
     /// Documents that can be generated: (code, name).
     pub templates: Vec<(String, String)>,
     pub documents: Vec<fazhi_store::documents::CaseDocument>,
@@ -685,8 +687,17 @@ async fn case_page(
         .unwrap_or_default();
     let documents = state.app.store().documents_of(&view.id).await?;
     let files = attached_files(definition, &history, english);
+    // The applicant gave an e-mail address to be told of changes, but nothing can send one:
+    // staff must tell them another way.
+    let unsent_email = !state.config.email_configured
+        && definition
+            .fields
+            .iter()
+            .any(|f| f.contact && view.fields.get(&f.code).is_some_and(|v| v.is_string()));
+    let warning = unsent_email.then(|| t.get("cases.email_not_configured").to_string());
     Ok(render_page(
         CasePage {
+            warning,
             t,
             c: Chrome::new(&staff.user, staff.lang, "cases", path),
             templates: crate::console::documents::documents_for(state, &view.procedure, english),
