@@ -316,6 +316,22 @@ pub async fn statistics(
                 }),
         )
         .filter(|b| b.rows.iter().any(|(_, fig)| fig.value > 0))
+        .map(|mut b| {
+            // The cases that give no value are a row of their own, so that a single choice's
+            // rows add up to the cases received.
+            let unanswered = Figure::of(received.iter().copied().filter(|r| {
+                r.fields
+                    .get(&b.field)
+                    .is_none_or(|v| v.is_null() || v.as_array().is_some_and(Vec::is_empty))
+            }));
+            if unanswered.value > 0 {
+                b.rows.push((
+                    (if english { "Not given" } else { "未填写" }).to_string(),
+                    unanswered,
+                ));
+            }
+            b
+        })
         .collect();
     Ok(Statistics {
         procedure: procedure.to_string(),
