@@ -160,6 +160,12 @@ async fn statistics_and_the_disclosure_report_link_figures_to_cases() {
         page.contains("未填写") && page.contains(&received),
         "the unanswered are counted: {page}"
     );
+    // A case entered after the fact: its history gives the day each act took effect, and
+    // when it was recorded.
+    let case_page = get(&w, &format!("/console/cases/{}", ids[1].0), &justice)
+        .await
+        .text();
+    assert!(case_page.contains("2019-03-04（2024-03-04"), "{case_page}");
     // The link opens the list of those cases.
     let list = get(&w, &format!("/console/cases?ids={}", ids[0].0), &justice).await;
     assert!(list.text().contains(&ids[0].0));

@@ -805,6 +805,19 @@ fn case_event(
                 if filled.is_empty() { "" } else { "；" },
                 filled.join("；")
             );
+            // The day the act took effect comes first; when it was recorded later (a paper
+            // register entered afterwards, a history), that is said too.
+            if let Some(on) = step["on"].as_str() {
+                let recorded = e.at.to_china_time().format("%Y-%m-%d").to_string();
+                view.at = if recorded == on {
+                    view.at.clone()
+                } else {
+                    t.fill(
+                        "cases.effective_recorded",
+                        &[("on", on), ("recorded", &view.at)],
+                    )
+                };
+            }
         }
         "case.clock_expired" => {
             let clock = payload["clock"].as_str().unwrap_or("");
