@@ -92,18 +92,35 @@ pub fn title(definition: &Definition, case: &Case) -> String {
         .find(|a| a.creates())
         .map(|a| a.needs.iter().chain(&a.may).map(String::as_str).collect())
         .unwrap_or_default();
-    let mut ordered: Vec<&fazhi_core::procedure::Field> = opening
+    let opening_fields: Vec<&fazhi_core::procedure::Field> = opening
         .iter()
         .filter_map(|code| definition.field(code))
         .collect();
-    ordered.extend(
-        definition
+    // A title does not change as the case goes on: only when the opening fields give nothing
+    // do the others (filled by later steps) name it.
+    let title_of = |fields: &[&fazhi_core::procedure::Field]| title_parts(fields, case);
+    let mut parts = title_of(&opening_fields);
+    if parts.is_empty() {
+        let later: Vec<&fazhi_core::procedure::Field> = definition
             .fields
             .iter()
-            .filter(|f| !opening.contains(&f.code.as_str())),
-    );
+            .filter(|f| !opening.contains(&f.code.as_str()))
+            .collect();
+        parts = title_of(&later);
+    }
+    let title = if parts.is_empty() {
+        definition.name.zh.clone()
+    } else {
+        parts.join(" · ")
+    };
+    title.chars().take(120).collect()
+}
+
+/// Up to two parts of a title from these fields: parties' names and texts (a long text cut
+/// short), never personal text.
+fn title_parts(fields: &[&fazhi_core::procedure::Field], case: &Case) -> Vec<String> {
     let mut parts = Vec::new();
-    for field in ordered {
+    for field in fields.iter().copied() {
         let Some(value) = case.fields.get(&field.code) else {
             continue;
         };
@@ -128,16 +145,21 @@ pub fn title(definition: &Definition, case: &Case) -> String {
                     parts.push(text.to_string());
                 }
             }
+            FieldType::LongText if !field.personal && !field.contact => {
+                if let Some(text) = value.as_str() {
+                    let first_line = text.lines().next().unwrap_or_default();
+                    let mut short: String = first_line.chars().take(40).collect();
+                    if short.chars().count() < text.chars().count() {
+                        short.push('…');
+                    }
+                    parts.push(short);
+                }
+            }
             _ => {}
         }
         if parts.len() >= 2 {
             break;
         }
     }
-    let title = if parts.is_empty() {
-        definition.name.zh.clone()
-    } else {
-        parts.join(" · ")
-    };
-    title.chars().take(120).collect()
+    parts
 }
