@@ -574,6 +574,167 @@ fn mediation() -> DocumentContext {
     )
 }
 
+/// A penalty case decided with a fine, after a notice without a hearing right.
+fn penalty() -> DocumentContext {
+    context(
+        "administrative_penalty",
+        json!({
+            "field_area": "market",
+            "item": "销售不符合食品安全标准的食品",
+            "party": company(),
+            "violation_on": "2024-02-20",
+            "facts_summary": "当事人于2024年2月20日在其经营场所销售超过保质期的预包装食品12件。",
+            "officers": ["12010001", "12010002"],
+            "evidence_kinds": ["documentary", "party_statement"],
+            "proposed_penalty": "没收超过保质期的食品12件，并处罚款人民币5000元。",
+            "penalty_basis": "《中华人民共和国食品安全法》第一百二十四条第一款第（五）项",
+            "notice_served_on": "2024-04-08",
+            "hearing_available": false,
+            "statement": "系初次违法，已下架全部过期食品。",
+            "statement_response": "当事人所述下架情况属实，已在裁量中考虑。",
+            "decision_type": "penalty",
+            "penalty_kinds": ["confiscation", "fine"],
+            "fine": 500000,
+            "decision_number": "某市监罚〔2024〕21号",
+            "violation": "当事人于2024年2月20日销售超过保质期的预包装食品12件，货值金额240元",
+            "penalty_content": "没收超过保质期的食品12件，并处罚款人民币5000元",
+            "no_penalty_reason": "违法行为轻微并及时改正，没有造成危害后果。",
+            "hearing_on": "2024-04-20",
+            "hearing_notice_on": "2024-04-10",
+            "hearing_place": "某某区市场监督管理局第一会议室",
+            "served_on": "2024-05-06",
+            "service_method": "in_person"
+        }),
+        &[
+            ("evidence_kinds", "书证、当事人的陈述"),
+            ("penalty_kinds", "没收违法所得、没收非法财物、罚款"),
+            ("service_method", "直接送达（当场交付）"),
+        ],
+    )
+}
+
+/// A suit answered, the head unable to attend the hearing.
+fn litigation() -> DocumentContext {
+    context(
+        "litigation",
+        json!({
+            "plaintiff": person(),
+            "court": "某某区人民法院",
+            "case_no": "（2024）某0101行初15号",
+            "filed_on": "2024-03-01",
+            "act_category": "penalty",
+            "act_description": "某市监罚〔2024〕21号行政处罚决定",
+            "after_reconsideration": false,
+            "claims": "撤销被诉行政处罚决定",
+            "served_on": "2024-03-05",
+            "hearing_on": "2024-04-18",
+            "head_attended": false,
+            "absence_reason": "需要履行他人不能代替的公务",
+            "appearing_staff": "王五（法制科科长）"
+        }),
+        &[("act_category", "行政处罚")],
+    )
+}
+
+/// A certificate cancelled on retirement.
+fn certificate() -> DocumentContext {
+    context(
+        "enforcement_certificate",
+        json!({
+            "holder": person(),
+            "certificate_number": "12010001",
+            "staff_category": "civil_servant",
+            "valid_until": "2026-12-31",
+            "refuse_reason": "未通过行政执法资格考试",
+            "suspend_reason": "年审不合格",
+            "cancel_reason": "retirement",
+            "cancel_note": "2024年3月退休"
+        }),
+        &[("staff_category", "公务员"), ("cancel_reason", "退休")],
+    )
+}
+
+/// A body entrusted by a department.
+fn enforcement_body() -> DocumentContext {
+    context(
+        "enforcement_body",
+        json!({
+            "body": company(),
+            "body_type": "entrusted",
+            "legal_basis": "《中华人民共和国行政处罚法》第二十条",
+            "scopes": ["urban"],
+            "entrusting_body": "某某区城市管理局",
+            "entrustment_document": "某城管委〔2024〕1号",
+            "confirmation_document": "某司执确〔2024〕3号",
+            "refuse_reason": "不具有管理公共事务职能"
+        }),
+        &[("body_type", "受委托组织"), ("scopes", "城市管理")],
+    )
+}
+
+/// A published penalty item without a discretion benchmark.
+fn enforcement_item() -> DocumentContext {
+    context(
+        "enforcement_item",
+        json!({
+            "item_name": "对销售不符合食品安全标准的食品的行政处罚",
+            "item_code": "330217001000",
+            "item_type": "penalty",
+            "field_area": "market",
+            "legal_basis": "《中华人民共和国食品安全法》第一百二十四条",
+            "duties": "立案、调查、告知、决定、送达、执行",
+            "accountability": "不履行或者不正确履行行政职责的，依法追究责任"
+        }),
+        &[("item_type", "行政处罚"), ("field_area", "市场监管")],
+    )
+}
+
+/// An unqualified file with a veto item, sent for rectification.
+fn evaluation() -> DocumentContext {
+    context(
+        "case_file_evaluation",
+        json!({
+            "batch": "2024年度第一批",
+            "batch_year": 2024,
+            "file_number": "某市监罚〔2024〕21号",
+            "file_kind": "penalty",
+            "evaluated_body": "market",
+            "evaluating_body": "justice",
+            "evaluators": ["赵六", "孙七"],
+            "form_score": 15,
+            "content_score": 50,
+            "total_score": 65,
+            "vetoes": ["fewer_than_two"],
+            "grade": "unqualified",
+            "problems": "调查笔录仅有一名执法人员签名；\n未载明裁量理由。",
+            "rectification_deadline": "2024-07-31"
+        }),
+        &[
+            ("file_kind", "行政处罚"),
+            ("vetoes", "执法人员少于两人"),
+            ("grade", "不合格"),
+        ],
+    )
+}
+
+/// A consultation answered on the spot.
+fn consultation() -> DocumentContext {
+    context(
+        "legal_consultation",
+        json!({
+            "channel": "walk_in",
+            "consulted_on": "2024-05-06",
+            "topic": "拖欠工资",
+            "category": "labour",
+            "enquirer": person(),
+            "answer": "可以向劳动保障监察机构投诉，或者申请劳动争议仲裁。",
+            "answered_by": "周八",
+            "referred_to_aid": true
+        }),
+        &[("channel", "来访"), ("category", "劳动和社会保障")],
+    )
+}
+
 fn sample_context(procedure: &str) -> DocumentContext {
     match procedure {
         "disclosure_request" => disclosure("partial"),
@@ -581,6 +742,13 @@ fn sample_context(procedure: &str) -> DocumentContext {
         "petition" => petition("support"),
         "legal_aid" => legal_aid(),
         "mediation" => mediation(),
+        "administrative_penalty" => penalty(),
+        "litigation" => litigation(),
+        "enforcement_certificate" => certificate(),
+        "enforcement_body" => enforcement_body(),
+        "enforcement_item" => enforcement_item(),
+        "case_file_evaluation" => evaluation(),
+        "legal_consultation" => consultation(),
         other => panic!("no sample for {other}"),
     }
 }
@@ -605,7 +773,7 @@ fn body_text(doc: &Document) -> String {
 #[test]
 fn every_default_template_parses_and_renders() {
     let all = common::templates();
-    assert_eq!(all.len(), 20);
+    assert_eq!(all.len(), 36);
     for (procedure, document, name, text) in &all {
         let (procedure, document, name) = (procedure.as_str(), document.as_str(), name.as_str());
         let doc = render(procedure, document, &sample_context(procedure));
@@ -632,9 +800,90 @@ fn every_default_template_parses_and_renders() {
         let signature = doc.signature.as_ref().expect("a signature");
         assert!(signature.date.ends_with('日'), "{procedure}/{document}");
         assert!(text.starts_with("# "));
-        // And it renders to both formats.
+        // And it renders to both formats; the DOCX, read back with `zip` and `roxmltree`,
+        // holds the title and the case's values the document prints.
         assert!(html::render(&doc).contains(&doc.title));
-        docx::render(&doc, &Fonts::default()).unwrap();
+        let bytes = docx::render(&doc, &Fonts::default()).unwrap();
+        let words = docx_words(&bytes);
+        assert!(
+            words.contains(&doc.title),
+            "{procedure}/{document}: DOCX title"
+        );
+        let heads = [doc.number.clone(), doc.addressee.clone()];
+        let shown = heads.into_iter().flatten().chain([body.clone()]);
+        let printed = printed_values(
+            &sample_context(procedure),
+            &shown.collect::<Vec<_>>().join("\n"),
+        );
+        assert!(
+            !printed.is_empty(),
+            "{procedure}/{document} prints none of the case's values"
+        );
+        for value in printed {
+            assert!(
+                words.contains(&value.replace('\n', "")),
+                "{procedure}/{document}: DOCX lacks “{value}”"
+            );
+        }
+    }
+}
+
+/// The text of the runs of `word/document.xml`, read with `zip` and `roxmltree`.
+fn docx_words(bytes: &[u8]) -> String {
+    let parts = unzip(bytes);
+    let xml = roxmltree::Document::parse(&parts["word/document.xml"]).expect("well-formed XML");
+    xml.descendants()
+        .filter(|n| n.has_tag_name((W, "t")))
+        .filter_map(|n| n.text())
+        .collect()
+}
+
+/// The case's text values (parties by name) that appear in a document's text (a value's lines
+/// are paragraphs of their own, whose runs `docx_words` joins).
+fn printed_values(ctx: &DocumentContext, body: &str) -> Vec<String> {
+    ctx.fields
+        .values()
+        .filter_map(|v| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Object(o) => o.get("name").and_then(Value::as_str).map(str::to_string),
+            _ => None,
+        })
+        .filter(|v| v.chars().count() >= 2 && body.contains(v.as_str()))
+        .collect()
+}
+
+/// Every shipped procedure (a definition under `procedures/`, the folder embedded in the
+/// binary) issues official documents, listed in its `[[documents]]` with a template each.
+/// A procedure that genuinely issues none would be named here with the reason; there is none.
+const WITHOUT_DOCUMENTS: &[(&str, &str)] = &[];
+
+#[test]
+fn every_shipped_procedure_has_documents() {
+    let with_documents: std::collections::BTreeSet<String> =
+        common::templates().into_iter().map(|(p, ..)| p).collect();
+    let mut missing = Vec::new();
+    for path in common::definition_files() {
+        let definition = common::parse(&path);
+        let excepted = WITHOUT_DOCUMENTS
+            .iter()
+            .any(|(code, _)| *code == definition.code);
+        if definition.documents.is_empty() && !excepted {
+            missing.push(format!(
+                "{}: no [[documents]] ({})",
+                path.display(),
+                definition.name.zh
+            ));
+        }
+        assert!(
+            excepted || with_documents.contains(&definition.code),
+            "{}: no template",
+            definition.code
+        );
+    }
+    assert!(missing.is_empty(), "\n{}", missing.join("\n"));
+    // The sample test above renders every one of them.
+    for procedure in &with_documents {
+        sample_context(procedure);
     }
 }
 
