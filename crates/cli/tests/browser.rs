@@ -41,7 +41,7 @@ impl Browser {
     }
 
     async fn find(&self, css: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let url = format!("{}/session/{}/element", self.base, self.session);
             let reply = self
@@ -101,7 +101,7 @@ impl Browser {
 
     /// The first element an XPath finds (a form's field by the action it belongs to).
     async fn find_xpath(&self, xpath: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let url = format!("{}/session/{}/element", self.base, self.session);
             let reply = self
@@ -173,11 +173,14 @@ impl Browser {
         .await;
     }
 
-    async fn submit(&self, action: &str) {
+    /// Submits an action's form and waits for the case page of the version it makes (text
+    /// already on the old page would not tell the new page has come).
+    async fn submit(&self, action: &str, version: i64) {
         self.click_xpath(&format!(
             "//form[input[@name='action' and @value='{action}']]//button[@type='submit']"
         ))
         .await;
+        self.wait_for_text(&format!("版本 {version} · ")).await;
     }
 
     /// A screenshot of the whole page into `FAZHI_TEST_SHOTS` (for people to look at), if set.
@@ -216,7 +219,7 @@ impl Browser {
     }
 
     async fn wait_for_text(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let source = self.source().await;
             if source.contains(text) {
@@ -535,14 +538,13 @@ async fn walk(site: &mut Site, width: u32, tag: &str) {
         .set("//form[input[@name='action' and @value='request_supplement']]//input[@name='f.supplement_deadline']", &deadline)
         .await;
     clerk.shot(&format!("{tag}-6-supplement")).await;
-    clerk.submit("request_supplement").await;
+    clerk.submit("request_supplement", 2).await;
     clerk.wait_for_text("补正中").await;
     clerk.open_action("supplement_received").await;
     clerk
         .set("//form[input[@name='action' and @value='supplement_received']]//input[@name='f.supplement_received_on']", &day)
         .await;
-    clerk.submit("supplement_received").await;
-    clerk.wait_for_text("收到补正").await;
+    clerk.submit("supplement_received", 3).await;
 
     // The time limit is extended with the head's approval.
     clerk.open_action("extend_reply").await;
@@ -559,7 +561,7 @@ async fn walk(site: &mut Site, width: u32, tag: &str) {
     clerk
         .set("//form[input[@name='action' and @value='extend_reply']]//input[@name='f.extension_approved_on']", &day)
         .await;
-    clerk.submit("extend_reply").await;
+    clerk.submit("extend_reply", 4).await;
     let page = clerk.wait_for_text("需调取多个部门的档案").await;
     assert!(page.contains("已保存"), "the extension is recorded");
 
@@ -591,14 +593,14 @@ async fn walk(site: &mut Site, width: u32, tag: &str) {
         )
         .await;
     clerk.shot(&format!("{tag}-7-reply")).await;
-    clerk.submit("reply").await;
+    clerk.submit("reply", 5).await;
     clerk.wait_for_text("已答复").await;
     clerk.wait_for_text("答复附件.pdf").await;
     clerk.set("//select[@name='document']", "reply").await;
     clerk
         .click_xpath("//form[contains(@action, '/documents')]//button[@type='submit']")
         .await;
-    clerk.wait_for_text("政府信息公开申请答复书").await;
+    clerk.wait_for_text("文书已生成").await;
     clerk.shot(&format!("{tag}-8-documents")).await;
 
     // The citizen's online request: found in the list by name, answered, its reply made.
@@ -609,6 +611,7 @@ async fn walk(site: &mut Site, width: u32, tag: &str) {
         .click_xpath(&format!("//a[contains(., '{citizen_name}')]"))
         .await;
     clerk.wait_for_text(&receipt).await;
+    clerk.wait_for_text("版本 1 · ").await;
     clerk.open_action("reply").await;
     clerk
         .set(
@@ -629,13 +632,13 @@ async fn walk(site: &mut Site, width: u32, tag: &str) {
             "所申请的立项批复予以公开，电子文本随本答复送达。",
         )
         .await;
-    clerk.submit("reply").await;
+    clerk.submit("reply", 2).await;
     clerk.wait_for_text("已答复").await;
     clerk.set("//select[@name='document']", "reply").await;
     clerk
         .click_xpath("//form[contains(@action, '/documents')]//button[@type='submit']")
         .await;
-    clerk.wait_for_text("政府信息公开申请答复书").await;
+    clerk.wait_for_text("文书已生成").await;
 
     // The citizen sees the answer and the reply to download.
     citizen.go(&format!("{}/track", site.url)).await;
