@@ -40,25 +40,30 @@ impl Browser {
             .await;
     }
 
+    /// The first element found by a CSS selector, waiting for it to appear.
     async fn find(&self, css: &str) -> String {
+        self.locate("css selector", css).await
+    }
+
+    async fn locate(&self, using: &str, value: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let url = format!("{}/session/{}/element", self.base, self.session);
             let reply = self
                 .http
                 .post(&url)
-                .json(&json!({"using": "css selector", "value": css}))
+                .json(&json!({"using": using, "value": value}))
                 .send()
                 .await
                 .unwrap();
             if reply.status().is_success() {
-                let value: Value = reply.json().await.unwrap();
-                return value["value"][ELEMENT]
+                let found: Value = reply.json().await.unwrap();
+                return found["value"][ELEMENT]
                     .as_str()
-                    .unwrap_or_else(|| panic!("{css}: {value}"))
+                    .unwrap_or_else(|| panic!("{value}: {found}"))
                     .to_string();
             }
-            assert!(Instant::now() < deadline, "no element {css}");
+            assert!(Instant::now() < deadline, "no element {value}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -101,23 +106,7 @@ impl Browser {
 
     /// The first element an XPath finds (a form's field by the action it belongs to).
     async fn find_xpath(&self, xpath: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let url = format!("{}/session/{}/element", self.base, self.session);
-            let reply = self
-                .http
-                .post(&url)
-                .json(&json!({"using": "xpath", "value": xpath}))
-                .send()
-                .await
-                .unwrap();
-            if reply.status().is_success() {
-                let value: Value = reply.json().await.unwrap();
-                return value["value"][ELEMENT].as_str().unwrap().to_string();
-            }
-            assert!(Instant::now() < deadline, "no element {xpath}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.locate("xpath", xpath).await
     }
 
     /// Types into the field `name` of the form of `action` on a case page.

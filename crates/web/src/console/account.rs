@@ -118,6 +118,20 @@ async fn page(
     ))
 }
 
+/// The page again, saying why what was asked was refused.
+async fn refused(state: &AppState, staff: &Staff, e: WebError) -> Response {
+    let status = e.status();
+    page(
+        state,
+        staff,
+        "/console/account",
+        (None, None, Some(e.message_in(staff.lang))),
+        status,
+    )
+    .await
+    .or_error_page(staff.lang)
+}
+
 async fn show(
     State(state): State<AppState>,
     staff: Staff,
@@ -175,18 +189,7 @@ async fn change_password(
             Redirect::to("/console/login?notice=password_changed"),
         )
             .into_response(),
-        Err(e) => {
-            let status = e.status();
-            page(
-                &state,
-                &staff,
-                "/console/account",
-                (None, None, Some(e.message_in(staff.lang))),
-                status,
-            )
-            .await
-            .or_error_page(staff.lang)
-        }
+        Err(e) => refused(&state, &staff, e).await,
     }
 }
 
@@ -251,17 +254,6 @@ async fn revoke_token(
     .await;
     match result {
         Ok(()) => Redirect::to("/console/account?notice=token_revoked").into_response(),
-        Err(e) => {
-            let status = e.status();
-            page(
-                &state,
-                &staff,
-                "/console/account",
-                (None, None, Some(e.message_in(staff.lang))),
-                status,
-            )
-            .await
-            .or_error_page(staff.lang)
-        }
+        Err(e) => refused(&state, &staff, e).await,
     }
 }
