@@ -925,7 +925,15 @@ fn calendar(command: CalendarCommand) -> Result<ExitCode> {
                 _ => unreachable!("clap requires one length"),
             };
             let due = calendar.due(from, length, &[], &[])?;
-            let mut out = format!("{}\n", due.date.format("%Y-%m-%d"));
+            let mut out = format!(
+                "{}{}\n",
+                due.date.format("%Y-%m-%d"),
+                if due.is_provisional() {
+                    "\t暂定 provisional"
+                } else {
+                    ""
+                }
+            );
             for line in &due.explanation.lines {
                 out.push_str(line);
                 out.push('\n');

@@ -464,9 +464,9 @@ async fn walk(site: &mut Site, width: u32, tag: &str) {
     citizen
         .type_into("input[name=suffix]", "5678\u{E007}")
         .await;
-    // (Its 答复期限 shows once its last day can be counted: in December it falls in a year
-    // whose official holidays may not be published yet.)
-    let page = citizen.wait_for_text("已收到").await;
+    // Its 答复期限 shows (provisional, said so, when it falls in a year whose official
+    // holidays are not entered yet — in December, the next).
+    let page = citizen.wait_for_text("答复期限").await;
     assert!(!page.contains("办理结果"), "not answered yet");
     citizen.shot(&format!("{tag}-3-track")).await;
 

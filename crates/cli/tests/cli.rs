@@ -655,13 +655,23 @@ fn calendar_without_data_exits_2_with_a_clear_message() {
         "--working-days",
         "20",
     ]);
-    assert_eq!(out.status.code(), Some(2));
+    // Past the last official year: a provisional date, said to be one.
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
-        text(&out).contains("no official calendar for 2027"),
+        text(&out).starts_with("2027-01-15\t暂定 provisional")
+            && text(&out).contains("暂定：2027 年"),
         "{}",
         text(&out)
     );
-    assert!(out.stdout.is_empty(), "no guessed date is printed");
+    // Further than three years: no date at all.
+    let far = fazhi(&["calendar", "due", "--from", "2026-12-20", "--months", "48"]);
+    assert_eq!(far.status.code(), Some(2));
+    assert!(
+        text(&far).contains("no official calendar for 2030"),
+        "{}",
+        text(&far)
+    );
+    assert!(far.stdout.is_empty(), "no guessed date is printed");
     let bad = fazhi(&[
         "calendar",
         "days",

@@ -35,8 +35,12 @@
 //!   rolled date, because that is when the original period actually expired); a
 //!   calendar-day or month extension that ends on a rest day rolls again.
 //!
-//! Every date the computation has to classify must lie in a year the calendar has, otherwise
-//! the result is [`CalendarError::NoCalendar`]; nothing is guessed and nothing panics.
+//! Every date the computation has to classify must lie in a year the calendar has, with one
+//! exception: a period running into the (up to three) years after the last one with an official
+//! arrangement is computed provisionally, those years' rest days being the weekends, and the
+//! result says so (`Due::provisional`, a first line of its explanation) until the years are
+//! entered. Anything else is [`CalendarError::NoCalendar`]; nothing else is guessed and nothing
+//! panics.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -149,6 +153,17 @@ pub struct Due {
     #[serde(serialize_with = "ser_date")]
     pub date: NaiveDate,
     pub explanation: Explanation,
+    /// Years after the last one with an official arrangement that the period reached: their
+    /// days were counted as if only weekends were rest days, so the date is provisional until
+    /// those years are entered (and then recomputed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub provisional: Vec<i32>,
+}
+
+impl Due {
+    pub fn is_provisional(&self) -> bool {
+        !self.provisional.is_empty()
+    }
 }
 
 /// How a deadline was computed.
@@ -170,6 +185,10 @@ pub struct Explanation {
     /// A human explanation in Chinese, one step per line.
     pub lines: Vec<String>,
 }
+
+/// How many years past the last one with an official arrangement a period may run, computed
+/// provisionally (weekends only).
+const PROVISIONAL_YEARS: i32 = 3;
 
 /// The holiday calendar: all known years' arrangements.
 #[derive(Debug, Clone)]
@@ -637,7 +656,82 @@ impl Calendar {
     /// The last day of a period of `length` starting on `start` (not counted), with the
     /// clock paused during `pauses` and then extended by `extensions`. See the module
     /// documentation for the rules.
+    ///
+    /// A period that runs into a year after the last one with an official arrangement (in
+    /// December, most of them: the State Council publishes the next year's in the autumn) is
+    /// computed provisionally, with only weekends as rest days in those years; the `Due` says
+    /// so, and its explanation too. A year before the first one known is still an error.
     pub fn due(
+        &self,
+        start: NaiveDate,
+        length: Length,
+        pauses: &[Pause],
+        extensions: &[Length],
+    ) -> Result<Due, CalendarError> {
+        let Some(last_known) = self.years.keys().next_back().copied() else {
+            return self.due_known(start, length, pauses, extensions);
+        };
+        let mut until = last_known;
+        loop {
+            let attempt = if until == last_known {
+                self.due_known(start, length, pauses, extensions)
+            } else {
+                self.with_weekends_only(last_known + 1..=until)
+                    .due_known(start, length, pauses, extensions)
+            };
+            match attempt {
+                // One more year at a time, at most three past the last one known: beyond that a
+                // guess would say too little to be worth a date.
+                Err(CalendarError::NoCalendar { year })
+                    if year > until && year <= last_known + PROVISIONAL_YEARS =>
+                {
+                    until = year;
+                }
+                Ok(mut due) if until > last_known => {
+                    due.provisional = (last_known + 1..=until)
+                        .filter(|y| {
+                            (start.year()..=due.date.year()).contains(y)
+                                || pauses.iter().any(|p| p.to.year() == *y)
+                        })
+                        .collect();
+                    if due.provisional.is_empty() {
+                        due.provisional = vec![until];
+                    }
+                    let years: Vec<String> = due.provisional.iter().map(i32::to_string).collect();
+                    due.explanation.lines.insert(
+                        0,
+                        format!(
+                            "暂定：{} 年的法定节假日安排尚未录入，该年日期暂按周六、周日休息计算；录入后期限自动重新计算",
+                            years.join("、")
+                        ),
+                    );
+                    return Ok(due);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// This calendar with `years` added as if only weekends were rest days in them.
+    fn with_weekends_only(&self, years: std::ops::RangeInclusive<i32>) -> Calendar {
+        let mut provisional = self.clone();
+        for year in years {
+            provisional.years.insert(
+                year,
+                YearArrangement {
+                    year,
+                    notice: String::new(),
+                    published: String::new(),
+                    source: "provisional: weekends only".into(),
+                    holidays: Vec::new(),
+                },
+            );
+        }
+        provisional
+    }
+
+    /// [`Calendar::due`] over the years this calendar has.
+    fn due_known(
         &self,
         start: NaiveDate,
         length: Length,
@@ -775,6 +869,7 @@ impl Calendar {
         Ok(Due {
             date: due,
             explanation: ex,
+            provisional: Vec::new(),
         })
     }
 
@@ -1301,29 +1396,53 @@ mod tests {
     }
 
     #[test]
-    fn running_into_a_year_without_data_is_an_error() {
+    fn running_into_a_year_without_data_is_provisional() {
         let c = cal();
-        assert_eq!(
-            c.due(d("2026-12-20"), Length::WorkingDays(20), &[], &[]),
-            Err(CalendarError::NoCalendar { year: 2027 })
+        // 2026-12-20 (Sunday) + 20 working days: 9 in December, then 2027 with only its
+        // weekends as rest days (元旦 not yet known): 1, 4–8, 11–15 January.
+        let due = c
+            .due(d("2026-12-20"), Length::WorkingDays(20), &[], &[])
+            .unwrap();
+        assert_eq!(due.date, d("2027-01-15"));
+        assert_eq!(due.provisional, vec![2027]);
+        assert!(
+            due.explanation.lines[0].starts_with("暂定：2027 年"),
+            "{:?}",
+            due.explanation.lines
         );
+        let due = c
+            .due(d("2026-12-20"), Length::CalendarDays(15), &[], &[])
+            .unwrap();
         assert_eq!(
-            c.due(d("2026-12-20"), Length::CalendarDays(15), &[], &[]),
-            Err(CalendarError::NoCalendar { year: 2027 })
+            (due.date, due.provisional.clone()),
+            (d("2027-01-04"), vec![2027])
         );
-        assert_eq!(
-            c.due(
+        // 2026-12-30, then a month's extension to Saturday 2027-01-30, rolled to Monday.
+        let due = c
+            .due(
                 d("2026-11-30"),
                 Length::Months(1),
                 &[],
-                &[Length::Months(1)]
-            ),
-            Err(CalendarError::NoCalendar { year: 2027 })
+                &[Length::Months(1)],
+            )
+            .unwrap();
+        assert_eq!(
+            (due.date, due.provisional.clone()),
+            (d("2027-02-01"), vec![2027])
+        );
+        // Within the known years nothing is provisional.
+        let known = c
+            .due(d("2026-12-20"), Length::WorkingDays(0), &[], &[])
+            .unwrap();
+        assert!(!known.is_provisional());
+        // More than three years past the last one known, and before the first: an error.
+        assert_eq!(
+            c.due(d("2026-12-20"), Length::Months(48), &[], &[]),
+            Err(CalendarError::NoCalendar { year: 2030 })
         );
         assert_eq!(
-            c.due(d("2026-12-20"), Length::WorkingDays(0), &[], &[]),
-            Ok(c.due(d("2026-12-20"), Length::WorkingDays(0), &[], &[])
-                .unwrap())
+            c.due(d("2003-12-01"), Length::WorkingDays(5), &[], &[]),
+            Err(CalendarError::NoCalendar { year: 2003 })
         );
         // Huge lengths: an error, not a panic or an endless loop.
         for length in [
@@ -1774,12 +1893,16 @@ work = []
             length in (0u32..60).prop_flat_map(any_length),
         ) {
             match cal().due(start, length, &[], &[]) {
+                Ok(result) if result.is_provisional() => {
+                    prop_assert!(result.date.weekday().number_from_monday() <= 5);
+                    prop_assert!(result.date >= start);
+                }
                 Ok(result) => {
                     prop_assert!(cal().is_workday(result.date).unwrap());
                     prop_assert!(result.date >= start);
                     prop_assert!(result.explanation.skipped.iter().all(|s| !s.is_workday()));
                 }
-                Err(CalendarError::NoCalendar { year }) => prop_assert!(year > 2026),
+                Err(CalendarError::NoCalendar { year }) => prop_assert!(year > 2029),
                 Err(other) => prop_assert!(false, "unexpected error {other}"),
             }
         }

@@ -22,6 +22,9 @@ pub struct ClockView {
     pub started_on: String,
     /// The due date, if it can be computed (a year without calendar data cannot).
     pub due: Option<String>,
+    /// The due date reaches a year whose official holidays are not entered yet: counted with
+    /// weekends only, and recomputed once they are.
+    pub provisional: bool,
     /// `normal`, `due_soon` or `overdue` while the clock runs.
     pub deadline: Option<String>,
     pub basis: String,
@@ -139,6 +142,7 @@ impl AppState {
                     Ok(d) => (Some(d.date), d.explanation.lines.clone()),
                     Err(e) => (None, vec![e.to_string()]),
                 };
+                let provisional = due.as_ref().is_ok_and(|d| d.is_provisional());
                 let deadline = match (state.status, due_date) {
                     (ClockStatus::Running, Some(d)) => Some(
                         DeadlineStatus::of(d, today, clock.warn_days)
@@ -163,6 +167,7 @@ impl AppState {
                     },
                     started_on: state.started_on.format("%Y-%m-%d").to_string(),
                     due: due_date.map(|d| d.format("%Y-%m-%d").to_string()),
+                    provisional,
                     deadline,
                     basis: clock.basis.clone(),
                     explanation,

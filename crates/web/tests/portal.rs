@@ -657,3 +657,18 @@ async fn the_form_offers_competent_bodies_and_checks_what_it_marks() {
     assert_eq!(made_up.status, StatusCode::NOT_FOUND);
     assert!(!made_up.text().contains("申请已提交"));
 }
+
+/// In December a request's 20 working days end in a year whose official holidays are not
+/// published yet: the applicant and the clerk are given the date counted with weekends only,
+/// said to be provisional (there was no date at all), and the right one once the year is in.
+#[tokio::test]
+async fn a_deadline_in_a_year_without_holidays_is_shown_provisionally() {
+    let w = district("2026-12-21").await;
+    let receipt = apply(&w, "张三", "13812345678", &[]).await;
+    let page = track(&w, &receipt, "5678").await.text();
+    // 21 Dec (Monday) + 20 working days: 8 in December, then 1, 4–8, 11–15 and 18 January.
+    assert!(
+        page.contains("答复期限") && page.contains("2027-01-18（暂定"),
+        "{page}"
+    );
+}

@@ -804,6 +804,10 @@ async fn status_view(
 /// The time limits an applicant is told of: those of the definition's `applicant_clocks` now
 /// running (a paused one is not shown as if it ran), by their own names — the 补正期限 while a
 /// supplement is awaited, the 答复期限 otherwise — never another clock under a general label.
+fn lang_texts(english: bool) -> Tr {
+    if english { Lang::En } else { Lang::Zh }.texts()
+}
+
 fn applicant_deadlines(
     state: &AppState,
     definition: &Definition,
@@ -822,9 +826,14 @@ fn applicant_deadlines(
                 .clock(code)
                 .filter(|c| c.status == fazhi_core::engine::ClockStatus::Running)?;
             let due = fazhi_core::engine::clock_due(clock, running, &calendar, today).ok()?;
+            let provisional = if due.is_provisional() {
+                lang_texts(english).get("cases.provisional")
+            } else {
+                ""
+            };
             Some((
                 clock.label.get(english).to_string(),
-                due.date.format("%Y-%m-%d").to_string(),
+                format!("{}{provisional}", due.date.format("%Y-%m-%d")),
             ))
         })
         .collect()
