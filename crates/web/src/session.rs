@@ -128,7 +128,12 @@ impl FromRequestParts<AppState> for ApiUser {
             None => user_from_session(state, &parts.headers).await?,
         };
         match user {
-            Some(user) => Ok(ApiUser(user)),
+            // The API is the staff's, as the console is: a public applicant's account has the
+            // portal.
+            Some(user) if user.principal().is_staff() => Ok(ApiUser(user)),
+            Some(_) => Err(ApiError(WebError::Forbidden(
+                "接口仅供工作人员使用；公众请使用门户网站办理和查询".into(),
+            ))),
             None => Err(ApiError(WebError::Unauthorized)),
         }
     }

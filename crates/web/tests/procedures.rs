@@ -548,14 +548,17 @@ async fn entering_next_years_calendar_recomputes_open_deadlines() {
     .await;
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text());
     let accepted = accepted.json();
-    // 20 working days from 2026-12-21 run into 2027, for which there is no official calendar yet.
+    // 20 working days from 2026-12-21 run into 2027, for which there is no official calendar
+    // yet: a provisional date, counted with weekends only, and said to be one.
     let decision = &accepted["clocks"][1];
-    assert_eq!(decision["due"], Value::Null);
+    assert_eq!(decision["due"], "2027-01-18");
+    assert_eq!(decision["provisional"], true);
     assert!(
-        decision["explanation"][0]
-            .as_str()
+        decision["explanation"]
+            .as_array()
             .unwrap()
-            .contains("no official calendar for 2027"),
+            .iter()
+            .any(|l| l.as_str().unwrap().starts_with("暂定：2027 年")),
         "{decision}"
     );
 
@@ -597,6 +600,7 @@ async fn entering_next_years_calendar_recomputes_open_deadlines() {
     .json();
     let decision = &case["clocks"][1];
     assert_eq!(decision["due"], "2027-01-19", "元旦 2027-01-01 is skipped");
+    assert_eq!(decision["provisional"], false);
     assert!(
         decision["explanation"]
             .as_array()
