@@ -15,6 +15,9 @@ use serde_json::Value;
 
 /// The report files shipped with Fazhi.
 pub const RULE_OF_LAW: &str = include_str!("../../../reports/rule_of_law.toml");
+/// The supervision of enforcement (行政执法监督): the justice bureau's figures of the region's
+/// enforcement, with no text of its own.
+pub const SUPERVISION: &str = include_str!("../../../reports/supervision.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -184,6 +187,88 @@ pub struct FigureSpec {
     /// year, with its source, and shown as such.
     #[serde(default)]
     pub manual: Option<Manual>,
+    /// Counted per department as well (`"department"`): each department's share of the figure,
+    /// each opening its own list.
+    #[serde(default)]
+    pub by: Option<By>,
+    /// A clock of the case (named by its definition's role for it, or by its code) running —
+    /// or not.
+    #[serde(default)]
+    pub clock: Option<ClockCondition>,
+    /// A running time limit of the case due soon or overdue (`"attention"`) or overdue
+    /// (`"overdue"`) today: counted again every day, like `late`.
+    #[serde(default)]
+    pub deadline: Option<DeadlineCondition>,
+    /// Where a page shows the figure (a report's own grouping, e.g. the supervision page's
+    /// `headline`, `by_body`, `defects`).
+    #[serde(default)]
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum By {
+    Department,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockCondition {
+    /// A role the definition gives a clock (`publication`), or a clock's code.
+    pub role: String,
+    #[serde(default = "yes")]
+    pub running: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineCondition {
+    Attention,
+    Overdue,
+}
+
+impl FigureSpec {
+    /// Whether the figure depends on the day or the calendar (counted again every day).
+    pub fn dated(&self) -> bool {
+        self.late.is_some() || self.deadline.is_some()
+    }
+}
+
+impl ClockCondition {
+    fn holds(&self, definition: &Definition, case: &Case) -> bool {
+        let code = definition
+            .role_one(&self.role)
+            .unwrap_or(self.role.as_str());
+        case.clock(code)
+            .is_some_and(|k| (k.status == fazhi_core::engine::ClockStatus::Running) == self.running)
+    }
+}
+
+/// The most pressing state of the case's running time limits today.
+fn deadline_today(
+    definition: &Definition,
+    case: &Case,
+    calendar: &fazhi_core::calendar::Calendar,
+    today: NaiveDate,
+) -> Option<fazhi_core::engine::DeadlineStatus> {
+    use fazhi_core::engine::{DeadlineStatus, clock_due};
+    case.clocks
+        .iter()
+        .filter(|k| k.status == fazhi_core::engine::ClockStatus::Running)
+        .filter_map(|k| {
+            let clock = definition.clock(&k.code)?;
+            let due = clock_due(clock, k, calendar, today).ok()?;
+            Some(DeadlineStatus::of(due.date, today, clock.warn_days))
+        })
+        .max_by_key(|status| match status {
+            DeadlineStatus::Overdue => 2,
+            DeadlineStatus::DueSoon => 1,
+            _ => 0,
+        })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -474,6 +559,19 @@ pub fn check(spec: &ReportSpec, registry: &Registry) -> std::result::Result<(), 
             continue;
         }
         let has_field = |name: &str| counted.iter().any(|d| d.field(name).is_some());
+        if let Some(clock) = &f.clock {
+            let named = |d: &&Definition| {
+                d.role_one(&clock.role)
+                    .or(Some(clock.role.as_str()))
+                    .is_some_and(|code| d.clock(code).is_some())
+            };
+            if !counted.iter().any(named) {
+                errors.push(format!(
+                    "report {code}: figure {}: no counted procedure has a clock “{}” (by role or code)",
+                    f.key, clock.role
+                ));
+            }
+        }
         let period_field = match &f.period {
             Period::Field { field, .. } => Some(field),
             _ => None,
@@ -528,7 +626,7 @@ pub fn check(spec: &ReportSpec, registry: &Registry) -> std::result::Result<(), 
 }
 
 /// The report files shipped with Fazhi, by code.
-pub const SHIPPED: &[(&str, &str)] = &[("rule_of_law", RULE_OF_LAW)];
+pub const SHIPPED: &[(&str, &str)] = &[("rule_of_law", RULE_OF_LAW), ("supervision", SUPERVISION)];
 
 /// The shipped report of this code.
 pub fn shipped(code: &str) -> Result<ReportSpec> {
@@ -635,7 +733,11 @@ pub fn years(spec: &FigureSpec, definition: &Definition, case: &Case) -> Option<
         .iter()
         .all(|m| matches(m, m.field.value(&case.fields)))
         && (spec.states.is_empty() || spec.states.contains(&case.state))
-        && (!spec.in_force || definition.role("in_force").contains(&case.state));
+        && (!spec.in_force || definition.role("in_force").contains(&case.state))
+        && spec
+            .clock
+            .as_ref()
+            .is_none_or(|c| c.holds(definition, case));
     if !holds {
         return None;
     }
@@ -667,6 +769,19 @@ pub fn members(
                 && crate::reports::was_late(definition, case, calendar, today) != want
             {
                 return None;
+            }
+            if let Some(want) = f.deadline {
+                use fazhi_core::engine::DeadlineStatus;
+                let now = deadline_today(definition, case, calendar, today);
+                let holds = match want {
+                    DeadlineCondition::Overdue => now == Some(DeadlineStatus::Overdue),
+                    DeadlineCondition::Attention => {
+                        matches!(now, Some(DeadlineStatus::Overdue | DeadlineStatus::DueSoon))
+                    }
+                };
+                if !holds {
+                    return None;
+                }
             }
             let amount = match &f.sum {
                 Some(field) => case.fields.get(field).and_then(Value::as_i64).unwrap_or(0),
@@ -767,6 +882,28 @@ impl App {
         detail: Detail,
     ) -> Result<Vec<Figures>> {
         self.figures_read(spec, region, years, detail, None).await
+    }
+
+    /// The figures counted per department (`by = "department"`) for a year: each figure's
+    /// count in each department (the case's department now), for lists that open with the
+    /// figure's query and `&department=`.
+    pub async fn figures_by_department(
+        &self,
+        spec: &ReportSpec,
+        region: &RegionCode,
+        year: i32,
+    ) -> Result<std::collections::BTreeMap<String, Vec<(String, i64)>>> {
+        self.ensure_figures_built(spec).await?;
+        let keys: Vec<String> = spec
+            .figures
+            .iter()
+            .filter(|f| f.by == Some(By::Department))
+            .map(|f| f.key.clone())
+            .collect();
+        Ok(self
+            .store()
+            .figure_totals_by_department(&spec.report.code, &keys, region, year)
+            .await?)
     }
 
     /// [`App::figures_of_years`], with the report's texts of a single year when already read.
@@ -941,7 +1078,7 @@ impl App {
     pub async fn refresh_dated_figures(&self, calendar_changed: bool) -> Result<usize> {
         let mut read = 0;
         for spec in self.reports.iter() {
-            let codes = procedures(spec, self.procedures(), |f| f.late.is_some());
+            let codes = procedures(spec, self.procedures(), FigureSpec::dated);
             if !codes.is_empty() {
                 read += self
                     .recount_figures(spec, &codes, !calendar_changed)

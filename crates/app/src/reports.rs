@@ -366,33 +366,9 @@ pub async fn statistics(
     })
 }
 
-/// The justice bureau's view of enforcement in its region (行政执法监督).
-#[derive(Debug, Clone, Serialize)]
-pub struct Supervision {
-    pub year: i32,
-    /// Per enforcement body (department id): penalty cases opened in the year, still open,
-    /// with a time limit overdue now.
-    pub by_body: Vec<(String, Figure, Figure, Figure)>,
-    /// Failed legal reviews in the year, by defect (label).
-    pub defects: Vec<(String, Figure)>,
-    /// Decisions whose publication clock is still running, and those already late.
-    pub unpublished: Figure,
-    pub published_late: Figure,
-    /// Certificates due to expire soon, and expired or overdue for review.
-    pub certificates_expiring: Figure,
-    pub certificates_valid: Figure,
-    pub bodies_confirmed: Figure,
-    pub items_published: Figure,
-    /// Case files evaluated in the year (scored), per evaluated body.
-    pub evaluations: Vec<fazhi_core::evaluation::BodySummary>,
-}
-
-/// The report tags (a definition's `counts_toward`) the supervision report reads.
+/// The report tags (a definition's `counts_toward`) the supervision page reads beside its
+/// report file (reports/supervision.toml): the case files graded.
 pub mod tags {
-    pub const PENALTIES: &str = "enforcement.penalties";
-    pub const CERTIFICATES: &str = "enforcement.certificates";
-    pub const BODIES: &str = "enforcement.bodies";
-    pub const ITEMS: &str = "enforcement.items";
     pub const EVALUATIONS: &str = "evaluation.case_files";
 }
 
@@ -408,149 +384,34 @@ fn tagged(registry: &Registry, tag: &str) -> Vec<String> {
     codes
 }
 
-/// The justice bureau's view of enforcement in a region for a year. The procedures come by
-/// their tags (`counts_toward`), their parts by the roles their definitions give them (which
-/// action is a failed legal review, which clock the publication, which states "in force"), so
-/// a new enforcement procedure joins this report with no Rust.
-pub async fn supervision(
+/// The case files graded in the year, per evaluated body (a measure of its own:
+/// `fazhi_core::evaluation` grades by the definition's `[grading]`).
+pub async fn evaluations(
     store: &Store,
     registry: &Registry,
-    calendar: &Calendar,
     region: &RegionCode,
     year: i32,
-) -> Result<Supervision, AppError> {
-    let today = store.today();
-    let groups: Vec<Vec<String>> = [
-        tags::PENALTIES,
-        tags::CERTIFICATES,
-        tags::BODIES,
-        tags::ITEMS,
-        tags::EVALUATIONS,
-    ]
-    .iter()
-    .map(|tag| tagged(registry, tag))
-    .collect();
-    let [penalties, certificates, bodies_, items, evaluations] = &groups[..] else {
-        unreachable!("five tags");
-    };
-    let codes: Vec<&str> = groups.iter().flatten().map(String::as_str).collect();
+) -> Result<Vec<fazhi_core::evaluation::BodySummary>, AppError> {
+    let codes = tagged(registry, tags::EVALUATIONS);
+    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
     let cases = store.cases_in(region, &codes).await?;
-    let definition_of =
-        |c: &StoredCase| registry.get(&c.case.procedure, &c.case.definition_version);
-    let deadline = |c: &StoredCase| -> Option<fazhi_core::engine::DeadlineStatus> {
-        let definition = definition_of(c)?;
-        c.case
-            .clocks
-            .iter()
-            .filter(|k| k.status == ClockStatus::Running)
-            .filter_map(|k| {
-                let clock = definition.clock(&k.code)?;
-                let due = clock_due(clock, k, calendar, today).ok()?;
-                Some(fazhi_core::engine::DeadlineStatus::of(
-                    due.date,
-                    today,
-                    clock.warn_days,
-                ))
-            })
-            .max_by_key(|s| *s as u8)
-    };
-    let figure = |pick: &dyn Fn(&StoredCase) -> bool| {
-        let cases: Vec<String> = cases
-            .iter()
-            .filter(|c| pick(c))
-            .map(|c| c.case.id.clone())
-            .collect();
-        Figure {
-            value: cases.len(),
-            cases,
-        }
-    };
-    let of = |c: &StoredCase, group: &[String]| group.contains(&c.case.procedure);
-    let in_force = |c: &StoredCase| {
-        definition_of(c).is_some_and(|d| d.role("in_force").contains(&c.case.state))
-    };
-    let taken_in_year = |c: &StoredCase, action: &str| {
-        c.case
-            .taken
-            .iter()
-            .zip(&c.case.taken_on)
-            .any(|(a, on)| a == action && on.year() == year)
-    };
-    let overdue = |c: &StoredCase| deadline(c) == Some(fazhi_core::engine::DeadlineStatus::Overdue);
-    let mut bodies: Vec<String> = cases
-        .iter()
-        .filter(|c| of(c, penalties))
-        .filter_map(|c| c.case.department.clone())
-        .collect();
-    bodies.sort();
-    bodies.dedup();
-    let by_body = bodies
-        .into_iter()
-        .map(|body| {
-            let mine =
-                |c: &StoredCase| of(c, penalties) && c.case.department.as_deref() == Some(&body);
-            let opened =
-                figure(&|c| mine(c) && c.case.opened_on().is_some_and(|d| d.year() == year));
-            let open = figure(&|c| mine(c) && !c.terminal);
-            let late = figure(&|c| mine(c) && overdue(c));
-            (body, opened, open, late)
-        })
-        .collect();
-    // Failed legal reviews by defect: the defect field's values, in the order the current
-    // definitions list them.
-    let mut defects: Vec<(String, Figure)> = Vec::new();
-    for definition in registry.procedures(today) {
-        if !definition.counts_for(tags::PENALTIES) {
-            continue;
-        }
-        let Some(field) = definition
-            .role_one("legal_review_defects")
-            .and_then(|f| definition.field(f))
-        else {
-            continue;
-        };
-        for value in &field.values {
-            let failed_with = |c: &StoredCase| {
-                let Some(d) = definition_of(c) else {
-                    return false;
-                };
-                let (Some(action), Some(field)) = (
-                    d.role_one("legal_review_failed"),
-                    d.role_one("legal_review_defects"),
-                ) else {
-                    return false;
-                };
-                of(c, penalties)
-                    && taken_in_year(c, action)
-                    && c.case.fields.get(field).is_some_and(|d| {
-                        d.as_array()
-                            .is_some_and(|items| items.iter().any(|i| i == &value.code))
-                    })
-            };
-            if !defects.iter().any(|(label, _)| *label == value.zh) {
-                defects.push((value.zh.clone(), figure(&failed_with)));
-            }
-        }
-    }
-    let publication_running = |c: &StoredCase| {
-        of(c, penalties)
-            && definition_of(c)
-                .and_then(|d| d.role_one("publication"))
-                .and_then(|clock| c.case.clock(clock))
-                .is_some_and(|k| k.status == ClockStatus::Running)
-    };
     let scored: Vec<(String, fazhi_core::evaluation::Evaluation)> = cases
         .iter()
-        .filter(|c| of(c, evaluations))
         .filter_map(|c| {
             // Graded by the definition the case started under: its scoring action is the one
             // whose rule grades, its body the field given the role.
-            let definition = definition_of(c)?;
+            let definition = registry.get(&c.case.procedure, &c.case.definition_version)?;
             let scoring = definition
                 .actions
                 .iter()
                 .find(|a| a.rule.as_deref() == Some(fazhi_core::rules::CASE_FILE_SCORE))?;
-            if !taken_in_year(c, &scoring.code) {
+            let scored_in_year = c
+                .case
+                .taken
+                .iter()
+                .zip(&c.case.taken_on)
+                .any(|(a, on)| a == &scoring.code && on.year() == year);
+            if !scored_in_year {
                 return None;
             }
             let body = c
@@ -564,20 +425,5 @@ pub async fn supervision(
             Some((body, evaluation))
         })
         .collect();
-    Ok(Supervision {
-        year,
-        evaluations: fazhi_core::evaluation::summary(&scored),
-        by_body,
-        defects,
-        unpublished: figure(&publication_running),
-        published_late: figure(&|c| publication_running(c) && overdue(c)),
-        certificates_expiring: figure(&|c| {
-            of(c, certificates)
-                && in_force(c)
-                && deadline(c).is_some_and(|d| d != fazhi_core::engine::DeadlineStatus::Normal)
-        }),
-        certificates_valid: figure(&|c| of(c, certificates) && in_force(c)),
-        bodies_confirmed: figure(&|c| of(c, bodies_) && in_force(c)),
-        items_published: figure(&|c| of(c, items) && in_force(c)),
-    })
+    Ok(fazhi_core::evaluation::summary(&scored))
 }

@@ -246,15 +246,43 @@ async fn check(data: std::path::PathBuf) {
             .any(|a| a == "report_rectification")
     );
 
-    // The supervision statistics see the same.
-    let supervision = fazhi_app::reports::supervision(&store, &registry, &calendar, &region, 2019)
+    // The supervision page's figures (reports/supervision.toml) see the same.
+    let app = fazhi_app::App::load(store.clone(), None, fazhi_app::AppConfig::default())
         .await
         .unwrap();
-    assert_eq!(supervision.bodies_confirmed.value, 10);
-    assert!(supervision.items_published.value >= 50);
-    assert!(supervision.defects.iter().all(|(_, f)| f.value >= 1));
-    let files: u32 = supervision.evaluations.iter().map(|e| e.files).sum();
-    let unqualified: u32 = supervision.evaluations.iter().map(|e| e.unqualified).sum();
+    let spec = app.report("supervision").unwrap();
+    let figures = app
+        .figures(spec, &region, 2019, fazhi_app::figures::Detail::Counts)
+        .await
+        .unwrap();
+    let count = |key: &str| figures.figures[key].record_count;
+    assert_eq!(count("bodies_confirmed"), 10);
+    assert!(count("items_published") >= 50);
+    for defect in [
+        "beyond_authority",
+        "unclear_facts",
+        "insufficient_evidence",
+        "wrong_law",
+        "illegal_procedure",
+        "improper_penalty",
+    ] {
+        assert!(count(&format!("defect.{defect}")) >= 1, "{defect}");
+    }
+    let by_body = app
+        .figures_by_department(spec, &region, 2019)
+        .await
+        .unwrap();
+    let opened: i64 = by_body["penalties_opened"].iter().map(|(_, n)| n).sum();
+    assert_eq!(opened, count("penalties_opened"));
+    assert!(
+        by_body["penalties_opened"].len() >= 5,
+        "penalties of several bodies"
+    );
+    let evaluations = fazhi_app::reports::evaluations(&store, &registry, &region, 2019)
+        .await
+        .unwrap();
+    let files: u32 = evaluations.iter().map(|e| e.files).sum();
+    let unqualified: u32 = evaluations.iter().map(|e| e.unqualified).sum();
     assert_eq!((files, unqualified), (6, 1));
 
     // Generated codes are valid.

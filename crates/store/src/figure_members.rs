@@ -113,6 +113,42 @@ impl Store {
             .collect())
     }
 
+    /// How many cases each of these figures counts per department (the case's department
+    /// now), for a region and a year.
+    pub async fn figure_totals_by_department(
+        &self,
+        report: &str,
+        figures: &[String],
+        region: &RegionCode,
+        year: i32,
+    ) -> Result<BTreeMap<String, Vec<(String, i64)>>> {
+        if figures.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let marks: Vec<String> = (4..4 + figures.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT f.figure, c.department, COUNT(*) FROM figure_members f JOIN cases c ON c.id = f.case_id \
+             WHERE f.report = $1 AND f.to_year >= $2 AND f.from_year <= $2 AND f.region LIKE $3 \
+             AND f.figure IN ({}) GROUP BY f.figure, c.department ORDER BY f.figure, c.department",
+            marks.join(", ")
+        );
+        let rows: Vec<(String, String, i64)> = on_db!(&self.db, pool => {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(report.to_string())
+                .bind(i64::from(year))
+                .bind(format!("{}%", region.significant_prefix()));
+            for figure in figures {
+                query = query.bind(figure.clone());
+            }
+            query.fetch_all(pool).await?
+        });
+        let mut out: BTreeMap<String, Vec<(String, i64)>> = BTreeMap::new();
+        for (figure, department, cases) in rows {
+            out.entry(figure).or_default().push((department, cases));
+        }
+        Ok(out)
+    }
+
     /// A report's records for a region and a year, by figure: the ids of the cases each
     /// figure counts, oldest first.
     pub async fn figure_records(

@@ -415,27 +415,38 @@ async fn a_procedure_new_to_the_code_runs_through_api_console_documents_and_repo
     .await;
     assert_eq!(now_theirs.status, StatusCode::OK);
 
-    // The supervision report reads it by its tag: one case opened by each body this year.
-    let s = fazhi_app::reports::supervision(
-        &w.db.store,
-        w.state.app.procedures(),
-        &w.state.app.calendar(),
-        &w.region,
-        2024,
+    // The supervision figures read it by its tag: one case opened by each body this year, each
+    // body's count opening its own list.
+    let app = &w.state.app;
+    let spec = app.report("supervision").unwrap();
+    let by_body = app
+        .figures_by_department(spec, &w.region, 2024)
+        .await
+        .unwrap();
+    let cgj = w.departments["cgj"].clone();
+    assert!(
+        by_body["penalties_opened"].contains(&(cgj.clone(), 1)),
+        "{by_body:?}"
+    );
+    assert!(by_body["penalties_opened"].contains(&(market.clone(), 1)));
+    assert!(by_body["penalties_open"].contains(&(cgj.clone(), 1)));
+    let justice_token = token(&w, "justice").await;
+    let listed = api(
+        &w,
+        "GET",
+        &format!("/api/v1/cases?figure=supervision:penalties_opened&year=2024&region=210212&department={cgj}"),
+        &justice_token,
+        json!(null),
     )
     .await
-    .unwrap();
-    let row = |department: &str| {
-        s.by_body
-            .iter()
-            .find(|(body, ..)| body == department)
-            .unwrap_or_else(|| panic!("no row for {department}: {:?}", s.by_body))
-    };
-    let (_, opened, open, _) = row(&w.departments["cgj"]);
-    assert_eq!((opened.value, open.value), (1, 1));
-    assert_eq!(opened.cases, vec![id.clone()]);
-    let (_, opened, ..) = row(&market);
-    assert_eq!(opened.cases, vec![second.clone()]);
+    .json();
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![id.as_str()]);
     let justice = login(&w, "justice").await;
     let report = get(&w, "/console/supervision?year=2024", &justice).await;
     assert_eq!(report.status, StatusCode::OK);

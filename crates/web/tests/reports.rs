@@ -392,10 +392,17 @@ async fn supervision_counts_certificates_and_is_for_the_justice_bureau() {
         body.contains("<h2>案卷评查（本年，按被评查单位）</h2>"),
         "{body}"
     );
-    assert!(
-        html.contains("bad\" href=\"/console/cases?ids="),
-        "one expiring, in red"
-    );
+    // One expiring, in red, its link the figure's query (not a list of ids).
+    let expiring = "bad\" href=\"/console/cases?figure=supervision:certificates_expiring&#38;year=";
+    assert!(html.contains(expiring), "one expiring, in red: {html}");
+    let start = html.find(expiring).unwrap() + "bad\" href=\"".len();
+    let link = html[start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&");
+    let list = get(&w, &link, &cookie).await.text();
+    assert!(list.contains("共 1"), "the link opens the one: {list}");
     let clerk = login(&w, "clerk").await;
     let denied = get(&w, "/console/supervision", &clerk).await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);

@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::error::{OrErrorPage, WebError, render_page};
-use crate::i18n::Tr;
+use crate::i18n::{Lang, Tr};
 use crate::session::Staff;
 use crate::views::Chrome;
 use askama::Template;
@@ -28,21 +28,32 @@ pub fn routes() -> Router<AppState> {
         .route("/supervision", get(supervision))
 }
 
+/// A figure as the supervision page shows it: its label, value and the list it opens.
+pub struct Shown {
+    pub label: String,
+    pub value: String,
+    pub count: i64,
+    pub link: String,
+    pub alarm: bool,
+}
+
 #[derive(Template)]
 #[template(path = "supervision.html")]
 struct SupervisionPage {
     t: Tr,
     c: Chrome,
-    s: reports::Supervision,
+    year: i32,
     years: Vec<i32>,
+    headline: Vec<Shown>,
+    /// The columns of the table by enforcement body, and its rows: (body, a cell per column).
+    by_body_columns: Vec<String>,
+    by_body: Vec<(String, Vec<Shown>)>,
+    defects: Vec<Shown>,
+    evaluations: Vec<fazhi_core::evaluation::BodySummary>,
     departments: Vec<(String, String)>,
 }
 
 impl SupervisionPage {
-    fn link(&self, figure: &Figure) -> String {
-        cases_link(&figure.cases).unwrap_or_default()
-    }
-
     fn department(&self, id: &str) -> String {
         self.departments
             .iter()
@@ -50,21 +61,11 @@ impl SupervisionPage {
             .map(|(_, n)| n.clone())
             .unwrap_or_else(|| id.to_string())
     }
-
-    fn headline(&self) -> Vec<(&'static str, &Figure)> {
-        let s = &self.s;
-        vec![
-            ("bodies_confirmed", &s.bodies_confirmed),
-            ("items_published", &s.items_published),
-            ("certificates_valid", &s.certificates_valid),
-            ("certificates_expiring", &s.certificates_expiring),
-            ("unpublished", &s.unpublished),
-            ("published_late", &s.published_late),
-        ]
-    }
 }
 
-/// 行政执法监督: enforcement across the region's bodies, for the justice bureau.
+/// 行政执法监督: enforcement across the region's bodies, for the justice bureau — the figures
+/// of the report file `supervision` (each a query over the records, opening its list), and the
+/// grading of case files (a measure of its own).
 async fn supervision(
     State(state): State<AppState>,
     staff: Staff,
@@ -74,20 +75,97 @@ async fn supervision(
     async {
         let region = report_region(&staff)?;
         let this_year = state.app.store().today().year();
-        let s = reports::supervision(
-            state.app.store(),
-            state.app.procedures(),
-            &state.calendar(),
-            &region,
-            q.year.unwrap_or(this_year),
-        )
-        .await?;
+        let year = q.year.unwrap_or(this_year);
+        let english = staff.lang == Lang::En;
+        let spec = state.app.report("supervision")?;
+        let figures = state
+            .app
+            .figures(spec, &region, year, fazhi_app::figures::Detail::Counts)
+            .await?;
+        let by_department = state.app.figures_by_department(spec, &region, year).await?;
+        let shown = |f: &fazhi_app::figures::FigureSpec,
+                     value: Option<&fazhi_app::figures::FigureValue>,
+                     count: i64,
+                     department: Option<&str>| {
+            let base = value.map(|v| v.query.clone()).unwrap_or_default();
+            Shown {
+                label: if english && !f.en.is_empty() {
+                    f.en.clone()
+                } else {
+                    f.zh.clone()
+                },
+                value: count.to_string(),
+                count,
+                link: match department {
+                    Some(d) => format!("{base}&department={d}"),
+                    None => base,
+                },
+                alarm: f.group.as_deref() == Some("headline_alarm"),
+            }
+        };
+        let in_group = |group: &'static str| {
+            spec.figures
+                .iter()
+                .filter(move |f| f.group.as_deref().is_some_and(|g| g.starts_with(group)))
+        };
+        let headline = in_group("headline")
+            .map(|f| {
+                let v = figures.figures.get(&f.key);
+                shown(f, v, v.map_or(0, |v| v.record_count), None)
+            })
+            .collect();
+        let defects = in_group("defects")
+            .map(|f| {
+                let v = figures.figures.get(&f.key);
+                shown(f, v, v.map_or(0, |v| v.record_count), None)
+            })
+            .collect();
+        let columns: Vec<&fazhi_app::figures::FigureSpec> = in_group("by_body").collect();
+        let mut bodies: Vec<String> = columns
+            .iter()
+            .flat_map(|f| by_department.get(&f.key).into_iter().flatten())
+            .map(|(d, _)| d.clone())
+            .collect();
+        bodies.sort();
+        bodies.dedup();
+        let by_body = bodies
+            .into_iter()
+            .map(|body| {
+                let cells = columns
+                    .iter()
+                    .map(|f| {
+                        let count = by_department
+                            .get(&f.key)
+                            .and_then(|rows| rows.iter().find(|(d, _)| *d == body))
+                            .map_or(0, |(_, n)| *n);
+                        shown(f, figures.figures.get(&f.key), count, Some(&body))
+                    })
+                    .collect();
+                (body, cells)
+            })
+            .collect();
+        let evaluations =
+            reports::evaluations(state.app.store(), state.app.procedures(), &region, year).await?;
         Ok::<_, WebError>(render_page(
             SupervisionPage {
                 t: staff.lang.texts(),
                 c: Chrome::new(&staff.user, staff.lang, "supervision", uri.path()),
-                s,
+                year,
                 years: years_around(this_year),
+                headline,
+                by_body_columns: columns
+                    .iter()
+                    .map(|f| {
+                        if english && !f.en.is_empty() {
+                            f.en.clone()
+                        } else {
+                            f.zh.clone()
+                        }
+                    })
+                    .collect(),
+                by_body,
+                defects,
+                evaluations,
                 departments: crate::console::department_names(&state).await?,
             },
             StatusCode::OK,
