@@ -27,6 +27,7 @@ pub mod files;
 pub mod notifications;
 mod point;
 pub mod publications;
+pub mod reads;
 pub mod report_texts;
 pub mod rows;
 mod schema;

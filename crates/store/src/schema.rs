@@ -228,6 +228,17 @@ pub(crate) const TABLES: &[Table] = &[
         order_by: "report",
     },
     Table {
+        name: "case_reads",
+        columns: &[
+            ("case_id", Text),
+            ("region", Text),
+            ("user_id", Text),
+            ("what", Text),
+            ("at_us", I64),
+        ],
+        order_by: "case_id, at_us, user_id, what",
+    },
+    Table {
         name: "notifications",
         columns: &[
             ("id", Text),

@@ -276,6 +276,7 @@ async fn a_backup_from_an_older_fazhi_restores(engine: Engine) {
             .await
             .unwrap();
         for step in [
+            "DROP TABLE case_reads",
             "ALTER TABLE api_tokens DROP COLUMN expires_at",
             "DROP TABLE figure_builds",
             "DROP TABLE figure_members",

@@ -86,6 +86,27 @@ impl AppState {
     }
 
     /// A case the principal may read, or the reason they may not.
+    /// [`AppState::readable_case`] for reading it, and the read recorded (who, what, when): a
+    /// read that cannot be recorded is not served.
+    pub async fn read_case(
+        &self,
+        principal: &Principal,
+        id: &str,
+        what: &str,
+    ) -> Result<StoredCase, WebError> {
+        let stored = self.readable_case(principal, id).await?;
+        self.app
+            .store()
+            .record_read(
+                &stored.case.id,
+                &stored.case.region,
+                &principal.user_id,
+                what,
+            )
+            .await?;
+        Ok(stored)
+    }
+
     pub async fn readable_case(
         &self,
         principal: &Principal,

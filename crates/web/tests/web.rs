@@ -1290,3 +1290,67 @@ async fn staff_are_told_when_an_applicants_email_cannot_be_sent() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.text().contains("申请人不会收到邮件"));
 }
+
+/// Every staff read of a case — its page, its record in the API, a file of it — is recorded,
+/// and the region's supervisors see who read it (个人信息保护法); the clerks themselves do not see
+/// the log.
+#[tokio::test]
+async fn reads_of_a_case_are_recorded_and_shown_to_supervisors() {
+    let w = district().await;
+    let staff = token(&w, "staff").await;
+    let created = api(
+        &w,
+        "POST",
+        "/api/v1/cases",
+        &staff,
+        json!({"procedure": "disclosure_request", "action": "register", "fields": {
+            "applicant": {"kind": "person", "name": "李四", "id_number": "11010519491231002X", "phone": "13700001111"},
+            "applicant_kind": "natural_person", "content": "预算执行情况", "channel": "in_person",
+            "received_on": "2024-03-04"}}),
+    )
+    .await;
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let staff_cookie = login(&w, "staff").await;
+    let page = get(&w, &format!("/console/cases/{id}"), &staff_cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.text().contains("查阅记录"),
+        "clerks do not see the log"
+    );
+    api(
+        &w,
+        "GET",
+        &format!("/api/v1/cases/{id}"),
+        &staff,
+        serde_json::Value::Null,
+    )
+    .await;
+    let reads = w.db.store.reads_of(&id, 10).await.unwrap();
+    let what: Vec<&str> = reads.iter().map(|r| r.what.as_str()).collect();
+    assert_eq!(what, vec!["api", "page"], "newest first");
+    let justice = login(&w, "justice").await;
+    let seen = get(&w, &format!("/console/cases/{id}"), &justice)
+        .await
+        .text();
+    assert!(
+        seen.contains("查阅记录") && seen.contains("接口读取") && seen.contains("案件页面"),
+        "{seen}"
+    );
+    assert!(seen.contains("staff"), "who read it is named: {seen}");
+    // A refused read is not served, and not recorded as one.
+    let outsider = token(&w, "citizen").await;
+    let refused = api(
+        &w,
+        "GET",
+        &format!("/api/v1/cases/{id}"),
+        &outsider,
+        serde_json::Value::Null,
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        w.db.store.reads_of(&id, 10).await.unwrap().len(),
+        3,
+        "two by staff, one by the justice bureau"
+    );
+}

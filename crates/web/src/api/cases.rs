@@ -87,7 +87,7 @@ pub async fn get_case(
     Path(id): Path<String>,
 ) -> Result<Json<crate::cases::CaseView>, ApiError> {
     let principal = user.principal();
-    let stored = state.readable_case(&principal, &id).await?;
+    let stored = state.read_case(&principal, &id, "api").await?;
     Ok(Json(state.case_view(&stored, &principal, false)?))
 }
 
@@ -135,7 +135,7 @@ pub async fn case_events(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<EventRecord>>, ApiError> {
-    let stored = state.readable_case(&user.principal(), &id).await?;
+    let stored = state.read_case(&user.principal(), &id, "events").await?;
     Ok(Json(
         state
             .app

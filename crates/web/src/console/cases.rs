@@ -593,6 +593,8 @@ pub struct CasePage {
     pub error: Option<String>,
     /// Something staff must know about the case (an applicant's e-mail no one can send to).
     pub warning: Option<String>,
+    /// Who read the case, newest first (for supervisors): (when, who, what).
+    pub reads: Vec<(String, String, String)>,
     /// Documents that can be generated: (code, name).
     pub templates: Vec<(String, String)>,
     pub documents: Vec<fazhi_store::documents::CaseDocument>,
@@ -619,7 +621,7 @@ async fn case_page(
     let english = staff.lang == Lang::En;
     let t = staff.lang.texts();
     let principal = staff.user.principal();
-    let stored = state.readable_case(&principal, id).await?;
+    let stored = state.read_case(&principal, id, "page").await?;
     let definition = state.definition_of(&stored)?;
     let view = state.case_view(&stored, &principal, english)?;
     let departments = crate::console::department_names(state).await?;
@@ -695,9 +697,30 @@ async fn case_page(
             .iter()
             .any(|f| f.contact && view.fields.get(&f.code).is_some_and(|v| v.is_string()));
     let warning = unsent_email.then(|| t.get("cases.email_not_configured").to_string());
+    // Who read the case: for the region's supervisors (region-wide roles).
+    let reads = if principal.grants.iter().any(|g| g.role.sees_whole_region()) {
+        let names = crate::console::user_names(state).await?;
+        state
+            .app
+            .store()
+            .reads_of(&stored.case.id, 20)
+            .await?
+            .into_iter()
+            .map(|r| {
+                (
+                    r.at.display_minutes(),
+                    names.get(&r.user_id).cloned().unwrap_or(r.user_id),
+                    t.label("reads", &r.what),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(render_page(
         CasePage {
             warning,
+            reads,
             t,
             c: Chrome::new(&staff.user, staff.lang, "cases", path),
             templates: crate::console::documents::documents_for(state, &view.procedure, english),

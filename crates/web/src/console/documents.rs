@@ -199,7 +199,7 @@ async fn download(
 ) -> Response {
     let result = async {
         let principal = staff.user.principal();
-        state.readable_case(&principal, &id).await?;
+        state.read_case(&principal, &id, "file").await?;
         let file = state
             .app
             .case_file(&id, &sha256)
