@@ -62,14 +62,16 @@ fn the_demo_seeds_once_and_prints_its_logins() {
     let verify = ok(&["audit", "verify", "--data", data]);
     assert!(verify.contains("OK:"), "{verify}");
     let users = ok(&["user", "list", "--data", data]);
-    assert_eq!(users.lines().count(), 13);
+    assert_eq!(users.lines().count(), 14);
     // A login for each office whose cases the demo holds: disclosure (区政府办公室),
-    // reconsideration and litigation (司法局), petitions (信访局), legal aid (法律援助中心).
+    // reconsideration and litigation (司法局), petitions (信访局), legal aid (法律援助中心),
+    // mediation (a street's people's mediation committee).
     for (login, office) in [
         ("gov", "区政府办公室"),
         ("fuyike", "司法局·行政复议与应诉"),
         ("xinfang", "信访局"),
         ("yuanzhu", "法律援助中心"),
+        ("tiaojie", "人民调解委员会"),
     ] {
         assert!(
             first

@@ -124,6 +124,10 @@ pub struct UserEntry {
     /// administers the installation); the district by default.
     #[serde(default)]
     pub over: Option<String>,
+    /// A street's code: the user belongs to that street, and `department` is the committee
+    /// made there (a people's mediation committee's mediator).
+    #[serde(default)]
+    pub street: Option<String>,
 }
 
 impl DistrictFile {
@@ -264,6 +268,8 @@ pub async fn establish(
             }));
         }
     }
+    // The committee made in each street: (street code, department id).
+    let mut committees: Vec<(String, String)> = Vec::new();
     for street in &file.street {
         let region = RegionCode::parse(&street.code).map_err(|e| invalid(&e))?;
         store
@@ -279,6 +285,7 @@ pub async fn establish(
                     DepartmentKind::Committee,
                 )
                 .await?;
+            committees.push((street.code.clone(), made.id.clone()));
             offices.push(Arc::new(Office {
                 code: c.code.clone(),
                 place: street.name.clone(),
@@ -296,6 +303,36 @@ pub async fn establish(
         }
     }
     for (user, password) in file.user.iter().zip(passwords) {
+        if let Some(street) = &user.street {
+            // A committee's member: the street is their region, its committee their department.
+            let committee = committees
+                .iter()
+                .find(|(s, _)| s == street)
+                .map(|(_, id)| id.clone())
+                .ok_or_else(|| {
+                    AppError::Invalid(format!(
+                        "user {}: no committee in a street “{street}”",
+                        user.login
+                    ))
+                })?;
+            let region = RegionCode::parse(street).map_err(|e| invalid(&e))?;
+            store
+                .add_user(
+                    actor,
+                    NewUser {
+                        name: UserName::parse(&user.login).map_err(|e| invalid(&e))?,
+                        display_name: user.name.clone(),
+                        region: region.clone(),
+                        password: password.clone(),
+                        grants: vec![
+                            Grant::new(user.role, region, Some(committee))
+                                .map_err(|e| invalid(&e))?,
+                        ],
+                    },
+                )
+                .await?;
+            continue;
+        }
         let department = match &user.department {
             None => None,
             Some(code) => Some(
