@@ -766,7 +766,8 @@ impl Store {
             let list_sql = format!(
                 "SELECT id, region, department, procedure, number, title, state, terminal, version, next_due, warn_from, updated_at \
                  FROM cases WHERE {list_where} ORDER BY {order} LIMIT {per_page} OFFSET {}",
-                (page - 1) * per_page
+                // Counted in 64 bits: a page number near u32::MAX must not overflow.
+                u64::from(page - 1) * u64::from(per_page)
             );
             let mut list = sqlx::query(sqlx::AssertSqlSafe(list_sql)).persistent(false);
             for p in &params {

@@ -145,6 +145,8 @@ pub fn router(state: AppState) -> Router {
             response
         }))
         .layer(middleware::from_fn(observability::track))
+        // A handler that panics answers 500 (and is logged) instead of dropping the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(state)
 }
 

@@ -85,7 +85,9 @@ fn document_common_answers(document: &mut utoipa::openapi::OpenApi) {
                 .build(),
         )
     };
-    for item in document.paths.paths.values_mut() {
+    for (path, item) in document.paths.paths.iter_mut() {
+        // A path naming a record answers 404 when there is none.
+        let names_a_record = path.contains('{');
         let operations = [
             (&mut item.get, false),
             (&mut item.post, true),
@@ -103,6 +105,9 @@ fn document_common_answers(document: &mut utoipa::openapi::OpenApi) {
                     .entry(status.to_string())
                     .or_insert_with(|| error(description));
             };
+            if names_a_record {
+                add("404", "没有这条记录");
+            }
             if has_body {
                 add("413", "请求体过大（含内联附件时不超过约 48 MB）");
                 add("415", "请求体须为 JSON（Content-Type: application/json）");

@@ -111,6 +111,10 @@ async fn every_status_is_documented_and_broken_bodies_get_the_apis_error() {
     let not_json = request(&w, "POST", "/api/v1/cases", &[auth], "procedure=x").await;
     assert_eq!(not_json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(not_json.json()["error"]["code"], "unsupported_media_type");
+    // A page far beyond the last is empty, not a dropped connection (its offset overflowed).
+    let far = request(&w, "GET", "/api/v1/cases?page=4294967295", &[auth], "").await;
+    assert_eq!(far.status, StatusCode::OK);
+    assert_eq!(far.json()["items"], serde_json::json!([]));
     let bad_query = request(&w, "GET", "/api/v1/cases?page=abc", &[auth], "").await;
     assert_eq!(bad_query.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
