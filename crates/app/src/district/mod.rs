@@ -303,8 +303,10 @@ pub async fn establish(
         }
     }
     for (user, password) in file.user.iter().zip(passwords) {
-        if let Some(street) = &user.street {
-            // A committee's member: the street is their region, its committee their department.
+        // Where the user belongs (their home region, and the region of their grant) and in
+        // which department: a committee's member in their street's committee, others in the
+        // district (a role `over` the city for the installation's administrator).
+        let (home, over, department) = if let Some(street) = &user.street {
             let committee = committees
                 .iter()
                 .find(|(s, _)| s == street)
@@ -316,47 +318,34 @@ pub async fn establish(
                     ))
                 })?;
             let region = RegionCode::parse(street).map_err(|e| invalid(&e))?;
-            store
-                .add_user(
-                    actor,
-                    NewUser {
-                        name: UserName::parse(&user.login).map_err(|e| invalid(&e))?,
-                        display_name: user.name.clone(),
-                        region: region.clone(),
-                        password: password.clone(),
-                        grants: vec![
-                            Grant::new(user.role, region, Some(committee))
-                                .map_err(|e| invalid(&e))?,
-                        ],
-                    },
-                )
-                .await?;
-            continue;
-        }
-        let department = match &user.department {
-            None => None,
-            Some(code) => Some(
-                departments
-                    .iter()
-                    .find(|(c, _, _)| c == code)
-                    .map(|(_, id, _)| id.clone())
-                    .ok_or_else(|| {
-                        AppError::Invalid(format!(
-                            "user {}: no department “{code}” in the district",
-                            user.login
-                        ))
-                    })?,
-            ),
-        };
-        let over = match user.over.as_deref() {
-            None | Some("district") => district.clone(),
-            Some("city") => city.clone(),
-            Some(other) => {
-                return Err(AppError::Invalid(format!(
-                    "user {}: over “{other}” (city or district)",
-                    user.login
-                )));
-            }
+            (region.clone(), region, Some(committee))
+        } else {
+            let department = match &user.department {
+                None => None,
+                Some(code) => Some(
+                    departments
+                        .iter()
+                        .find(|(c, _, _)| c == code)
+                        .map(|(_, id, _)| id.clone())
+                        .ok_or_else(|| {
+                            AppError::Invalid(format!(
+                                "user {}: no department “{code}” in the district",
+                                user.login
+                            ))
+                        })?,
+                ),
+            };
+            let over = match user.over.as_deref() {
+                None | Some("district") => district.clone(),
+                Some("city") => city.clone(),
+                Some(other) => {
+                    return Err(AppError::Invalid(format!(
+                        "user {}: over “{other}” (city or district)",
+                        user.login
+                    )));
+                }
+            };
+            (district.clone(), over, department)
         };
         store
             .add_user(
@@ -364,7 +353,7 @@ pub async fn establish(
                 NewUser {
                     name: UserName::parse(&user.login).map_err(|e| invalid(&e))?,
                     display_name: user.name.clone(),
-                    region: district.clone(),
+                    region: home,
                     password: password.clone(),
                     grants: vec![Grant::new(user.role, over, department).map_err(|e| invalid(&e))?],
                 },
