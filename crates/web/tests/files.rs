@@ -13,6 +13,19 @@ use fazhi_store::Engine;
 use fazhi_store::files::sha256_hex;
 use serde_json::{Value, json};
 
+/// The console form that registers a disclosure request, without its attachments.
+const CONSOLE_REGISTRATION: &[(&str, &str)] = &[
+    ("procedure", "disclosure_request"),
+    ("action", "register"),
+    ("f.applicant.kind", "person"),
+    ("f.applicant.name", "李四"),
+    ("f.applicant.phone", "13700001111"),
+    ("f.applicant_kind", "natural_person"),
+    ("f.content", "预算执行情况"),
+    ("f.channel", "in_person"),
+    ("f.received_on", "2024-03-04"),
+];
+
 async fn district() -> World {
     world(
         Engine::Sqlite,
@@ -74,17 +87,7 @@ async fn a_console_upload_is_released_only_to_its_own_case() {
     let created = post_multipart(
         &w,
         "/console/cases",
-        &[
-            ("procedure", "disclosure_request"),
-            ("action", "register"),
-            ("f.applicant.kind", "person"),
-            ("f.applicant.name", "李四"),
-            ("f.applicant.phone", "13700001111"),
-            ("f.applicant_kind", "natural_person"),
-            ("f.content", "预算执行情况"),
-            ("f.channel", "in_person"),
-            ("f.received_on", "2024-03-04"),
-        ],
+        CONSOLE_REGISTRATION,
         &[("f.attachments", "身份证.pdf", "application/pdf", scan)],
         Some(&a),
     )
@@ -326,17 +329,7 @@ async fn scans_of_several_megabytes_are_taken() {
     let created = post_multipart(
         &w,
         "/console/cases",
-        &[
-            ("procedure", "disclosure_request"),
-            ("action", "register"),
-            ("f.applicant.kind", "person"),
-            ("f.applicant.name", "李四"),
-            ("f.applicant.phone", "13700001111"),
-            ("f.applicant_kind", "natural_person"),
-            ("f.content", "预算执行情况"),
-            ("f.channel", "in_person"),
-            ("f.received_on", "2024-03-04"),
-        ],
+        CONSOLE_REGISTRATION,
         &[("f.attachments", "扫描件.pdf", "application/pdf", &scan)],
         Some(&a),
     )
