@@ -356,9 +356,14 @@ impl CaseQuery {
         let (report, key) = figure
             .split_once(':')
             .ok_or_else(|| WebError::Invalid(format!("参数 figure：“{figure}”应为 报告:指标")))?;
-        let spec = state.app.report(report)?;
+        // An unknown report or figure is a wrong parameter of the list (422), not a missing
+        // list: the cases endpoint itself exists whatever the parameter says.
+        let spec = state
+            .app
+            .report(report)
+            .map_err(|_| WebError::Invalid(format!("参数 figure：没有报告“{report}”")))?;
         if !spec.figures.iter().any(|f| f.key == key) {
-            return Err(WebError::NotFound(format!("报告“{report}”没有指标“{key}”")));
+            return Err(WebError::Invalid(format!("参数 figure：报告“{report}”没有指标“{key}”")));
         }
         let region = match self.region.as_deref().filter(|r| !r.is_empty()) {
             Some(code) => fazhi_core::region::RegionCode::parse(code)

@@ -546,5 +546,10 @@ async fn a_report_figure_opens_its_records_by_its_query() {
         &justice,
     )
     .await;
-    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.text().contains("没有指标"), "{}", unknown.text());
+    // An unknown report is a wrong parameter too, named in the API's error body.
+    let no_report = get(&w, "/api/v1/cases?figure=no_report:x&year=2019", &justice).await;
+    assert_eq!(no_report.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_report.text().contains("参数 figure"), "{}", no_report.text());
 }
