@@ -611,7 +611,7 @@ impl App {
                 let command = Command {
                     action: action.clone(),
                     expected_version: current.case.version,
-                    fields: Default::default(),
+                    fields: engine::expiry_fields(definition, &current.case, &clock, effective),
                     on: effective,
                 };
                 match self.act_on(Actor::System, current.clone(), command).await {

@@ -190,8 +190,17 @@ impl App {
 
     /// The definition of a procedure in force on a day (a new case runs under it).
     pub fn definition_on(&self, procedure: &str, on: NaiveDate) -> Result<&Definition> {
-        self.procedures
-            .current(procedure, on)
-            .ok_or_else(|| AppError::Invalid(format!("没有程序“{procedure}”")))
+        match self.procedures.in_force(procedure, on) {
+            Some(definition) => Ok(definition),
+            None => Err(AppError::Invalid(
+                match self.procedures.current(procedure, on) {
+                    Some(first) => format!(
+                        "{on} 没有施行中的“{}”程序：最早的版本（{}）自 {} 起施行",
+                        first.name.zh, first.basis, first.effective
+                    ),
+                    None => format!("没有程序“{procedure}”"),
+                },
+            )),
+        }
     }
 }

@@ -151,9 +151,16 @@ async fn check(data: std::path::PathBuf) {
     assert!(penalties.len() >= 40, "{}", penalties.len());
     assert_eq!(state(PENALTY, "transferred"), 1);
     assert_eq!(state(PENALTY, "closed"), penalties.len() - 1);
+    // The 2019 penalties run under the 2017 text of the law, in force when they began.
     let definition = registry
-        .current(PENALTY, NaiveDate::from_ymd_opt(2019, 6, 1).unwrap())
+        .in_force(PENALTY, NaiveDate::from_ymd_opt(2019, 6, 1).unwrap())
         .unwrap();
+    assert_eq!(definition.version, "2018-01-01");
+    assert!(
+        penalties
+            .iter()
+            .all(|c| c.case.definition_version == "2018-01-01")
+    );
     for defect in definition.field("review_defects").unwrap().values.iter() {
         assert!(
             penalties.iter().any(|c| {

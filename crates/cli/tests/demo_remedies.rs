@@ -455,6 +455,42 @@ async fn check(data: std::path::PathBuf) {
         }
     }
 
+    // Every case runs under the version of its law in force on the day it began: the 2018–2019
+    // reconsiderations under the 2017 law (no simplified procedure), requests before
+    // 2019-05-15 under the 2008 disclosure regulation and after it under the 2019 one, the
+    // petitions under the 2005 regulation, the penalties under the 2017 text.
+    let mut versions: BTreeSet<(String, String)> = BTreeSet::new();
+    for c in &cases {
+        let opened = c.case.opened_on().expect("opened");
+        let in_force = registry
+            .in_force(&c.case.procedure, opened)
+            .unwrap_or_else(|| panic!("{} {opened}: no law in force", c.case.procedure));
+        assert_eq!(
+            c.case.definition_version, in_force.version,
+            "{} {} opened {opened}",
+            c.case.procedure, c.case.id
+        );
+        versions.insert((c.case.procedure.clone(), c.case.definition_version.clone()));
+    }
+    for expected in [
+        ("reconsideration", "2007-08-01"),
+        ("disclosure_request", "2008-05-01"),
+        ("disclosure_request", "2019-05-15"),
+        ("petition", "2005-05-01"),
+        ("legal_aid", "2012-07-01"),
+    ] {
+        assert!(
+            versions.contains(&(expected.0.to_string(), expected.1.to_string())),
+            "{expected:?} in {versions:?}"
+        );
+    }
+    assert!(
+        !cases
+            .iter()
+            .any(|c| c.case.taken.iter().any(|a| a.ends_with("_simplified"))),
+        "no simplified reconsideration before 2024"
+    );
+
     // Every case of the history has ended (nothing is left for the scheduler to act on), and
     // every ID number and credit code in it parses.
     assert!(cases.iter().all(|c| c.terminal), "open cases left");

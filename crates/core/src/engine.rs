@@ -1584,6 +1584,32 @@ pub fn expired(
     out
 }
 
+/// The fields the system gives the action a clock's expiry takes: the date its definition says
+/// the expiry is dated (`on_expiry = { …, date, as_of }`), for the run of the clock that
+/// expired on the day before `effective`.
+pub fn expiry_fields(
+    definition: &Definition,
+    case: &Case,
+    clock: &str,
+    effective: NaiveDate,
+) -> BTreeMap<String, Value> {
+    let mut fields = BTreeMap::new();
+    let Some(dated) = definition.clock(clock).and_then(|c| c.expiry_date.as_ref()) else {
+        return fields;
+    };
+    let day = match dated.day {
+        crate::procedure::ExpiryDay::LastDay => effective.pred_opt(),
+        crate::procedure::ExpiryDay::ClockStart => case.clock(clock).map(|c| c.started_on),
+    };
+    if let Some(day) = day {
+        fields.insert(
+            dated.field.clone(),
+            Value::String(day.format("%Y-%m-%d").to_string()),
+        );
+    }
+    fields
+}
+
 impl fmt::Display for ClockStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -7,6 +7,7 @@
 //! Everything here is deterministic, so most unit and property tests live here.
 #![forbid(unsafe_code)]
 
+pub mod amend;
 pub mod authz;
 pub mod calendar;
 pub mod checkpoint;

@@ -334,6 +334,27 @@ pub enum Expiry {
     Action(String),
 }
 
+/// The day a date field of the expiry action records, where the law dates what the expiry
+/// means on another day than the one the system acts (deemed acceptance “as of the last day
+/// of the review”, or “on receipt”).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ExpiryDay {
+    /// The last day of the period that ran out.
+    LastDay,
+    /// The day this run of the clock started (a receipt, or the receipt of supplements).
+    ClockStart,
+}
+
+/// A date field the expiry action is given, and the day it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExpiryDate {
+    pub field: String,
+    pub day: ExpiryDay,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Clock {
@@ -353,6 +374,8 @@ pub struct Clock {
     pub restarts: Vec<String>,
     pub stops: Vec<String>,
     pub on_expiry: Expiry,
+    /// With an expiry action: the date field it records and which day that is.
+    pub expiry_date: Option<ExpiryDate>,
     /// Days before the due date at which the deadline turns yellow (临期).
     pub warn_days: u32,
     /// The clock starts (or restarts) only if this holds when its starting action is taken,
@@ -921,7 +944,15 @@ struct RawAction {
 #[serde(untagged)]
 enum RawExpiry {
     Word(String),
-    Action { action: String },
+    Action {
+        action: String,
+        /// A date field the action is given (`date = "accepted_on"`)…
+        #[serde(default)]
+        date: Option<String>,
+        /// …holding `last_day` or `clock_start`.
+        #[serde(default)]
+        as_of: Option<ExpiryDay>,
+    },
 }
 
 #[derive(Deserialize)]
@@ -1063,6 +1094,23 @@ impl Definition {
                 message: e.message().to_string(),
             }]
         })?;
+        Definition::check(file, raw)
+    }
+
+    /// A definition from a file already read as TOML (an amending version applied to its
+    /// base, [`crate::amend`]); errors name `file` but no line.
+    pub fn from_table(file: &str, table: toml::Table) -> Result<Definition, Vec<DefinitionError>> {
+        let raw: RawFile = table.try_into().map_err(|e: toml::de::Error| {
+            vec![DefinitionError {
+                file: file.to_string(),
+                at: "file".into(),
+                message: e.message().to_string(),
+            }]
+        })?;
+        Definition::check(file, raw)
+    }
+
+    fn check(file: &str, raw: RawFile) -> Result<Definition, Vec<DefinitionError>> {
         let mut c = Checker {
             file,
             errors: Vec::new(),
@@ -1486,6 +1534,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 c.error(format!("{at}.{key}"), format!("“{f}” is not a date field"));
             }
         }
+        let mut expiry_date = None;
         let on_expiry = match k.on_expiry {
             None => Expiry::Overdue,
             Some(RawExpiry::Word(w)) if w == "overdue" => Expiry::Overdue,
@@ -1496,14 +1545,42 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 );
                 Expiry::Overdue
             }
-            Some(RawExpiry::Action { action }) => {
-                match actions.iter().find(|a| a.code == action) {
+            Some(RawExpiry::Action {
+                action,
+                date,
+                as_of,
+            }) => {
+                let taken = actions.iter().find(|a| a.code == action);
+                match taken {
                     None => c.error(format!("{at}.on_expiry"), format!("unknown action “{action}”")),
                     Some(a) if !a.allows_system() => c.error(
                         format!("{at}.on_expiry"),
                         format!("the action “{action}” is taken at expiry by the system, so its roles must include \"system\""),
                     ),
                     Some(_) => {}
+                }
+                match (date, as_of) {
+                    (None, None) => {}
+                    (Some(field), Some(day)) => {
+                        if field_kind(&field) != Some(FieldType::Date) {
+                            c.error(
+                                format!("{at}.on_expiry.date"),
+                                format!("“{field}” is not a date field"),
+                            );
+                        } else if taken
+                            .is_some_and(|a| !a.needs.contains(&field) && !a.may.contains(&field))
+                        {
+                            c.error(
+                                format!("{at}.on_expiry.date"),
+                                format!("the action “{action}” does not take “{field}” (add it to its `may`)"),
+                            );
+                        }
+                        expiry_date = Some(ExpiryDate { field, day });
+                    }
+                    _ => c.error(
+                        format!("{at}.on_expiry"),
+                        "`date` and `as_of` go together: the field and which day it holds",
+                    ),
                 }
                 Expiry::Action(action)
             }
@@ -1539,6 +1616,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 restarts: k.restarts,
                 stops: k.stops,
                 on_expiry,
+                expiry_date,
                 warn_days: k.warn_days.unwrap_or(DEFAULT_WARN_DAYS),
                 when,
                 basis: k.basis,
@@ -2252,6 +2330,69 @@ pub struct Registry {
     definitions: Vec<Definition>,
 }
 
+/// An amending source as a whole file: its amendments applied to the version it amends
+/// (resolved the same way, at most a few deep), with the name errors cite; None for a source
+/// that amends nothing.
+fn resolve_amendment(
+    name: &str,
+    text: &str,
+    sources: &[(String, String)],
+    depth: usize,
+) -> Result<Option<(String, toml::Table)>, Vec<DefinitionError>> {
+    let error = |at: &str, message: String| {
+        vec![DefinitionError {
+            file: name.to_string(),
+            at: at.to_string(),
+            message,
+        }]
+    };
+    let table: toml::Table = toml::from_str(text).map_err(|e| {
+        let at = e
+            .span()
+            .map(|s| format!("line {}", line_of(text, s.start)))
+            .unwrap_or_else(|| "file".into());
+        error(&at, e.message().to_string())
+    })?;
+    let Some(base_version) = crate::amend::amended_version(&table) else {
+        return Ok(None);
+    };
+    if depth > 4 {
+        return Err(error(
+            "procedure.amends",
+            "amendments nest too deep (a cycle?)".into(),
+        ));
+    }
+    let code = table
+        .get("procedure")
+        .and_then(|p| p.get("code"))
+        .and_then(toml::Value::as_str)
+        .unwrap_or_default();
+    let header_of = |text: &str| -> Option<(String, String)> {
+        let t: toml::Table = toml::from_str(text).ok()?;
+        let p = t.get("procedure")?;
+        Some((
+            p.get("code")?.as_str()?.to_string(),
+            p.get("version")?.as_str()?.to_string(),
+        ))
+    };
+    let Some((base_name, base_text)) = sources.iter().rev().find(|(n, t)| {
+        n != name && header_of(t).is_some_and(|(c, v)| c == code && v == base_version)
+    }) else {
+        return Err(error(
+            "procedure.amends",
+            format!("no version “{base_version}” of “{code}” to amend"),
+        ));
+    };
+    let base = match resolve_amendment(base_name, base_text, sources, depth + 1)? {
+        Some((_, base)) => base,
+        None => toml::from_str(base_text).map_err(|e: toml::de::Error| {
+            error("procedure.amends", format!("{base_name}: {}", e.message()))
+        })?,
+    };
+    let merged = crate::amend::apply(name, &base, &table)?;
+    Ok(Some((format!("{name} (amending {base_name})"), merged)))
+}
+
 impl Registry {
     /// Every (procedure, state) in which a holder of `role` has an action open, over every
     /// version: what a legal reviewer is sent.
@@ -2270,11 +2411,24 @@ impl Registry {
 
     /// Parses every source (name, text). Later sources replace earlier ones with the same code
     /// and version, so a folder of files can override the embedded ones.
+    ///
+    /// A source that amends another version (`[procedure] amends`, [`crate::amend`]) is applied
+    /// to the last source of that code and version, itself resolved first.
     pub fn from_sources(sources: &[(String, String)]) -> Result<Registry, Vec<DefinitionError>> {
         let mut definitions: Vec<Definition> = Vec::new();
         let mut errors = Vec::new();
         for (name, text) in sources {
-            match Definition::parse(name, text) {
+            let amended = if text.contains(crate::amend::AMENDS) {
+                resolve_amendment(name, text, sources, 0)
+            } else {
+                Ok(None)
+            };
+            let read = match amended {
+                Ok(Some((file, table))) => Definition::from_table(&file, table),
+                Ok(None) => Definition::parse(name, text),
+                Err(e) => Err(e),
+            };
+            match read {
                 Ok(d) => {
                     definitions.retain(|x| !(x.code == d.code && x.version == d.version));
                     definitions.push(d);
@@ -2301,18 +2455,22 @@ impl Registry {
             .find(|d| d.code == code && d.version == version)
     }
 
-    /// The version new cases start under on `on`: the latest already in effect, or the first
-    /// one if none is in effect yet.
-    pub fn current(&self, code: &str, on: chrono::NaiveDate) -> Option<&Definition> {
+    /// The version a case begun on `on` runs under: the latest already in effect that day.
+    /// None when no version of the procedure was in force yet — a case is never silently run
+    /// under a law made after it began.
+    pub fn in_force(&self, code: &str, on: chrono::NaiveDate) -> Option<&Definition> {
         let on = on.format("%Y-%m-%d").to_string();
-        let versions: Vec<&Definition> =
-            self.definitions.iter().filter(|d| d.code == code).collect();
-        versions
+        self.definitions
             .iter()
             .rev()
-            .find(|d| d.effective <= on)
-            .or(versions.first())
-            .copied()
+            .find(|d| d.code == code && d.effective <= on)
+    }
+
+    /// The version new cases start under on `on`, or — for listing a procedure on a day before
+    /// any of its versions took effect — its first version.
+    pub fn current(&self, code: &str, on: chrono::NaiveDate) -> Option<&Definition> {
+        self.in_force(code, on)
+            .or_else(|| self.definitions.iter().find(|d| d.code == code))
     }
 
     /// The current version of every procedure, by code.

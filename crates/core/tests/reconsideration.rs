@@ -192,18 +192,27 @@ fn the_5_working_day_review_spans_spring_festival_and_silence_means_acceptance()
         run.try_act(Actor::User(&staff()), "deem_accepted", "2025-02-08", &[]),
         Err(Refusal::RoleNotAllowed { .. })
     ));
-    run.act(Actor::System, "deem_accepted", "2025-02-08", &[]);
+    // 审查期限届满之日起视为受理 (Art 30 para 3): the system acts the next day, but the
+    // acceptance is dated the review's last day.
+    let fields =
+        fazhi_core::engine::expiry_fields(&run.def, &run.case, "review", date("2025-02-08"));
+    assert_eq!(fields.get("accepted_on"), Some(&json!("2025-02-07")));
+    let fields: Vec<(&str, serde_json::Value)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    run.act(Actor::System, "deem_accepted", "2025-02-08", &fields);
     assert_eq!(run.case.state, "accepted");
     assert_eq!(run.status("review"), ClockStatus::Stopped);
-    // Deemed accepted from that day: the ordinary procedure's periods run from it.
+    // Deemed accepted as of the last day: the ordinary procedure's periods run from it.
     assert_eq!(
         run.case.clock("decision").unwrap().started_on,
-        date("2025-02-08")
+        date("2025-02-07")
     );
-    // 60 calendar days: 02-08 + 60 = 04-09.
-    assert_eq!(run.due("decision", "2025-02-08"), date("2025-04-09"));
-    // 7 working days: 02-10..14 (5), 02-17, 02-18.
-    assert_eq!(run.due("send", "2025-02-08"), date("2025-02-18"));
+    // 60 calendar days: 02-07 + 60 = 04-08 (not 04-09, as when counted from the next day).
+    assert_eq!(run.due("decision", "2025-02-08"), date("2025-04-08"));
+    // 7 working days from 02-07: 02-08 (a make-up Saturday, 1), 02-10..14 (6), 02-17 (7).
+    assert_eq!(run.due("send", "2025-02-08"), date("2025-02-17"));
     // Too late to refuse.
     assert!(matches!(
         run.try_act(

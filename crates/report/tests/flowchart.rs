@@ -22,9 +22,7 @@ fn definitions() -> Vec<(String, Definition)> {
         .into_iter()
         .map(|path| {
             let name = path.file_name().unwrap().to_string_lossy().to_string();
-            let text = std::fs::read_to_string(&path).expect("read");
-            let d = Definition::parse(&name, &text).unwrap_or_else(|e| panic!("{e:?}"));
-            (name, d)
+            (name, common::parse(&path))
         })
         .collect()
 }

@@ -363,7 +363,9 @@ impl CaseQuery {
             .report(report)
             .map_err(|_| WebError::Invalid(format!("参数 figure：没有报告“{report}”")))?;
         if !spec.figures.iter().any(|f| f.key == key) {
-            return Err(WebError::Invalid(format!("参数 figure：报告“{report}”没有指标“{key}”")));
+            return Err(WebError::Invalid(format!(
+                "参数 figure：报告“{report}”没有指标“{key}”"
+            )));
         }
         let region = match self.region.as_deref().filter(|r| !r.is_empty()) {
             Some(code) => fazhi_core::region::RegionCode::parse(code)

@@ -313,8 +313,9 @@ async fn dates_that_have_not_happened_are_refused_and_nothing_is_recorded() {
     ];
     let refused = multipart(&w, "/apply/reconsideration", &reconsideration, &[]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // On 2019-09-26 the 2017 law is in force: its label names the 具体行政行为.
     assert!(
-        refused.text().contains("知道该行政行为之日"),
+        refused.text().contains("知道该具体行政行为之日") && refused.text().contains("2027-01-01"),
         "{}",
         refused.text()
     );

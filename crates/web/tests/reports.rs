@@ -551,5 +551,9 @@ async fn a_report_figure_opens_its_records_by_its_query() {
     // An unknown report is a wrong parameter too, named in the API's error body.
     let no_report = get(&w, "/api/v1/cases?figure=no_report:x&year=2019", &justice).await;
     assert_eq!(no_report.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(no_report.text().contains("参数 figure"), "{}", no_report.text());
+    assert!(
+        no_report.text().contains("参数 figure"),
+        "{}",
+        no_report.text()
+    );
 }

@@ -761,7 +761,7 @@ pub fn parse(
             let at = place.at(value.span().start);
             check_deal(&line, name, value.get_ref(), &at, &mut errors);
         }
-        match registry.current(procedure, line.opened.0) {
+        match registry.in_force(procedure, line.opened.0) {
             None => errors.push(format!(
                 "{source}: line “{}”: no definition of “{procedure}” in force on {}",
                 line.name, line.opened.0

@@ -1203,7 +1203,7 @@ where
     let producer = {
         let app = app.clone();
         tokio::task::spawn_blocking(move || -> Result<Loaded> {
-            let mut definitions: HashMap<(String, i32), Arc<Definition>> = HashMap::new();
+            let mut definitions: HashMap<(String, String), Arc<Definition>> = HashMap::new();
             let mut known = Known::default();
             let mut loaded = Loaded::default();
             let mut batch = Vec::with_capacity(CASES_PER_LOAD);
@@ -1259,16 +1259,18 @@ type Known = HashMap<RegionCode, BTreeMap<(String, String), Certificate>>;
 /// A plan's whole history as one write, and the state it ends in.
 fn history(
     app: &App,
-    definitions: &mut HashMap<(String, i32), Arc<Definition>>,
+    definitions: &mut HashMap<(String, String), Arc<Definition>>,
     known: &mut Known,
     plan: &Plan,
 ) -> Result<(WriteBatch, String)> {
     let first = &plan.steps[0];
-    let key = (plan.procedure.clone(), first.on.year());
+    // The version in force on the day the case began (a year may hold two).
+    let in_force = app.definition_on(&plan.procedure, first.on)?;
+    let key = (plan.procedure.clone(), in_force.version.clone());
     let definition = match definitions.get(&key) {
         Some(d) => d.clone(),
         None => {
-            let d = Arc::new(app.definition_on(&plan.procedure, first.on)?.clone());
+            let d = Arc::new(in_force.clone());
             definitions.insert(key, d.clone());
             d
         }

@@ -33,19 +33,55 @@ pub fn definition_files() -> Vec<PathBuf> {
     files
 }
 
+/// The definition a file gives: read beside the other versions in its folder, so a version
+/// written as the differences from another (`amends`) is read whole.
 pub fn parse(path: &Path) -> Definition {
     let name = path.file_name().unwrap().to_string_lossy().to_string();
     let text = std::fs::read_to_string(path).expect("read");
-    Definition::parse(&name, &text).unwrap_or_else(|errors| {
-        panic!(
-            "{name}: {}",
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
-    })
+    if !text.contains(fazhi_core::amend::AMENDS) {
+        return Definition::parse(&name, &text).unwrap_or_else(|errors| {
+            panic!(
+                "{name}: {}",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        });
+    }
+    let folder = path.parent().expect("a folder");
+    let mut sources = Vec::new();
+    for file in std::fs::read_dir(folder).expect("the folder") {
+        let sibling = file.expect("an entry").path();
+        let sibling_name = sibling.file_name().unwrap().to_string_lossy().to_string();
+        if sibling.extension().is_some_and(|x| x == "toml")
+            && sibling_name != "scenarios.toml"
+            && sibling_name != "demo.toml"
+        {
+            sources.push((
+                sibling_name,
+                std::fs::read_to_string(&sibling).expect("read"),
+            ));
+        }
+    }
+    let registry =
+        fazhi_core::procedure::Registry::from_sources(&sources).unwrap_or_else(|errors| {
+            panic!(
+                "{name}: {}",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        });
+    registry
+        .all()
+        .iter()
+        .find(|d| format!("{}-{}.toml", d.code, d.version) == name)
+        .unwrap_or_else(|| panic!("{name}: not named <code>-<version>.toml"))
+        .clone()
 }
 
 /// (procedure, document, name, template text) of every document the definitions list.
