@@ -847,10 +847,9 @@ impl Calendar {
             ));
         }
 
-        // 3. A last day on a rest day rolls to the next working day.
-        due = self.roll(due, &mut ex)?;
-
-        // 4. Extensions, counted from the due date reached so far.
+        // 3. Extensions, counted from the original last day — not from the day a rest day
+        //    would roll it to: an extended period is one period, and only its final last day
+        //    rolls ("60 + 30" is 90 days plus at most one roll, never 97).
         for extension in extensions {
             let from = due;
             due = match *extension {
@@ -858,12 +857,22 @@ impl Calendar {
                 Length::CalendarDays(n) => add_days(from, u64::from(n))?,
                 Length::Months(n) => add_months(from, n)?.0,
             };
-            ex.lines.push(format!(
-                "延长 {}：自 {from} 起算，末日为 {due}",
-                extension.describe_zh()
-            ));
-            due = self.roll(due, &mut ex)?;
+            let resting = !self.day(from)?.is_workday();
+            ex.lines.push(if resting {
+                format!(
+                    "延长 {}：自原末日 {from} 起算（原末日虽为休息日，延长期间不自顺延后的日期起算），末日为 {due}",
+                    extension.describe_zh()
+                )
+            } else {
+                format!(
+                    "延长 {}：自原末日 {from} 起算，末日为 {due}",
+                    extension.describe_zh()
+                )
+            });
         }
+
+        // 4. A last day on a rest day rolls to the next working day.
+        due = self.roll(due, &mut ex)?;
 
         ex.lines.push(format!("期限届满日：{due}"));
         Ok(Due {
@@ -1589,12 +1598,12 @@ mod tests {
         assert_eq!(result.date, d("2019-04-15"));
         assert_eq!(result.explanation.extended, vec![Length::WorkingDays(10)]);
         assert!(
-            result
-                .explanation
-                .lines
-                .contains(&"延长 10个工作日：自 2019-03-29 起算，末日为 2019-04-15".to_string())
+            result.explanation.lines.contains(
+                &"延长 10个工作日：自原末日 2019-03-29 起算，末日为 2019-04-15".to_string()
+            )
         );
-        // Calendar days: the original end rolls first, the extension counts from the rolled day.
+        // Calendar days: the extension counts from the original last day, though it is a rest
+        // day; only the final last day would roll (shared/domain.md §19).
         let result = c
             .due(
                 d("2019-09-16"),
@@ -1603,9 +1612,20 @@ mod tests {
                 &[Length::CalendarDays(30)],
             )
             .unwrap();
-        // 10-01 → 10-08; + 30 = 11-07 (Thursday).
-        assert_eq!(result.date, d("2019-11-07"));
+        // 09-16 + 15 = 10-01 (国庆, not rolled to 10-08 first); + 30 = 10-31 (Thursday), not
+        // 11-07.
+        assert_eq!(result.date, d("2019-10-31"));
         assert_eq!(result.explanation.rolled_from, None);
+        assert!(
+            result
+                .explanation
+                .lines
+                .iter()
+                .any(|l| l.contains("自原末日 2019-10-01 起算")
+                    && l.contains("不自顺延后的日期起算")),
+            "{:?}",
+            result.explanation.lines
+        );
         // An extension ending on a rest day rolls.
         let result = c
             .due(

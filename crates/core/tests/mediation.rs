@@ -190,8 +190,9 @@ fn continuing_needs_both_parties_consent_and_is_allowed_once() {
         &extension(true),
     );
     assert_eq!(run.case.state, "mediating");
-    // 10-07 + 1 month = 11-07 (Tue).
-    assert_eq!(run.due("mediation", "2023-09-25"), date("2023-11-07"));
+    // Counted from the original last day 09-30 (a holiday; it rolled to 10-07), not from
+    // 10-07: 09-30 + 1 month = Mon 2023-10-30 (counted from the rolled day: 11-07).
+    assert_eq!(run.due("mediation", "2023-09-25"), date("2023-10-30"));
     assert!(matches!(
         run.try_act(
             Actor::User(&staff()),

@@ -349,8 +349,9 @@ fn sixty_days_plus_thirty_once_with_the_heads_approval() {
         &extension,
     );
     assert_eq!(run.case.state, "accepted");
-    // 05-04 + 30 = 06-03 (Sat) → Mon 06-05.
-    assert_eq!(run.due("handling", "2023-04-25"), date("2023-06-05"));
+    // From the original last day 04-30 (劳动节; it rolled to 05-04): + 30 = Tue 2023-05-30
+    // (from the rolled day: 06-03 → 06-05, 97 days).
+    assert_eq!(run.due("handling", "2023-04-25"), date("2023-05-30"));
     match run.try_act(
         Actor::User(&staff()),
         "extend_handling",

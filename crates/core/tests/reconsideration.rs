@@ -443,8 +443,9 @@ fn the_decision_period_is_extended_once_by_30_days_with_the_heads_approval() {
         "2025-01-20",
         &extension,
     );
-    // From the rolled last day 02-05: + 30 days = 03-07.
-    assert_eq!(run.due("decision", "2025-01-20"), date("2025-03-07"));
+    // From the original last day 01-31 (春节; it rolled to 02-05), not the rolled one: + 30
+    // days = Sun 03-02 → Mon 2025-03-03 (from 02-05 it would be 03-07).
+    assert_eq!(run.due("decision", "2025-01-20"), date("2025-03-03"));
     match run.try_act(
         Actor::User(&staff()),
         "extend_decision",
