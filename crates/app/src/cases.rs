@@ -611,7 +611,13 @@ impl App {
                 let command = Command {
                     action: action.clone(),
                     expected_version: current.case.version,
-                    fields: engine::expiry_fields(definition, &current.case, &clock, effective),
+                    fields: engine::expiry_fields(
+                        definition,
+                        &current.case,
+                        &calendar,
+                        &clock,
+                        today,
+                    ),
                     on: effective,
                 };
                 match self.act_on(Actor::System, current.clone(), command).await {

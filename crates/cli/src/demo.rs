@@ -236,7 +236,8 @@ async fn seed_cases(store: &Store, district: &RegionCode) -> Result<()> {
                 region: district,
                 department,
                 fields,
-                on: today,
+                // Registered the day it was received: the later steps follow it in order.
+                on: day(received),
                 receipt: None,
             })
             .await

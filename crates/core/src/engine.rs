@@ -422,6 +422,21 @@ pub fn decide_with(
         });
     }
 
+    // Steps are recorded in the order they happened: a step dated before the case's previous
+    // step would rewrite its history (and its clocks) behind it.
+    if let Some(last) = case.taken_on.last()
+        && command.on < *last
+    {
+        return Err(Refusal::InvalidField {
+            field: "办理日期".into(),
+            reason: format!(
+                "{} 早于本案上一步骤的日期（{}）：步骤按发生的先后登记",
+                command.on.format("%Y-%m-%d"),
+                last.format("%Y-%m-%d")
+            ),
+        });
+    }
+
     let mut fields = BTreeMap::new();
     // A date against its field's rule: reported after the guards, whose own wording (and
     // basis) says more when both object.
@@ -1577,7 +1592,13 @@ pub fn expired(
             continue;
         };
         if today > due.date {
+            // The day after the last day — or, for a case entered after its periods had run
+            // out, the day of its last step: an expiry is never dated before what it follows.
             let effective = due.date.succ_opt().unwrap_or(due.date);
+            let effective = case
+                .taken_on
+                .last()
+                .map_or(effective, |last| effective.max(*last));
             out.push((state.code.clone(), clock.on_expiry.clone(), effective));
         }
     }
@@ -1585,21 +1606,27 @@ pub fn expired(
 }
 
 /// The fields the system gives the action a clock's expiry takes: the date its definition says
-/// the expiry is dated (`on_expiry = { …, date, as_of }`), for the run of the clock that
-/// expired on the day before `effective`.
+/// the expiry is dated (`on_expiry = { …, date, as_of }`) — the period's last day, or the day
+/// this run of the clock started — whatever day the system acts on.
 pub fn expiry_fields(
     definition: &Definition,
     case: &Case,
+    calendar: &Calendar,
     clock: &str,
-    effective: NaiveDate,
+    today: NaiveDate,
 ) -> BTreeMap<String, Value> {
     let mut fields = BTreeMap::new();
-    let Some(dated) = definition.clock(clock).and_then(|c| c.expiry_date.as_ref()) else {
+    let (Some(def), Some(state)) = (definition.clock(clock), case.clock(clock)) else {
+        return fields;
+    };
+    let Some(dated) = def.expiry_date.as_ref() else {
         return fields;
     };
     let day = match dated.day {
-        crate::procedure::ExpiryDay::LastDay => effective.pred_opt(),
-        crate::procedure::ExpiryDay::ClockStart => case.clock(clock).map(|c| c.started_on),
+        crate::procedure::ExpiryDay::LastDay => {
+            clock_due(def, state, calendar, today).ok().map(|d| d.date)
+        }
+        crate::procedure::ExpiryDay::ClockStart => Some(state.started_on),
     };
     if let Some(day) = day {
         fields.insert(

@@ -194,8 +194,13 @@ fn the_5_working_day_review_spans_spring_festival_and_silence_means_acceptance()
     ));
     // 审查期限届满之日起视为受理 (Art 30 para 3): the system acts the next day, but the
     // acceptance is dated the review's last day.
-    let fields =
-        fazhi_core::engine::expiry_fields(&run.def, &run.case, "review", date("2025-02-08"));
+    let fields = fazhi_core::engine::expiry_fields(
+        &run.def,
+        &run.case,
+        fazhi_core::calendar::Calendar::embedded(),
+        "review",
+        date("2025-02-08"),
+    );
     assert_eq!(fields.get("accepted_on"), Some(&json!("2025-02-07")));
     let fields: Vec<(&str, serde_json::Value)> = fields
         .iter()
@@ -608,4 +613,29 @@ fn not_accepting_within_the_review_needs_a_reason() {
     );
     assert_eq!(run.case.state, "not_accepted");
     assert!(run.expired_on("2024-12-31").is_empty());
+}
+
+#[test]
+fn an_application_entered_after_its_review_ran_out_is_accepted_as_of_the_last_day_not_before_its_entry()
+ {
+    // Received 01-24, registered only on 03-20: the review (due 02-07) had run out.
+    let run = registered("2025-03-20", "2025-01-24");
+    // The system acts on the day of the case's last step, never before it…
+    assert_eq!(
+        run.expired_on("2025-03-21"),
+        vec![(
+            "review".to_string(),
+            Expiry::Action("deem_accepted".into()),
+            date("2025-03-20")
+        )]
+    );
+    // …and the acceptance is still dated the review's last day.
+    let fields = fazhi_core::engine::expiry_fields(
+        &run.def,
+        &run.case,
+        fazhi_core::calendar::Calendar::embedded(),
+        "review",
+        date("2025-03-21"),
+    );
+    assert_eq!(fields.get("accepted_on"), Some(&json!("2025-02-07")));
 }

@@ -908,6 +908,205 @@ async fn a_clerk_s_dates_keep_to_the_case_and_the_day() {
     assert_eq!(replied.status, StatusCode::OK, "{}", replied.text());
 }
 
+/// A request received in March 2019 and entered in September: its steps keep the days they
+/// happened, it runs under the law in force then (the 2008 regulation: 15 working days), and
+/// its number and year follow the day it was received.
+#[tokio::test]
+async fn a_past_case_entered_later_keeps_its_dates_its_law_and_its_year() {
+    let w = district().await;
+    let staff = token(&w, "staff").await;
+    let fields = json!({
+        "applicant": {"kind": "person", "name": "张三", "id_number": "11010519491231002X"},
+        "applicant_kind": "natural_person",
+        "content": "2018年老旧小区改造资金使用情况",
+        "channel": "in_person",
+        "received_on": "2019-03-04"
+    });
+    // Not a day that has not come yet.
+    let future = api(
+        &w,
+        "POST",
+        "/api/v1/cases",
+        &staff,
+        json!({"procedure": "disclosure_request", "action": "register", "on": "2019-10-08", "fields": fields}),
+    )
+    .await;
+    assert_eq!(
+        future.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        future.text()
+    );
+    assert!(
+        future.text().contains("晚于今天（2019-09-26）"),
+        "{}",
+        future.text()
+    );
+
+    let case = api(
+        &w,
+        "POST",
+        "/api/v1/cases",
+        &staff,
+        json!({"procedure": "disclosure_request", "action": "register", "on": "2019-03-04", "fields": fields}),
+    )
+    .await;
+    assert_eq!(case.status, StatusCode::CREATED, "{}", case.text());
+    let case = case.json();
+    let id = case["id"].as_str().unwrap().to_string();
+    let stored = w.state.app.store().case(&id).await.unwrap().unwrap();
+    assert_eq!(stored.case.definition_version, "2008-05-01");
+    assert_eq!(
+        stored.case.taken_on,
+        vec![chrono::NaiveDate::from_ymd_opt(2019, 3, 4).unwrap()]
+    );
+    // Numbered in 2019's series, by the day it was received.
+    assert!(
+        stored
+            .number
+            .as_deref()
+            .is_some_and(|n| n.contains("〔2019〕")),
+        "{:?}",
+        stored.number
+    );
+    // 15 working days from 03-04 → 03-25 (overdue by now, and said so).
+    let reply = case["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "reply")
+        .unwrap();
+    assert_eq!(reply["due"], "2019-03-25", "{reply}");
+
+    let path = format!("/api/v1/cases/{id}/actions");
+    // A step is not dated before the case's previous one…
+    let early = api(
+        &w,
+        "POST",
+        &path,
+        &staff,
+        json!({"action": "start_handling", "expected_version": 1, "on": "2019-03-01"}),
+    )
+    .await;
+    assert_eq!(
+        early.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        early.text()
+    );
+    assert!(
+        early.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2019-03-01 早于本案上一步骤的日期（2019-03-04）"),
+        "{}",
+        early.text()
+    );
+    // …and is recorded on its own day, the time of recording kept beside it.
+    let replied = api(
+        &w,
+        "POST",
+        &path,
+        &staff,
+        json!({"action": "reply", "expected_version": 1, "on": "2019-03-20",
+               "fields": {"reply_type": "disclose", "reply_on": "2019-03-20"}}),
+    )
+    .await;
+    assert_eq!(replied.status, StatusCode::OK, "{}", replied.text());
+    let stored = w.state.app.store().case(&id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.case.taken_on.last(),
+        Some(&chrono::NaiveDate::from_ymd_opt(2019, 3, 20).unwrap())
+    );
+    assert_eq!(stored.case.state, "replied");
+}
+
+/// The console's forms take the day a past step happened; a malformed or late-ordered day comes
+/// back with the reason, and nothing is recorded.
+#[tokio::test]
+async fn a_clerk_enters_a_past_step_on_its_own_day_in_the_console() {
+    let w = district().await;
+    let cookie = login(&w, "staff").await;
+    let form = get(
+        &w,
+        "/console/cases/new?procedure=disclosure_request&action=register",
+        &cookie,
+    )
+    .await
+    .text();
+    assert!(
+        form.contains("type=\"date\" name=\"on\" max=\"2019-09-26\"") && form.contains("办理日期"),
+        "{form}"
+    );
+    let register = |on: &'static str| {
+        [
+            ("procedure", "disclosure_request"),
+            ("action", "register"),
+            ("on", on),
+            ("f.applicant.kind", "person"),
+            ("f.applicant.name", "张三"),
+            ("f.applicant_kind", "natural_person"),
+            ("f.content", "2018年老旧小区改造资金使用情况"),
+            ("f.channel", "in_person"),
+            ("f.received_on", "2019-03-04"),
+        ]
+    };
+    let bad = post_form(&w, "/console/cases", &register("2019-3-4x"), &cookie).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text().contains("办理日期：“2019-3-4x”不是日期"),
+        "{}",
+        bad.text()
+    );
+    let good = post_form(&w, "/console/cases", &register("2019-03-04"), &cookie).await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.text());
+    let location = good.location();
+    let id = location
+        .trim_start_matches("/console/cases/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let stored = w.state.app.store().case(&id).await.unwrap().unwrap();
+    assert_eq!(stored.case.definition_version, "2008-05-01");
+    let early = post_form(
+        &w,
+        &format!("/console/cases/{id}"),
+        &[
+            ("action", "start_handling"),
+            ("expected_version", "1"),
+            ("on", "2019-03-01"),
+        ],
+        &cookie,
+    )
+    .await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        early
+            .text()
+            .contains("早于本案上一步骤的日期（2019-03-04）"),
+        "{}",
+        early.text()
+    );
+    let later = post_form(
+        &w,
+        &format!("/console/cases/{id}"),
+        &[
+            ("action", "start_handling"),
+            ("expected_version", "1"),
+            ("on", "2019-03-05"),
+        ],
+        &cookie,
+    )
+    .await;
+    assert_eq!(later.status, StatusCode::SEE_OTHER, "{}", later.text());
+    let stored = w.state.app.store().case(&id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.case.taken_on.last(),
+        Some(&chrono::NaiveDate::from_ymd_opt(2019, 3, 5).unwrap())
+    );
+}
+
 #[tokio::test]
 async fn staff_open_the_procedures_and_the_ways_in_their_roles_allow() {
     let w = district().await;

@@ -19,6 +19,12 @@ pub struct NewCase {
     /// the caller's roles.
     action: Option<String>,
     department: Option<String>,
+    /// The day the first step took effect (YYYY-MM-DD), when it is entered later — a past
+    /// year's case keeps its own dates, its number and its year follow this day, and it runs
+    /// under the law in force on it. Not after today; default today.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    on: Option<chrono::NaiveDate>,
     /// The action's fields. An attachment is sent inline as `{"name": "申请书.pdf",
     /// "content_base64": "…"}` (or a list of them) and stored with the step; a reference to
     /// a stored file (`{"sha256", …}`) is accepted only for a file the case already holds.
@@ -37,11 +43,11 @@ pub async fn create_case(
     let (region, department) = state
         .home_of(&principal, input.department.as_deref())
         .await?;
-    let today = state.app.today();
+    let on = input.on.unwrap_or_else(|| state.app.today());
     let mut fields = input.fields;
     let uploads = receive_inline(
         state.app.store(),
-        state.app.definition_on(&input.procedure, today)?,
+        state.app.definition_on(&input.procedure, on)?,
         &mut fields,
     )
     .await?;
@@ -55,7 +61,7 @@ pub async fn create_case(
                 region: &region,
                 department,
                 fields,
-                on: today,
+                on,
                 receipt: None,
             },
             uploads,
@@ -96,6 +102,11 @@ pub struct TakeAction {
     action: String,
     /// The case version the caller last saw; a newer one makes this a 409.
     expected_version: i64,
+    /// The day the step took effect (YYYY-MM-DD), when it is entered later: not after today,
+    /// not before the case's previous step. Default today.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    on: Option<chrono::NaiveDate>,
     /// As for a new case: attachments inline (`content_base64`) or files the case holds.
     #[serde(default)]
     #[schema(value_type = Object)]
@@ -120,7 +131,7 @@ pub async fn take_action(
         action: input.action,
         expected_version: input.expected_version,
         fields,
-        on: state.app.today(),
+        on: input.on.unwrap_or_else(|| state.app.today()),
     };
     let updated = state
         .app

@@ -388,6 +388,8 @@ pub struct NewCasePage {
     pub basis: String,
     pub inputs: Vec<Input>,
     pub error: Option<String>,
+    /// Today (YYYY-MM-DD): the latest day a step may be dated.
+    pub today: String,
 }
 
 #[derive(Deserialize)]
@@ -460,6 +462,7 @@ async fn new_page(
     refill(&mut inputs, form);
     Ok(render_page(
         NewCasePage {
+            today: state.app.today().format("%Y-%m-%d").to_string(),
             t: staff.lang.texts(),
             c: Chrome::new(&staff.user, staff.lang, "cases", path),
             procedures,
@@ -503,6 +506,20 @@ async fn new_form(
     .or_error_page(staff.lang)
 }
 
+/// The day a step took effect, when a clerk enters a past one (`on`, empty for today); the
+/// engine keeps it to today and after the case's previous step.
+fn step_on(form: &[(String, String)]) -> Result<Option<chrono::NaiveDate>, WebError> {
+    match value_of(form, "on")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => Ok(None),
+        Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| WebError::Invalid(format!("办理日期：“{v}”不是日期（年-月-日）"))),
+    }
+}
+
 async fn create(
     State(state): State<AppState>,
     staff: Staff,
@@ -523,13 +540,9 @@ async fn create(
         let (region, department) = state
             .home_of(&principal, value_of(&form, "department"))
             .await?;
-        let today = state.app.today();
+        let on = step_on(&form)?.unwrap_or_else(|| state.app.today());
         let mut fields = form_fields(&form);
-        let uploads = attach(
-            state.app.definition_on(&procedure, today)?,
-            &mut fields,
-            files,
-        )?;
+        let uploads = attach(state.app.definition_on(&procedure, on)?, &mut fields, files)?;
         let stored = state
             .app
             .open_with_files(
@@ -540,7 +553,7 @@ async fn create(
                     region: &region,
                     department,
                     fields,
-                    on: today,
+                    on,
                     receipt: None,
                 },
                 uploads,
@@ -600,6 +613,8 @@ pub struct CasePage {
     pub documents: Vec<fazhi_store::documents::CaseDocument>,
     /// The case's attached files: (field label, file name, sha256, size text).
     pub files: Vec<(String, String, String, String)>,
+    /// Today (YYYY-MM-DD): the latest day a step may be dated.
+    pub today: String,
 }
 
 #[derive(Deserialize)]
@@ -719,6 +734,7 @@ async fn case_page(
     };
     Ok(render_page(
         CasePage {
+            today: state.app.today().format("%Y-%m-%d").to_string(),
             warning,
             reads,
             t,
@@ -910,7 +926,7 @@ async fn take(
             action: value_of(&form, "action").unwrap_or("").to_string(),
             expected_version,
             fields,
-            on: state.app.today(),
+            on: step_on(&form)?.unwrap_or_else(|| state.app.today()),
         };
         state
             .app
