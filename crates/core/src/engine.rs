@@ -1447,9 +1447,19 @@ pub fn apply(definition: &Definition, case: &mut Case, step: &Step) {
             c.paused_since = Some(on);
         } else if clock.resumes.contains(action) && c.status == ClockStatus::Paused {
             if let Some(since) = c.paused_since.take() {
+                // The pause ends the day the resuming event happened, if the step says so
+                // (and it lies within the pause), not the day it was recorded.
+                let ended = clock
+                    .resume_fields
+                    .iter()
+                    .find_map(|f| step.fields.get(f))
+                    .and_then(|v| v.as_str())
+                    .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                    .filter(|d| *d >= since && *d <= on)
+                    .unwrap_or(on);
                 c.pauses.push(PauseRecord {
                     from: since,
-                    to: on,
+                    to: ended,
                 });
             }
             c.status = ClockStatus::Running;

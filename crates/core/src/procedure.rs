@@ -369,6 +369,10 @@ pub struct Clock {
     /// afresh (e.g. the day the supplemented request was received), instead of the day the
     /// action was recorded.
     pub restart_field: Option<String>,
+    /// Date fields that, given with a resuming action, are the day the pause ended (the day
+    /// the opinion or the fee arrived, or a lapsed consultation's last day), instead of the
+    /// day the action was recorded; the first one given counts.
+    pub resume_fields: Vec<String>,
     pub pauses: Vec<String>,
     pub resumes: Vec<String>,
     pub restarts: Vec<String>,
@@ -972,6 +976,8 @@ struct RawClock {
     #[serde(default)]
     restart_field: Option<String>,
     #[serde(default)]
+    resume_fields: Vec<String>,
+    #[serde(default)]
     pauses: Vec<String>,
     #[serde(default)]
     resumes: Vec<String>,
@@ -1525,9 +1531,12 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
             }
         };
         for (key, field) in [
-            ("start_field", &k.start_field),
-            ("restart_field", &k.restart_field),
-        ] {
+            ("start_field", k.start_field.as_ref()),
+            ("restart_field", k.restart_field.as_ref()),
+        ]
+        .into_iter()
+        .chain(k.resume_fields.iter().map(|f| ("resume_fields", Some(f))))
+        {
             if let Some(f) = field
                 && field_kind(f) != Some(FieldType::Date)
             {
@@ -1611,6 +1620,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 starts: k.starts,
                 start_field: k.start_field,
                 restart_field: k.restart_field,
+                resume_fields: k.resume_fields,
                 pauses: k.pauses,
                 resumes: k.resumes,
                 restarts: k.restarts,
