@@ -233,9 +233,15 @@ async fn cases_story(engine: Engine) {
     assert_eq!(app.expire(&created.case.id).await.unwrap(), 1);
     let accepted = db.store.case(&created.case.id).await.unwrap().unwrap();
     assert_eq!(accepted.case.state, "accepted");
+    // 逾期不告知的，自收到申请材料之日起即为受理 (行政许可法 Art 32): the decision period runs
+    // from the receipt on 09-26, not from the day the system acted.
     assert_eq!(
         accepted.case.clock("decision").unwrap().started_on,
-        NaiveDate::from_ymd_opt(2019, 10, 10).unwrap()
+        NaiveDate::from_ymd_opt(2019, 9, 26).unwrap()
+    );
+    assert_eq!(
+        accepted.case.fields.get("accepted_on"),
+        Some(&serde_json::json!("2019-09-26"))
     );
     // Idempotent: a second run does nothing.
     assert_eq!(app.expire(&created.case.id).await.unwrap(), 0);

@@ -550,6 +550,10 @@ async fn walk(site: &mut Site, width: u32, tag: &str) {
     clerk
         .set("//form[input[@name='action' and @value='extend_reply']]//input[@name='f.extension_approved_on']", &day)
         .await;
+    // The applicant is told in writing (政府信息公开条例第三十三条第二款): part of the extension.
+    clerk
+        .set("//form[input[@name='action' and @value='extend_reply']]//input[@name='f.extension_notice_on']", &day)
+        .await;
     clerk.submit("extend_reply", 4).await;
     let page = clerk.wait_for_text("需调取多个部门的档案").await;
     assert!(page.contains("已保存"), "the extension is recorded");

@@ -473,6 +473,7 @@ fn one_extension_of_20_working_days_approved_by_the_head_of_the_office() {
         ("extension_reason", json!("信息量大，需调取档案")),
         ("extension_approver", json!("区政府办公室主任 赵六")),
         ("extension_approved_on", json!("2019-10-15")),
+        ("extension_notice_on", json!("2019-10-15")),
     ];
     let clerk = person(Role::WindowClerk, Some(DEPARTMENT));
     assert!(matches!(
@@ -493,6 +494,18 @@ fn one_extension_of_20_working_days_approved_by_the_head_of_the_office() {
         ),
         Err(Refusal::MissingField {
             field: "批准人（政府信息公开工作机构负责人）".into()
+        })
+    );
+    // The applicant is told (Art 33 para 2): without the notice there is no extension.
+    assert_eq!(
+        run.try_act(
+            Actor::User(&staff()),
+            "extend_reply",
+            "2019-10-15",
+            &extension[..3]
+        ),
+        Err(Refusal::MissingField {
+            field: "告知申请人延期日期".into()
         })
     );
     let leader = person(Role::Leader, None);

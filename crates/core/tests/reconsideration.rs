@@ -513,7 +513,8 @@ fn the_simplified_procedure_sends_in_3_gets_an_answer_in_5_and_decides_in_30_day
             &[
                 ("extension_reason", json!("x")),
                 ("extension_approver", json!("y")),
-                ("extension_approved_on", json!("2024-10-20"))
+                ("extension_approved_on", json!("2024-10-20")),
+                ("extension_notice_on", json!("2024-10-20"))
             ]
         ),
         Err(Refusal::ClockNotRunning { .. })

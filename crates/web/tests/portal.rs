@@ -342,6 +342,44 @@ async fn dates_that_have_not_happened_are_refused_and_nothing_is_recorded() {
     );
 }
 
+/// Only the disclosure regulation (Art 31) moves an online filing made on a rest day to the
+/// next working day; a reconsideration or a petition is received the day it arrives.
+#[tokio::test]
+async fn an_online_reconsideration_is_received_the_day_it_arrives_even_on_a_rest_day() {
+    // Saturday 2019-09-28, a rest day.
+    let w = district("2019-09-28").await;
+    let sfj = w.departments["sfj"].clone();
+    let application = [
+        ("receiver", sfj.as_str()),
+        ("f.applicant.kind", "person"),
+        ("f.applicant.name", "李四"),
+        ("f.applicant.id_number", "11010519491231002X"),
+        ("f.applicant.phone", "13812345678"),
+        ("f.respondent", "旅顺口区市场监督管理局"),
+        ("f.act_description", "旅市监罚〔2019〕12号行政处罚决定"),
+        ("f.act_category", "penalty"),
+        ("f.claims", "撤销该行政处罚决定"),
+        ("f.facts_reasons", "认定事实不清"),
+        ("f.known_on", "2019-09-20"),
+    ];
+    let sent = multipart(&w, "/apply/reconsideration", &application, &[]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    let receipt = sent
+        .location()
+        .strip_prefix("/apply/receipt/")
+        .expect("the receipt page")
+        .to_string();
+    let case = w.db.store.case_by_receipt(&receipt).await.unwrap().unwrap();
+    assert_eq!(
+        case.case.fields["received_on"], "2019-09-28",
+        "the day it arrived"
+    );
+    // 5 working days from Saturday 09-28: 09-29 (a make-up Sunday), 09-30, [国庆], 10-08,
+    // 10-09, 10-10.
+    let review = case.case.clock("review").expect("the review runs");
+    assert_eq!(review.started_on.to_string(), "2019-09-28");
+}
+
 #[tokio::test]
 async fn tracking_shows_the_time_limit_that_concerns_the_applicant_and_then_the_answer() {
     use fazhi_core::engine::{Actor, Command};
