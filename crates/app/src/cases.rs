@@ -66,11 +66,18 @@ pub struct CaseFacts {
     pub number_taken: Option<String>,
     /// The day the step is recorded.
     pub today: Option<NaiveDate>,
+    /// The last day of each clock of the case, for guards that judge a party's act by its
+    /// own date (`not_after = "due:<clock>"`).
+    pub clock_dues: BTreeMap<String, NaiveDate>,
 }
 
 impl engine::Facts for CaseFacts {
     fn today(&self) -> Option<NaiveDate> {
         self.today
+    }
+
+    fn clock_due(&self, clock: &str) -> Option<NaiveDate> {
+        self.clock_dues.get(clock).copied()
     }
 
     fn certificate(&self, procedure: &str, number: &str) -> Option<Certificate> {
@@ -95,9 +102,48 @@ impl engine::Facts for CaseFacts {
 struct Recorded<'a> {
     today: NaiveDate,
     certificates: &'a BTreeMap<(String, String), Certificate>,
+    /// The last days of the case's clocks before the step (see [`CaseFacts::clock_dues`]).
+    clock_dues: BTreeMap<String, NaiveDate>,
+}
+
+/// The last day of each clock of `case`, if `action`'s guards compare a date with one (else
+/// nothing is computed).
+pub(crate) fn clock_dues(
+    definition: &Definition,
+    case: &Case,
+    action: &str,
+    calendar: &fazhi_core::calendar::Calendar,
+    today: NaiveDate,
+) -> BTreeMap<String, NaiveDate> {
+    let compares = definition.action(action).is_some_and(|a| {
+        a.guards.iter().any(|g| {
+            matches!(
+                g.require,
+                Condition::DateOrder {
+                    other: fazhi_core::procedure::DateRef::ClockDue(_),
+                    ..
+                }
+            )
+        })
+    });
+    if !compares {
+        return BTreeMap::new();
+    }
+    case.clocks
+        .iter()
+        .filter_map(|state| {
+            let clock = definition.clock(&state.code)?;
+            let due = engine::clock_due(clock, state, calendar, today).ok()?;
+            Some((state.code.clone(), due.date))
+        })
+        .collect()
 }
 
 impl engine::Facts for Recorded<'_> {
+    fn clock_due(&self, clock: &str) -> Option<NaiveDate> {
+        self.clock_dues.get(clock).copied()
+    }
+
     fn certificate(&self, procedure: &str, number: &str) -> Option<Certificate> {
         self.certificates
             .get(&(procedure.to_string(), number.to_string()))
@@ -273,6 +319,13 @@ impl App {
     ) -> Result<CaseFacts> {
         let mut facts = CaseFacts {
             today: Some(self.today()),
+            clock_dues: clock_dues(
+                definition,
+                case,
+                &command.action,
+                &self.calendar(),
+                self.today(),
+            ),
             ..Default::default()
         };
         let Some(action) = definition.action(&command.action) else {
@@ -687,11 +740,14 @@ impl App {
         let mut case = Case::new(&id, region.clone(), department, definition);
         let mut events = Vec::with_capacity(steps.len());
         let mut created_by = String::new();
-        let today = Recorded {
+        let calendar = self.calendar();
+        let mut today = Recorded {
             today: self.today(),
             certificates,
+            clock_dues: BTreeMap::new(),
         };
         for (i, history) in steps.iter().enumerate() {
+            today.clock_dues = clock_dues(definition, &case, history.action, &calendar, history.on);
             let command = Command {
                 action: history.action.to_string(),
                 expected_version: case.version,

@@ -531,7 +531,7 @@ pub fn decide_with(
                 });
             }
             let message = if guard.message.trim().is_empty() {
-                worded(definition, &guard.require, &merged, command.on)
+                worded(definition, &guard.require, &merged, facts, command.on)
             } else {
                 fill_message(definition, &guard.message, &merged)
             };
@@ -674,11 +674,13 @@ fn bound_date(
     other: &DateRef,
     plus_days: i64,
     fields: &BTreeMap<String, Value>,
+    facts: &dyn Facts,
     on: NaiveDate,
 ) -> Option<NaiveDate> {
     let base = match other {
         DateRef::Field(f) => date_of(fields.get(f)?)?,
         DateRef::ActionDay => on,
+        DateRef::ClockDue(clock) => facts.clock_due(clock)?,
     };
     base.checked_add_signed(chrono::TimeDelta::try_days(plus_days)?)
 }
@@ -703,6 +705,7 @@ fn worded(
     definition: &Definition,
     condition: &Condition,
     fields: &BTreeMap<String, Value>,
+    facts: &dyn Facts,
     on: NaiveDate,
 ) -> String {
     match condition {
@@ -737,6 +740,15 @@ fn worded(
                     fields.get(f).and_then(date_of),
                 ),
                 DateRef::ActionDay => ("办理之日".to_string(), Some(on)),
+                DateRef::ClockDue(clock) => (
+                    format!(
+                        "“{}”的最后一日",
+                        definition
+                            .clock(clock)
+                            .map_or(clock.as_str(), |c| c.label.zh.as_str())
+                    ),
+                    facts.clock_due(clock),
+                ),
             };
             let Some(value) = fields.get(field).and_then(date_of) else {
                 return format!("缺少“{label}”");
@@ -748,7 +760,7 @@ fn worded(
                 Order::NotBefore => "不得早于",
                 Order::NotAfter => "不得晚于",
             };
-            let bound = bound_date(other, *plus_days, fields, on);
+            let bound = bound_date(other, *plus_days, fields, facts, on);
             let offset = match (*plus_days, bound) {
                 (0, _) | (_, None) => String::new(),
                 (d, Some(b)) if d > 0 => format!("后 {d} 日（{b}）"),
@@ -849,6 +861,13 @@ pub trait Facts {
     /// The day the step is recorded: no step and no date that happened may be later. `None`
     /// if the caller does not say (then neither is checked against it).
     fn today(&self) -> Option<NaiveDate> {
+        None
+    }
+
+    /// The last day of a clock of the case (computed with the calendar the engine does not
+    /// hold). `None` if the caller did not compute it: a comparison with it then fails.
+    fn clock_due(&self, clock: &str) -> Option<NaiveDate> {
+        let _ = clock;
         None
     }
 }
@@ -1022,7 +1041,7 @@ fn holds(
         } => {
             let (Some(date), Some(bound)) = (
                 fields.get(field).and_then(date_of),
-                bound_date(other, *plus_days, fields, on),
+                bound_date(other, *plus_days, fields, facts, on),
             ) else {
                 return false;
             };
@@ -1601,7 +1620,12 @@ pub fn expired(
         let Ok(due) = clock_due(clock, state, calendar, today) else {
             continue;
         };
-        if today > due.date {
+        let grace = chrono::Days::new(u64::from(clock.expiry_grace_days));
+        let waited = matches!(clock.on_expiry, Expiry::Action(_))
+            .then(|| due.date.checked_add_days(grace))
+            .flatten()
+            .unwrap_or(due.date);
+        if today > waited {
             // The day after the last day — or, for a case entered after its periods had run
             // out, the day of its last step: an expiry is never dated before what it follows.
             let effective = due.date.succ_opt().unwrap_or(due.date);

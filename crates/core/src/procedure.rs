@@ -205,7 +205,14 @@ pub enum DateRef {
     Field(String),
     /// The day the action takes effect (`on` in the definition).
     ActionDay,
+    /// The last day of a clock of the case (`due:<clock>`): a party's act dated by itself —
+    /// the day it was made or posted (期满前交邮的，不算过期) — is judged against the period,
+    /// whatever day it is recorded.
+    ClockDue(String),
 }
+
+/// The prefix that names a clock's last day in a date comparison (`not_after = "due:reply"`).
+pub const CLOCK_DUE: &str = "due:";
 
 /// The word that names the action's day in a date comparison (`not_after = "on"`).
 pub const ACTION_DAY: &str = "on";
@@ -213,7 +220,14 @@ pub const ACTION_DAY: &str = "on";
 impl Condition {
     /// Whether the condition reads outside facts (certificates), which only guards are given.
     pub fn needs_facts(&self) -> bool {
-        matches!(self, Condition::Certified { .. })
+        matches!(
+            self,
+            Condition::Certified { .. }
+                | Condition::DateOrder {
+                    other: DateRef::ClockDue(_),
+                    ..
+                }
+        )
     }
 }
 
@@ -380,6 +394,10 @@ pub struct Clock {
     pub on_expiry: Expiry,
     /// With an expiry action: the date field it records and which day that is.
     pub expiry_date: Option<ExpiryDate>,
+    /// Calendar days the system waits after the last day before it takes the expiry action,
+    /// so that a party's act made in time but arriving later (posted before the end) can
+    /// still be recorded; the action is dated the day after the last day all the same.
+    pub expiry_grace_days: u32,
     /// Days before the due date at which the deadline turns yellow (临期).
     pub warn_days: u32,
     /// The clock starts (or restarts) only if this holds when its starting action is taken,
@@ -956,6 +974,9 @@ enum RawExpiry {
         /// …holding `last_day` or `clock_start`.
         #[serde(default)]
         as_of: Option<ExpiryDay>,
+        /// Days the system waits after the last day (mail in transit).
+        #[serde(default)]
+        grace_days: u32,
     },
 }
 
@@ -1544,6 +1565,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
             }
         }
         let mut expiry_date = None;
+        let mut expiry_grace_days = 0;
         let on_expiry = match k.on_expiry {
             None => Expiry::Overdue,
             Some(RawExpiry::Word(w)) if w == "overdue" => Expiry::Overdue,
@@ -1558,7 +1580,9 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 action,
                 date,
                 as_of,
+                grace_days,
             }) => {
+                expiry_grace_days = grace_days;
                 let taken = actions.iter().find(|a| a.code == action);
                 match taken {
                     None => c.error(format!("{at}.on_expiry"), format!("unknown action “{action}”")),
@@ -1627,6 +1651,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 stops: k.stops,
                 on_expiry,
                 expiry_date,
+                expiry_grace_days,
                 warn_days: k.warn_days.unwrap_or(DEFAULT_WARN_DAYS),
                 when,
                 basis: k.basis,
@@ -2191,9 +2216,18 @@ fn condition(
                     "“on” is the action's day in a comparison, so a field may not be called “on”",
                 );
             }
+            let due_of = other.strip_prefix(CLOCK_DUE);
+            if let Some(clock) = due_of
+                && !clocks.iter().any(|k| k == clock)
+            {
+                c.error(
+                    at,
+                    format!("the comparison names an unknown clock “{clock}”"),
+                );
+            }
             for name in [f.as_str()]
                 .into_iter()
-                .chain(Some(other.as_str()).filter(|o| *o != ACTION_DAY))
+                .chain(Some(other.as_str()).filter(|o| *o != ACTION_DAY && due_of.is_none()))
             {
                 match kind_of(name) {
                     None => check_field(name, c),
@@ -2206,6 +2240,8 @@ fn condition(
                 order,
                 other: if other == ACTION_DAY {
                     DateRef::ActionDay
+                } else if let Some(clock) = due_of {
+                    DateRef::ClockDue(clock.to_string())
                 } else {
                     DateRef::Field(other.clone())
                 },
@@ -2320,9 +2356,14 @@ impl fmt::Display for Condition {
                     Order::NotBefore => "≥",
                     Order::NotAfter => "≤",
                 };
+                let due;
                 let other = match other {
                     DateRef::Field(o) => o.as_str(),
                     DateRef::ActionDay => ACTION_DAY,
+                    DateRef::ClockDue(k) => {
+                        due = format!("{CLOCK_DUE}{k}");
+                        due.as_str()
+                    }
                 };
                 match plus_days {
                     0 => write!(f, "{field} {sign} {other}"),

@@ -943,7 +943,7 @@ fn a_hearing_is_asked_for_within_5_working_days_across_national_day() {
         Actor::User(&officer()),
         "request_hearing",
         "2021-10-12",
-        &[],
+        &[("hearing_requested_on", json!("2021-10-12"))],
     );
     assert_eq!(asked.case.state, "hearing");
 
@@ -961,15 +961,28 @@ fn a_hearing_is_asked_for_within_5_working_days_across_national_day() {
     );
     silent.act(Actor::System, "notice_period_lapsed", "2021-10-13", &[]);
     assert_eq!(silent.case.state, "deliberation");
+    // A request made after the last day is refused by its own date…
     let late = silent
         .try_act(
             Actor::User(&officer()),
             "request_hearing",
             "2021-10-13",
-            &[],
+            &[("hearing_requested_on", json!("2021-10-13"))],
         )
         .unwrap_err();
-    assert!(matches!(late, Refusal::WrongState { .. }), "{late:?}");
+    assert_eq!(
+        late.to_string(),
+        "“当事人要求听证之日”（2021-10-13）不得晚于“陈述申辩和要求听证期限”的最后一日（2021-10-12）（依据：行政处罚法第六十四条第一项、第八十五条）"
+    );
+    // …but one posted on the last day, arriving after the case moved on, is recorded.
+    let mut posted = silent.clone_run();
+    posted.act(
+        Actor::User(&officer()),
+        "request_hearing",
+        "2021-10-15",
+        &[("hearing_requested_on", json!("2021-10-12"))],
+    );
+    assert_eq!(posted.case.state, "hearing");
 
     // Not every penalty gives a right to a hearing (Art 63).
     let small = notified(&[], "2021-09-29", false);
@@ -979,7 +992,7 @@ fn a_hearing_is_asked_for_within_5_working_days_across_national_day() {
                 Actor::User(&officer()),
                 "request_hearing",
                 "2021-09-30",
-                &[]
+                &[("hearing_requested_on", json!("2021-09-30"))]
             )
             .unwrap_err()
             .to_string()
@@ -999,7 +1012,7 @@ fn a_hearing_is_notified_and_recorded() {
         Actor::User(&officer()),
         "request_hearing",
         "2021-09-08",
-        &[],
+        &[("hearing_requested_on", json!("2021-09-08"))],
     );
     let report = [
         ("hearing_on", json!("2021-09-22")),

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use fazhi_core::authz::Principal;
 use fazhi_core::calendar::Calendar;
 use fazhi_core::engine::{
-    Actor, Case, ClockStatus, Command, Refusal, apply, clock_due, decide, expired,
+    Actor, Case, ClockStatus, Command, Facts, Refusal, apply, clock_due, decide_with, expired,
 };
 use fazhi_core::org::{Grant, Role};
 use fazhi_core::procedure::Definition;
@@ -48,6 +48,39 @@ pub struct Run {
     pub case: Case,
 }
 
+/// What the application hands the engine that the engine tests compute themselves: the last
+/// day of each of the case's clocks (for guards judging a party's act by its own date).
+pub struct Dues(BTreeMap<String, NaiveDate>);
+
+impl Dues {
+    pub fn of(def: &Definition, case: &Case, on: NaiveDate) -> Dues {
+        Dues(
+            case.clocks
+                .iter()
+                .filter_map(|state| {
+                    let clock = def.clock(&state.code)?;
+                    let due = clock_due(clock, state, Calendar::embedded(), on).ok()?;
+                    Some((state.code.clone(), due.date))
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Facts for Dues {
+    fn certificate(
+        &self,
+        _procedure: &str,
+        _number: &str,
+    ) -> Option<fazhi_core::engine::Certificate> {
+        None
+    }
+
+    fn clock_due(&self, clock: &str) -> Option<NaiveDate> {
+        self.0.get(clock).copied()
+    }
+}
+
 impl Run {
     /// A new case of `def` in the district, belonging to `department`.
     pub fn new(def: Definition, department: &str) -> Run {
@@ -68,7 +101,8 @@ impl Run {
             fields: fields(f),
             on: date(on),
         };
-        decide(&self.def, &self.case, who, &command).map(|_| ())
+        let dues = Dues::of(&self.def, &self.case, command.on);
+        decide_with(&self.def, &self.case, who, &command, &dues).map(|_| ())
     }
 
     pub fn act(&mut self, who: Actor<'_>, action: &str, on: &str, f: &[(&str, Value)]) {
@@ -78,7 +112,8 @@ impl Run {
             fields: fields(f),
             on: date(on),
         };
-        let step = decide(&self.def, &self.case, who, &command)
+        let dues = Dues::of(&self.def, &self.case, command.on);
+        let step = decide_with(&self.def, &self.case, who, &command, &dues)
             .unwrap_or_else(|r| panic!("{action}: {r}"));
         apply(&self.def, &mut self.case, &step);
     }
