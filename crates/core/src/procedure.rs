@@ -314,8 +314,18 @@ impl Action {
         self.needs.iter().chain(self.may.iter()).any(|f| f == field)
     }
 
-    /// Every state the action may lead to, each once, in the definition's order.
+    /// Whether the action keeps the case in the state it is taken in (`to = "="`): a record
+    /// that may be made at any of several stages, such as an extension of the time limit.
+    pub fn stays(&self) -> bool {
+        self.to.is_empty()
+    }
+
+    /// Every state the action may lead to, each once, in the definition's order (for one that
+    /// stays, the states it is taken in).
     pub fn targets(&self) -> Vec<&str> {
+        if self.stays() {
+            return self.from.iter().map(String::as_str).collect();
+        }
         let mut out: Vec<&str> = Vec::new();
         for t in &self.to {
             if !out.contains(&t.state.as_str()) {
@@ -327,6 +337,9 @@ impl Action {
 
     /// Whether the action may lead to `state`.
     pub fn leads_to(&self, state: &str) -> bool {
+        if self.stays() {
+            return self.from.iter().any(|f| f == state);
+        }
         self.to.iter().any(|t| t.state == state)
     }
 }
@@ -1323,7 +1336,8 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         let to = targets(&a.to, &at, c, &fields, &action_codes, &clock_codes);
         // A target that could not be read leads nowhere known: which states are reachable
         // is then unknown, and saying they are not would only bury the real mistake.
-        unreadable_to |= to.len() != a.to.as_array().map_or(1, Vec::len)
+        let stays = a.to.as_str() == Some(STAYS);
+        unreadable_to |= (!stays && to.len() != a.to.as_array().map_or(1, Vec::len))
             || c.errors[before..].iter().any(|e| e.at.ends_with(".to"));
         for (j, t) in to.iter().enumerate() {
             if !state_known(&t.state) {
@@ -1823,9 +1837,9 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
         // A terminal state may only have records that keep it (service, performance, a
         // dispute later resolved): nothing reopens an ended case.
         if s.terminal
-            && actions
-                .iter()
-                .any(|a| a.from.contains(&s.code) && a.targets().iter().any(|t| *t != s.code))
+            && actions.iter().any(|a| {
+                a.from.contains(&s.code) && !a.stays() && a.targets().iter().any(|t| *t != s.code)
+            })
         {
             c.error(
                 format!("states.{}", s.code),
@@ -2006,7 +2020,11 @@ fn grading(g: RawGrading, c: &mut Checker<'_>, fields: &[Field]) -> Grading {
     }
 }
 
-/// An action's `to`: a state, or a list of `{ state, when }` whose last has no `when`.
+/// The `to` of an action that keeps the case in the state it is taken in.
+pub const STAYS: &str = "=";
+
+/// An action's `to`: a state, `"="` (it stays), or a list of `{ state, when }` whose last has no
+/// `when`.
 fn targets(
     raw: &toml::Value,
     at: &str,
@@ -2016,6 +2034,7 @@ fn targets(
     clocks: &[String],
 ) -> Vec<Target> {
     let list = match raw {
+        toml::Value::String(stays) if stays == STAYS => return Vec::new(),
         toml::Value::String(state) => {
             return vec![Target {
                 state: state.clone(),

@@ -142,6 +142,17 @@ impl Graph {
         let mut loops: Vec<Vec<usize>> = vec![Vec::new(); n];
         // An action with several possible targets is drawn on an arrow to each.
         for (ai, a) in d.actions.iter().enumerate() {
+            // One that stays is a loop on each state it may be taken in.
+            if a.stays() {
+                for from in &a.from {
+                    if let Some(i) = index(from)
+                        && !loops[i].contains(&ai)
+                    {
+                        loops[i].push(ai);
+                    }
+                }
+                continue;
+            }
             for target in a.targets() {
                 let Some(to) = index(target) else { continue };
                 let mut seen = Vec::new();

@@ -195,16 +195,21 @@ fn check(name: &str, d: &Definition, english: bool) -> String {
         "{name}: one start"
     );
 
-    // The transitions: exactly (action, from, to) for every `from` of every action.
+    // The transitions: exactly (action, from, to) for every `from` of every action (an action
+    // that stays: a loop on each state it is taken in).
     let expected: BTreeSet<(String, String, String)> = d
         .actions
         .iter()
         .flat_map(|a| {
-            a.targets().into_iter().flat_map(move |t| {
-                a.from
-                    .iter()
-                    .map(move |f| (a.code.clone(), f.clone(), t.to_string()))
-            })
+            let pairs: Vec<(String, String)> = if a.stays() {
+                a.from.iter().map(|f| (f.clone(), f.clone())).collect()
+            } else {
+                a.targets()
+                    .into_iter()
+                    .flat_map(|t| a.from.iter().map(move |f| (f.clone(), t.to_string())))
+                    .collect()
+            };
+            pairs.into_iter().map(move |(f, t)| (a.code.clone(), f, t))
         })
         .collect();
     let mut drawn = BTreeSet::new();
