@@ -1559,6 +1559,15 @@ pub fn clock_due(
             due.explanation
                 .lines
                 .insert(0, format!("期限由案件中填写的日期确定：{date}"));
+            // A date printed on a document is its own last day, rest day or not.
+            if !clock.rolls
+                && let Some(rolled_from) = due.explanation.rolled_from.take()
+            {
+                due.date = rolled_from;
+                due.explanation.lines.push(format!(
+                    "证件载明的日期 {rolled_from} 即为末日，不因休息日顺延"
+                ));
+            }
             Ok(due)
         }
         (ClockLength::FromField(field), None) => Err(CalendarError::Invalid {

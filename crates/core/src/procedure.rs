@@ -413,6 +413,10 @@ pub struct Clock {
     pub expiry_grace_days: u32,
     /// Days before the due date at which the deadline turns yellow (临期).
     pub warn_days: u32,
+    /// Whether a last day on a rest day moves to the next working day (a period, 民事诉讼法
+    /// Art 85); not for a date printed on a document — a certificate valid until a Sunday
+    /// ends that Sunday (`rolls = false`).
+    pub rolls: bool,
     /// The clock starts (or restarts) only if this holds when its starting action is taken,
     /// read as guards read it: on the case with the action's fields (e.g. a time limit that
     /// the law sets only for requests received by post).
@@ -1023,6 +1027,8 @@ struct RawClock {
     on_expiry: Option<RawExpiry>,
     #[serde(default)]
     warn_days: Option<u32>,
+    #[serde(default)]
+    rolls: Option<bool>,
     #[serde(default)]
     when: Option<RawCondition>,
     #[serde(default)]
@@ -1667,6 +1673,7 @@ fn build(raw: RawFile, c: &mut Checker<'_>) -> Definition {
                 expiry_date,
                 expiry_grace_days,
                 warn_days: k.warn_days.unwrap_or(DEFAULT_WARN_DAYS),
+                rolls: k.rolls.unwrap_or(true),
                 when,
                 basis: k.basis,
             });

@@ -321,10 +321,19 @@ fn a_certificate_turns_yellow_30_days_before_its_end_and_then_expires_by_itself(
     suspended.act(Actor::System, "expire", "2022-01-01", &[]);
     assert_eq!(suspended.case.state, "expired");
 
-    // An end on a rest day: the state changes on the day after the next working day, while the
-    // guards refuse the certificate from the day after `valid_until` (tested in penalty.rs).
+    // A certificate valid until a rest day ends that day (the date printed on it is not a
+    // period that rolls): Sunday 2023-12-31, expired by the system on 2024-01-01.
     let sunday = valid("2023-12-31");
-    assert_eq!(sunday.due("validity", "2023-12-01"), date("2024-01-02"));
+    assert_eq!(sunday.due("validity", "2023-12-01"), date("2023-12-31"));
+    assert!(sunday.expired_on("2023-12-31").is_empty());
+    assert_eq!(
+        sunday.expired_on("2024-01-01"),
+        vec![(
+            "validity".to_string(),
+            Expiry::Action("expire".into()),
+            date("2024-01-01")
+        )]
+    );
 }
 
 #[test]
