@@ -374,6 +374,7 @@ fn an_appeal_gives_the_court_3_months_and_the_second_judgment_is_final() {
                 "absence_reason",
                 json!("参加全市防汛工作会议，已提交加盖印章的情况说明"),
             ),
+            ("appearing_staff", json!("法制科 王某")),
         ],
     );
     assert!(matches!(
