@@ -80,6 +80,23 @@ async fn apply(w: &World, name: &str, phone: &str, files: &[(&str, &str, &[u8])]
         .to_string()
 }
 
+/// A reconsideration application as the portal's form posts it, to the justice bureau.
+fn reconsideration_form<'a>(receiver: &'a str, known_on: &'a str) -> [(&'static str, &'a str); 11] {
+    [
+        ("receiver", receiver),
+        ("f.applicant.kind", "person"),
+        ("f.applicant.name", "李四"),
+        ("f.applicant.id_number", "11010519491231002X"),
+        ("f.applicant.phone", "13812345678"),
+        ("f.respondent", "旅顺口区市场监督管理局"),
+        ("f.act_description", "旅市监罚〔2019〕12号行政处罚决定"),
+        ("f.act_category", "penalty"),
+        ("f.claims", "撤销该行政处罚决定"),
+        ("f.facts_reasons", "认定事实不清"),
+        ("f.known_on", known_on),
+    ]
+}
+
 #[tokio::test]
 async fn apply_receipt_and_status_lookup() {
     // Saturday 2019-09-28 is a rest day; Sunday 09-29 was a make-up working day.
@@ -298,19 +315,7 @@ async fn dates_that_have_not_happened_are_refused_and_nothing_is_recorded() {
     );
 
     let sfj = w.departments["sfj"].clone();
-    let reconsideration = [
-        ("receiver", sfj.as_str()),
-        ("f.applicant.kind", "person"),
-        ("f.applicant.name", "李四"),
-        ("f.applicant.id_number", "11010519491231002X"),
-        ("f.applicant.phone", "13812345678"),
-        ("f.respondent", "旅顺口区市场监督管理局"),
-        ("f.act_description", "旅市监罚〔2019〕12号行政处罚决定"),
-        ("f.act_category", "penalty"),
-        ("f.claims", "撤销该行政处罚决定"),
-        ("f.facts_reasons", "认定事实不清"),
-        ("f.known_on", "2027-01-01"),
-    ];
+    let reconsideration = reconsideration_form(&sfj, "2027-01-01");
     let refused = multipart(&w, "/apply/reconsideration", &reconsideration, &[]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     // On 2019-09-26 the 2017 law is in force: its label names the 具体行政行为.
@@ -330,9 +335,7 @@ async fn dates_that_have_not_happened_are_refused_and_nothing_is_recorded() {
         );
     }
     // The same application with a date that has happened goes through.
-    let mut known = reconsideration.to_vec();
-    known.pop();
-    known.push(("f.known_on", "2019-09-20"));
+    let known = reconsideration_form(&sfj, "2019-09-20");
     let accepted = multipart(&w, "/apply/reconsideration", &known, &[]).await;
     assert_eq!(
         accepted.status,
@@ -349,19 +352,7 @@ async fn an_online_reconsideration_is_received_the_day_it_arrives_even_on_a_rest
     // Saturday 2019-09-28, a rest day.
     let w = district("2019-09-28").await;
     let sfj = w.departments["sfj"].clone();
-    let application = [
-        ("receiver", sfj.as_str()),
-        ("f.applicant.kind", "person"),
-        ("f.applicant.name", "李四"),
-        ("f.applicant.id_number", "11010519491231002X"),
-        ("f.applicant.phone", "13812345678"),
-        ("f.respondent", "旅顺口区市场监督管理局"),
-        ("f.act_description", "旅市监罚〔2019〕12号行政处罚决定"),
-        ("f.act_category", "penalty"),
-        ("f.claims", "撤销该行政处罚决定"),
-        ("f.facts_reasons", "认定事实不清"),
-        ("f.known_on", "2019-09-20"),
-    ];
+    let application = reconsideration_form(&sfj, "2019-09-20");
     let sent = multipart(&w, "/apply/reconsideration", &application, &[]).await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
     let receipt = sent

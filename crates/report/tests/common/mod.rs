@@ -38,17 +38,12 @@ pub fn definition_files() -> Vec<PathBuf> {
 pub fn parse(path: &Path) -> Definition {
     let name = path.file_name().unwrap().to_string_lossy().to_string();
     let text = std::fs::read_to_string(path).expect("read");
+    let fail = |errors: Vec<fazhi_core::procedure::DefinitionError>| -> ! {
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        panic!("{name}: {}", errors.join("; "))
+    };
     if !text.contains(fazhi_core::amend::AMENDS) {
-        return Definition::parse(&name, &text).unwrap_or_else(|errors| {
-            panic!(
-                "{name}: {}",
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
-        });
+        return Definition::parse(&name, &text).unwrap_or_else(|e| fail(e));
     }
     let folder = path.parent().expect("a folder");
     let mut sources = Vec::new();
@@ -66,16 +61,7 @@ pub fn parse(path: &Path) -> Definition {
         }
     }
     let registry =
-        fazhi_core::procedure::Registry::from_sources(&sources).unwrap_or_else(|errors| {
-            panic!(
-                "{name}: {}",
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
-        });
+        fazhi_core::procedure::Registry::from_sources(&sources).unwrap_or_else(|e| fail(e));
     registry
         .all()
         .iter()
