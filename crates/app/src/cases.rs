@@ -69,6 +69,8 @@ pub struct CaseFacts {
     /// The last day of each clock of the case, for guards that judge a party's act by its
     /// own date (`not_after = "due:<clock>"`).
     pub clock_dues: BTreeMap<String, NaiveDate>,
+    /// The official calendar, for comparisons in working days.
+    pub calendar: Option<std::sync::Arc<fazhi_core::calendar::Calendar>>,
 }
 
 impl engine::Facts for CaseFacts {
@@ -78,6 +80,10 @@ impl engine::Facts for CaseFacts {
 
     fn clock_due(&self, clock: &str) -> Option<NaiveDate> {
         self.clock_dues.get(clock).copied()
+    }
+
+    fn add_working_days(&self, date: NaiveDate, n: u32) -> Option<NaiveDate> {
+        working_days_after(self.calendar.as_deref()?, date, n)
     }
 
     fn certificate(&self, procedure: &str, number: &str) -> Option<Certificate> {
@@ -104,6 +110,19 @@ struct Recorded<'a> {
     certificates: &'a BTreeMap<(String, String), Certificate>,
     /// The last days of the case's clocks before the step (see [`CaseFacts::clock_dues`]).
     clock_dues: BTreeMap<String, NaiveDate>,
+    calendar: &'a fazhi_core::calendar::Calendar,
+}
+
+/// The `n`th working day after `date` (`date` not counted), as periods in working days count.
+fn working_days_after(
+    calendar: &fazhi_core::calendar::Calendar,
+    date: NaiveDate,
+    n: u32,
+) -> Option<NaiveDate> {
+    calendar
+        .due(date, fazhi_core::calendar::Length::WorkingDays(n), &[], &[])
+        .ok()
+        .map(|due| due.date)
 }
 
 /// The last day of each clock of `case`, if `action`'s guards compare a date with one (else
@@ -142,6 +161,10 @@ pub(crate) fn clock_dues(
 impl engine::Facts for Recorded<'_> {
     fn clock_due(&self, clock: &str) -> Option<NaiveDate> {
         self.clock_dues.get(clock).copied()
+    }
+
+    fn add_working_days(&self, date: NaiveDate, n: u32) -> Option<NaiveDate> {
+        working_days_after(self.calendar, date, n)
     }
 
     fn certificate(&self, procedure: &str, number: &str) -> Option<Certificate> {
@@ -326,6 +349,7 @@ impl App {
                 &self.calendar(),
                 self.today(),
             ),
+            calendar: Some(self.calendar()),
             ..Default::default()
         };
         let Some(action) = definition.action(&command.action) else {
@@ -745,6 +769,7 @@ impl App {
             today: self.today(),
             certificates,
             clock_dues: BTreeMap::new(),
+            calendar: &calendar,
         };
         for (i, history) in steps.iter().enumerate() {
             today.clock_dues = clock_dues(definition, &case, history.action, &calendar, history.on);

@@ -673,6 +673,7 @@ fn date_of(value: &Value) -> Option<NaiveDate> {
 fn bound_date(
     other: &DateRef,
     plus_days: i64,
+    plus_working_days: u32,
     fields: &BTreeMap<String, Value>,
     facts: &dyn Facts,
     on: NaiveDate,
@@ -682,7 +683,12 @@ fn bound_date(
         DateRef::ActionDay => on,
         DateRef::ClockDue(clock) => facts.clock_due(clock)?,
     };
-    base.checked_add_signed(chrono::TimeDelta::try_days(plus_days)?)
+    let base = base.checked_add_signed(chrono::TimeDelta::try_days(plus_days)?)?;
+    if plus_working_days == 0 {
+        Some(base)
+    } else {
+        facts.add_working_days(base, plus_working_days)
+    }
 }
 
 /// A number as a person reads it: money in yuan.
@@ -732,6 +738,7 @@ fn worded(
             order,
             other,
             plus_days,
+            plus_working_days,
         } => {
             let label = label_zh(definition, field);
             let (other_name, other_date) = match other {
@@ -760,8 +767,11 @@ fn worded(
                 Order::NotBefore => "不得早于",
                 Order::NotAfter => "不得晚于",
             };
-            let bound = bound_date(other, *plus_days, fields, facts, on);
+            let bound = bound_date(other, *plus_days, *plus_working_days, fields, facts, on);
             let offset = match (*plus_days, bound) {
+                (_, Some(b)) if *plus_working_days > 0 => {
+                    format!("后第 {plus_working_days} 个工作日（{b}）")
+                }
                 (0, _) | (_, None) => String::new(),
                 (d, Some(b)) if d > 0 => format!("后 {d} 日（{b}）"),
                 (d, Some(b)) => format!("前 {} 日（{b}）", d.unsigned_abs()),
@@ -868,6 +878,13 @@ pub trait Facts {
     /// hold). `None` if the caller did not compute it: a comparison with it then fails.
     fn clock_due(&self, clock: &str) -> Option<NaiveDate> {
         let _ = clock;
+        None
+    }
+
+    /// The `n`th working day after `date` by the official calendar. `None` if the caller
+    /// has no calendar (then a comparison with it fails).
+    fn add_working_days(&self, date: NaiveDate, n: u32) -> Option<NaiveDate> {
+        let _ = (date, n);
         None
     }
 }
@@ -1038,10 +1055,11 @@ fn holds(
             order,
             other,
             plus_days,
+            plus_working_days,
         } => {
             let (Some(date), Some(bound)) = (
                 fields.get(field).and_then(date_of),
-                bound_date(other, *plus_days, fields, facts, on),
+                bound_date(other, *plus_days, *plus_working_days, fields, facts, on),
             ) else {
                 return false;
             };

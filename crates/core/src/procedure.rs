@@ -182,6 +182,10 @@ pub enum Condition {
         order: Order,
         other: DateRef,
         plus_days: i64,
+        /// Working days after the other date (counted with the official calendar, which the
+        /// app hands the engine), for periods the law counts in working days (a hearing
+        /// notified 七个工作日前).
+        plus_working_days: u32,
     },
 }
 
@@ -225,6 +229,10 @@ impl Condition {
             Condition::Certified { .. }
                 | Condition::DateOrder {
                     other: DateRef::ClockDue(_),
+                    ..
+                }
+                | Condition::DateOrder {
+                    plus_working_days: 1..,
                     ..
                 }
         )
@@ -870,6 +878,8 @@ struct RawCondition {
     not_after: Option<String>,
     #[serde(default)]
     plus_days: Option<i64>,
+    #[serde(default)]
+    plus_working_days: Option<u32>,
 }
 
 /// A bound as written: an integer, or for money an amount in yuan (`12.5`, `"12.50"`).
@@ -2272,6 +2282,7 @@ fn condition(
                     DateRef::Field(other.clone())
                 },
                 plus_days: raw.plus_days.unwrap_or(0),
+                plus_working_days: raw.plus_working_days.unwrap_or(0),
             }
         }
         RawCondition { taken: Some(a), .. } => {
@@ -2377,6 +2388,7 @@ impl fmt::Display for Condition {
                 order,
                 other,
                 plus_days,
+                plus_working_days,
             } => {
                 let sign = match order {
                     Order::NotBefore => "≥",
@@ -2391,6 +2403,9 @@ impl fmt::Display for Condition {
                         due.as_str()
                     }
                 };
+                if *plus_working_days > 0 {
+                    return write!(f, "{field} {sign} {other} + {plus_working_days}wd");
+                }
                 match plus_days {
                     0 => write!(f, "{field} {sign} {other}"),
                     d if *d > 0 => write!(f, "{field} {sign} {other} + {d}d"),

@@ -346,6 +346,7 @@ fn a_date_is_compared_with_another_date_field_and_with_the_action_day() {
             order: Order::NotBefore,
             other: DateRef::Field("received_on".into()),
             plus_days: 0,
+            plus_working_days: 0,
         }
     );
     let run = received("window", "800");

@@ -1032,6 +1032,24 @@ fn a_hearing_is_notified_and_recorded() {
         .to_string()
         .starts_with("举行听证前须通知当事人听证的时间、地点")
     );
+    // 七个工作日前 (Art 64 (2), Art 85): from Thu 09-09 the 7th working day is 09-18 (a
+    // make-up Saturday; 中秋 09-19..21 off) — a hearing on 09-17 is too soon.
+    let too_soon = run
+        .try_act(
+            Actor::User(&officer()),
+            "schedule_hearing",
+            "2021-09-09",
+            &[
+                ("hearing_notice_on", json!("2021-09-09")),
+                ("hearing_on", json!("2021-09-17")),
+            ],
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        too_soon.contains("“听证日期”（2021-09-17）不得早于“听证通知日”（2021-09-09）后第 7 个工作日（2021-09-18）"),
+        "{too_soon}"
+    );
     run.act(
         Actor::User(&officer()),
         "schedule_hearing",

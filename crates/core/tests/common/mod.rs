@@ -79,6 +79,13 @@ impl Facts for Dues {
     fn clock_due(&self, clock: &str) -> Option<NaiveDate> {
         self.0.get(clock).copied()
     }
+
+    fn add_working_days(&self, date: NaiveDate, n: u32) -> Option<NaiveDate> {
+        Calendar::embedded()
+            .due(date, fazhi_core::calendar::Length::WorkingDays(n), &[], &[])
+            .ok()
+            .map(|d| d.date)
+    }
 }
 
 impl Run {
