@@ -83,7 +83,7 @@ impl engine::Facts for CaseFacts {
     }
 
     fn add_working_days(&self, date: NaiveDate, n: u32) -> Option<NaiveDate> {
-        working_days_after(self.calendar.as_deref()?, date, n)
+        self.calendar.as_deref()?.working_days_after(date, n).ok()
     }
 
     fn certificate(&self, procedure: &str, number: &str) -> Option<Certificate> {
@@ -111,18 +111,6 @@ struct Recorded<'a> {
     /// The last days of the case's clocks before the step (see [`CaseFacts::clock_dues`]).
     clock_dues: BTreeMap<String, NaiveDate>,
     calendar: &'a fazhi_core::calendar::Calendar,
-}
-
-/// The `n`th working day after `date` (`date` not counted), as periods in working days count.
-fn working_days_after(
-    calendar: &fazhi_core::calendar::Calendar,
-    date: NaiveDate,
-    n: u32,
-) -> Option<NaiveDate> {
-    calendar
-        .due(date, fazhi_core::calendar::Length::WorkingDays(n), &[], &[])
-        .ok()
-        .map(|due| due.date)
 }
 
 /// The last day of each clock of `case`, if `action`'s guards compare a date with one (else
@@ -164,7 +152,7 @@ impl engine::Facts for Recorded<'_> {
     }
 
     fn add_working_days(&self, date: NaiveDate, n: u32) -> Option<NaiveDate> {
-        working_days_after(self.calendar, date, n)
+        self.calendar.working_days_after(date, n).ok()
     }
 
     fn certificate(&self, procedure: &str, number: &str) -> Option<Certificate> {

@@ -712,6 +712,11 @@ impl Calendar {
         }
     }
 
+    /// The `n`th working day after `from` (not counted), as a period of `n` working days ends.
+    pub fn working_days_after(&self, from: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
+        Ok(self.due(from, Length::WorkingDays(n), &[], &[])?.date)
+    }
+
     /// This calendar with `years` added as if only weekends were rest days in them.
     fn with_weekends_only(&self, years: std::ops::RangeInclusive<i32>) -> Calendar {
         let mut provisional = self.clone();

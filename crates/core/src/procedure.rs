@@ -2467,8 +2467,12 @@ fn resolve_amendment(
             p.get("version")?.as_str()?.to_string(),
         ))
     };
+    // Only a source that mentions the code and the version can be the base: read no other.
     let Some((base_name, base_text)) = sources.iter().rev().find(|(n, t)| {
-        n != name && header_of(t).is_some_and(|(c, v)| c == code && v == base_version)
+        n != name
+            && t.contains(code)
+            && t.contains(base_version)
+            && header_of(t).is_some_and(|(c, v)| c == code && v == base_version)
     }) else {
         return Err(error(
             "procedure.amends",

@@ -923,15 +923,12 @@ async fn a_past_case_entered_later_keeps_its_dates_its_law_and_its_year() {
         "channel": "in_person",
         "received_on": "2019-03-04"
     });
+    let register_on = |on: &'static str| {
+        let body = json!({"procedure": "disclosure_request", "action": "register", "on": on, "fields": fields});
+        api(&w, "POST", "/api/v1/cases", &staff, body)
+    };
     // Not a day that has not come yet.
-    let future = api(
-        &w,
-        "POST",
-        "/api/v1/cases",
-        &staff,
-        json!({"procedure": "disclosure_request", "action": "register", "on": "2019-10-08", "fields": fields}),
-    )
-    .await;
+    let future = register_on("2019-10-08").await;
     assert_eq!(
         future.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -944,14 +941,7 @@ async fn a_past_case_entered_later_keeps_its_dates_its_law_and_its_year() {
         future.text()
     );
 
-    let case = api(
-        &w,
-        "POST",
-        "/api/v1/cases",
-        &staff,
-        json!({"procedure": "disclosure_request", "action": "register", "on": "2019-03-04", "fields": fields}),
-    )
-    .await;
+    let case = register_on("2019-03-04").await;
     assert_eq!(case.status, StatusCode::CREATED, "{}", case.text());
     let case = case.json();
     let id = case["id"].as_str().unwrap().to_string();

@@ -81,10 +81,7 @@ impl Facts for Dues {
     }
 
     fn add_working_days(&self, date: NaiveDate, n: u32) -> Option<NaiveDate> {
-        Calendar::embedded()
-            .due(date, fazhi_core::calendar::Length::WorkingDays(n), &[], &[])
-            .ok()
-            .map(|d| d.date)
+        Calendar::embedded().working_days_after(date, n).ok()
     }
 }
 
